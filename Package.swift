@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Armory",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "armory", targets: ["armory"]),
+        .library(name: "ArmoryCore", targets: ["ArmoryCore"]),
+        .library(name: "ArmoryLedger", targets: ["ArmoryLedger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure domain: people, firearms, lots, the rules engine. No I/O, no clock, no globals.
+        .target(name: "ArmoryCore"),
+        // The tamper-evident log: entries, Merkle tree, checkpoints, proofs, bundles.
+        .target(
+            name: "ArmoryLedger",
+            dependencies: [
+                "ArmoryCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "armory",
+            dependencies: [
+                "ArmoryCore",
+                "ArmoryLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ArmoryCoreTests",
+            dependencies: [
+                "ArmoryCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Scenarios")]
+        ),
+        .testTarget(
+            name: "ArmoryLedgerTests",
+            dependencies: ["ArmoryLedger"],
+            resources: [.copy("Vectors")]
+        ),
+    ]
+)

@@ -1,0 +1,44 @@
+/// What the engine decided about one step.
+public enum Outcome: String, Sendable, Hashable, CaseIterable {
+    /// The step followed the protocol (a command was carried out, an observation recorded).
+    case ok
+    /// A command broke a rule and changed nothing. The refusal is still recorded.
+    case refused
+    /// An observation was recorded and a rule was broken: people must be told at once.
+    case alarm
+}
+
+/// The engine's answer to a step: the outcome, every rule the step broke (sorted by ID)
+/// and one plain sentence for a person.
+public struct Decision: Sendable, Hashable {
+    public let outcome: Outcome
+    public let rules: [Rule]
+    public let message: String
+
+    public init(outcome: Outcome, rules: [Rule], message: String) {
+        self.outcome = outcome
+        self.rules = rules
+        self.message = message
+    }
+
+    /// An unplanned discharge (FA-7): the day is checkpointed at once (EVID-2) and the
+    /// alarm is critical for everyone who receives it.
+    public var isCritical: Bool { outcome == .alarm && rules.contains(.fa7) }
+}
+
+/// The reasons a step breaks rules, collected while every rule is evaluated (a step
+/// cites every rule it breaks, not just the first).
+struct Findings {
+    private(set) var reasons: [(rule: Rule, text: String)] = []
+
+    mutating func add(_ rule: Rule, _ text: String) {
+        reasons.append((rule, text))
+    }
+
+    var isEmpty: Bool { reasons.isEmpty }
+    var rules: [Rule] { Array(Set(reasons.map(\.rule))).sorted() }
+    var message: String {
+        var seen = Set<String>()
+        return reasons.map(\.text).filter { seen.insert($0).inserted }.joined(separator: "; ")
+    }
+}

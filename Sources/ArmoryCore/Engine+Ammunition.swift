@@ -1,0 +1,83 @@
+/// Receiving, inspecting and counting lots of rounds (AMMO-1, AMMO-2, AMMO-4).
+extension StepContext {
+    mutating func receiveAmmo(_ id: String, kind: AmmoKind, count: Int, source: String?, caliber: String?) -> String {
+        if kind == .live {
+            findings.add(.ammo1, "live ammunition received as lot \(id); quarantined at once")
+        }
+        if state.lots[id] == nil { state.setLot(LotState(id: id, kind: kind)) }
+        update(lot: id) { l in
+            l.received += count
+            l.box += count
+            l.verified = false
+            if let source { l.source = source }
+            if let caliber { l.caliber = caliber }
+            l.touchedSinceWrap = true
+            l.reconciledSinceMove = false
+        }
+        return "lot \(id) received: \(count) \(kind.rawValue) round\(count == 1 ? "" : "s")"
+            + (kind == .dummy ? "; to be verified round by round before loading" : "")
+    }
+
+    mutating func inspectLot(_ id: String, inspected: Int, liveFound: Int) -> String {
+        guard let lot = before.lots[id] else { return "" }
+        let byArmorer = actor?.mayActAsArmorer ?? false
+        if liveFound > 0 {
+            let withdrawn = lot.loadedInto.sorted()
+            findings.add(.ammo1, "\(liveFound) live round\(liveFound == 1 ? "" : "s") found in lot \(id); lot quarantined"
+                + (withdrawn.isEmpty ? "" : " and \(withdrawn.joined(separator: ", ")) withdrawn"))
+            for f in withdrawn {
+                update(firearm: f) { $0.withdrawnForLiveLot = true }
+            }
+        }
+        let verifies = byArmorer && liveFound == 0 && inspected >= lot.box
+        update(lot: id) { l in
+            l.touchedSinceWrap = true
+            if liveFound > 0 {
+                l.foundLive = true
+                l.verified = false
+            } else if verifies {
+                l.verified = true
+            }
+        }
+        if verifies { return "lot \(id): all \(lot.box) rounds inspected, no live round; verified" }
+        if !byArmorer { return "lot \(id) inspected by \(actorID), who is not the armorer: recorded, it verifies nothing" }
+        return "lot \(id): \(inspected) of \(lot.box) rounds inspected; not verified until every round is"
+    }
+
+    mutating func reconcile(_ id: String, counted: Int) -> String {
+        guard let lot = before.lots[id] else { return "" }
+        if counted != lot.box {
+            findings.add(.ammo4, "lot \(id) counted \(counted) but its box should hold \(lot.box)")
+        }
+        update(lot: id) { l in
+            l.touchedSinceWrap = true
+            l.reconciledSinceMove = true
+            l.lastReconcileMatched = counted == lot.box
+        }
+        return "lot \(id) reconciled: \(counted) in the box as expected"
+    }
+}
+
+/// Safety meetings and concerns (SCENE-1, ROLE-2, CONCERN-1).
+extension StepContext {
+    mutating func safetyMeeting(_ scene: String, attendees: [String], blanks: Bool) -> String {
+        guard let holder = actor else { return "" }
+        if !(holder.acts(as: .armorer) || holder.acts(as: .firstAD)) {
+            findings.add(.role2, "\(holder.id) is neither the armorer nor the first AD; only they hold a safety meeting")
+        }
+        let present = [holder] + attendees.compactMap { before.people[$0] }
+        if !present.contains(where: { $0.mayActAsArmorer }) {
+            findings.add(.scene1, "the safety meeting for scene \(scene) needs the armorer present")
+        }
+        if !present.contains(where: { $0.acts(as: .firstAD) }) {
+            findings.add(.scene1, "the safety meeting for scene \(scene) needs the first AD present")
+        }
+        state.setMeeting(scene: scene, blanks: blanks)
+        return "safety meeting held for scene \(scene)\(blanks ? "; blanks announced" : "; no blanks")"
+    }
+
+    mutating func reportConcern(scene: String?) -> String {
+        findings.add(.concern1, "safety concern raised\(step.by == nil ? " anonymously" : " by \(actorID)")\(scene.map { " about scene \($0)" } ?? ""); producers and safety alerted")
+        return ""
+    }
+}

@@ -1,0 +1,160 @@
+/// Receipt, return, handover, storage and the custody observations (FA-3, FA-4, FA-5, FA-6).
+extension StepContext {
+    mutating func receiveFirearm(_ id: String, serial: String, make: String, model: String, from: String?) -> String {
+        let f = firearm(id)
+        requireArmorer("receive firearms")
+        if f.presence.isInProduction {
+            findings.add(.fa5, "\(id) is still in the production (\(f.custodian.map { "held by \($0)" } ?? "reported missing")); it cannot be received again")
+        }
+        requireNotFrozen(f)
+        let by = actorID
+        update(firearm: id) { f in
+            f.serial = serial
+            f.make = make
+            f.model = model
+            f.source = from
+            f.presence = .held(by: by)
+            f.unknown = true
+            f.storedLocked = false
+            f.showClear = nil
+            f.declared = nil
+        }
+        return "\(id) received into \(by)'s custody; unknown until inspected"
+    }
+
+    mutating func returnFirearm(_ id: String, to: String?) -> String {
+        let f = firearm(id)
+        requireArmorer("return firearms")
+        requireArmorerCustody(f)
+        requireNotFrozen(f)
+        update(firearm: id) { f in
+            f.presence = .returned
+            f.storedLocked = false
+            f.showClear = nil
+        }
+        return "\(id) returned\(to.map { " to \($0)" } ?? " to the rental house")"
+    }
+
+    mutating func handOver(_ id: String, to recipientID: String, scene: String?) -> String {
+        let f = firearm(id)
+        guard let giver = actor, let recipient = before.people[recipientID] else { return "" }
+        let toTalent = recipient.acts(as: .talent)
+        let toArmorer = recipient.mayActAsArmorer
+        let byTalent = giver.acts(as: .talent)
+        let isHandBack = byTalent && toArmorer
+
+        requireCustodian(f)
+        if f.custodian != giver.id {
+            findings.add(.fa3, "\(giver.id) is not \(id)'s custodian\(f.custodian.map { " (\($0) is)" } ?? ""); only the custodian hands it over")
+        }
+        if f.custodian == recipientID {
+            findings.add(.fa3, "\(recipientID) already holds \(id)")
+        }
+        if !toTalent && !toArmorer {
+            findings.add(.fa3, "\(recipientID) is neither talent nor the armorer; a firearm passes only from the armorer to talent and back")
+        }
+        if toTalent && !giver.mayActAsArmorer {
+            if giver.isDualHattedArmorer {
+                findings.add(.role1, "\(giver.id) is the armorer but also \(otherRoles(giver)); an armorer with another job on set may not hand firearms to talent")
+            } else {
+                findings.add(.fa3, "\(giver.id) is not the armorer; only the armorer hands a firearm to talent")
+            }
+        }
+        if byTalent && !toArmorer {
+            findings.add(.fa4, "talent hands \(id) back only to the armorer, not to \(recipientID)")
+        }
+        if f.frozen && !isHandBack {
+            findings.add(.fa7, "\(id) is frozen as evidence; it moves only back from talent to the armorer until unfrozen")
+        }
+        if toTalent {
+            requireNotWithdrawn(f)
+            if let scene { requireMeeting(scene, for: "handing \(id) to talent") }
+            if let why = showClearProblem(f, recipient: recipientID) { findings.add(.fa2, why) }
+        }
+
+        update(firearm: id) { f in
+            f.presence = .held(by: recipientID)
+            f.storedLocked = false
+            f.showClear = nil
+            if isHandBack { f.unknown = true }
+        }
+        if isHandBack { return "\(id) handed back to \(recipientID); unknown until inspected" }
+        return "\(id) handed from \(giver.id) to \(recipientID)\(scene.map { " for scene \($0)" } ?? "")"
+    }
+
+    /// FA-2: why the firearm's last show-clear does not cover this handover, or nil if it does.
+    func showClearProblem(_ f: FirearmState, recipient: String) -> String? {
+        guard let shown = f.showClear else {
+            return "\(f.id) was not shown clear to \(recipient) and the first AD since it was last loaded, unloaded or handed over"
+        }
+        if !shown.audience.contains(recipient) {
+            return "\(f.id) was shown clear without \(recipient) present"
+        }
+        if !shown.audience.contains(where: { before.people[$0]?.acts(as: .firstAD) ?? false }) {
+            return "\(f.id) was shown clear without the first AD present"
+        }
+        let window = before.policy.showClearWindowMinutes
+        if step.at.seconds(since: shown.at) > window * 60 {
+            return "\(f.id) was shown clear at \(shown.at.localClock), more than \(Policy.format(window)) minutes before this handover"
+        }
+        return nil
+    }
+
+    mutating func store(_ id: String, locked: Bool) -> String {
+        let f = firearm(id)
+        requireArmorer("store firearms")
+        requireArmorerCustody(f)
+        update(firearm: id) { $0.storedLocked = locked }
+        return locked ? "\(id) stored locked" : "\(id) put down unlocked; it must be stored locked before wrap"
+    }
+
+    mutating func reportMissing(_ id: String) -> String {
+        let f = firearm(id)
+        if case .held = f.presence {
+            update(firearm: id) { f in
+                f.presence = .missing
+                f.storedLocked = false
+                f.showClear = nil
+            }
+        }
+        let was: String
+        switch f.presence {
+        case let .held(by): was = " (last held by \(by))"
+        case .missing: was = " again"
+        case .returned: was = " although it was returned to the rental house"
+        case .neverAccepted: was = " although it was never accepted"
+        }
+        findings.add(.fa5, "\(id) reported missing\(was); custody is broken")
+        return ""
+    }
+
+    mutating func wrap() -> String {
+        for id in before.lotOrder {
+            guard let lot = before.lots[id], lot.touchedSinceWrap else { continue }
+            if !lot.reconciledSinceMove {
+                findings.add(.ammo4, "lot \(id) was not reconciled after its last use today")
+            } else if lot.lastReconcileMatched != true {
+                findings.add(.ammo4, "lot \(id)'s last count did not match its box (\(lot.box) expected)")
+            }
+        }
+        for id in before.firearmOrder {
+            guard let f = before.firearms[id], f.presence.isInProduction else { continue }
+            switch f.presence {
+            case let .held(by) where before.people[by]?.mayActAsArmorer != true:
+                findings.add(.fa6, "\(id) is still with \(by) at wrap, not back with the armorer")
+            case .missing:
+                findings.add(.fa6, "\(id) is missing at wrap")
+            default:
+                if !f.storedLocked { findings.add(.fa6, "\(id) is not stored locked at wrap") }
+            }
+        }
+        state.clearMeetings()
+        for id in before.lotOrder {
+            update(lot: id) { l in
+                l.touchedSinceWrap = false
+                l.reconciledSinceMove = false
+            }
+        }
+        return "day wrapped: every firearm stored locked with the armorer, every round accounted for"
+    }
+}

@@ -1,0 +1,245 @@
+/// The protocol engine: one pure function from a state and a step to a decision and the
+/// next state. The same code runs in `armory replay`, in the server and in `armory verify`.
+public enum Engine {
+    /// Decides `step` against `state`. Throws when the step cannot be understood against
+    /// this production (an unknown person or id, a step out of time order); such a step
+    /// is invalid input, not a protocol decision, and is never recorded.
+    public static func decide(_ state: ProductionState, _ step: Step) throws(StepFormatError) -> (Decision, ProductionState) {
+        var next = state
+        let decision = try next.apply(step)
+        return (decision, next)
+    }
+}
+
+extension ProductionState {
+    /// Checks that `step` can be decided against this production: its people, firearms and
+    /// lots exist, its lot kind agrees with earlier receipts, and it is not earlier than
+    /// the step before it.
+    public func validate(_ step: Step) throws(StepFormatError) {
+        if let lastAt, step.at < lastAt {
+            throw StepFormatError("'at' \(step.at.text) is earlier than the step before it (\(lastAt.text)); steps must be in time order", field: "at")
+        }
+        if let by = step.by, people[by] == nil { throw StepFormatError("unknown person '\(by)' in 'by'", field: "by") }
+        func person(_ id: String, _ field: String) throws(StepFormatError) {
+            if people[id] == nil { throw StepFormatError("unknown person '\(id)' in '\(field)'", field: field) }
+        }
+        switch step.action {
+        case .receiveFirearm, .wrap, .reportConcern:
+            break
+        case let .receiveAmmo(lot, kind, _, _, _):
+            if let existing = lots[lot], existing.kind != kind {
+                throw StepFormatError("lot '\(lot)' was received as \(existing.kind.rawValue), not \(kind.rawValue); a lot holds one kind", field: "kind")
+            }
+        case let .safetyMeeting(_, attendees, _):
+            for a in attendees { try person(a, "attendees") }
+        case let .showClear(_, to):
+            for t in to { try person(t, "to") }
+        case let .handOver(_, to, scene):
+            try person(to, "to")
+            if scene == nil, people[to]?.roles.contains(.talent) == true {
+                throw StepFormatError("a hand_over to talent needs 'scene'", field: "scene")
+            }
+        case let .fire(_, _, _, _, shooter, _, _):
+            if let shooter { try person(shooter, "shooter") }
+        default:
+            break
+        }
+        if case .receiveFirearm = step.action {} else if let f = step.action.firearm,
+            firearms[f] == nil, !unacceptedFirearms.contains(f) {
+            throw StepFormatError("unknown firearm '\(f)': no earlier step received it", field: "firearm")
+        }
+        if case .receiveAmmo = step.action {} else if let l = step.action.lot, lots[l] == nil {
+            throw StepFormatError("unknown lot '\(l)': no earlier step received it", field: "lot")
+        }
+    }
+
+    /// Decides `step` and, unless it is a refused command, applies it. Every rule is
+    /// evaluated against the state before the step, and the decision cites all it breaks.
+    public mutating func apply(_ step: Step) throws(StepFormatError) -> Decision {
+        try validate(step)
+        var ctx = StepContext(state: self, step: step, sequence: stepCount + 1)
+        let (findings, okMessage) = ctx.evaluate()
+        let decision: Decision
+        if findings.isEmpty {
+            decision = Decision(outcome: .ok, rules: [], message: okMessage)
+        } else if step.action.kind == .command {
+            decision = Decision(outcome: .refused, rules: findings.rules, message: findings.message)
+        } else {
+            decision = Decision(outcome: .alarm, rules: findings.rules, message: findings.message)
+        }
+        if decision.outcome == .refused {
+            // A refused command changes nothing, except that a firearm named by a refused
+            // receipt becomes known (never accepted), so later steps may name it.
+            if case let .receiveFirearm(f, _, _, _, _) = step.action { noteUnaccepted(f) }
+        } else {
+            self = ctx.state
+        }
+        advance(to: step.at)
+        return decision
+    }
+}
+
+/// Works out one step: checks every rule against the state as it was, and builds the
+/// state as it will be if the step is recorded.
+struct StepContext {
+    /// The state being built; starts as the state before the step.
+    var state: ProductionState
+    let before: ProductionState
+    let step: Step
+    /// This step's sequence number (1-based), ordering inspections against holdings.
+    let sequence: Int
+    var findings = Findings()
+
+    init(state: ProductionState, step: Step, sequence: Int) {
+        self.state = state
+        self.before = state
+        self.step = step
+        self.sequence = sequence
+    }
+
+    var actor: Person? { step.by.flatMap { before.people[$0] } }
+    var actorID: String { step.by ?? "someone" }
+
+    /// The firearm as the step finds it. A firearm never accepted is a stand-in with no
+    /// custodian and unknown state: whatever is done to it, it is not in anyone's custody.
+    func firearm(_ id: String) -> FirearmState {
+        before.firearms[id] ?? FirearmState(id: id, serial: "", make: "", model: "", source: nil, presence: .neverAccepted, unknown: true)
+    }
+
+    mutating func update(firearm id: String, _ change: (inout FirearmState) -> Void) {
+        var f = state.firearms[id] ?? firearm(id)
+        change(&f)
+        state.setFirearm(f)
+    }
+
+    mutating func update(lot id: String, _ change: (inout LotState) -> Void) {
+        guard var l = state.lots[id] else { return }
+        change(&l)
+        state.setLot(l)
+    }
+
+    mutating func evaluate() -> (Findings, String) {
+        let message: String
+        switch step.action {
+        case let .receiveFirearm(f, serial, make, model, from):
+            message = receiveFirearm(f, serial: serial, make: make, model: model, from: from)
+        case let .returnFirearm(f, to):
+            message = returnFirearm(f, to: to)
+        case let .receiveAmmo(lot, kind, count, source, caliber):
+            message = receiveAmmo(lot, kind: kind, count: count, source: source, caliber: caliber)
+        case let .inspectLot(lot, inspected, liveFound):
+            message = inspectLot(lot, inspected: inspected, liveFound: liveFound)
+        case let .safetyMeeting(scene, attendees, blanks):
+            message = safetyMeeting(scene, attendees: attendees, blanks: blanks)
+        case let .inspectFirearm(f, result):
+            message = inspectFirearm(f, result: result)
+        case let .load(f, lot, rounds, scene, rehearsal):
+            message = load(f, lot: lot, rounds: rounds, scene: scene, rehearsal: rehearsal)
+        case let .unload(f, lot, rounds):
+            message = unload(f, lot: lot, rounds: rounds)
+        case let .showClear(f, to):
+            message = showClear(f, to: to)
+        case let .handOver(f, to, scene):
+            message = handOver(f, to: to, scene: scene)
+        case let .declare(f, declared):
+            message = declare(f, as: declared)
+        case let .fire(f, scene, rounds, result, shooter, rehearsal, nearest):
+            message = fire(f, scene: scene, rounds: rounds, result: result, shooter: shooter, rehearsal: rehearsal, nearestFeet: nearest)
+        case let .reportDischarge(f, injuries, _):
+            message = reportDischarge(f, injuries: injuries)
+        case let .reportMissing(f):
+            message = reportMissing(f)
+        case let .reportConcern(_, scene):
+            message = reportConcern(scene: scene)
+        case let .reconcile(lot, counted):
+            message = reconcile(lot, counted: counted)
+        case let .store(f, locked):
+            message = store(f, locked: locked)
+        case let .unfreeze(f, reason):
+            message = unfreeze(f, reason: reason)
+        case .wrap:
+            message = wrap()
+        }
+        return (findings, message)
+    }
+
+    // MARK: - Checks shared by several commands
+
+    /// ROLE-1 / ROLE-2 (or the more specific `roleRule`) for a command only the armorer gives.
+    mutating func requireArmorer(_ doing: String, roleRule: Rule = .role2) {
+        guard let p = actor else { return }
+        if p.isDualHattedArmorer {
+            findings.add(.role1, "\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
+        } else if !p.mayActAsArmorer {
+            findings.add(roleRule, "\(p.id) is not the armorer; only the armorer may \(doing)")
+        }
+    }
+
+    func otherRoles(_ p: Person) -> String {
+        Role.allCases.filter { $0 != .armorer && p.roles.contains($0) }.map(\.rawValue).joined(separator: " and ")
+    }
+
+    /// FA-5 for the commands the armorer gives only on a firearm in their own custody.
+    mutating func requireArmorerCustody(_ f: FirearmState) {
+        if let custodian = f.custodian {
+            if let p = actor, p.mayActAsArmorer, custodian != p.id {
+                findings.add(.fa5, "\(f.id) is in \(custodian)'s custody, not \(p.id)'s")
+            }
+        } else {
+            requireCustodian(f)
+        }
+    }
+
+    /// FA-5 for any command on a firearm that no one holds.
+    mutating func requireCustodian(_ f: FirearmState) {
+        switch f.presence {
+        case .held: break
+        case .missing: findings.add(.fa5, "\(f.id) is reported missing and in no one's custody")
+        case .returned: findings.add(.fa5, "\(f.id) was returned to the rental house and is in no one's custody")
+        case .neverAccepted: findings.add(.fa5, "\(f.id) was never accepted into the production")
+        }
+    }
+
+    /// FA-7: a frozen firearm takes no command but store, unfreeze and a hand-back.
+    mutating func requireNotFrozen(_ f: FirearmState) {
+        if f.frozen {
+            findings.add(.fa7, "\(f.id) is frozen as evidence after an unplanned discharge until a producer or safety unfreezes it")
+        }
+    }
+
+    /// FA-4, FA-8, AMMO-1: a withdrawn firearm is not loaded, shown clear, declared or given to talent.
+    mutating func requireNotWithdrawn(_ f: FirearmState) {
+        if f.unknown {
+            findings.add(.fa4, "\(f.id) is unknown until the armorer inspects it")
+        }
+        if f.withdrawnForFault {
+            findings.add(.fa8, "\(f.id) is withdrawn after a misfire or fault until the armorer inspects it clear")
+        }
+        if f.withdrawnForLiveLot {
+            findings.add(.ammo1, "\(f.id) was loaded from a lot found to hold a live round and is withdrawn until the armorer inspects it")
+        }
+    }
+
+    /// SCENE-1: the scene's safety meeting has been held since the last wrap.
+    mutating func requireMeeting(_ scene: String, for what: String) {
+        if before.meetings[scene] == nil {
+            findings.add(.scene1, "no safety meeting has been held for scene \(scene) before \(what)")
+        }
+    }
+
+    /// Whether `f` holds a blank or live round now.
+    func holdsHot(_ f: FirearmState) -> Bool {
+        f.contents.contains { $0.count > 0 && (before.lots[$0.lot]?.isHot ?? false) }
+    }
+
+    func holdsBlanks(_ f: FirearmState) -> Bool {
+        f.contents.contains { $0.count > 0 && before.lots[$0.lot]?.kind == .blank }
+    }
+
+    /// FA-1: it held a blank or live round after the armorer's last inspection.
+    func heldHotSinceInspection(_ f: FirearmState) -> Bool {
+        f.lastHeld.contains { lot, seq in (before.lots[lot]?.isHot ?? false) && seq >= f.lastArmorerInspection }
+    }
+
+    func describe(_ person: String) -> String { person }
+}

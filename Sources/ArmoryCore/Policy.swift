@@ -1,0 +1,30 @@
+/// A production's own limits. Policy only ever tightens the protocol's defaults.
+public struct Policy: Sendable, Hashable {
+    /// FA-2: how long before a handover a show-clear still counts, in minutes (at most 10).
+    public var showClearWindowMinutes: Double
+    /// SCENE-2: how near the muzzle line anyone may stand when a blank is fired, in feet (at least 20).
+    public var blankSafeDistanceFeet: Double
+
+    public static let protocolDefault = Policy(showClearWindowMinutes: 10, blankSafeDistanceFeet: 20)
+
+    public init(showClearWindowMinutes: Double, blankSafeDistanceFeet: Double) {
+        self.showClearWindowMinutes = showClearWindowMinutes
+        self.blankSafeDistanceFeet = blankSafeDistanceFeet
+    }
+
+    /// Why this policy would loosen the protocol, or nil when it does not.
+    public var loosening: String? {
+        if showClearWindowMinutes > Policy.protocolDefault.showClearWindowMinutes {
+            return "policy show_clear_window_min \(Policy.format(showClearWindowMinutes)) is looser than the protocol's \(Policy.format(Policy.protocolDefault.showClearWindowMinutes))"
+        }
+        if blankSafeDistanceFeet < Policy.protocolDefault.blankSafeDistanceFeet {
+            return "policy blank_safe_distance_ft \(Policy.format(blankSafeDistanceFeet)) is looser than the protocol's \(Policy.format(Policy.protocolDefault.blankSafeDistanceFeet))"
+        }
+        return nil
+    }
+
+    static func format(_ v: Double) -> String {
+        if let n = Int64(exactly: v) { return String(n) }
+        return String(v)
+    }
+}

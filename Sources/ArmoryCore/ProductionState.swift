@@ -1,0 +1,191 @@
+/// Where a firearm is, as far as custody goes.
+public enum Presence: Sendable, Hashable {
+    /// In the production, held by this person (its custodian).
+    case held(by: String)
+    /// Reported missing: still the production's responsibility, but no one holds it.
+    case missing
+    /// Returned to the rental house; a new `receive_firearm` brings it back.
+    case returned
+    /// Its `receive_firearm` was refused: it was never accepted into the production.
+    case neverAccepted
+
+    /// Whether the production answers for the firearm at wrap (FA-6).
+    public var isInProduction: Bool {
+        switch self {
+        case .held, .missing: return true
+        case .returned, .neverAccepted: return false
+        }
+    }
+}
+
+/// Rounds of one lot sitting in a firearm, in the order they were loaded.
+public struct LoadedRounds: Sendable, Hashable {
+    public let lot: String
+    public var count: Int
+}
+
+/// The last show-clear of a firearm that can still cover a handover (FA-2).
+public struct ShowClear: Sendable, Hashable {
+    public let at: Timestamp
+    public let by: String
+    public let audience: Set<String>
+}
+
+/// Everything the protocol needs to know about one firearm.
+public struct FirearmState: Sendable, Hashable {
+    public let id: String
+    public var serial: String
+    public var make: String
+    public var model: String
+    public var source: String?
+    public var presence: Presence
+    /// Rounds inside, oldest load first: a discharge uses the front, an unload takes a lot's last.
+    public var contents: [LoadedRounds] = []
+    /// FA-4: just received or handed back, not yet inspected by the armorer.
+    public var unknown: Bool
+    /// FA-8: a misfire or an obstructed/faulty finding; lifted by a clear inspection.
+    public var withdrawnForFault = false
+    /// AMMO-1: loaded from a lot later found to hold a live round; lifted by any inspection.
+    public var withdrawnForLiveLot = false
+    /// FA-7 / EVID-2: held as evidence after an unplanned discharge until unfrozen.
+    public var frozen = false
+    /// The lots frozen with this firearm (released when it is unfrozen).
+    public var frozenLots: Set<String> = []
+    /// Lots loaded since the armorer's last clear inspection, in order: what a discharge freezes.
+    public var lotsSinceClear: [String] = []
+    /// FA-6: stored locked and untouched since.
+    public var storedLocked = false
+    /// The last declaration, cleared when the contents change.
+    public var declared: DeclaredState?
+    /// The show-clear that may cover its next handover.
+    public var showClear: ShowClear?
+    /// Sequence number of the armorer's last inspection (0: never).
+    public var lastArmorerInspection = 0
+    /// For each lot, the sequence number of the last step at which the firearm held its rounds.
+    public var lastHeld: [String: Int] = [:]
+
+    public init(id: String, serial: String, make: String, model: String, source: String?, presence: Presence, unknown: Bool) {
+        self.id = id
+        self.serial = serial
+        self.make = make
+        self.model = model
+        self.source = source
+        self.presence = presence
+        self.unknown = unknown
+    }
+
+    /// The person who holds it, if anyone does.
+    public var custodian: String? {
+        if case let .held(by) = presence { return by }
+        return nil
+    }
+
+    /// Total rounds inside.
+    public var roundCount: Int { contents.reduce(0) { $0 + $1.count } }
+
+    /// Rounds of `lot` inside.
+    public func rounds(of lot: String) -> Int {
+        contents.reduce(0) { $0 + ($1.lot == lot ? $1.count : 0) }
+    }
+
+    /// Whether it is withdrawn from use (FA-4, FA-8 or AMMO-1).
+    public var isWithdrawn: Bool { unknown || withdrawnForFault || withdrawnForLiveLot }
+}
+
+/// Everything the protocol needs to know about one lot of rounds.
+public struct LotState: Sendable, Hashable {
+    public let id: String
+    public let kind: AmmoKind
+    public var source: String?
+    public var caliber: String?
+    /// Every round ever received into the lot.
+    public var received = 0
+    /// Rounds in the box: received − loaded + unloaded.
+    public var box = 0
+    /// Rounds that left a firearm by a discharge.
+    public var fired = 0
+    /// AMMO-2: one armorer's inspection covered every round in the box and found no live round.
+    public var verified = false
+    /// AMMO-1: an inspection found a live round in it.
+    public var foundLive = false
+    /// EVID-2: the frozen firearms that hold this lot frozen with them.
+    public var frozenBy: Set<String> = []
+    /// AMMO-1: every firearm loaded from it since its first receipt.
+    public var loadedInto: Set<String> = []
+    /// AMMO-4: named by a recorded step since the last wrap.
+    public var touchedSinceWrap = false
+    /// AMMO-4: reconciled since the last wrap and since rounds last moved in or out of the box.
+    public var reconciledSinceMove = false
+    /// AMMO-4: whether the latest reconcile matched the box.
+    public var lastReconcileMatched: Bool?
+
+    public init(id: String, kind: AmmoKind) {
+        self.id = id
+        self.kind = kind
+    }
+
+    /// AMMO-1: nothing may be loaded from it.
+    public var quarantined: Bool { kind == .live || foundLive }
+    /// Its rounds make a firearm hold a blank or live round (FA-1, SCENE-3).
+    public var isHot: Bool { kind != .dummy || foundLive }
+    /// Whether it is frozen as evidence.
+    public var frozen: Bool { !frozenBy.isEmpty }
+}
+
+/// The state of one production: a fold of its steps. The engine's only input besides the step.
+public struct ProductionState: Sendable, Hashable {
+    public let people: [String: Person]
+    public let policy: Policy
+    public private(set) var firearms: [String: FirearmState] = [:]
+    /// Firearm ids in the order they were first named, for stable listings.
+    public private(set) var firearmOrder: [String] = []
+    /// Ids of firearms whose only `receive_firearm` was refused (known, never accepted).
+    public private(set) var unacceptedFirearms: Set<String> = []
+    public private(set) var lots: [String: LotState] = [:]
+    public private(set) var lotOrder: [String] = []
+    /// Scenes whose safety meeting has been held since the last wrap, with whether it announced blanks.
+    public private(set) var meetings: [String: Bool] = [:]
+    /// How many steps have been decided (refused ones included).
+    public private(set) var stepCount = 0
+    /// The time of the latest step, for the time-order check.
+    public private(set) var lastAt: Timestamp?
+
+    public init(people: [Person], policy: Policy = .protocolDefault) {
+        var map: [String: Person] = [:]
+        for p in people { map[p.id] = p }
+        self.people = map
+        self.policy = policy
+    }
+
+    /// The firearm by id, or nil when it was never named.
+    public func firearm(_ id: String) -> FirearmState? { firearms[id] }
+    /// The lot by id, or nil when it was never received.
+    public func lot(_ id: String) -> LotState? { lots[id] }
+
+    /// Whether two states agree on everything the protocol decides by, ignoring the step
+    /// counter and clock (which every recorded step advances, refused or not).
+    public func sameProtocolState(as other: ProductionState) -> Bool {
+        firearms == other.firearms && lots == other.lots && meetings == other.meetings
+    }
+
+    // Mutation is only for the engine, in this module.
+    mutating func setFirearm(_ f: FirearmState) {
+        if firearms.updateValue(f, forKey: f.id) == nil {
+            if !unacceptedFirearms.contains(f.id) { firearmOrder.append(f.id) }
+            unacceptedFirearms.remove(f.id)
+        }
+    }
+    mutating func noteUnaccepted(_ id: String) {
+        guard firearms[id] == nil, unacceptedFirearms.insert(id).inserted else { return }
+        firearmOrder.append(id)
+    }
+    mutating func setLot(_ l: LotState) {
+        if lots.updateValue(l, forKey: l.id) == nil { lotOrder.append(l.id) }
+    }
+    mutating func setMeeting(scene: String, blanks: Bool) { meetings[scene] = blanks }
+    mutating func clearMeetings() { meetings.removeAll(keepingCapacity: true) }
+    mutating func advance(to at: Timestamp) {
+        stepCount += 1
+        lastAt = at
+    }
+}

@@ -1,0 +1,154 @@
+/// A small, fast, seedable random number generator (SplitMix64), so that a generated
+/// scenario or a simulation failure replays exactly from its seed.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Writes synthetic productions: long runs of protocol-abiding days (for benchmarks and
+/// demos) and chaotic step sequences that stay valid input (for simulation tests).
+/// Deterministic: the same seed gives the same steps.
+public struct ScenarioGenerator: Sendable {
+    public let seed: UInt64
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// The crew every generated production uses.
+    public static let people: [Person] = [
+        Person(id: "ana", name: "Ana Ortiz", roles: [.armorer]),
+        Person(id: "sam", name: "Sam Reyes", roles: [.armorer]),
+        Person(id: "ben", name: "Ben Cole", roles: [.talent]),
+        Person(id: "kim", name: "Kim Vale", roles: [.talent]),
+        Person(id: "dee", name: "Dee Park", roles: [.firstAD]),
+        Person(id: "pat", name: "Pat Lee", roles: [.producer]),
+        Person(id: "sol", name: "Sol Grant", roles: [.safety]),
+        Person(id: "cy", name: "Cy Moss", roles: [.crew]),
+        Person(id: "pm", name: "Pim Lund", roles: [.propMaster]),
+        Person(id: "duo", name: "Duo Hart", roles: [.armorer, .firstAD]),
+    ]
+
+    /// A production of whole clean shooting days, at least `steps` steps long.
+    public func scenario(steps: Int) -> Scenario {
+        var w = Writer(start: 1_772_460_000)  // 2026-03-02T07:00:00-07:00
+        w.add("ana", .receiveFirearm(firearm: "colt-1", serial: "SA-1", make: "Colt", model: "Single Action Army", from: "Western Prop Rentals"))
+        w.add("ana", .receiveFirearm(firearm: "colt-2", serial: "SA-2", make: "Colt", model: "Single Action Army", from: "Western Prop Rentals"))
+        var day = 0
+        while w.steps.count < steps {
+            day += 1
+            let dummies = "D\(day)", blanks = "B\(day)"
+            w.at(dayStart: day)
+            w.add("ana", .receiveAmmo(lot: dummies, kind: .dummy, count: 12, source: "Western Prop Rentals", caliber: ".45 Colt"))
+            w.add("ana", .receiveAmmo(lot: blanks, kind: .blank, count: 12, source: "Western Prop Rentals", caliber: ".45 Colt"))
+            w.add("ana", .inspectLot(lot: dummies, inspected: 12, liveFound: 0))
+            for f in ["colt-1", "colt-2"] { w.add("ana", .inspectFirearm(firearm: f, result: .clear)) }
+            w.add("dee", .safetyMeeting(scene: "\(day)A", attendees: ["ana", "ben", "kim", "dee"], blanks: false))
+            w.add("dee", .safetyMeeting(scene: "\(day)B", attendees: ["ana", "ben", "kim", "dee"], blanks: true))
+            var blanksUsed = 0
+            for take in 0..<4 {
+                let f = take % 2 == 0 ? "colt-1" : "colt-2"
+                let talent = take % 2 == 0 ? "ben" : "kim"
+                let withBlanks = take >= 2
+                let scene = withBlanks ? "\(day)B" : "\(day)A"
+                let lot = withBlanks ? blanks : dummies
+                let rounds = withBlanks ? 2 : 6
+                w.add("ana", .load(firearm: f, lot: lot, rounds: rounds, scene: scene, rehearsal: !withBlanks))
+                w.add("ana", .declare(firearm: f, state: withBlanks ? .hot : .cold))
+                w.add("ana", .showClear(firearm: f, to: [talent, "dee"]))
+                w.add("ana", .handOver(firearm: f, to: talent, scene: scene))
+                if withBlanks {
+                    w.add("ana", .fire(firearm: f, scene: scene, rounds: rounds, result: .blank, shooter: nil, rehearsal: false, nearestPersonFeet: 30))
+                    blanksUsed += rounds
+                } else {
+                    w.add("ana", .fire(firearm: f, scene: scene, rounds: 1, result: .click, shooter: nil, rehearsal: true, nearestPersonFeet: nil))
+                }
+                w.add(talent, .handOver(firearm: f, to: "ana", scene: nil))
+                if !withBlanks { w.add("ana", .unload(firearm: f, lot: lot, rounds: rounds)) }
+                w.add("ana", .inspectFirearm(firearm: f, result: .clear))
+                w.add("ana", .declare(firearm: f, state: .cold))
+            }
+            w.add("ana", .reconcile(lot: dummies, counted: 12))
+            w.add("ana", .reconcile(lot: blanks, counted: 12 - blanksUsed))
+            for f in ["colt-1", "colt-2"] { w.add("ana", .store(firearm: f, locked: true)) }
+            w.add("dee", .wrap)
+        }
+        return Scenario(title: "Synthetic production (seed \(seed))", timezone: "America/Denver",
+                        people: Self.people, steps: w.steps.map(\.json))
+    }
+
+    /// `count` steps chosen at random: valid input (known people, ids, time order) but
+    /// with no regard for the protocol, so every rule gets broken sooner or later.
+    public func chaos(count: Int) -> [Step] {
+        var rng = SeededRandom(seed: seed)
+        var w = Writer(start: 1_772_460_000)
+        let firearms = ["f1", "f2", "f3"]
+        let lots: [(String, AmmoKind)] = [("d1", .dummy), ("b1", .blank), ("d2", .dummy), ("l1", .live)]
+        let scenes = ["s1", "s2"]
+        let ids = Self.people.map(\.id)
+        for f in firearms { w.add("ana", .receiveFirearm(firearm: f, serial: f.uppercased(), make: "Colt", model: "SAA", from: nil)) }
+        for (l, kind) in lots where kind != .live { w.add("ana", .receiveAmmo(lot: l, kind: kind, count: 10, source: nil, caliber: nil)) }
+        var haveLive = false
+        while w.steps.count < count {
+            func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+            func small() -> Int { Int(rng.next() % 8) }
+            let who = rng.next() % 3 == 0 ? pick(ids) : "ana"
+            let f = pick(firearms)
+            var lot = pick(lots)
+            if lot.1 == .live && !haveLive && rng.next() % 4 != 0 { lot = lots[0] }
+            let scene = pick(scenes)
+            let action: Action
+            switch rng.next() % 22 {
+            case 0: action = .receiveFirearm(firearm: f, serial: f, make: "Colt", model: "SAA", from: nil)
+            case 1: action = .returnFirearm(firearm: f, to: nil)
+            case 2:
+                action = .receiveAmmo(lot: lot.0, kind: lot.1, count: small(), source: nil, caliber: nil)
+                if lot.1 == .live { haveLive = true }
+            case 3: action = .inspectLot(lot: lot.0, inspected: small() + 6, liveFound: rng.next() % 10 == 0 ? 1 : 0)
+            case 4: action = .safetyMeeting(scene: scene, attendees: [pick(ids), pick(ids)], blanks: rng.next() % 2 == 0)
+            case 5, 6: action = .inspectFirearm(firearm: f, result: rng.next() % 6 == 0 ? .obstructed : .clear)
+            case 7, 8: action = .load(firearm: f, lot: lot.0, rounds: small(), scene: scene, rehearsal: rng.next() % 3 == 0)
+            case 9: action = .unload(firearm: f, lot: lot.0, rounds: small())
+            case 10, 11: action = .showClear(firearm: f, to: [pick(ids), "dee"])
+            case 12, 13: action = .handOver(firearm: f, to: pick(ids), scene: scene)
+            case 14: action = .declare(firearm: f, state: rng.next() % 2 == 0 ? .cold : .hot)
+            case 15: action = .fire(firearm: f, scene: scene, rounds: small(), result: pick(FireResult.allCases),
+                                    shooter: rng.next() % 3 == 0 ? pick(ids) : nil, rehearsal: rng.next() % 3 == 0,
+                                    nearestPersonFeet: Double(rng.next() % 40))
+            case 16: action = rng.next() % 4 == 0 ? .reportDischarge(firearm: f, injuries: false, note: nil) : .reportMissing(firearm: f)
+            case 17: action = .reconcile(lot: lot.0, counted: small())
+            case 18: action = .store(firearm: f, locked: rng.next() % 4 != 0)
+            case 19: action = .unfreeze(firearm: f, reason: "released")
+            case 20: action = .reportConcern(text: "concern", scene: nil)
+            default: action = .wrap
+            }
+            if case .receiveAmmo = action {} else if let l = action.lot, l == "l1", !haveLive { continue }
+            if case .handOver(_, let to, _) = action, to == who { continue }
+            w.add(who, action)
+        }
+        return w.steps
+    }
+
+    /// Accumulates steps a minute apart.
+    struct Writer {
+        var clock: Int64
+        let start: Int64
+        var steps: [Step] = []
+        init(start: Int64) {
+            self.start = start
+            self.clock = start
+        }
+        mutating func at(dayStart day: Int) {
+            clock = max(clock, start + Int64(day - 1) * 86_400)
+        }
+        mutating func add(_ by: String, _ action: Action) {
+            steps.append(Step(at: Timestamp(seconds: clock, offsetMinutes: -420), by: by, action: action))
+            clock += 60
+        }
+    }
+}

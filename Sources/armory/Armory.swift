@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The `armory` command: prop-firearm custody and evidence for film and TV productions.
+@main
+struct Armory: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "armory",
+        abstract: "Keep prop firearms and ammunition safe on set, and prove afterwards what happened.",
+        version: "0.1.0",
+        subcommands: [Replay.self, Generate.self]
+    )
+}
+
+/// Exit statuses from sysexits(3), so scripts can tell bad input from a missing file.
+enum ExitStatus {
+    /// The input file was not valid (EX_DATAERR).
+    static let invalidInput: Int32 = 65
+    /// The input file could not be opened (EX_NOINPUT).
+    static let noInput: Int32 = 66
+    /// The output could not be written (EX_CANTCREAT).
+    static let cannotCreate: Int32 = 73
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import ArmoryCore
+import Foundation
+
+/// `armory replay FILE`: runs a scenario through the protocol engine and prints what it
+/// decided for every step, exactly as the live system would have.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a scenario file through the protocol engine.",
+        discussion: """
+            Prints one row per step: time, who, what, and whether Armory let it happen \
+            (ok), refused it, or raised an alarm, with the PROTOCOL.md rules it broke. \
+            Exit status 0 for any valid file, whatever the outcomes; 65 for an invalid file, \
+            with one line on stderr naming the step and what was wrong.
+            """
+    )
+
+    @Argument(help: "The scenario file (JSON, SCENARIOS.md format); '-' reads standard input.")
+    var file: String
+
+    @Flag(name: .long, help: "Print JSON Lines, one object per step, and nothing else on stdout.")
+    var json = false
+
+    @Flag(name: .long, help: "Colour alarms and refusals even when stdout is not a terminal.")
+    var color = false
+
+    func run() throws {
+        let bytes = try readInput(file)
+        let scenario: Scenario
+        let result: ReplayResult
+        do {
+            scenario = try Scenario(bytes: bytes)
+            result = try scenario.run()
+        } catch {
+            printError(error.description)
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        var out = ""
+        if json {
+            out.reserveCapacity(result.steps.count * 120)
+            for (k, entry) in result.steps.enumerated() {
+                out += entry.decision.jsonLine(step: k + 1)
+                out += "\n"
+            }
+        } else {
+            let useColor = color || (isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+            out = ReplayTable(result: result, title: scenario.title, color: useColor).render()
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
+
+/// Reads a whole file, or standard input for "-", exiting 66 with a clear line if it cannot.
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" {
+        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist"
+        printError("error: \(path) \(why)")
+        throw ExitCode(ExitStatus.noInput)
+    }
+    return [UInt8](data)
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
