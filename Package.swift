@@ -39,8 +39,7 @@ let package = Package(
             dependencies: [
                 "ArmoryCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
-            resources: [.copy("Scenarios")]
+            ]
         ),
         .testTarget(
             name: "ArmoryLedgerTests",

@@ -82,56 +82,140 @@ public struct ScenarioGenerator: Sendable {
                         people: Self.people, steps: w.steps.map(\.json))
     }
 
-    /// `count` steps chosen at random: valid input (known people, ids, time order) but
-    /// with no regard for the protocol, so every rule gets broken sooner or later.
-    public func chaos(count: Int) -> [Step] {
+    /// `count` steps that stay valid input (known people, ids, time order) but mix what a
+    /// careful crew would do next (read off the state so far) with random mistakes, so
+    /// rounds move, firearms freeze and thaw, and every rule gets broken sooner or later.
+    public func chaos(count: Int, mistakeRate: Double = 0.35) -> [Step] {
         var rng = SeededRandom(seed: seed)
         var w = Writer(start: 1_772_460_000)
+        var state = ProductionState(people: Self.people)
         let firearms = ["f1", "f2", "f3"]
         let lots: [(String, AmmoKind)] = [("d1", .dummy), ("b1", .blank), ("d2", .dummy), ("l1", .live)]
         let scenes = ["s1", "s2"]
         let ids = Self.people.map(\.id)
-        for f in firearms { w.add("ana", .receiveFirearm(firearm: f, serial: f.uppercased(), make: "Colt", model: "SAA", from: nil)) }
-        for (l, kind) in lots where kind != .live { w.add("ana", .receiveAmmo(lot: l, kind: kind, count: 10, source: nil, caliber: nil)) }
-        var haveLive = false
+        func record(_ by: String?, _ action: Action) {
+            let step = w.add(by, action)
+            _ = try? state.apply(step)
+        }
+        for f in firearms { record("ana", .receiveFirearm(firearm: f, serial: f.uppercased(), make: "Colt", model: "SAA", from: nil)) }
+        for (l, kind) in lots where kind != .live { record("ana", .receiveAmmo(lot: l, kind: kind, count: 10, source: nil, caliber: nil)) }
         while w.steps.count < count {
             func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
-            func small() -> Int { Int(rng.next() % 8) }
-            let who = rng.next() % 3 == 0 ? pick(ids) : "ana"
-            let f = pick(firearms)
-            var lot = pick(lots)
-            if lot.1 == .live && !haveLive && rng.next() % 4 != 0 { lot = lots[0] }
-            let scene = pick(scenes)
-            let action: Action
-            switch rng.next() % 22 {
-            case 0: action = .receiveFirearm(firearm: f, serial: f, make: "Colt", model: "SAA", from: nil)
-            case 1: action = .returnFirearm(firearm: f, to: nil)
-            case 2:
-                action = .receiveAmmo(lot: lot.0, kind: lot.1, count: small(), source: nil, caliber: nil)
-                if lot.1 == .live { haveLive = true }
-            case 3: action = .inspectLot(lot: lot.0, inspected: small() + 6, liveFound: rng.next() % 10 == 0 ? 1 : 0)
-            case 4: action = .safetyMeeting(scene: scene, attendees: [pick(ids), pick(ids)], blanks: rng.next() % 2 == 0)
-            case 5, 6: action = .inspectFirearm(firearm: f, result: rng.next() % 6 == 0 ? .obstructed : .clear)
-            case 7, 8: action = .load(firearm: f, lot: lot.0, rounds: small(), scene: scene, rehearsal: rng.next() % 3 == 0)
-            case 9: action = .unload(firearm: f, lot: lot.0, rounds: small())
-            case 10, 11: action = .showClear(firearm: f, to: [pick(ids), "dee"])
-            case 12, 13: action = .handOver(firearm: f, to: pick(ids), scene: scene)
-            case 14: action = .declare(firearm: f, state: rng.next() % 2 == 0 ? .cold : .hot)
-            case 15: action = .fire(firearm: f, scene: scene, rounds: small(), result: pick(FireResult.allCases),
-                                    shooter: rng.next() % 3 == 0 ? pick(ids) : nil, rehearsal: rng.next() % 3 == 0,
-                                    nearestPersonFeet: Double(rng.next() % 40))
-            case 16: action = rng.next() % 4 == 0 ? .reportDischarge(firearm: f, injuries: false, note: nil) : .reportMissing(firearm: f)
-            case 17: action = .reconcile(lot: lot.0, counted: small())
-            case 18: action = .store(firearm: f, locked: rng.next() % 4 != 0)
-            case 19: action = .unfreeze(firearm: f, reason: "released")
-            case 20: action = .reportConcern(text: "concern", scene: nil)
-            default: action = .wrap
-            }
-            if case .receiveAmmo = action {} else if let l = action.lot, l == "l1", !haveLive { continue }
-            if case .handOver(_, let to, _) = action, to == who { continue }
-            w.add(who, action)
+            let mistake = Double(rng.next() % 1000) / 1000 < mistakeRate
+            let next = mistake ? Self.randomStep(&rng, state: state, firearms: firearms, lots: lots, scenes: scenes, ids: ids)
+                               : Self.carefulStep(&rng, state: state, firearm: pick(firearms), lots: lots, scenes: scenes)
+            guard let (by, action) = next else { continue }
+            record(by, action)
         }
         return w.steps
+    }
+
+    /// What a careful crew would do next with `id`, or with the day, given the state.
+    static func carefulStep(_ rng: inout SeededRandom, state: ProductionState, firearm id: String,
+                            lots: [(String, AmmoKind)], scenes: [String]) -> (String, Action)? {
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let scene = pick(scenes)
+        let blanksScene = scene == "s2"
+        if state.meetings[scene] == nil {
+            return ("dee", .safetyMeeting(scene: scene, attendees: ["ana", "ben", "kim", "dee"], blanks: blanksScene))
+        }
+        for l in state.lotOrder {
+            if let lot = state.lot(l), lot.kind == .dummy, !lot.verified, !lot.quarantined {
+                return ("ana", .inspectLot(lot: l, inspected: lot.box, liveFound: rng.next() % 40 == 0 ? 1 : 0))
+            }
+        }
+        guard let f = state.firearm(id) else { return nil }
+        if f.frozen {
+            if f.custodian.map({ state.people[$0]?.acts(as: .talent) ?? false }) == true {
+                return (f.custodian!, .handOver(firearm: id, to: "ana", scene: nil))
+            }
+            return (rng.next() % 2 == 0 ? "pat" : "sol", .unfreeze(firearm: id, reason: "released by investigators"))
+        }
+        switch f.presence {
+        case .returned, .neverAccepted:
+            return ("ana", .receiveFirearm(firearm: id, serial: id.uppercased(), make: "Colt", model: "SAA", from: nil))
+        case .missing:
+            return ("ana", .inspectFirearm(firearm: id, result: .clear))
+        case let .held(by) where by != "ana":
+            if state.people[by]?.mayActAsArmorer == true {
+                return (by, .handOver(firearm: id, to: "ana", scene: nil))
+            }
+            if f.roundCount > 0, rng.next() % 2 == 0 {
+                let hot = f.contents.contains { state.lot($0.lot)?.kind == .blank }
+                return ("ana", .fire(firearm: id, scene: blanksScene ? "s2" : "s1", rounds: hot ? min(2, f.roundCount) : 1,
+                                     result: hot ? .blank : .click, shooter: nil, rehearsal: false,
+                                     nearestPersonFeet: Double(15 + rng.next() % 20)))
+            }
+            return (by, .handOver(firearm: id, to: "ana", scene: nil))
+        default:
+            break
+        }
+        if f.isWithdrawn || rng.next() % 8 == 0 {
+            return ("ana", .inspectFirearm(firearm: id, result: rng.next() % 30 == 0 ? .faulty : .clear))
+        }
+        if let part = f.contents.last, rng.next() % 3 == 0 {
+            return ("ana", .unload(firearm: id, lot: part.lot, rounds: part.count))
+        }
+        if f.contents.isEmpty {
+            // A careful armorer loads only from a usable lot, and opens a new one when none is.
+            let kind: AmmoKind = blanksScene ? .blank : .dummy
+            let usable = state.lotOrder.compactMap { state.lot($0) }.filter {
+                $0.kind == kind && !$0.quarantined && !$0.frozen && $0.box > 0 && (kind == .blank || $0.verified)
+            }
+            guard let lot = usable.first else {
+                let fresh = (kind == .blank ? "b" : "d") + String(state.lots.count + 1)
+                return ("ana", .receiveAmmo(lot: fresh, kind: kind, count: 10, source: nil, caliber: nil))
+            }
+            return ("ana", .load(firearm: id, lot: lot.id, rounds: min(lot.box, blanksScene ? 2 : 6), scene: scene, rehearsal: false))
+        }
+        if f.showClear == nil {
+            return ("ana", .showClear(firearm: id, to: [pick(["ben", "kim"]), "dee"]))
+        }
+        if rng.next() % 6 == 0 {
+            for l in state.lotOrder { if let lot = state.lot(l), lot.touchedSinceWrap, !lot.reconciledSinceMove { return ("ana", .reconcile(lot: l, counted: lot.box)) } }
+            return ("ana", .store(firearm: id, locked: true))
+        }
+        if rng.next() % 10 == 0 { return ("dee", .wrap) }
+        let talent = f.showClear!.audience.first { state.people[$0]?.acts(as: .talent) ?? false } ?? "ben"
+        return ("ana", .handOver(firearm: id, to: talent, scene: scene))
+    }
+
+    /// A step chosen at random, with no regard for the protocol.
+    static func randomStep(_ rng: inout SeededRandom, state: ProductionState, firearms: [String],
+                           lots: [(String, AmmoKind)], scenes: [String], ids: [String]) -> (String, Action)? {
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        func small() -> Int { Int(rng.next() % 8) }
+        let who = rng.next() % 3 == 0 ? pick(ids) : "ana"
+        let f = pick(firearms)
+        let known = state.lotOrder.compactMap { state.lot($0) }.map { ($0.id, $0.kind) }
+        let lot = known.isEmpty || rng.next() % 4 == 0 ? pick(lots) : pick(known)
+        let scene = pick(scenes)
+        let action: Action
+        switch rng.next() % 22 {
+        case 0: action = .receiveFirearm(firearm: f, serial: f, make: "Colt", model: "SAA", from: nil)
+        case 1: action = .returnFirearm(firearm: f, to: nil)
+        case 2: action = .receiveAmmo(lot: lot.0, kind: lot.1, count: small(), source: nil, caliber: nil)
+        case 3: action = .inspectLot(lot: lot.0, inspected: small() + 6, liveFound: rng.next() % 10 == 0 ? 1 : 0)
+        case 4: action = .safetyMeeting(scene: scene, attendees: [pick(ids), pick(ids)], blanks: rng.next() % 2 == 0)
+        case 5: action = .inspectFirearm(firearm: f, result: rng.next() % 6 == 0 ? .obstructed : .clear)
+        case 6, 7, 8: action = .load(firearm: f, lot: lot.0, rounds: small(), scene: scene, rehearsal: rng.next() % 3 == 0)
+        case 9: action = .unload(firearm: f, lot: lot.0, rounds: small())
+        case 10, 11: action = .showClear(firearm: f, to: [pick(ids), "dee"])
+        case 12, 13: action = .handOver(firearm: f, to: pick(ids), scene: scene)
+        case 14: action = .declare(firearm: f, state: rng.next() % 2 == 0 ? .cold : .hot)
+        case 15: action = .fire(firearm: f, scene: scene, rounds: small(), result: pick(FireResult.allCases),
+                                shooter: rng.next() % 3 == 0 ? pick(ids) : nil, rehearsal: rng.next() % 3 == 0,
+                                nearestPersonFeet: Double(rng.next() % 40))
+        case 16: action = rng.next() % 4 == 0 ? .reportDischarge(firearm: f, injuries: false, note: nil) : .reportMissing(firearm: f)
+        case 17: action = .reconcile(lot: lot.0, counted: small())
+        case 18: action = .store(firearm: f, locked: rng.next() % 4 != 0)
+        case 19: action = .unfreeze(firearm: f, reason: "released")
+        case 20: action = .reportConcern(text: "concern", scene: nil)
+        default: action = .wrap
+        }
+        if case .receiveAmmo = action {} else if let l = action.lot, state.lot(l) == nil { return nil }
+        if case .handOver(_, let to, _) = action, to == who { return nil }
+        return (who, action)
     }
 
     /// Accumulates steps a minute apart.
@@ -146,9 +230,12 @@ public struct ScenarioGenerator: Sendable {
         mutating func at(dayStart day: Int) {
             clock = max(clock, start + Int64(day - 1) * 86_400)
         }
-        mutating func add(_ by: String, _ action: Action) {
-            steps.append(Step(at: Timestamp(seconds: clock, offsetMinutes: -420), by: by, action: action))
+        @discardableResult
+        mutating func add(_ by: String?, _ action: Action) -> Step {
+            let step = Step(at: Timestamp(seconds: clock, offsetMinutes: -420), by: by, action: action)
+            steps.append(step)
             clock += 60
+            return step
         }
     }
 }
