@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let package = Package(
     name: "Armory",
     platforms: [.macOS(.v14)],
@@ -48,3 +50,20 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks (ordo-one/benchmark) build in release and take minutes, so they are added only
+// when asked for: `ARMORY_BENCHMARKS=1 swift package benchmark` (see scripts/bench).
+// CI's single debug build never sees them.
+if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: ["ArmoryCore", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/EngineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

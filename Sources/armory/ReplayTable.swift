@@ -10,6 +10,7 @@ struct ReplayTable {
     func render() -> String {
         let header = ["STEP", "TIME", "WHO", "ACTION", "OUTCOME", "RULES", "MESSAGE"]
         var rows: [[String]] = []
+        var shownDate: String?
         for (k, entry) in result.steps.enumerated() {
             let step = entry.step
             let d = entry.decision
@@ -22,7 +23,11 @@ struct ReplayTable {
             case .refused: outcome = "REFUSED"
             case .alarm: outcome = d.isCritical ? "!! ALARM" : "!  ALARM"
             }
-            rows.append([String(k + 1), step.at.localClock, step.by ?? "(anonymous)", what, outcome,
+            // The date is shown on the first row and whenever the day changes.
+            let date = step.at.localDate
+            let time = date == shownDate ? step.at.localClock : date + " " + step.at.localClock
+            shownDate = date
+            rows.append([String(k + 1), time, step.by ?? "(anonymous)", what, outcome,
                          d.rules.map(\.rawValue).joined(separator: ","), d.message])
         }
         var widths = header.map(\.count)
