@@ -4,7 +4,7 @@ extension StepContext {
         if kind == .live {
             findings.add(.ammo1, "live ammunition received as lot \(id); quarantined at once")
         }
-        if state.lots[id] == nil { state.setLot(LotState(id: id, kind: kind)) }
+        if before.lots[id] == nil { changes.lots[id] = LotState(id: id, kind: kind) }
         update(lot: id) { l in
             l.received += count
             l.box += count
@@ -72,7 +72,7 @@ extension StepContext {
         if !present.contains(where: { $0.acts(as: .firstAD) }) {
             findings.add(.scene1, "the safety meeting for scene \(scene) needs the first AD present")
         }
-        state.setMeeting(scene: scene, blanks: blanks)
+        changes.meetings[scene] = blanks
         return "safety meeting held for scene \(scene)\(blanks ? "; blanks announced" : "; no blanks")"
     }
 

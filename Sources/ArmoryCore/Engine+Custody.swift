@@ -129,8 +129,8 @@ extension StepContext {
     }
 
     mutating func wrap() -> String {
-        for id in before.lotOrder {
-            guard let lot = before.lots[id], lot.touchedSinceWrap else { continue }
+        for id in before.lotsTouchedSinceWrap {
+            guard let lot = before.lots[id] else { continue }
             if !lot.reconciledSinceMove {
                 findings.add(.ammo4, "lot \(id) was not reconciled after its last use today")
             } else if lot.lastReconcileMatched != true {
@@ -148,13 +148,7 @@ extension StepContext {
                 if !f.storedLocked { findings.add(.fa6, "\(id) is not stored locked at wrap") }
             }
         }
-        state.clearMeetings()
-        for id in before.lotOrder {
-            update(lot: id) { l in
-                l.touchedSinceWrap = false
-                l.reconciledSinceMove = false
-            }
-        }
+        changes.wrapped = true
         return "day wrapped: every firearm stored locked with the armorer, every round accounted for"
     }
 }

@@ -15,6 +15,9 @@ extension StepContext {
             f.unknown = false
             f.withdrawnForLiveLot = false
             f.lastArmorerInspection = sequence
+            // Holdings before this inspection no longer matter (FA-1 asks only about what it
+            // held since), except lots still inside, whose removal will count as held later.
+            f.lastHeld = f.lastHeld.filter { entry in f.contents.contains { $0.lot == entry.key } }
             if result == .clear {
                 f.withdrawnForFault = false
                 f.lotsSinceClear = []
@@ -239,7 +242,7 @@ extension StepContext {
 
     /// FA-7 / EVID-2: the firearm and every lot loaded into it since its last clear inspection.
     mutating func freeze(_ id: String) {
-        let lotsToFreeze = (state.firearms[id] ?? firearm(id)).lotsSinceClear
+        let lotsToFreeze = current(firearm: id).lotsSinceClear
         update(firearm: id) { f in
             f.frozen = true
             f.frozenLots.formUnion(lotsToFreeze)

@@ -57,8 +57,13 @@ extension ProductionState {
     /// evaluated against the state before the step, and the decision cites all it breaks.
     public mutating func apply(_ step: Step) throws(StepFormatError) -> Decision {
         try validate(step)
-        var ctx = StepContext(state: self, step: step, sequence: stepCount + 1)
-        let (findings, okMessage) = ctx.evaluate()
+        // The context holds a snapshot of this state while it works; it is gone before the
+        // changes are committed, so they are made in place instead of copying every table.
+        let (findings, okMessage, changes) = {
+            var ctx = StepContext(before: self, step: step, sequence: stepCount + 1)
+            let (findings, message) = ctx.evaluate()
+            return (findings, message, ctx.changes)
+        }()
         let decision: Decision
         if findings.isEmpty {
             decision = Decision(outcome: .ok, rules: [], message: okMessage)
@@ -72,27 +77,33 @@ extension ProductionState {
             // receipt becomes known (never accepted), so later steps may name it.
             if case let .receiveFirearm(f, _, _, _, _) = step.action { noteUnaccepted(f) }
         } else {
-            self = ctx.state
+            commit(changes)
         }
         advance(to: step.at)
         return decision
     }
 }
 
-/// Works out one step: checks every rule against the state as it was, and builds the
-/// state as it will be if the step is recorded.
+/// What a recorded step changes: the firearms and lots it touched, as they will be.
+struct StateChanges {
+    var firearms: [String: FirearmState] = [:]
+    var lots: [String: LotState] = [:]
+    var meetings: [String: Bool] = [:]
+    var wrapped = false
+}
+
+/// Works out one step: checks every rule against the state as it was, and collects the
+/// changes the step makes if it is recorded.
 struct StepContext {
-    /// The state being built; starts as the state before the step.
-    var state: ProductionState
     let before: ProductionState
     let step: Step
     /// This step's sequence number (1-based), ordering inspections against holdings.
     let sequence: Int
     var findings = Findings()
+    var changes = StateChanges()
 
-    init(state: ProductionState, step: Step, sequence: Int) {
-        self.state = state
-        self.before = state
+    init(before: ProductionState, step: Step, sequence: Int) {
+        self.before = before
         self.step = step
         self.sequence = sequence
     }
@@ -106,16 +117,19 @@ struct StepContext {
         before.firearms[id] ?? FirearmState(id: id, serial: "", make: "", model: "", source: nil, presence: .neverAccepted, unknown: true)
     }
 
+    /// The firearm as this step has left it so far.
+    func current(firearm id: String) -> FirearmState { changes.firearms[id] ?? firearm(id) }
+
     mutating func update(firearm id: String, _ change: (inout FirearmState) -> Void) {
-        var f = state.firearms[id] ?? firearm(id)
+        var f = current(firearm: id)
         change(&f)
-        state.setFirearm(f)
+        changes.firearms[id] = f
     }
 
     mutating func update(lot id: String, _ change: (inout LotState) -> Void) {
-        guard var l = state.lots[id] else { return }
+        guard var l = changes.lots[id] ?? before.lots[id] else { return }
         change(&l)
-        state.setLot(l)
+        changes.lots[id] = l
     }
 
     mutating func evaluate() -> (Findings, String) {

@@ -143,6 +143,8 @@ public struct ProductionState: Sendable, Hashable {
     public private(set) var unacceptedFirearms: Set<String> = []
     public private(set) var lots: [String: LotState] = [:]
     public private(set) var lotOrder: [String] = []
+    /// Lots named by a recorded step since the last wrap, in the order first named (AMMO-4).
+    public private(set) var lotsTouchedSinceWrap: [String] = []
     /// Scenes whose safety meeting has been held since the last wrap, with whether it announced blanks.
     public private(set) var meetings: [String: Bool] = [:]
     /// How many steps have been decided (refused ones included).
@@ -166,9 +168,29 @@ public struct ProductionState: Sendable, Hashable {
     /// counter and clock (which every recorded step advances, refused or not).
     public func sameProtocolState(as other: ProductionState) -> Bool {
         firearms == other.firearms && lots == other.lots && meetings == other.meetings
+            && lotsTouchedSinceWrap == other.lotsTouchedSinceWrap
     }
 
     // Mutation is only for the engine, in this module.
+
+    /// Applies a recorded step's changes in place.
+    mutating func commit(_ changes: StateChanges) {
+        for (_, f) in changes.firearms { setFirearm(f) }
+        for (id, l) in changes.lots.sorted(by: { $0.key < $1.key }) {
+            if l.touchedSinceWrap && lots[id]?.touchedSinceWrap != true { lotsTouchedSinceWrap.append(id) }
+            setLot(l)
+        }
+        for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
+        if changes.wrapped {
+            meetings.removeAll(keepingCapacity: true)
+            for id in lotsTouchedSinceWrap {
+                lots[id]?.touchedSinceWrap = false
+                lots[id]?.reconciledSinceMove = false
+            }
+            lotsTouchedSinceWrap.removeAll(keepingCapacity: true)
+        }
+    }
+
     mutating func setFirearm(_ f: FirearmState) {
         if firearms.updateValue(f, forKey: f.id) == nil {
             if !unacceptedFirearms.contains(f.id) { firearmOrder.append(f.id) }
@@ -182,8 +204,6 @@ public struct ProductionState: Sendable, Hashable {
     mutating func setLot(_ l: LotState) {
         if lots.updateValue(l, forKey: l.id) == nil { lotOrder.append(l.id) }
     }
-    mutating func setMeeting(scene: String, blanks: Bool) { meetings[scene] = blanks }
-    mutating func clearMeetings() { meetings.removeAll(keepingCapacity: true) }
     mutating func advance(to at: Timestamp) {
         stepCount += 1
         lastAt = at

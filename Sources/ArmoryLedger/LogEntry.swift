@@ -1,0 +1,132 @@
+import ArmoryCore
+
+/// Why bytes are not a valid log entry.
+public struct EntryFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One record in a production's append-only log (EVID-1): what was asked or seen, by whom,
+/// when, and what the engine decided. Its canonical bytes (docs/FORMAT.md) are the
+/// Merkle leaf; nothing about an entry is ever rewritten, a correction is a new entry.
+public struct LogEntry: Sendable, Hashable {
+    /// What an entry records.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Index 0: the production's title, time zone, policy and people.
+        case production
+        /// A step of SCENARIOS.md with the engine's decision.
+        case step
+        /// EVID-1: a note that corrects an earlier entry, which stays as it was.
+        case correction
+        /// Frozen firearms and lots handed to investigators under a case number.
+        case transfer
+    }
+
+    /// The domain-separation and version line every entry starts with.
+    public static let magic = Array("armory-entry/v1\n".utf8)
+
+    public var index: UInt64
+    public var kind: Kind
+    /// RFC 3339 time as the person wrote it.
+    public var at: String
+    /// Who gave or reported it; nil for an anonymous concern and for the production header.
+    public var by: String?
+    /// The entry's content as canonical JSON (a step exactly as `Step.json` writes it).
+    public var body: String
+    public var outcome: Outcome
+    public var rules: [Rule]
+    public var message: String
+
+    public init(index: UInt64, kind: Kind, at: String, by: String?, body: String,
+                outcome: Outcome = .ok, rules: [Rule] = [], message: String) {
+        self.index = index
+        self.kind = kind
+        self.at = at
+        self.by = by
+        self.body = body
+        self.outcome = outcome
+        self.rules = rules
+        self.message = message
+    }
+
+    /// The entry for a decided step.
+    public init(index: UInt64, step: Step, decision: Decision) {
+        self.init(index: index, kind: .step, at: step.at.text, by: step.by, body: step.json.compactText,
+                  outcome: decision.outcome, rules: decision.rules, message: decision.message)
+    }
+
+    /// The canonical bytes (docs/FORMAT.md): the Merkle leaf.
+    public func encoded() -> [UInt8] {
+        var out = LogEntry.magic
+        out.reserveCapacity(64 + body.utf8.count + message.utf8.count)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
+        func str(_ s: String) {
+            let n = UInt32(s.utf8.count)
+            out.append(UInt8(n >> 24)); out.append(UInt8(truncatingIfNeeded: n >> 16))
+            out.append(UInt8(truncatingIfNeeded: n >> 8)); out.append(UInt8(truncatingIfNeeded: n))
+            out.append(contentsOf: s.utf8)
+        }
+        str(kind.rawValue)
+        str(at)
+        str(by ?? "")
+        str(body)
+        str(outcome.rawValue)
+        out.append(UInt8(rules.count >> 8)); out.append(UInt8(truncatingIfNeeded: rules.count))
+        for r in rules { str(r.rawValue) }
+        str(message)
+        return out
+    }
+
+    /// Reads canonical entry bytes. Anything that would not encode back to the same bytes
+    /// (trailing data, unsorted rules, an unknown kind or rule) is rejected.
+    public init(decoding bytes: [UInt8]) throws(EntryFormatError) {
+        var r = ByteReader(bytes)
+        guard try r.take(LogEntry.magic.count) == LogEntry.magic else { throw EntryFormatError("not an Armory v1 entry (bad magic)") }
+        var index: UInt64 = 0
+        for b in try r.take(8) { index = index << 8 | UInt64(b) }
+        let kindText = try r.string("kind")
+        guard let kind = Kind(rawValue: kindText) else { throw EntryFormatError("unknown entry kind '\(kindText)'") }
+        let at = try r.string("at")
+        let by = try r.string("by")
+        let body = try r.string("body")
+        let outcomeText = try r.string("outcome")
+        guard let outcome = Outcome(rawValue: outcomeText) else { throw EntryFormatError("unknown outcome '\(outcomeText)'") }
+        let countBytes = try r.take(2)
+        let count = Int(countBytes[0]) << 8 | Int(countBytes[1])
+        var rules: [Rule] = []
+        for _ in 0..<count {
+            let t = try r.string("rule")
+            guard let rule = Rule(rawValue: t) else { throw EntryFormatError("unknown rule '\(t)'") }
+            rules.append(rule)
+        }
+        let message = try r.string("message")
+        guard r.atEnd else { throw EntryFormatError("\(r.remaining) trailing bytes after the entry") }
+        self.init(index: index, kind: kind, at: at, by: by.isEmpty ? nil : by, body: body,
+                  outcome: outcome, rules: rules, message: message)
+        guard encoded() == bytes else { throw EntryFormatError("entry is not in canonical form") }
+    }
+}
+
+/// Reads big-endian fields from bytes, failing cleanly at the end.
+struct ByteReader {
+    let bytes: [UInt8]
+    var offset = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var atEnd: Bool { offset == bytes.count }
+    var remaining: Int { bytes.count - offset }
+
+    mutating func take(_ n: Int) throws(EntryFormatError) -> [UInt8] {
+        guard n >= 0, n <= remaining else { throw EntryFormatError("entry ends early") }
+        defer { offset += n }
+        return Array(bytes[offset..<(offset + n)])
+    }
+
+    mutating func string(_ field: String) throws(EntryFormatError) -> String {
+        let len = try take(4)
+        let n = Int(len[0]) << 24 | Int(len[1]) << 16 | Int(len[2]) << 8 | Int(len[3])
+        let raw = try take(n)
+        guard let s = String(validating: raw, as: UTF8.self) else { throw EntryFormatError("field \(field) is not UTF-8") }
+        return s
+    }
+}
