@@ -100,6 +100,9 @@ public struct LogEntry: Sendable, Hashable {
             guard let rule = Rule(rawValue: t) else { throw EntryFormatError("unknown rule '\(t)'") }
             rules.append(rule)
         }
+        guard zip(rules, rules.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw EntryFormatError("rules must be sorted by ID and listed once")
+        }
         let message = try r.string("message")
         guard r.atEnd else { throw EntryFormatError("\(r.remaining) trailing bytes after the entry") }
         self.init(index: index, kind: kind, at: at, by: by.isEmpty ? nil : by, body: body,

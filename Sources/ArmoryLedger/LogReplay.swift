@@ -1,0 +1,124 @@
+import ArmoryCore
+
+/// The first entry of every production's log: who is on the production and under which
+/// policy, the ground every later decision stands on.
+public struct ProductionHeader: Sendable, Equatable {
+    public var title: String
+    public var timezone: String
+    public var policy: Policy
+    public var people: [Person]
+
+    public init(title: String, timezone: String, policy: Policy = .protocolDefault, people: [Person]) {
+        self.title = title
+        self.timezone = timezone
+        self.policy = policy
+        self.people = people
+    }
+
+    /// The header of a scenario file's production.
+    public init(scenario: Scenario) {
+        self.init(title: scenario.title ?? "Untitled production", timezone: scenario.timezone ?? "UTC",
+                  policy: scenario.policy, people: scenario.people)
+    }
+
+    /// The canonical JSON body (docs/FORMAT.md).
+    public var json: JSON {
+        .object([("title", .string(title)), ("timezone", .string(timezone)), ("policy", policy.json),
+                 ("people", .array(people.map(\.json)))])
+    }
+
+    public init(json: JSON) throws(EntryFormatError) {
+        guard case let .object(members) = json, members.map(\.key) == ["title", "timezone", "policy", "people"],
+              case let .string(title)? = json["title"], case let .string(timezone)? = json["timezone"],
+              let policyJSON = json["policy"], case let .array(peopleJSON)? = json["people"]
+        else { throw EntryFormatError("production header must be {title, timezone, policy, people}") }
+        do {
+            self.init(title: title, timezone: timezone, policy: try Policy(json: policyJSON),
+                      people: try peopleJSON.map { (p: JSON) throws(StepFormatError) -> Person in try Person(json: p) })
+        } catch {
+            throw EntryFormatError("production header: \(error.message)")
+        }
+    }
+
+    /// The state a production starts in.
+    public var initialState: ProductionState { ProductionState(people: people, policy: policy) }
+}
+
+/// Why a log's entries do not stand up: which entry, and what is wrong with it.
+public struct LogReplayError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let index: UInt64
+    public let message: String
+    public init(index: UInt64, message: String) {
+        self.index = index
+        self.message = message
+    }
+    public var description: String { "entry \(index): \(message)" }
+}
+
+/// A log's entries read back and re-decided: the fold the architecture describes
+/// ("state is derived, never edited"), run the same way by `armory verify`.
+public struct LogReplay: Sendable {
+    public let header: ProductionHeader
+    /// Each entry, decoded, with the step it records (nil for non-step entries).
+    public let entries: [(entry: LogEntry, step: Step?)]
+    /// The production's state after the last entry.
+    public let finalState: ProductionState
+
+    /// Decodes every entry and re-decides every step, requiring: index 0 is the header and
+    /// nothing else is; indices run 0, 1, 2, ... with none missing or repeated; each body
+    /// is canonical; and each recorded decision (outcome and rules) is what the engine decides now.
+    public init(entryBytes: [[UInt8]]) throws(LogReplayError) {
+        var decoded: [(entry: LogEntry, step: Step?)] = []
+        decoded.reserveCapacity(entryBytes.count)
+        var header: ProductionHeader?
+        var state = ProductionState(people: [])
+        for (position, bytes) in entryBytes.enumerated() {
+            let expected = UInt64(position)
+            let entry: LogEntry
+            do { entry = try LogEntry(decoding: bytes) } catch { throw LogReplayError(index: expected, message: error.message) }
+            guard entry.index == expected else {
+                throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
+            }
+            func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
+            let body: JSON
+            do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
+            guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }
+            switch entry.kind {
+            case .production:
+                guard position == 0 else { throw fail("a production header may only be entry 0") }
+                let h: ProductionHeader
+                do { h = try ProductionHeader(json: body) } catch { throw fail(error.message) }
+                guard h.json.compactText == entry.body else { throw fail("production header is not canonical") }
+                header = h
+                state = h.initialState
+                decoded.append((entry, nil))
+            case .step:
+                guard header != nil else { throw fail("a step before the production header") }
+                let step: Step
+                do { step = try Step(json: body) } catch { throw fail("step: \(error.message)") }
+                guard step.json.compactText == entry.body, step.at.text == entry.at, step.by == entry.by else {
+                    throw fail("step fields disagree with the entry")
+                }
+                let decision: Decision
+                do { decision = try state.apply(step) } catch { throw fail("step is invalid for this production: \(error.message)") }
+                guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
+                    throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
+                }
+                decoded.append((entry, step))
+            case .correction, .transfer:
+                guard position > 0 else { throw fail("entry 0 must be the production header") }
+                guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("\(entry.kind.rawValue) entries carry no decision") }
+                if entry.kind == .correction {
+                    guard case let .number(n, true)? = body["corrects"], n >= 0, n < Double(position) else {
+                        throw fail("a correction must point at an earlier entry")
+                    }
+                }
+                decoded.append((entry, nil))
+            }
+        }
+        guard let header else { throw LogReplayError(index: 0, message: "the log is empty: no production header") }
+        self.header = header
+        self.entries = decoded
+        self.finalState = state
+    }
+}
