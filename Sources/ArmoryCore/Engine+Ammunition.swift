@@ -12,7 +12,7 @@ extension StepContext {
             if let source { l.source = source }
             if let caliber { l.caliber = caliber }
             l.touchedSinceWrap = true
-            l.reconciledSinceMove = false
+            if count > 0 { l.reconciledSinceMove = false }
         }
         return "lot \(id) received: \(count) \(kind.rawValue) round\(count == 1 ? "" : "s")"
             + (kind == .dummy ? "; to be verified round by round before loading" : "")

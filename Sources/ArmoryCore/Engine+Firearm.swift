@@ -73,7 +73,8 @@ extension StepContext {
             l.box -= rounds
             l.loadedInto.insert(id)
             l.touchedSinceWrap = true
-            l.reconciledSinceMove = false
+            // AMMO-4 asks for a reconcile after rounds move; a load of 0 moves none.
+            if rounds > 0 { l.reconciledSinceMove = false }
         }
         update(firearm: id) { f in
             if rounds > 0 {
@@ -109,7 +110,7 @@ extension StepContext {
         update(lot: lotID) { l in
             l.box += rounds
             l.touchedSinceWrap = true
-            l.reconciledSinceMove = false
+            if rounds > 0 { l.reconciledSinceMove = false }
         }
         update(firearm: id) { f in
             var remaining = rounds

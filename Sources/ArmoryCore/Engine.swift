@@ -111,10 +111,11 @@ struct StepContext {
     var actor: Person? { step.by.flatMap { before.people[$0] } }
     var actorID: String { step.by ?? "someone" }
 
-    /// The firearm as the step finds it. A firearm never accepted is a stand-in with no
-    /// custodian and unknown state: whatever is done to it, it is not in anyone's custody.
+    /// The firearm as the step finds it. A firearm whose receipt was refused was never
+    /// received: it stands in with no custodian (FA-5) and nothing else, not even the
+    /// unknown state FA-4 gives a firearm just received.
     func firearm(_ id: String) -> FirearmState {
-        before.firearms[id] ?? FirearmState(id: id, serial: "", make: "", model: "", source: nil, presence: .neverAccepted, unknown: true)
+        before.firearms[id] ?? FirearmState(id: id, serial: "", make: "", model: "", source: nil, presence: .neverAccepted, unknown: false)
     }
 
     /// The firearm as this step has left it so far.
