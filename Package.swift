@@ -45,8 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArmoryLedgerTests",
-            dependencies: ["ArmoryLedger"],
-            resources: [.copy("Vectors")]
+            dependencies: ["ArmoryLedger"]
         ),
     ]
 )

@@ -61,14 +61,3 @@ struct EntryEncodingTests {
     }
 }
 
-extension String {
-    func replacingOccurrences(of a: String, with b: String) -> String {
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: a) {
-            out += rest[..<r.lowerBound] + b
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// A C2SP tlog-checkpoint: the log's origin, its size and root hash, optional extension
+/// lines. Signed, it is the statement "this log held exactly these entries".
+public struct Checkpoint: Sendable, Hashable {
+    public let origin: String
+    public let size: Int
+    public let rootHash: Hash
+    public let extensions: [String]
+
+    public init(origin: String, size: Int, rootHash: Hash, extensions: [String] = []) throws(NoteError) {
+        guard !origin.isEmpty, !origin.contains("\n") else { throw NoteError("checkpoint origin must be one non-empty line") }
+        guard size >= 0 else { throw NoteError("checkpoint size must not be negative") }
+        guard rootHash.count == 32 else { throw NoteError("checkpoint root hash must be 32 bytes") }
+        guard extensions.allSatisfy({ !$0.isEmpty && !$0.contains("\n") }) else { throw NoteError("checkpoint extension lines must be non-empty single lines") }
+        self.origin = origin
+        self.size = size
+        self.rootHash = rootHash
+        self.extensions = extensions
+    }
+
+    /// The note text: origin, decimal size, base64 root, extensions, each ending in a newline.
+    public var text: String {
+        ([origin, String(size), Data(rootHash).base64EncodedString()] + extensions).map { $0 + "\n" }.joined()
+    }
+
+    /// Parses a checkpoint note text.
+    public init(text: String) throws(NoteError) {
+        guard text.hasSuffix("\n") else { throw NoteError("checkpoint must end with a newline") }
+        let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count >= 3 else { throw NoteError("checkpoint needs origin, size and root hash lines") }
+        let sizeText = lines[1]
+        guard let size = Int(sizeText), size >= 0, String(size) == sizeText else {
+            throw NoteError("checkpoint size '\(sizeText)' must be a decimal number without leading zeros")
+        }
+        guard let root = Data(base64Encoded: lines[2]), root.count == 32, root.base64EncodedString() == lines[2] else {
+            throw NoteError("checkpoint root hash must be 32 bytes of base64")
+        }
+        try self.init(origin: lines[0], size: size, rootHash: Array(root), extensions: Array(lines.dropFirst(3)))
+    }
+
+    /// The checkpoint as a note with the log's signature.
+    public func signed(by signer: NoteSigner) -> SignedNote {
+        var note = try! SignedNote(text: text)
+        note.sign(with: signer)
+        return note
+    }
+}
+
+/// A C2SP tlog-proof@v1: an entry's index, its inclusion proof, and the signed checkpoint
+/// it is included in, verifiable offline by any tool that knows the format.
+public struct TlogProof: Sendable, Hashable {
+    public let index: Int
+    public let proof: [Hash]
+    public let extra: [UInt8]?
+    public let checkpoint: SignedNote
+
+    public init(index: Int, proof: [Hash], extra: [UInt8]? = nil, checkpoint: SignedNote) {
+        self.index = index
+        self.proof = proof
+        self.extra = extra
+        self.checkpoint = checkpoint
+    }
+
+    public var formatted: String {
+        var out = "c2sp.org/tlog-proof@v1\n"
+        if let extra { out += "extra " + Data(extra).base64EncodedString() + "\n" }
+        out += "index \(index)\n"
+        for h in proof { out += Data(h).base64EncodedString() + "\n" }
+        return out + "\n" + checkpoint.formatted
+    }
+
+    public init(parsing text: String) throws(NoteError) {
+        guard let split = text.range(of: "\n\n") else { throw NoteError("tlog-proof has no checkpoint") }
+        let head = text[..<split.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard head.first == "c2sp.org/tlog-proof@v1" else { throw NoteError("not a c2sp.org/tlog-proof@v1") }
+        var k = 1
+        var extra: [UInt8]?
+        if k < head.count, head[k].hasPrefix("extra ") {
+            guard let e = Data(base64Encoded: String(head[k].dropFirst(6))) else { throw NoteError("tlog-proof extra is not base64") }
+            extra = Array(e)
+            k += 1
+        }
+        guard k < head.count, head[k].hasPrefix("index "), let index = Int(head[k].dropFirst(6)), index >= 0,
+              String(index) == String(head[k].dropFirst(6))
+        else { throw NoteError("tlog-proof index line is missing or malformed") }
+        var proof: [Hash] = []
+        for line in head[(k + 1)...] {
+            guard let h = Data(base64Encoded: line), h.count == 32 else { throw NoteError("tlog-proof hash line is not 32 bytes of base64") }
+            proof.append(Array(h))
+        }
+        self.init(index: index, proof: proof, extra: extra, checkpoint: try SignedNote(parsing: String(text[split.upperBound...])))
+        guard formatted == text else { throw NoteError("tlog-proof is not in canonical form") }
+    }
+
+    /// Checks the proof for an entry with `leafHash` against the trusted keys.
+    public func verify(leafHash: Hash, keys: [NoteVerifierKey]) throws(NoteError) -> Checkpoint {
+        try checkpoint.verify(with: keys)
+        let cp = try Checkpoint(text: checkpoint.text)
+        guard MerkleProof.verifyInclusion(index: index, size: cp.size, leafHash: leafHash, proof: proof, root: cp.rootHash) else {
+            throw NoteError("inclusion proof of entry \(index) does not verify against the checkpoint")
+        }
+        return cp
+    }
+}

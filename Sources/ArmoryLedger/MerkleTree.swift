@@ -1,0 +1,238 @@
+import Crypto
+
+/// A SHA-256 hash: 32 bytes.
+public typealias Hash = [UInt8]
+
+/// RFC 9162 section 2.1 hashing, with domain separation between leaves and nodes.
+public enum MerkleHash {
+    /// SHA-256(0x00 || leaf).
+    public static func leaf(_ data: [UInt8]) -> Hash {
+        var h = SHA256()
+        h.update(data: [0x00])
+        h.update(data: data)
+        return Array(h.finalize())
+    }
+
+    /// SHA-256(0x01 || left || right).
+    public static func node(_ left: Hash, _ right: Hash) -> Hash {
+        var h = SHA256()
+        h.update(data: [0x01])
+        h.update(data: left)
+        h.update(data: right)
+        return Array(h.finalize())
+    }
+
+    /// The hash of the empty tree: SHA-256 of nothing.
+    public static let empty: Hash = Array(SHA256.hash(data: [UInt8]()))
+}
+
+/// Where a tree keeps the hashes of its complete (perfect, aligned) subtrees: the node at
+/// `level` and `index` covers leaves `index << level ..< (index + 1) << level`. Every
+/// root and proof is computed from these, never from the leaves again. Storage back
+/// ends (memory, SQLite, PostgreSQL) implement this.
+public protocol MerkleNodeStore {
+    /// How many leaves the tree holds.
+    var leafCount: Int { get }
+    /// The stored hash, or nil when that subtree is not complete.
+    func node(level: Int, index: Int) -> Hash?
+    /// Records the hash of a newly completed subtree.
+    mutating func setNode(level: Int, index: Int, hash: Hash)
+    /// Records that the tree now holds `count` leaves.
+    mutating func setLeafCount(_ count: Int)
+}
+
+/// Complete-subtree hashes in memory, one array per level.
+public struct InMemoryNodeStore: MerkleNodeStore, Sendable {
+    var levels: [[Hash]] = []
+    public private(set) var leafCount = 0
+
+    public init() {}
+
+    public func node(level: Int, index: Int) -> Hash? {
+        guard level < levels.count, index < levels[level].count else { return nil }
+        return levels[level][index]
+    }
+
+    public mutating func setNode(level: Int, index: Int, hash: Hash) {
+        while levels.count <= level { levels.append([]) }
+        precondition(index == levels[level].count, "subtrees complete in order")
+        levels[level].append(hash)
+    }
+
+    public mutating func setLeafCount(_ count: Int) { leafCount = count }
+}
+
+/// Why a proof cannot be made: the sizes asked for do not fit the tree.
+public struct MerkleError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// An append-only RFC 9162 Merkle tree over a node store. Appending hashes O(log n) nodes;
+/// roots, inclusion proofs and consistency proofs for any earlier size read O(log n)
+/// stored nodes and hash only along the tree's right edge.
+public struct MerkleTree<Store: MerkleNodeStore> {
+    public private(set) var store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public var size: Int { store.leafCount }
+
+    /// Appends a leaf by its hash (`MerkleHash.leaf`), completing the subtrees it closes.
+    public mutating func append(leafHash: Hash) {
+        var index = store.leafCount
+        var hash = leafHash
+        var level = 0
+        store.setNode(level: 0, index: index, hash: hash)
+        while index % 2 == 1 {
+            let left = store.node(level: level, index: index - 1)!
+            hash = MerkleHash.node(left, hash)
+            level += 1
+            index /= 2
+            store.setNode(level: level, index: index, hash: hash)
+        }
+        store.setLeafCount(store.leafCount + 1)
+    }
+
+    /// MTH of leaves `start ..< end` (RFC 9162 2.1.1).
+    func hash(_ start: Int, _ end: Int) -> Hash {
+        let n = end - start
+        if n == 0 { return MerkleHash.empty }
+        // A perfect, aligned subtree is stored.
+        if n & (n - 1) == 0, start % n == 0, let stored = store.node(level: n.trailingZeroBitCount, index: start / n) {
+            return stored
+        }
+        let k = largestPowerOfTwo(below: n)
+        return MerkleHash.node(hash(start, start + k), hash(start + k, end))
+    }
+
+    /// The root hash of the tree when it held `size` leaves.
+    public func rootHash(size: Int? = nil) throws(MerkleError) -> Hash {
+        let n = size ?? self.size
+        guard n >= 0, n <= self.size else { throw MerkleError(message: "no tree of size \(n): the log holds \(self.size) entries") }
+        return hash(0, n)
+    }
+
+    /// The RFC 9162 2.1.3.1 inclusion proof of leaf `index` in the tree of `size` leaves.
+    public func inclusionProof(index: Int, size: Int) throws(MerkleError) -> [Hash] {
+        guard size <= self.size, index >= 0, index < size else {
+            throw MerkleError(message: "no leaf \(index) in a tree of size \(size) (the log holds \(self.size))")
+        }
+        var proof: [Hash] = []
+        path(index, 0, size, &proof)
+        return proof
+    }
+
+    func path(_ m: Int, _ start: Int, _ end: Int, _ proof: inout [Hash]) {
+        let n = end - start
+        if n <= 1 { return }
+        let k = largestPowerOfTwo(below: n)
+        if m < k {
+            path(m, start, start + k, &proof)
+            proof.append(hash(start + k, end))
+        } else {
+            path(m - k, start + k, end, &proof)
+            proof.append(hash(start, start + k))
+        }
+    }
+
+    /// The RFC 9162 2.1.4.1 consistency proof between the trees of `first` and `second` leaves.
+    public func consistencyProof(from first: Int, to second: Int) throws(MerkleError) -> [Hash] {
+        guard first >= 0, first <= second, second <= size else {
+            throw MerkleError(message: "no consistency proof from size \(first) to \(second) (the log holds \(size))")
+        }
+        if first == 0 || first == second { return [] }
+        var proof: [Hash] = []
+        subproof(first, 0, second, true, &proof)
+        return proof
+    }
+
+    func subproof(_ m: Int, _ start: Int, _ end: Int, _ whole: Bool, _ proof: inout [Hash]) {
+        let n = end - start
+        if m == n {
+            if !whole { proof.append(hash(start, end)) }
+            return
+        }
+        let k = largestPowerOfTwo(below: n)
+        if m <= k {
+            subproof(m, start, start + k, whole, &proof)
+            proof.append(hash(start + k, end))
+        } else {
+            subproof(m - k, start + k, end, false, &proof)
+            proof.append(hash(start, start + k))
+        }
+    }
+}
+
+extension MerkleTree where Store == InMemoryNodeStore {
+    /// An empty tree in memory.
+    public init() { self.init(store: InMemoryNodeStore()) }
+}
+
+/// The largest power of two strictly less than `n` (n >= 2).
+func largestPowerOfTwo(below n: Int) -> Int {
+    1 << (Int.bitWidth - (n - 1).leadingZeroBitCount - 1)
+}
+
+/// Checks RFC 9162 proofs with nothing but hashes: what a verifier holding a bundle does.
+public enum MerkleProof {
+    /// RFC 9162 2.1.3.2: whether `proof` shows the leaf with `leafHash` at `index` in the tree of `size` with `root`.
+    public static func verifyInclusion(index: Int, size: Int, leafHash: Hash, proof: [Hash], root: Hash) -> Bool {
+        guard index >= 0, index < size else { return false }
+        var fn = index, sn = size - 1
+        var r = leafHash
+        for p in proof {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = MerkleHash.node(p, r)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            } else {
+                r = MerkleHash.node(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    /// RFC 9162 2.1.4.2: whether `proof` shows the tree of `first` leaves with `firstRoot`
+    /// is a prefix of the tree of `second` leaves with `secondRoot`.
+    public static func verifyConsistency(first: Int, second: Int, firstRoot: Hash, secondRoot: Hash, proof: [Hash]) -> Bool {
+        guard first >= 0, first <= second else { return false }
+        // A proof from the empty tree proves nothing; transparency-dev's vectors reject it.
+        if first == 0 { return false }
+        if first == second { return proof.isEmpty && firstRoot == secondRoot }
+        guard !proof.isEmpty else { return false }
+        var path = proof
+        if first & (first - 1) == 0 { path.insert(firstRoot, at: 0) }
+        var fn = first - 1, sn = second - 1
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
+        var fr = path[0], sr = path[0]
+        for c in path.dropFirst() {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                fr = MerkleHash.node(c, fr)
+                sr = MerkleHash.node(c, sr)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            } else {
+                sr = MerkleHash.node(sr, c)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && fr == firstRoot && sr == secondRoot
+    }
+}
