@@ -236,3 +236,5 @@ public enum MerkleProof {
         return sn == 0 && fr == firstRoot && sr == secondRoot
     }
 }
+
+extension MerkleTree: Sendable where Store: Sendable {}

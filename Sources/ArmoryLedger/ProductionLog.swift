@@ -1,0 +1,143 @@
+import ArmoryCore
+
+/// One production's record in memory: the engine's state, every entry's canonical bytes,
+/// the Merkle tree over them, and the signed checkpoints. Recording a step decides it and
+/// appends it (refused commands too: the attempt is evidence); a checkpoint is signed at
+/// every wrap and at once after an FA-7 alarm (EVID-2), and on demand.
+public struct ProductionLog: Sendable {
+    /// The checkpoint origin line: `armory/<production id>`.
+    public let origin: String
+    public let header: ProductionHeader
+    public private(set) var entries: [[UInt8]] = []
+    public private(set) var tree = MerkleTree()
+    public private(set) var state: ProductionState
+    /// Signed checkpoints, oldest first.
+    public private(set) var checkpoints: [SignedNote] = []
+    /// The times entries were recorded at, for cosignature timestamps.
+    public private(set) var lastAt: Timestamp
+
+    /// Opens a production's log with its header as entry 0.
+    public init(productionID: String, header: ProductionHeader, openedAt: Timestamp) {
+        self.origin = "armory/" + productionID
+        self.header = header
+        self.state = header.initialState
+        self.lastAt = openedAt
+        append(LogEntry(index: 0, kind: .production, at: openedAt.text, by: nil, body: header.json.compactText,
+                        message: "production \(header.title) opened with \(header.people.count) people"))
+    }
+
+    /// Rebuilds a log from verified entries and checkpoints (an imported bundle).
+    public init(origin: String, entries: [[UInt8]], checkpoints: [SignedNote]) throws(LogReplayError) {
+        let replay = try LogReplay(entryBytes: entries)
+        self.origin = origin
+        self.header = replay.header
+        self.state = replay.finalState
+        self.lastAt = Timestamp(rfc3339: replay.entries.last!.entry.at) ?? Timestamp(seconds: 0)
+        for e in entries { appendBytes(e) }
+        self.checkpoints = checkpoints
+    }
+
+    public var size: Int { entries.count }
+
+    mutating func append(_ entry: LogEntry) { appendBytes(entry.encoded()) }
+
+    mutating func appendBytes(_ bytes: [UInt8]) {
+        entries.append(bytes)
+        tree.append(leafHash: MerkleHash.leaf(bytes))
+    }
+
+    /// Decides and records a step. With a `signer`, a checkpoint is signed when the step
+    /// is a wrap or raised an FA-7 alarm. Invalid input is thrown and nothing is recorded.
+    @discardableResult
+    public mutating func record(_ step: Step, signer: NoteSigner? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
+        let decision = try state.apply(step)
+        let index = entries.count
+        append(LogEntry(index: UInt64(index), step: step, decision: decision))
+        lastAt = step.at
+        if let signer, decision.isCritical || step.action == .wrap {
+            _ = signCheckpoint(signer)
+        }
+        return (index, decision)
+    }
+
+    /// Records a correction of an earlier entry (EVID-1): the earlier entry stays as it was.
+    @discardableResult
+    public mutating func correct(entry target: Int, by: String, at: Timestamp, text: String) throws(StepFormatError) -> Int {
+        guard target > 0, target < entries.count else { throw StepFormatError("no entry \(target) to correct", field: "corrects") }
+        guard state.people[by] != nil else { throw StepFormatError("unknown person '\(by)'", field: "by") }
+        guard !text.isEmpty else { throw StepFormatError("a correction needs text", field: "text") }
+        let body: JSON = .object([("corrects", .number(Double(target), isInteger: true)), ("text", .string(text))])
+        let index = entries.count
+        append(LogEntry(index: UInt64(index), kind: .correction, at: at.text, by: by, body: body.compactText,
+                        message: "entry \(target) corrected by \(by)"))
+        lastAt = at
+        return index
+    }
+
+    /// Signs a checkpoint of the whole log now.
+    @discardableResult
+    public mutating func signCheckpoint(_ signer: NoteSigner) -> SignedNote {
+        if let last = checkpoints.last, (try? Checkpoint(text: last.text))?.size == entries.count { return last }
+        let cp = try! Checkpoint(origin: origin, size: entries.count, rootHash: try! tree.rootHash())
+        let note = cp.signed(by: signer)
+        checkpoints.append(note)
+        return note
+    }
+
+    /// Adds a witness's cosignature to the checkpoint at `position`.
+    public mutating func replaceCheckpoint(at position: Int, with note: SignedNote) {
+        checkpoints[position] = note
+    }
+}
+
+/// Why a witness will not cosign.
+public struct WitnessError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An insurer's or union's witness: it cosigns a production's checkpoint only after
+/// checking the log's signature and that the new tree extends the last one it cosigned,
+/// so a log cannot show one history to investigators and another to the production.
+public struct Witness: Sendable {
+    public let signer: NoteSigner
+    public let logKey: NoteVerifierKey
+    /// The last checkpoint this witness cosigned: origin, size, root.
+    public private(set) var last: Checkpoint?
+
+    public init(signer: NoteSigner, logKey: NoteVerifierKey, last: Checkpoint? = nil) throws(WitnessError) {
+        guard signer.verifierKey.type == .cosignatureV1 else { throw WitnessError("a witness key must be a cosignature key (type 0x04)") }
+        self.signer = signer
+        self.logKey = logKey
+        self.last = last
+    }
+
+    /// Cosigns `note` if it is the log's, for the same origin, and consistent with the last
+    /// checkpoint cosigned (`proof` is the consistency proof from that size to this one).
+    public mutating func cosign(_ note: SignedNote, consistency proof: [Hash], timestamp: UInt64) throws(WitnessError) -> SignedNote {
+        do {
+            let verified = try note.verify(with: [logKey])
+            guard verified.contains(where: { $0.key == logKey }) else { throw WitnessError("not signed by the log") }
+        } catch let e as NoteError {
+            throw WitnessError("the log's signature does not verify: \(e.message)")
+        } catch {
+            throw WitnessError("\(error)")
+        }
+        let cp: Checkpoint
+        do { cp = try Checkpoint(text: note.text) } catch { throw WitnessError("not a checkpoint: \(error.message)") }
+        if let last {
+            guard cp.origin == last.origin else { throw WitnessError("checkpoint is for \(cp.origin), this witness follows \(last.origin)") }
+            guard cp.size >= last.size else {
+                throw WitnessError("checkpoint of size \(cp.size) is older than the last cosigned (\(last.size)): the log went back")
+            }
+            guard MerkleProof.verifyConsistency(first: last.size, second: cp.size, firstRoot: last.rootHash, secondRoot: cp.rootHash, proof: proof) else {
+                throw WitnessError("checkpoint of size \(cp.size) is not consistent with the last cosigned (\(last.size)): the log was rewritten")
+            }
+        }
+        var out = note
+        out.cosign(with: signer, timestamp: timestamp)
+        last = cp
+        return out
+    }
+}
