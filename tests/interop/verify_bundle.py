@@ -103,7 +103,7 @@ def verify_consistency(first, second, first_hash, second_hash, proof):
 
 def parse_vkey(text):
     """signed-note verifier key: name+hexid+base64(type || key)."""
-    name, hexid, b64 = text.strip().split("+")
+    name, hexid, b64 = text.strip().split("+", 2)
     raw = base64.b64decode(b64, validate=True)
     key_id = bytes.fromhex(hexid)
     return name, key_id, raw[0], raw[1:]

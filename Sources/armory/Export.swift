@@ -1,0 +1,104 @@
+import ArgumentParser
+import ArmoryCore
+import ArmoryLedger
+import Foundation
+
+/// `armory export`: writes an evidence bundle of one day, one firearm or everything.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an evidence bundle that anyone can verify offline with `armory verify`.",
+        discussion: """
+            The production is read from a scenario file and recorded exactly as the live \
+            system records it: every step decided and appended, a checkpoint signed at every \
+            wrap and at once after an unplanned discharge (EVID-2), each cosigned by the \
+            witnesses given, and a final checkpoint of the whole log.
+            """
+    )
+
+    @Option(help: "The production, as a scenario file (SCENARIOS.md).")
+    var scenario: String
+
+    @Option(help: "Production id for the log's origin line (armory/<id>); default: the file's name.")
+    var productionID: String?
+
+    @Option(help: "The log's private key file (see `armory keys create`).")
+    var key: String
+
+    @Option(help: "A witness's private key file; repeat for several witnesses.")
+    var witnessKey: [String] = []
+
+    @Option(help: "Only this day (YYYY-MM-DD, local date as written in the steps).")
+    var day: String?
+
+    @Option(help: "Only this firearm.")
+    var firearm: String?
+
+    @Flag(help: "The whole log.")
+    var all = false
+
+    @Option(name: .shortAndLong, help: "The bundle file to write (a tar archive).")
+    var output: String
+
+    func validate() throws {
+        let chosen = [day != nil, firearm != nil, all].filter { $0 }.count
+        guard chosen == 1 else { throw ValidationError("choose exactly one of --day DATE, --firearm ID, --all") }
+        if let day, day.count != 10 || Timestamp(rfc3339: day + "T00:00:00Z") == nil {
+            throw ValidationError("--day must be a date like 2026-03-02, not '\(day)'")
+        }
+    }
+
+    func run() throws {
+        let signer = try loadSigner(key, what: "log key")
+        let witnesses = try witnessKey.map { try loadSigner($0, what: "witness key") }
+        let scenario: Scenario
+        let steps: [Step]
+        do {
+            scenario = try Scenario(bytes: try readInput(self.scenario))
+            steps = try scenario.steps.enumerated().map { k, json in
+                do { return try Step(json: json) } catch let e as StepFormatError { throw ScenarioError(step: k + 1, message: e.message) }
+            }
+        } catch let e as ScenarioError {
+            printError(e.description)
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        guard let first = steps.first else {
+            printError("error: the scenario has no steps to record")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let id = productionID ?? URL(fileURLWithPath: self.scenario).deletingPathExtension().lastPathComponent
+        var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
+        var cosigners = try witnesses.map { try Witness(signer: $0, logKey: signer.verifierKey) }
+        var cosigned = 0
+        func cosignNew() throws {
+            while cosigned < log.checkpoints.count {
+                var note = log.checkpoints[cosigned]
+                let cp = try Checkpoint(text: note.text)
+                for k in cosigners.indices {
+                    let proof = try cosigners[k].last.map { try log.tree.consistencyProof(from: $0.size, to: cp.size) } ?? []
+                    // The cosignature's time is the moment of the last entry it covers.
+                    note = try cosigners[k].cosign(note, consistency: proof, timestamp: UInt64(max(0, log.lastAt.seconds)))
+                }
+                log.replaceCheckpoint(at: cosigned, with: note)
+                cosigned += 1
+            }
+        }
+        for (k, step) in steps.enumerated() {
+            do { try log.record(step, signer: signer) } catch {
+                printError(ScenarioError(step: k + 1, message: error.message).description)
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            try cosignNew()
+        }
+        log.signCheckpoint(signer)
+        try cosignNew()
+        let scope: EvidenceScope = day.map { .day($0) } ?? firearm.map { .firearm($0) } ?? .all
+        if case .firearm(let f) = scope, log.state.firearm(f) == nil {
+            printError("error: no firearm '\(f)' in this production")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let archive = try EvidenceBundle.make(log: log, scope: scope, witnessKeys: witnesses.map(\.verifierKey), logKey: signer.verifierKey)
+        try writeOutput(archive.encoded(), to: output)
+        let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }.count
+        print("wrote \(output): \(scope), \(proofs) entries in scope of \(log.size), \(log.checkpoints.count) checkpoints, signed by \(signer.verifierKey)")
+    }
+}
