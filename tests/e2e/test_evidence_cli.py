@@ -1,0 +1,146 @@
+"""Process-level tests of `armory keys`, `export`, `verify` and `witness`: what an
+armorer, an insurer's witness or an investigator sees on the terminal."""
+import os
+import pathlib
+import stat
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARMORY = os.environ.get("ARMORY_BIN", str(ROOT / ".build" / "debug" / "armory"))
+RUST = str(ROOT / "scenarios" / "rust-reconstruction.json")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([ARMORY, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+@pytest.fixture()
+def keys(tmp_path):
+    log = tmp_path / "log.key"
+    witness = tmp_path / "witness.key"
+    out = run("keys", "create", "--name", "armory.example/rust", "-o", log)
+    assert out.returncode == 0, out.stderr
+    vkey = out.stdout.strip()
+    assert run("keys", "create", "--name", "insurer.example/witness", "--witness", "-o", witness).returncode == 0
+    return log, witness, vkey
+
+
+def test_a_new_key_file_is_private_and_the_private_key_is_never_printed(keys):
+    log, _, vkey = keys
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    secret = log.read_text().strip()
+    assert secret.startswith("PRIVATE+KEY+armory.example/rust+")
+    assert vkey.startswith("armory.example/rust+") and secret.split("+")[4] not in vkey
+    shown = run("keys", "show", log)
+    assert shown.stdout.strip() == vkey and "PRIVATE" not in shown.stdout + shown.stderr
+
+
+def test_a_key_file_is_never_overwritten(keys):
+    log, _, _ = keys
+    before = log.read_text()
+    out = run("keys", "create", "--name", "other", "-o", log)
+    assert out.returncode != 0 and "never overwrites" in out.stderr
+    assert log.read_text() == before
+
+
+def test_a_key_readable_by_others_is_refused(keys, tmp_path):
+    log, _, _ = keys
+    os.chmod(log, 0o644)
+    out = run("export", "--scenario", RUST, "--key", log, "--all", "-o", tmp_path / "b.tar")
+    assert out.returncode != 0 and "readable by others" in out.stderr
+    assert "PRIVATE" not in out.stdout + out.stderr
+
+
+def test_export_then_verify_with_the_published_key(keys, tmp_path):
+    log, witness, vkey = keys
+    bundle = tmp_path / "rust.bundle"
+    out = run("export", "--scenario", RUST, "--key", log, "--witness-key", witness, "--all", "-o", bundle)
+    assert out.returncode == 0, out.stderr
+    verified = run("verify", bundle, "--key", vkey)
+    assert verified.returncode == 0, verified.stderr
+    assert "VERIFIED" in verified.stdout and "6 refused, 6 alarms (2 critical)" in verified.stdout
+    assert "witnessed by insurer.example/witness" in verified.stdout
+    assert "WARNING" not in verified.stdout
+    listing = subprocess.run(["tar", "tf", bundle], capture_output=True, text=True).stdout.split()
+    assert listing[:5] == ["manifest.json", "entries.bin", "checkpoint.txt", "latest-checkpoint.txt", "consistency.txt"]
+    assert listing[-1] == "report.txt"
+
+
+def test_verify_without_a_key_warns(keys, tmp_path):
+    log, _, _ = keys
+    bundle = tmp_path / "rust.bundle"
+    run("export", "--scenario", RUST, "--key", log, "--all", "-o", bundle)
+    out = run("verify", bundle)
+    assert out.returncode == 0 and "WARNING" in out.stdout
+
+
+def test_a_tampered_bundle_fails_naming_the_entry(keys, tmp_path):
+    log, _, vkey = keys
+    bundle = tmp_path / "rust.bundle"
+    run("export", "--scenario", RUST, "--key", log, "--all", "-o", bundle)
+    data = bytearray(bundle.read_bytes())
+    i = data.find(b"projectile")
+    data[i] = ord("P")
+    bundle.write_bytes(bytes(data))
+    out = run("verify", bundle, "--key", vkey)
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert out.stderr.startswith("error:") and "entry 10" in out.stderr
+
+
+def test_a_bundle_signed_by_another_key_fails(keys, tmp_path):
+    log, _, _ = keys
+    other = tmp_path / "other.key"
+    run("keys", "create", "--name", "armory.example/rust", "-o", other)
+    bundle = tmp_path / "rust.bundle"
+    run("export", "--scenario", RUST, "--key", other, "--all", "-o", bundle)
+    published = run("keys", "show", log).stdout.strip()
+    out = run("verify", bundle, "--key", published)
+    assert out.returncode == 1 and "not by the trusted key" in out.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "choose exactly one of"),
+    (["--all", "--day", "2021-10-21"], "choose exactly one of"),
+    (["--day", "21/10/2021"], "--day must be a date"),
+    (["--firearm", "nope"], "no firearm 'nope'"),
+])
+def test_export_refuses_bad_arguments_clearly(keys, tmp_path, args, message):
+    log, _, _ = keys
+    out = run("export", "--scenario", RUST, "--key", log, "-o", tmp_path / "b", *args)
+    assert out.returncode != 0 and message in out.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_not_a_bundle(tmp_path):
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"hello" * 300)
+    out = run("verify", junk)
+    assert out.returncode == 1 and "not an Armory bundle" in out.stderr
+
+
+def test_witness_cosigns_only_a_consistent_checkpoint(keys, tmp_path):
+    log, witness, vkey = keys
+    bundle = tmp_path / "rust.bundle"
+    run("export", "--scenario", RUST, "--key", log, "--all", "-o", bundle)
+    subprocess.run(["tar", "xf", bundle, "-C", tmp_path], check=True)
+    state = tmp_path / "witness.state"
+    out = run("witness", tmp_path / "checkpoint.txt", "--key", witness, "--log-key", vkey, "--state", state,
+              "--time", "1634860000", "-o", tmp_path / "cosigned.txt")
+    assert out.returncode == 0, out.stderr
+    assert "insurer.example/witness" in (tmp_path / "cosigned.txt").read_text()
+    # The same checkpoint again (size unchanged, empty proof) is fine.
+    again = run("witness", tmp_path / "checkpoint.txt", "--key", witness, "--log-key", vkey, "--state", state, "-o", tmp_path / "c2.txt")
+    assert again.returncode == 0, again.stderr
+    # A different log's checkpoint (another production, same key name) is refused.
+    other_bundle = tmp_path / "crow.bundle"
+    run("export", "--scenario", ROOT / "scenarios" / "crow-reconstruction.json", "--production-id", "rust-reconstruction",
+        "--key", log, "--all", "-o", other_bundle)
+    other = tmp_path / "other"
+    other.mkdir()
+    subprocess.run(["tar", "xf", other_bundle, "-C", other], check=True)
+    refused = run("witness", other / "checkpoint.txt", "--key", witness, "--log-key", vkey, "--state", state, "-o", tmp_path / "c3.txt")
+    assert refused.returncode == 1 and "refused to cosign" in refused.stderr
+    assert not (tmp_path / "c3.txt").exists()
