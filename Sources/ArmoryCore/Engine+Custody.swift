@@ -123,6 +123,7 @@ extension StepContext {
         case .missing: was = " again"
         case .returned: was = " although it was returned to the rental house"
         case .neverAccepted: was = " although it was never accepted"
+        case let .withInvestigators(caseNumber): was = " although it is with investigators (case \(caseNumber))"
         }
         findings.add(.fa5, "\(id) reported missing\(was); custody is broken")
         return ""
@@ -130,7 +131,8 @@ extension StepContext {
 
     mutating func wrap() -> String {
         for id in before.lotsTouchedSinceWrap {
-            guard let lot = before.lots[id] else { continue }
+            // A box handed to investigators is counted by them, not on set.
+            guard let lot = before.lots[id], lot.withInvestigators == nil else { continue }
             if !lot.reconciledSinceMove {
                 findings.add(.ammo4, "lot \(id) was not reconciled after its last use today")
             } else if lot.lastReconcileMatched != true {

@@ -41,6 +41,9 @@ extension StepContext {
         if lot.frozen {
             findings.add(.evid2, "lot \(lotID) is frozen as evidence")
         }
+        if let caseNumber = lot.withInvestigators {
+            findings.add(.evid2, "lot \(lotID) is with investigators as evidence (case \(caseNumber))")
+        }
         if lot.quarantined {
             findings.add(.ammo1, lot.kind == .live
                 ? "lot \(lotID) is live ammunition and quarantined"
@@ -101,6 +104,9 @@ extension StepContext {
         requireNotFrozen(f)
         if lot.frozen {
             findings.add(.evid2, "lot \(lotID) is frozen as evidence")
+        }
+        if let caseNumber = lot.withInvestigators {
+            findings.add(.evid2, "lot \(lotID) is with investigators as evidence (case \(caseNumber))")
         }
         let inside = f.rounds(of: lotID)
         if rounds > inside {

@@ -212,6 +212,7 @@ struct StepContext {
         case .missing: findings.add(.fa5, "\(f.id) is reported missing and in no one's custody")
         case .returned: findings.add(.fa5, "\(f.id) was returned to the rental house and is in no one's custody")
         case .neverAccepted: findings.add(.fa5, "\(f.id) was never accepted into the production")
+        case let .withInvestigators(caseNumber): findings.add(.fa5, "\(f.id) is with investigators as evidence (case \(caseNumber))")
         }
     }
 

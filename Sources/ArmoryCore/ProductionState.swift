@@ -8,12 +8,14 @@ public enum Presence: Sendable, Hashable {
     case returned
     /// Its `receive_firearm` was refused: it was never accepted into the production.
     case neverAccepted
+    /// Handed to investigators as evidence under this case number: out of the production.
+    case withInvestigators(caseNumber: String)
 
     /// Whether the production answers for the firearm at wrap (FA-6).
     public var isInProduction: Bool {
         switch self {
         case .held, .missing: return true
-        case .returned, .neverAccepted: return false
+        case .returned, .neverAccepted, .withInvestigators: return false
         }
     }
 }
@@ -118,6 +120,8 @@ public struct LotState: Sendable, Hashable {
     public var reconciledSinceMove = false
     /// AMMO-4: whether the latest reconcile matched the box.
     public var lastReconcileMatched: Bool?
+    /// EVID-2: the case number under which the box went to investigators, if it did.
+    public var withInvestigators: String?
 
     public init(id: String, kind: AmmoKind) {
         self.id = id

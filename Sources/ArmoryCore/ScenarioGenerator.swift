@@ -132,7 +132,7 @@ public struct ScenarioGenerator: Sendable {
             return (rng.next() % 2 == 0 ? "pat" : "sol", .unfreeze(firearm: id, reason: "released by investigators"))
         }
         switch f.presence {
-        case .returned, .neverAccepted:
+        case .returned, .neverAccepted, .withInvestigators:
             return ("ana", .receiveFirearm(firearm: id, serial: id.uppercased(), make: "Colt", model: "SAA", from: nil))
         case .missing:
             return ("ana", .inspectFirearm(firearm: id, result: .clear))

@@ -117,6 +117,7 @@ public struct EvidenceReport: Sendable {
             case .missing: where_ = "MISSING"
             case .returned: where_ = "returned to the rental house"
             case .neverAccepted: where_ = "never accepted"
+            case let .withInvestigators(caseNumber): where_ = "WITH INVESTIGATORS, case \(caseNumber)"
             }
             var flags: [String] = []
             if f.frozen { flags.append("FROZEN") }

@@ -105,14 +105,28 @@ public struct LogReplay: Sendable {
                     throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
                 }
                 decoded.append((entry, step))
-            case .correction, .transfer:
-                guard position > 0 else { throw fail("entry 0 must be the production header") }
-                guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("\(entry.kind.rawValue) entries carry no decision") }
-                if entry.kind == .correction {
-                    guard case let .number(n, true)? = body["corrects"], n >= 0, n < Double(position) else {
-                        throw fail("a correction must point at an earlier entry")
-                    }
+            case .transfer:
+                guard header != nil else { throw fail("a transfer before the production header") }
+                guard let at = Timestamp(rfc3339: entry.at), let by = entry.by else { throw fail("a transfer needs its time and who made it") }
+                let decision: Decision
+                do throws(StepFormatError) {
+                    let transfer = try EvidenceTransfer(json: body, at: at, by: by)
+                    guard transfer.json.compactText == entry.body else { throw StepFormatError("transfer body is not canonical") }
+                    decision = try state.apply(transfer)
+                } catch {
+                    throw fail("transfer: \(error.message)")
                 }
+                guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
+                    throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
+                }
+                decoded.append((entry, nil))
+            case .correction:
+                guard position > 0 else { throw fail("entry 0 must be the production header") }
+                guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("correction entries carry no decision") }
+                guard case let .object(members) = body, members.map(\.key) == ["corrects", "text"],
+                      case let .number(n, true)? = body["corrects"], n > 0, n < Double(position),
+                      case let .string(text)? = body["text"], !text.isEmpty
+                else { throw fail("a correction is {corrects: an earlier entry, text}") }
                 decoded.append((entry, nil))
             }
         }

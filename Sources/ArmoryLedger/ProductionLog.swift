@@ -74,6 +74,19 @@ public struct ProductionLog: Sendable {
         return index
     }
 
+    /// Decides and records an evidence transfer to investigators (refused ones too: the
+    /// attempt is evidence). A checkpoint is signed at once, with a `signer`, when it is accepted.
+    @discardableResult
+    public mutating func transfer(_ t: EvidenceTransfer, signer: NoteSigner? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
+        let decision = try state.apply(t)
+        let index = entries.count
+        append(LogEntry(index: UInt64(index), kind: .transfer, at: t.at.text, by: t.by, body: t.json.compactText,
+                        outcome: decision.outcome, rules: decision.rules, message: decision.message))
+        lastAt = t.at
+        if let signer, decision.outcome == .ok { _ = signCheckpoint(signer) }
+        return (index, decision)
+    }
+
     /// Signs a checkpoint of the whole log now.
     @discardableResult
     public mutating func signCheckpoint(_ signer: NoteSigner) -> SignedNote {

@@ -67,7 +67,7 @@ struct InvariantTests {
                         let holder = state.people[by]
                         #expect(holder != nil && (holder!.mayActAsArmorer || holder!.acts(as: .talent)),
                                 "\(f.id) held by \(by), who is neither an armorer nor talent")
-                    case .missing, .returned, .neverAccepted:
+                    case .missing, .returned, .neverAccepted, .withInvestigators:
                         #expect(f.custodian == nil)
                     }
                     #expect(f.contents.allSatisfy { $0.count > 0 })
