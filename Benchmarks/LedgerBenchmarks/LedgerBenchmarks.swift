@@ -69,6 +69,27 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // One tlog-proof verified offline (checkpoint signature + inclusion path at 1M entries),
+    // beside its ceiling: one raw Ed25519 verify plus one raw SHA-256 per path hash.
+    do {
+        var t = MerkleTree()
+        var e = entry
+        for i in 0..<1_000_000 {
+            e[0] = UInt8(truncatingIfNeeded: i); e[1] = UInt8(truncatingIfNeeded: i >> 8); e[2] = UInt8(truncatingIfNeeded: i >> 16)
+            t.append(leafHash: MerkleHash.leaf(e))
+        }
+        let signer = try! NoteSigner(name: "armory.example/bench", seed: [UInt8](repeating: 8, count: 32))
+        let note = try! Checkpoint(origin: "armory/bench", size: 1_000_000, rootHash: try! t.rootHash()).signed(by: signer)
+        e[0] = UInt8(truncatingIfNeeded: 777_777); e[1] = UInt8(truncatingIfNeeded: 777_777 >> 8); e[2] = UInt8(truncatingIfNeeded: 777_777 >> 16)
+        let leaf = MerkleHash.leaf(e)
+        let proof = TlogProof(index: 777_777, proof: try! t.inclusionProof(index: 777_777, size: 1_000_000), checkpoint: note)
+        let text = proof.formatted
+        let keys = [signer.verifierKey]
+        Benchmark("Verify one tlog-proof at 1M entries (\(proof.proof.count) path hashes)") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(try TlogProof(parsing: text).verify(leafHash: leaf, keys: keys)) }
+        }
+    }
+
     // Full verification of a 5,000-step production's bundle, per entry.
     let signer = try! NoteSigner(name: "armory.example/bench", seed: [UInt8](repeating: 9, count: 32))
     let scenario = ScenarioGenerator(seed: 5).scenario(steps: 5_000)

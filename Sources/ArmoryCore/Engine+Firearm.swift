@@ -38,12 +38,7 @@ extension StepContext {
         requireArmorerCustody(f)
         requireNotFrozen(f)
         requireNotWithdrawn(f)
-        if lot.frozen {
-            findings.add(.evid2, "lot \(lotID) is frozen as evidence")
-        }
-        if let caseNumber = lot.withInvestigators {
-            findings.add(.evid2, "lot \(lotID) is with investigators as evidence (case \(caseNumber))")
-        }
+        requireNotEvidence(lot)
         if lot.quarantined {
             findings.add(.ammo1, lot.kind == .live
                 ? "lot \(lotID) is live ammunition and quarantined"
@@ -102,12 +97,7 @@ extension StepContext {
         requireArmorer("unload firearms")
         requireArmorerCustody(f)
         requireNotFrozen(f)
-        if lot.frozen {
-            findings.add(.evid2, "lot \(lotID) is frozen as evidence")
-        }
-        if let caseNumber = lot.withInvestigators {
-            findings.add(.evid2, "lot \(lotID) is with investigators as evidence (case \(caseNumber))")
-        }
+        requireNotEvidence(lot)
         let inside = f.rounds(of: lotID)
         if rounds > inside {
             findings.add(.ammo4, "\(id) holds \(inside) round\(inside == 1 ? "" : "s") of lot \(lotID), not \(rounds)")

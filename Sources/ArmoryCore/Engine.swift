@@ -207,13 +207,7 @@ struct StepContext {
 
     /// FA-5 for any command on a firearm that no one holds.
     mutating func requireCustodian(_ f: FirearmState) {
-        switch f.presence {
-        case .held: break
-        case .missing: findings.add(.fa5, "\(f.id) is reported missing and in no one's custody")
-        case .returned: findings.add(.fa5, "\(f.id) was returned to the rental house and is in no one's custody")
-        case .neverAccepted: findings.add(.fa5, "\(f.id) was never accepted into the production")
-        case let .withInvestigators(caseNumber): findings.add(.fa5, "\(f.id) is with investigators as evidence (case \(caseNumber))")
-        }
+        if let why = f.presence.whyNotHeld(f.id) { findings.add(.fa5, why) }
     }
 
     /// FA-7: a frozen firearm takes no command but store, unfreeze and a hand-back.
@@ -233,6 +227,16 @@ struct StepContext {
         }
         if f.withdrawnForLiveLot {
             findings.add(.ammo1, "\(f.id) was loaded from a lot found to hold a live round and is withdrawn until the armorer inspects it")
+        }
+    }
+
+    /// EVID-2: no round moves into or out of a lot held as evidence.
+    mutating func requireNotEvidence(_ lot: LotState) {
+        if lot.frozen {
+            findings.add(.evid2, "lot \(lot.id) is frozen as evidence")
+        }
+        if let caseNumber = lot.withInvestigators {
+            findings.add(.evid2, "lot \(lot.id) is with investigators as evidence (case \(caseNumber))")
         }
     }
 

@@ -65,13 +65,7 @@ extension ProductionState {
             // As for the armorer's other custody commands, FA-5 speaks to an armorer or to a
             // firearm no one holds; anyone else has ROLE-2 already.
             if f.custodian != t.by && (person.mayActAsArmorer || f.custodian == nil) {
-                switch f.presence {
-                case let .held(by): findings.add(.fa5, "\(id) is in \(by)'s custody, not \(t.by)'s")
-                case .missing: findings.add(.fa5, "\(id) is reported missing")
-                case .returned: findings.add(.fa5, "\(id) was returned to the rental house")
-                case .neverAccepted: findings.add(.fa5, "\(id) was never accepted into the production")
-                case let .withInvestigators(c): findings.add(.fa5, "\(id) is already with investigators (case \(c))")
-                }
+                findings.add(.fa5, f.presence.whyNotHeld(id) ?? "\(id) is in \(f.custodian!)'s custody, not \(t.by)'s")
             }
         }
         for id in t.lots {

@@ -11,6 +11,17 @@ public enum Presence: Sendable, Hashable {
     /// Handed to investigators as evidence under this case number: out of the production.
     case withInvestigators(caseNumber: String)
 
+    /// Why no one holds firearm `id`, or nil when someone does (FA-5's words).
+    public func whyNotHeld(_ id: String) -> String? {
+        switch self {
+        case .held: return nil
+        case .missing: return "\(id) is reported missing and in no one's custody"
+        case .returned: return "\(id) was returned to the rental house and is in no one's custody"
+        case .neverAccepted: return "\(id) was never accepted into the production"
+        case let .withInvestigators(caseNumber): return "\(id) is with investigators as evidence (case \(caseNumber))"
+        }
+    }
+
     /// Whether the production answers for the firearm at wrap (FA-6).
     public var isInProduction: Bool {
         switch self {

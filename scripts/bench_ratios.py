@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Reads ordo-one/benchmark's text output and prints each figure beside its baseline from
+the same run, as ratios: the engine against parsing the same file, the ledger against
+raw SHA-256 and Ed25519 verification on this machine."""
+import re
+import sys
+
+UNIT = {"ns": 1e-9, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", sys.stdin.read())
+p50 = {}
+name = None
+for line in text.splitlines():
+    if line and not line.startswith(("│", "╒", "╞", "├", "╘", "=", " ")) and "(" not in line[:2]:
+        name = line.strip()
+    m = re.match(r"│ Time \(wall clock\) \((\w+)\) \*?\s*│\s*[\d,]+\s*│\s*[\d,]+\s*│\s*([\d,]+)", line)
+    if m and name:
+        p50[name] = float(m.group(2).replace(",", "")) * UNIT[m.group(1)]
+
+
+def find(prefix):
+    return next((v for k, v in p50.items() if k.startswith(prefix)), None)
+
+
+def show(label, value, ceiling, what):
+    if value and ceiling:
+        print(f"{label}: {value * 1e6:.2f} us vs {ceiling * 1e6:.2f} us {what} = {100 * ceiling / value:.1f}% of the ceiling")
+
+
+sha, ed = find("Ceiling: SHA-256"), find("Ceiling: Ed25519")
+parse, replay, decide = find("Baseline: parse"), find("Replay 100k"), find("Decide 100k")
+if parse and replay:
+    print(f"replay of 100k steps: {replay:.3f} s p50 = {replay / parse:.1f} x parsing the file as JSON ({parse:.3f} s); target < 2 s")
+if decide:
+    print(f"engine alone: {decide / 100_000 * 1e6:.2f} us per step")
+show("append one entry (p50)", find("Append one entry"), sha, "raw SHA-256 of the entry")
+for k, v in sorted(p50.items()):
+    if k.startswith(("Inclusion proof", "Consistency proof")):
+        print(f"{k}: {v * 1e6:.2f} us p50 (target < 1000 us)")
+proof = next((k for k in p50 if k.startswith("Verify one tlog-proof")), None)
+if proof and sha and ed:
+    hashes = int(re.search(r"\((\d+) path hashes\)", proof).group(1))
+    show("verify one tlog-proof", p50[proof], ed + (hashes + 1) * sha, f"ceiling (1 Ed25519 verify + {hashes + 1} SHA-256)")
+bundle = next((k for k in p50 if k.startswith("Verify a bundle of")), None)
+if bundle and sha:
+    n = int(re.search(r"of (\d+) entries", bundle).group(1))
+    show("full bundle verify per entry (with engine replay)", p50[bundle] / n, sha, "raw SHA-256 per entry")
