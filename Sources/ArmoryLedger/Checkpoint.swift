@@ -71,8 +71,9 @@ public struct TlogProof: Sendable, Hashable {
     }
 
     public init(parsing text: String) throws(NoteError) {
-        guard let split = text.range(of: "\n\n") else { throw NoteError("tlog-proof has no checkpoint") }
-        let head = text[..<split.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let bytes = Array(text.utf8)
+        guard let blank = firstBlankLine(bytes) else { throw NoteError("tlog-proof has no checkpoint") }
+        let head = String(decoding: bytes[..<blank], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard head.first == "c2sp.org/tlog-proof@v1" else { throw NoteError("not a c2sp.org/tlog-proof@v1") }
         var k = 1
         var extra: [UInt8]?
@@ -89,7 +90,8 @@ public struct TlogProof: Sendable, Hashable {
             guard let h = Data(base64Encoded: line), h.count == 32 else { throw NoteError("tlog-proof hash line is not 32 bytes of base64") }
             proof.append(Array(h))
         }
-        self.init(index: index, proof: proof, extra: extra, checkpoint: try SignedNote(parsing: String(text[split.upperBound...])))
+        self.init(index: index, proof: proof, extra: extra,
+                  checkpoint: try SignedNote(parsing: String(decoding: bytes[(blank + 2)...], as: UTF8.self)))
         guard formatted == text else { throw NoteError("tlog-proof is not in canonical form") }
     }
 

@@ -70,6 +70,26 @@ public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The offset of the first newline of the last "\n\n" in `bytes`, if any.
+func lastBlankLine(_ bytes: [UInt8]) -> Int? {
+    var k = bytes.count - 2
+    while k >= 0 {
+        if bytes[k] == 0x0A && bytes[k + 1] == 0x0A { return k }
+        k -= 1
+    }
+    return nil
+}
+
+/// The offset of the first newline of the first "\n\n" in `bytes`, if any.
+func firstBlankLine(_ bytes: [UInt8]) -> Int? {
+    var k = 0
+    while k + 1 < bytes.count {
+        if bytes[k] == 0x0A && bytes[k + 1] == 0x0A { return k }
+        k += 1
+    }
+    return nil
+}
+
 func hex8(_ v: UInt32) -> String {
     let s = String(v, radix: 16)
     return String(repeating: "0", count: 8 - s.count) + s
@@ -172,9 +192,11 @@ public struct SignedNote: Sendable, Hashable {
         guard !note.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" }) else {
             throw NoteError("signed note must not hold control characters")
         }
-        guard let split = note.range(of: "\n\n", options: .backwards) else { throw NoteError("signed note has no signatures") }
-        let text = String(note[..<split.lowerBound]) + "\n"
-        let block = note[split.upperBound...]
+        // The text ends at the last blank line; searched on bytes (Foundation's search is slow here).
+        let bytes = Array(note.utf8)
+        guard let blank = lastBlankLine(bytes) else { throw NoteError("signed note has no signatures") }
+        let text = String(decoding: bytes[..<(blank + 1)], as: UTF8.self)
+        let block = Substring(String(decoding: bytes[(blank + 2)...], as: UTF8.self))
         guard !block.isEmpty else { throw NoteError("signed note has no signatures") }
         var sigs: [NoteSignature] = []
         for line in block.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
