@@ -15,7 +15,7 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Option(help: "The production, as a scenario file (SCENARIOS.md).")
+    @Option(help: "The production, as a scenario file (SCENARIOS.md). An optional top-level \"evidence_transfers\" list ([{at, by, case, to, firearms, lots}]) records evidence handed to investigators, in time order with the steps.")
     var scenario: String
 
     @Option(help: "Production id for the log's origin line (armory/<id>); default: the file's name.")
@@ -82,13 +82,27 @@ struct Export: ParsableCommand {
                 cosigned += 1
             }
         }
+        let transfers = try readTransfers(scenario: self.scenario)
+        var next = 0
+        func recordTransfers(upTo limit: Timestamp?) throws {
+            while next < transfers.count, limit.map({ transfers[next].at < $0 }) ?? true {
+                do { try log.transfer(transfers[next], signer: signer) } catch {
+                    printError("error: evidence transfer \(next + 1): \(error.message)")
+                    throw ExitCode(ExitStatus.invalidInput)
+                }
+                try cosignNew()
+                next += 1
+            }
+        }
         for (k, step) in steps.enumerated() {
+            try recordTransfers(upTo: step.at)
             do { try log.record(step, signer: signer) } catch {
                 printError(ScenarioError(step: k + 1, message: error.message).description)
                 throw ExitCode(ExitStatus.invalidInput)
             }
             try cosignNew()
         }
+        try recordTransfers(upTo: nil)
         log.signCheckpoint(signer)
         try cosignNew()
         let scope: EvidenceScope = day.map { .day($0) } ?? firearm.map { .firearm($0) } ?? .all
@@ -101,4 +115,30 @@ struct Export: ParsableCommand {
         let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }.count
         print("wrote \(output): \(scope), \(proofs) entries in scope of \(log.size), \(log.checkpoints.count) checkpoints, signed by \(signer.verifierKey)")
     }
+}
+
+/// Reads a scenario file's optional `evidence_transfers`: `armory replay` ignores this
+/// top-level key (SCENARIOS.md), `armory export` records each transfer in time order.
+func readTransfers(scenario path: String) throws -> [EvidenceTransfer] {
+    guard let json = try? JSON.parse(try readInput(path)), let list = json["evidence_transfers"] else { return [] }
+    guard case let .array(items) = list else {
+        printError("error: evidence_transfers must be an array")
+        throw ExitCode(ExitStatus.invalidInput)
+    }
+    var out: [EvidenceTransfer] = []
+    for (k, item) in items.enumerated() {
+        guard case let .object(members) = item, case let .string(atText)? = item["at"], let at = Timestamp(rfc3339: atText),
+              case let .string(by)? = item["by"]
+        else {
+            printError("error: evidence transfer \(k + 1): needs 'at' (RFC 3339) and 'by'")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        do {
+            out.append(try EvidenceTransfer(json: .object(members.filter { $0.key != "at" && $0.key != "by" }), at: at, by: by))
+        } catch {
+            printError("error: evidence transfer \(k + 1): \(error.message)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+    }
+    return out
 }

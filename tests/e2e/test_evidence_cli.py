@@ -60,7 +60,8 @@ def test_export_then_verify_with_the_published_key(keys, tmp_path):
     assert out.returncode == 0, out.stderr
     verified = run("verify", bundle, "--key", vkey)
     assert verified.returncode == 0, verified.stderr
-    assert "VERIFIED" in verified.stdout and "6 refused, 6 alarms (2 critical)" in verified.stdout
+    # The log's wrap no longer asks for the revolver and lot handed to the sheriff at 17:30.
+    assert "VERIFIED" in verified.stdout and "6 refused, 5 alarms (2 critical)" in verified.stdout
     assert "witnessed by insurer.example/witness" in verified.stdout
     assert "WARNING" not in verified.stdout
     listing = subprocess.run(["tar", "tf", bundle], capture_output=True, text=True).stdout.split()
@@ -144,3 +145,23 @@ def test_witness_cosigns_only_a_consistent_checkpoint(keys, tmp_path):
     refused = run("witness", other / "checkpoint.txt", "--key", witness, "--log-key", vkey, "--state", state, "-o", tmp_path / "c3.txt")
     assert refused.returncode == 1 and "refused to cosign" in refused.stderr
     assert not (tmp_path / "c3.txt").exists()
+
+
+def test_evidence_handed_to_investigators_is_in_the_bundle(keys, tmp_path):
+    log, _, vkey = keys
+    bundle = tmp_path / "rust.bundle"
+    assert run("export", "--scenario", RUST, "--key", log, "--firearm", "pietta-45", "-o", bundle).returncode == 0
+    report = subprocess.run(["tar", "xOf", bundle, "report.txt"], capture_output=True, text=True).stdout
+    assert "case SFSO 2021-10-21-001" in report and "WITH INVESTIGATORS" in report
+    assert run("verify", bundle, "--key", vkey).returncode == 0
+
+
+def test_a_bad_evidence_transfer_is_refused_clearly(keys, tmp_path):
+    import json
+    log, _, _ = keys
+    day = json.loads(pathlib.Path(RUST).read_text())
+    day["evidence_transfers"] = [{"at": "2021-10-21T17:30:00-06:00", "by": "han", "case": "X", "to": "Y", "firearms": ["ghost"]}]
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(day))
+    out = run("export", "--scenario", path, "--key", log, "--all", "-o", tmp_path / "b")
+    assert out.returncode == 65 and "evidence transfer 1: unknown firearm 'ghost'" in out.stderr
