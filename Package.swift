@@ -10,11 +10,13 @@ let package = Package(
         .executable(name: "armory", targets: ["armory"]),
         .library(name: "ArmoryCore", targets: ["ArmoryCore"]),
         .library(name: "ArmoryLedger", targets: ["ArmoryLedger"]),
+        .library(name: "ArmoryStore", targets: ["ArmoryStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Pure domain: people, firearms, lots, the rules engine. No I/O, no clock, no globals.
@@ -27,12 +29,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Durable storage of productions' logs: SQLite (embedded default).
+        .target(
+            name: "ArmoryStore",
+            dependencies: [
+                "ArmoryCore",
+                "ArmoryLedger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // The command-line tool.
         .executableTarget(
             name: "armory",
             dependencies: [
                 "ArmoryCore",
                 "ArmoryLedger",
+                "ArmoryStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +58,10 @@ let package = Package(
         .testTarget(
             name: "ArmoryLedgerTests",
             dependencies: ["ArmoryLedger"]
+        ),
+        .testTarget(
+            name: "ArmoryStoreTests",
+            dependencies: ["ArmoryStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

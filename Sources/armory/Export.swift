@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArmoryCore
 import ArmoryLedger
+import ArmoryStore
 import Foundation
 
 /// `armory export`: writes an evidence bundle of one day, one firearm or everything.
@@ -15,8 +16,14 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Option(help: "The production, as a scenario file (SCENARIOS.md). An optional top-level \"evidence_transfers\" list ([{at, by, case, to, firearms, lots}]) records evidence handed to investigators, in time order with the steps.")
-    var scenario: String
+    @Option(help: "The database to export from (made by `armory replay --record`).")
+    var database: String?
+
+    @Option(help: "With --database: the production's id.")
+    var production: String?
+
+    @Option(help: "Or: the production, as a scenario file (SCENARIOS.md). An optional top-level \"evidence_transfers\" list ([{at, by, case, to, firearms, lots}]) records evidence handed to investigators, in time order with the steps.")
+    var scenario: String?
 
     @Option(help: "Production id for the log's origin line (armory/<id>); default: the file's name.")
     var productionID: String?
@@ -40,6 +47,8 @@ struct Export: ParsableCommand {
     var output: String
 
     func validate() throws {
+        guard (scenario != nil) != (database != nil) else { throw ValidationError("give either --scenario FILE or --database FILE --production ID") }
+        if database != nil && production == nil { throw ValidationError("--database needs --production ID") }
         let chosen = [day != nil, firearm != nil, all].filter { $0 }.count
         guard chosen == 1 else { throw ValidationError("choose exactly one of --day DATE, --firearm ID, --all") }
         if let day, day.count != 10 || Timestamp(rfc3339: day + "T00:00:00Z") == nil {
@@ -50,10 +59,15 @@ struct Export: ParsableCommand {
     func run() throws {
         let signer = try loadSigner(key, what: "log key")
         let witnesses = try witnessKey.map { try loadSigner($0, what: "witness key") }
+        if let database, let production {
+            try exportStored(database: database, production: production, signer: signer, witnesses: witnesses)
+            return
+        }
+        let scenarioPath = self.scenario!
         let scenario: Scenario
         let steps: [Step]
         do {
-            scenario = try Scenario(bytes: try readInput(self.scenario))
+            scenario = try Scenario(bytes: try readInput(scenarioPath))
             steps = try scenario.steps.enumerated().map { k, json in
                 do { return try Step(json: json) } catch let e as StepFormatError { throw ScenarioError(step: k + 1, message: e.message) }
             }
@@ -65,7 +79,7 @@ struct Export: ParsableCommand {
             printError("error: the scenario has no steps to record")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let id = productionID ?? URL(fileURLWithPath: self.scenario).deletingPathExtension().lastPathComponent
+        let id = productionID ?? URL(fileURLWithPath: scenarioPath).deletingPathExtension().lastPathComponent
         var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
         var cosigners = try witnesses.map { try Witness(signer: $0, logKey: signer.verifierKey) }
         var cosigned = 0
@@ -82,7 +96,7 @@ struct Export: ParsableCommand {
                 cosigned += 1
             }
         }
-        let transfers = try readTransfers(scenario: self.scenario)
+        let transfers = try readTransfers(scenario: scenarioPath)
         var next = 0
         func recordTransfers(upTo limit: Timestamp?) throws {
             while next < transfers.count, limit.map({ transfers[next].at < $0 }) ?? true {
@@ -105,6 +119,25 @@ struct Export: ParsableCommand {
         try recordTransfers(upTo: nil)
         log.signCheckpoint(signer)
         try cosignNew()
+        try write(log, signer: signer, witnesses: witnesses)
+    }
+
+    /// Exports a production stored in a database, signing (and storing) a checkpoint of the
+    /// whole log first when the latest does not cover it.
+    func exportStored(database: String, production: String, signer: NoteSigner, witnesses: [NoteSigner]) throws {
+        let store = try SQLiteLogStore(path: database)
+        var log: ProductionLog
+        do { log = try store.load(production, logKey: signer.verifierKey) } catch let e as StoreError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let before = log
+        log.signCheckpoint(signer)
+        try store.append(production, from: before, to: log)
+        try write(log, signer: signer, witnesses: witnesses)
+    }
+
+    func write(_ log: ProductionLog, signer: NoteSigner, witnesses: [NoteSigner]) throws {
         let scope: EvidenceScope = day.map { .day($0) } ?? firearm.map { .firearm($0) } ?? .all
         if case .firearm(let f) = scope, log.state.firearm(f) == nil {
             printError("error: no firearm '\(f)' in this production")

@@ -1,5 +1,7 @@
 import ArgumentParser
 import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
 import Foundation
 
 /// `armory replay FILE`: runs a scenario through the protocol engine and prints what it
@@ -24,6 +26,15 @@ struct Replay: ParsableCommand {
     @Flag(name: .long, help: "Colour alarms and refusals even when stdout is not a terminal.")
     var color = false
 
+    @Option(help: "Also record the production into this database file (SQLite), as a new production.")
+    var record: String?
+
+    @Option(help: "Production id when recording (default: the file's name).")
+    var productionID: String?
+
+    @Option(help: "When recording: the log's private key, to sign checkpoints at every wrap, after FA-7, and at the end.")
+    var key: String?
+
     func run() throws {
         let bytes = try readInput(file)
         let scenario: Scenario
@@ -35,6 +46,7 @@ struct Replay: ParsableCommand {
             printError(error.description)
             throw ExitCode(ExitStatus.invalidInput)
         }
+        if let record { try recordInto(record, scenario: scenario, steps: result.steps.map(\.step)) }
         var out = ""
         if json {
             out.reserveCapacity(result.steps.count * 120)
@@ -67,4 +79,23 @@ func readInput(_ path: String) throws -> [UInt8] {
 
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+extension Replay {
+    /// Records the replayed production into a database: one transaction, all or nothing.
+    func recordInto(_ path: String, scenario: Scenario, steps: [Step]) throws {
+        guard let first = steps.first else { return }
+        let id = productionID ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let signer = try key.map { try loadSigner($0, what: "log key") }
+        var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
+        for step in steps { _ = try log.record(step, signer: signer) }
+        if let signer { log.signCheckpoint(signer) }
+        do {
+            try SQLiteLogStore(path: path).create(id, log)
+        } catch let e as StoreError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.cannotCreate)
+        }
+        printError("recorded \(log.size) entries as production '\(id)' in \(path)")
+    }
 }

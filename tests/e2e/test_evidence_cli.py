@@ -165,3 +165,19 @@ def test_a_bad_evidence_transfer_is_refused_clearly(keys, tmp_path):
     path.write_text(json.dumps(day))
     out = run("export", "--scenario", path, "--key", log, "--all", "-o", tmp_path / "b")
     assert out.returncode == 65 and "evidence transfer 1: unknown firearm 'ghost'" in out.stderr
+
+
+def test_record_into_a_database_then_export_and_verify(keys, tmp_path):
+    log, _, vkey = keys
+    db = tmp_path / "armory.db"
+    out = run("replay", RUST, "--record", db, "--key", log, "--json")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 16 and "recorded 17 entries" in out.stderr
+    again = run("replay", RUST, "--record", db)
+    assert again.returncode != 0 and "already exists" in again.stderr
+    bundle = tmp_path / "db.bundle"
+    exported = run("export", "--database", db, "--production", "rust-reconstruction", "--key", log, "--all", "-o", bundle)
+    assert exported.returncode == 0, exported.stderr
+    assert run("verify", bundle, "--key", vkey).returncode == 0
+    missing = run("export", "--database", db, "--production", "nope", "--key", log, "--all", "-o", tmp_path / "x")
+    assert missing.returncode != 0 and "no production 'nope'" in missing.stderr

@@ -1,0 +1,175 @@
+import ArmoryCore
+import ArmoryLedger
+import Foundation
+import GRDB
+
+/// Why the store will not do what was asked.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No production with this id.
+    case unknownProduction(String)
+    /// A production with this id already exists.
+    case productionExists(String)
+    /// Another writer appended first: decide again against the new state.
+    case conflict(production: String, expectedSize: Int, storedSize: Int)
+    /// The stored log does not stand up (altered underneath, or damaged): it is not served.
+    case tampered(production: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownProduction(let id): return "no production '\(id)' in this database"
+        case .productionExists(let id): return "production '\(id)' already exists"
+        case let .conflict(id, expected, stored):
+            return "production '\(id)' changed underneath (expected \(expected) entries, found \(stored)); decide again against the new state"
+        case let .tampered(id, reason): return "production '\(id)' does not verify and will not be served: \(reason)"
+        }
+    }
+}
+
+/// A single-file store (SQLite in WAL mode, one writer, many readers) holding any number of
+/// productions, each its own log: entries, Merkle nodes and signed checkpoints. An append
+/// writes the new entries, their tree nodes and checkpoints in one transaction, and only
+/// if the log is still the size the writer decided against, so of two writers handing
+/// over the same firearm at once exactly one wins. `synchronous = FULL`: an acknowledged
+/// append has been fsynced and survives power loss.
+public final class SQLiteLogStore: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try SQLiteLogStore.migrator.migrate(pool)
+    }
+
+    /// The schema, versioned and append-only: a migration once shipped is never edited.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: productions, entries, nodes, checkpoints") { db in
+            try db.create(table: "production") { t in
+                t.primaryKey("id", .text)
+                t.column("origin", .text).notNull()
+                t.column("size", .integer).notNull()
+            }
+            try db.create(table: "entry") { t in
+                t.column("production", .text).notNull().references("production")
+                t.column("idx", .integer).notNull()
+                t.column("bytes", .blob).notNull()
+                t.primaryKey(["production", "idx"])
+            }
+            try db.create(table: "node") { t in
+                t.column("production", .text).notNull().references("production")
+                t.column("level", .integer).notNull()
+                t.column("idx", .integer).notNull()
+                t.column("hash", .blob).notNull()
+                t.primaryKey(["production", "level", "idx"])
+            }
+            try db.create(table: "checkpoint") { t in
+                t.column("production", .text).notNull().references("production")
+                t.column("position", .integer).notNull()
+                t.column("size", .integer).notNull()
+                t.column("note", .text).notNull()
+                t.primaryKey(["production", "position"])
+            }
+        }
+        return m
+    }
+
+    /// The ids of the productions held, in order.
+    public func productionIDs() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM production ORDER BY id") }
+    }
+
+    /// Stores a new production's log (its header, and anything already in it).
+    public func create(_ id: String, _ log: ProductionLog) throws {
+        try pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM production WHERE id = ?", arguments: [id]) != nil {
+                throw StoreError.productionExists(id)
+            }
+            try db.execute(sql: "INSERT INTO production (id, origin, size) VALUES (?, ?, 0)", arguments: [id, log.origin])
+            try SQLiteLogStore.write(db, id: id, from: 0, fromCheckpoints: [], to: log)
+        }
+    }
+
+    /// Appends what `new` holds beyond `old` (entries, their nodes, new or newly cosigned
+    /// checkpoints) in one transaction, if the stored log is still `old`'s size.
+    public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) throws {
+        try pool.write { db in
+            guard let stored = try Int.fetchOne(db, sql: "SELECT size FROM production WHERE id = ?", arguments: [id]) else {
+                throw StoreError.unknownProduction(id)
+            }
+            guard stored == old.size else { throw StoreError.conflict(production: id, expectedSize: old.size, storedSize: stored) }
+            try SQLiteLogStore.write(db, id: id, from: old.size, fromCheckpoints: old.checkpoints, to: new)
+        }
+    }
+
+    static func write(_ db: Database, id: String, from start: Int, fromCheckpoints: [SignedNote], to log: ProductionLog) throws {
+        for index in start..<log.size {
+            try db.execute(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)",
+                           arguments: [id, index, Data(log.entries[index])])
+            // The nodes this leaf completed: itself, then each parent it closes.
+            var level = 0, i = index
+            while true {
+                let hash = log.tree.store.node(level: level, index: i)!
+                try db.execute(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)",
+                               arguments: [id, level, i, Data(hash)])
+                guard i % 2 == 1 else { break }
+                level += 1
+                i /= 2
+            }
+        }
+        for (position, note) in log.checkpoints.enumerated() where position >= fromCheckpoints.count || fromCheckpoints[position] != note {
+            let size = (try? Checkpoint(text: note.text))?.size ?? 0
+            try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)",
+                           arguments: [id, position, size, note.formatted])
+        }
+        try db.execute(sql: "UPDATE production SET size = ? WHERE id = ?", arguments: [log.size, id])
+    }
+
+    /// Loads a production's log and checks it before serving it: every entry re-decided by
+    /// the engine, the tree recomputed from the entries and compared with the stored nodes,
+    /// and the last signed checkpoint's root found again. Nothing is overwritten either way.
+    public func load(_ id: String, logKey: NoteVerifierKey? = nil) throws -> ProductionLog {
+        let (origin, size, entries, nodes, notes) = try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT origin, size FROM production WHERE id = ?", arguments: [id]) else {
+                throw StoreError.unknownProduction(id)
+            }
+            let entries = try Data.fetchAll(db, sql: "SELECT bytes FROM entry WHERE production = ? ORDER BY idx", arguments: [id]).map { [UInt8]($0) }
+            let nodes = try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM node WHERE production = ?", arguments: [id])
+                .map { (level: $0["level"] as Int, index: $0["idx"] as Int, hash: [UInt8]($0["hash"] as Data)) }
+            let notes = try String.fetchAll(db, sql: "SELECT note FROM checkpoint WHERE production = ? ORDER BY position", arguments: [id])
+            return (row["origin"] as String, row["size"] as Int, entries, nodes, notes)
+        }
+        func tampered(_ why: String) -> StoreError { .tampered(production: id, reason: why) }
+        guard entries.count == size else { throw tampered("\(entries.count) entries stored, the log says \(size)") }
+        let checkpoints: [SignedNote]
+        do { checkpoints = try notes.map { try SignedNote(parsing: $0) } } catch { throw tampered("a stored checkpoint is malformed: \(error)") }
+        let log: ProductionLog
+        do { log = try ProductionLog(origin: origin, entries: entries, checkpoints: checkpoints) } catch {
+            throw tampered(error.description)
+        }
+        var stored: [Int: [Int: [UInt8]]] = [:]
+        for n in nodes { stored[n.level, default: [:]][n.index] = n.hash }
+        for (level, byIndex) in stored {
+            for (index, hash) in byIndex where log.tree.store.node(level: level, index: index) != hash {
+                throw tampered("stored tree node (\(level), \(index)) does not match the entries")
+            }
+        }
+        if let last = checkpoints.last {
+            do {
+                if let logKey { try last.verify(with: [logKey]) }
+                let cp = try Checkpoint(text: last.text)
+                guard cp.origin == origin, cp.size <= log.size, try log.tree.rootHash(size: cp.size) == cp.rootHash else {
+                    throw NoteError("the entries no longer hash to the last signed checkpoint (size \(cp.size))")
+                }
+            } catch let e as StoreError {
+                throw e
+            } catch {
+                throw tampered("\(error)")
+            }
+        }
+        return log
+    }
+}

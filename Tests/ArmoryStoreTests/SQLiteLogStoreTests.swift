@@ -1,0 +1,137 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import GRDB
+import Testing
+
+/// The embedded store: appends commit whole or not at all, two writers cannot both win,
+/// and a log altered underneath is refused, with nothing overwritten.
+struct SQLiteLogStoreTests {
+    static let signer = try! NoteSigner(name: "armory.example/store", seed: Array(repeating: 4, count: 32))
+    static let people = [
+        Person(id: "ana", name: "Ana", roles: [.armorer]), Person(id: "ben", name: "Ben", roles: [.talent]),
+        Person(id: "dee", name: "Dee", roles: [.firstAD]),
+    ]
+
+    static func database() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("armory-store-\(UInt64.random(in: 0...UInt64.max)).db").path
+    }
+
+    static let clock: Int64 = 1_772_460_000
+    static func step(_ minutes: Int, _ by: String, _ action: Action) -> Step {
+        Step(at: Timestamp(seconds: clock + Int64(minutes) * 60, offsetMinutes: -420), by: by, action: action)
+    }
+
+    static let day: [Step] = [
+        step(1, "ana", .receiveFirearm(firearm: "colt-1", serial: "S1", make: "Colt", model: "SAA", from: nil)),
+        step(2, "ana", .inspectFirearm(firearm: "colt-1", result: .clear)),
+        step(3, "ana", .receiveAmmo(lot: "D1", kind: .dummy, count: 6, source: nil, caliber: nil)),
+        step(4, "ana", .inspectLot(lot: "D1", inspected: 6, liveFound: 0)),
+        step(5, "dee", .safetyMeeting(scene: "1", attendees: ["ana", "ben"], blanks: false)),
+        step(6, "ana", .load(firearm: "colt-1", lot: "D1", rounds: 6, scene: "1", rehearsal: false)),
+        step(7, "ana", .showClear(firearm: "colt-1", to: ["ben", "dee"])),
+        step(8, "ana", .handOver(firearm: "colt-1", to: "ben", scene: "1")),
+        step(9, "ben", .handOver(firearm: "colt-1", to: "ana", scene: nil)),
+        step(10, "dee", .wrap),
+    ]
+
+    /// A production recorded step by step, one transaction per step.
+    static func recorded(_ path: String) throws -> (SQLiteLogStore, ProductionLog) {
+        let store = try SQLiteLogStore(path: path)
+        var log = ProductionLog(productionID: "dry-creek", header: ProductionHeader(title: "Dry Creek", timezone: "UTC", people: people),
+                                openedAt: step(0, "ana", .wrap).at)
+        try store.create("dry-creek", log)
+        for s in day {
+            let before = log
+            try log.record(s, signer: signer)
+            try store.append("dry-creek", from: before, to: log)
+        }
+        return (store, log)
+    }
+
+    @Test func whatIsAppendedIsWhatIsLoaded() throws {
+        let path = Self.database()
+        let (store, log) = try Self.recorded(path)
+        // A fresh process opening the same file sees the same production.
+        let loaded = try SQLiteLogStore(path: path).load("dry-creek", logKey: Self.signer.verifierKey)
+        #expect(loaded.entries == log.entries && loaded.checkpoints == log.checkpoints)
+        let (a, b) = (try loaded.tree.rootHash(), try log.tree.rootHash())
+        #expect(loaded.state == log.state && a == b)
+        #expect(try store.productionIDs() == ["dry-creek"])
+        #expect(loaded.checkpoints.count == 1, "signed at wrap")
+    }
+
+    @Test func ofTwoWritersHandingOverTheSameFirearmExactlyOneWins() throws {
+        let path = Self.database()
+        let (store, log) = try Self.recorded(path)
+        let take = Self.step(20, "ana", .handOver(firearm: "colt-1", to: "ben", scene: "1"))
+        var first = log, second = log
+        try first.record(take)
+        try second.record(take)
+        try store.append("dry-creek", from: log, to: first)
+        #expect(throws: StoreError.conflict(production: "dry-creek", expectedSize: log.size, storedSize: log.size + 1)) {
+            try store.append("dry-creek", from: log, to: second)
+        }
+        // The loser decides again against the new state.
+        var again = try store.load("dry-creek")
+        let before = again
+        #expect(try again.record(take).decision.outcome == .refused)
+        try store.append("dry-creek", from: before, to: again)
+        #expect(try store.load("dry-creek").size == log.size + 2)
+    }
+
+    @Test func anEntryAlteredUnderneathIsRefusedAndNothingIsOverwritten() throws {
+        let path = Self.database()
+        _ = try Self.recorded(path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE idx = 6")!
+            var changed = [UInt8](bytes)
+            changed[changed.count - 1] ^= 0x01
+            try db.execute(sql: "UPDATE entry SET bytes = ? WHERE idx = 6", arguments: [Data(changed)])
+        }
+        let snapshot = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.self) { try SQLiteLogStore(path: path).load("dry-creek") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == snapshot)
+    }
+
+    @Test func aNodeAlteredOrALogTruncatedUnderneathIsRefused() throws {
+        let path = Self.database()
+        _ = try Self.recorded(path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "UPDATE node SET hash = zeroblob(32) WHERE level = 1 AND idx = 0") }
+        #expect(throws: StoreError.self) { try SQLiteLogStore(path: path).load("dry-creek") }
+
+        let path2 = Self.database()
+        _ = try Self.recorded(path2)
+        let queue2 = try DatabaseQueue(path: path2)
+        try queue2.write { db in
+            try db.execute(sql: "DELETE FROM entry WHERE idx = (SELECT MAX(idx) FROM entry)")
+            try db.execute(sql: "UPDATE production SET size = size - 1")
+        }
+        #expect(throws: StoreError.self) { try SQLiteLogStore(path: path2).load("dry-creek") }
+    }
+
+    @Test func aProductionCannotBeCreatedTwiceAndAnUnknownOneIsNamed() throws {
+        let path = Self.database()
+        let (store, log) = try Self.recorded(path)
+        #expect(throws: StoreError.productionExists("dry-creek")) { try store.create("dry-creek", log) }
+        #expect(throws: StoreError.unknownProduction("nope")) { try store.load("nope") }
+    }
+
+    @Test func manyProductionsShareOneFileEachItsOwnTree() throws {
+        let path = Self.database()
+        let (store, log) = try Self.recorded(path)
+        var other = ProductionLog(productionID: "second-unit", header: ProductionHeader(title: "Second unit", timezone: "UTC", people: Self.people),
+                                  openedAt: Self.step(0, "ana", .wrap).at)
+        try store.create("second-unit", other)
+        let before = other
+        try other.record(Self.day[0])
+        try store.append("second-unit", from: before, to: other)
+        #expect(try store.productionIDs() == ["dry-creek", "second-unit"])
+        #expect(try store.load("second-unit").size == 2)
+        #expect(try store.load("dry-creek").size == log.size)
+        #expect(try store.load("second-unit").origin == "armory/second-unit")
+    }
+}
