@@ -181,3 +181,24 @@ def test_record_into_a_database_then_export_and_verify(keys, tmp_path):
     assert run("verify", bundle, "--key", vkey).returncode == 0
     missing = run("export", "--database", db, "--production", "nope", "--key", log, "--all", "-o", tmp_path / "x")
     assert missing.returncode != 0 and "no production 'nope'" in missing.stderr
+
+
+def test_import_rebuilds_a_production_from_a_verified_bundle_only(keys, tmp_path):
+    log, _, vkey = keys
+    bundle = tmp_path / "rust.bundle"
+    run("export", "--scenario", RUST, "--key", log, "--all", "-o", bundle)
+    db = tmp_path / "imported.db"
+    out = run("import", bundle, "--database", db, "--key", vkey)
+    assert out.returncode == 0, out.stderr
+    assert "imported production 'rust-reconstruction'" in out.stdout
+    check = run("check", "--database", db, "--key", vkey)
+    assert check.returncode == 0 and "ok  rust-reconstruction: 18 entries" in check.stdout
+    # A tampered bundle imports nothing.
+    data = bytearray(bundle.read_bytes())
+    data[data.find(b"projectile")] = ord("P")
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(bytes(data))
+    db2 = tmp_path / "second.db"
+    refused = run("import", bad, "--database", db2)
+    assert refused.returncode == 1 and "nothing imported" in refused.stderr
+    assert run("check", "--database", db2).stdout == ""
