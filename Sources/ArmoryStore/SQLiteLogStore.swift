@@ -106,26 +106,18 @@ public final class SQLiteLogStore: Sendable {
     }
 
     static func write(_ db: Database, id: String, from start: Int, fromCheckpoints: [SignedNote], to log: ProductionLog) throws {
-        for index in start..<log.size {
-            try db.execute(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)",
-                           arguments: [id, index, Data(log.entries[index])])
-            // The nodes this leaf completed: itself, then each parent it closes.
-            var level = 0, i = index
-            while true {
-                let hash = log.tree.store.node(level: level, index: i)!
-                try db.execute(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)",
-                               arguments: [id, level, i, Data(hash)])
-                guard i % 2 == 1 else { break }
-                level += 1
-                i /= 2
-            }
+        let rows = LogRows(log, from: start, storedCheckpoints: fromCheckpoints)
+        for e in rows.entries {
+            try db.execute(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)", arguments: [id, e.index, Data(e.bytes)])
         }
-        for (position, note) in log.checkpoints.enumerated() where position >= fromCheckpoints.count || fromCheckpoints[position] != note {
-            let size = (try? Checkpoint(text: note.text))?.size ?? 0
+        for n in rows.nodes {
+            try db.execute(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)", arguments: [id, n.level, n.index, Data(n.hash)])
+        }
+        for c in rows.checkpoints {
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)",
-                           arguments: [id, position, size, note.formatted])
+                           arguments: [id, c.position, c.size, c.note])
         }
-        try db.execute(sql: "UPDATE production SET size = ? WHERE id = ?", arguments: [log.size, id])
+        try db.execute(sql: "UPDATE production SET size = ? WHERE id = ?", arguments: [rows.size, id])
     }
 
     /// Loads a production's log and checks it before serving it: every entry re-decided by
@@ -142,34 +134,6 @@ public final class SQLiteLogStore: Sendable {
             let notes = try String.fetchAll(db, sql: "SELECT note FROM checkpoint WHERE production = ? ORDER BY position", arguments: [id])
             return (row["origin"] as String, row["size"] as Int, entries, nodes, notes)
         }
-        func tampered(_ why: String) -> StoreError { .tampered(production: id, reason: why) }
-        guard entries.count == size else { throw tampered("\(entries.count) entries stored, the log says \(size)") }
-        let checkpoints: [SignedNote]
-        do { checkpoints = try notes.map { try SignedNote(parsing: $0) } } catch { throw tampered("a stored checkpoint is malformed: \(error)") }
-        let log: ProductionLog
-        do { log = try ProductionLog(origin: origin, entries: entries, checkpoints: checkpoints) } catch {
-            throw tampered(error.description)
-        }
-        var stored: [Int: [Int: [UInt8]]] = [:]
-        for n in nodes { stored[n.level, default: [:]][n.index] = n.hash }
-        for (level, byIndex) in stored {
-            for (index, hash) in byIndex where log.tree.store.node(level: level, index: index) != hash {
-                throw tampered("stored tree node (\(level), \(index)) does not match the entries")
-            }
-        }
-        if let last = checkpoints.last {
-            do {
-                if let logKey { try last.verify(with: [logKey]) }
-                let cp = try Checkpoint(text: last.text)
-                guard cp.origin == origin, cp.size <= log.size, try log.tree.rootHash(size: cp.size) == cp.rootHash else {
-                    throw NoteError("the entries no longer hash to the last signed checkpoint (size \(cp.size))")
-                }
-            } catch let e as StoreError {
-                throw e
-            } catch {
-                throw tampered("\(error)")
-            }
-        }
-        return log
+        return try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
     }
 }
