@@ -13,6 +13,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case conflict(production: String, expectedSize: Int, storedSize: Int)
     /// The stored log does not stand up (altered underneath, or damaged): it is not served.
     case tampered(production: String, reason: String)
+    /// A database URL that cannot be used.
+    case badURL(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .conflict(id, expected, stored):
             return "production '\(id)' changed underneath (expected \(expected) entries, found \(stored)); decide again against the new state"
         case let .tampered(id, reason): return "production '\(id)' does not verify and will not be served: \(reason)"
+        case .badURL: return "the database URL must look like postgres://user[:password]@host[:port]/database"
         }
     }
 }

@@ -1,0 +1,138 @@
+import ArmoryLedger
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The studio server's store: many productions in one PostgreSQL database, each its own
+/// log, with the same guarantees as the embedded store. An append runs in one transaction
+/// that locks the production's row (`FOR UPDATE`), so writers to one production are
+/// serialised and a writer who decided against an older log gets `.conflict`; a commit is
+/// acknowledged only once PostgreSQL has flushed it (`synchronous_commit = on`).
+public final class PostgresLogStore: Sendable {
+    let client: PostgresClient
+    let runner: Task<Void, Never>
+    let logger = Logger(label: "armory.store.postgres")
+
+    /// Connects to `postgres://user[:password]@host[:port]/database` and brings the schema up to date.
+    public init(url: String) async throws {
+        guard let u = URLComponents(string: url), u.scheme == "postgres" || u.scheme == "postgresql",
+              let host = u.host, let user = u.user
+        else { throw StoreError.badURL(url) }
+        var config = PostgresClient.Configuration(host: host, port: u.port ?? 5432, username: user, password: u.password,
+                                                  database: u.path.isEmpty ? nil : String(u.path.dropFirst()), tls: .disable)
+        config.options.minimumConnections = 0
+        let client = PostgresClient(configuration: config, backgroundLogger: Logger(label: "armory.store.postgres.pool"))
+        self.client = client
+        self.runner = Task { await client.run() }
+        try await migrate()
+    }
+
+    /// Runs `body` in a transaction, rethrowing the store's own errors as themselves.
+    func transaction(_ body: (PostgresConnection) async throws -> Void) async throws {
+        do {
+            try await client.withTransaction(logger: logger) { c in try await body(c) }
+        } catch let e as PostgresTransactionError {
+            if let own = e.closureError as? StoreError { throw own }
+            throw e
+        }
+    }
+
+    /// Stops the connection pool.
+    public func shutdown() { runner.cancel() }
+
+    /// The schema, versioned and append-only: a migration once shipped is never edited.
+    func migrate() async throws {
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS armory_schema (version INTEGER PRIMARY KEY)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 1", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            try await c.query("CREATE TABLE production (id TEXT PRIMARY KEY, origin TEXT NOT NULL, size BIGINT NOT NULL)", logger: logger)
+            try await c.query("""
+                CREATE TABLE entry (production TEXT NOT NULL REFERENCES production, idx BIGINT NOT NULL,
+                                    bytes BYTEA NOT NULL, PRIMARY KEY (production, idx))
+                """, logger: logger)
+            try await c.query("""
+                CREATE TABLE node (production TEXT NOT NULL REFERENCES production, level INTEGER NOT NULL,
+                                   idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (production, level, idx))
+                """, logger: logger)
+            try await c.query("""
+                CREATE TABLE checkpoint (production TEXT NOT NULL REFERENCES production, position INTEGER NOT NULL,
+                                         size BIGINT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (production, position))
+                """, logger: logger)
+            try await c.query("INSERT INTO armory_schema (version) VALUES (1)", logger: logger)
+        }
+    }
+
+    public func productionIDs() async throws -> [String] {
+        var out: [String] = []
+        for try await id in try await client.query("SELECT id FROM production ORDER BY id", logger: logger).decode(String.self) {
+            out.append(id)
+        }
+        return out
+    }
+
+    public func create(_ id: String, _ log: ProductionLog) async throws {
+        let rows = LogRows(log, from: 0, storedCheckpoints: [])
+        let origin = log.origin
+        try await transaction { c in
+            let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
+            guard existing.isEmpty else { throw StoreError.productionExists(id) }
+            try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
+            try await Self.write(c, id: id, rows: rows, logger: logger)
+        }
+    }
+
+    public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) async throws {
+        let rows = LogRows(new, from: old.size, storedCheckpoints: old.checkpoints)
+        let expected = old.size
+        try await transaction { c in
+            var stored: Int?
+            for try await size in try await c.query("SELECT size FROM production WHERE id = \(id) FOR UPDATE", logger: logger).decode(Int.self) {
+                stored = size
+            }
+            guard let stored else { throw StoreError.unknownProduction(id) }
+            guard stored == expected else { throw StoreError.conflict(production: id, expectedSize: expected, storedSize: stored) }
+            try await Self.write(c, id: id, rows: rows, logger: logger)
+        }
+    }
+
+    static func write(_ c: PostgresConnection, id: String, rows: LogRows, logger: Logger) async throws {
+        for e in rows.entries {
+            try await c.query("INSERT INTO entry (production, idx, bytes) VALUES (\(id), \(e.index), \(Data(e.bytes)))", logger: logger)
+        }
+        for n in rows.nodes {
+            try await c.query("INSERT INTO node (production, level, idx, hash) VALUES (\(id), \(n.level), \(n.index), \(Data(n.hash)))", logger: logger)
+        }
+        for cp in rows.checkpoints {
+            try await c.query("""
+                INSERT INTO checkpoint (production, position, size, note) VALUES (\(id), \(cp.position), \(cp.size), \(cp.note))
+                ON CONFLICT (production, position) DO UPDATE SET size = EXCLUDED.size, note = EXCLUDED.note
+                """, logger: logger)
+        }
+        try await c.query("UPDATE production SET size = \(rows.size) WHERE id = \(id)", logger: logger)
+    }
+
+    /// Loads and verifies a production's log, exactly as the embedded store does.
+    public func load(_ id: String, logKey: NoteVerifierKey? = nil) async throws -> ProductionLog {
+        var header: (String, Int)?
+        for try await row in try await client.query("SELECT origin, size FROM production WHERE id = \(id)", logger: logger).decode((String, Int).self) {
+            header = row
+        }
+        guard let (origin, size) = header else { throw StoreError.unknownProduction(id) }
+        var entries: [[UInt8]] = []
+        for try await bytes in try await client.query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx", logger: logger).decode(Data.self) {
+            entries.append([UInt8](bytes))
+        }
+        var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
+        for try await (level, index, hash) in try await client.query("SELECT level, idx, hash FROM node WHERE production = \(id)", logger: logger)
+            .decode((Int, Int, Data).self) {
+            nodes.append((level, index, [UInt8](hash)))
+        }
+        var notes: [String] = []
+        for try await note in try await client.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
+            notes.append(note)
+        }
+        return try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+    }
+}

@@ -1,0 +1,113 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import GRDB
+import Testing
+
+/// One behavioural suite, run against the embedded SQLite store and a real PostgreSQL
+/// server (started by scripts/test; its URL in ARMORY_TEST_POSTGRES_URL).
+struct LogStoreBehaviourTests {
+    enum Backend: String, CaseIterable, Sendable { case sqlite, postgres }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["ARMORY_TEST_POSTGRES_URL"]
+    /// CI always runs both; a developer without PostgreSQL runs SQLite only.
+    static let backends: [Backend] = postgresURL != nil || ProcessInfo.processInfo.environment["CI"] != nil ? Backend.allCases : [.sqlite]
+
+    /// A store, and a way to change its rows underneath it as an attacker with database access would.
+    static func open(_ backend: Backend) async throws -> (any LogStore, @Sendable (String) async throws -> Void) {
+        switch backend {
+        case .sqlite:
+            let path = SQLiteLogStoreTests.database()
+            let store = try SQLiteLogStore(path: path)
+            return (store, { sql in try DatabaseQueue(path: path).write { db in try db.execute(sql: sql) } })
+        case .postgres:
+            guard let url = postgresURL else {
+                Issue.record("CI must run the PostgreSQL suite: ARMORY_TEST_POSTGRES_URL is not set")
+                throw StoreError.badURL("")
+            }
+            let store = try await PostgresLogStore(url: url)
+            return (store, { sql in
+                let psql = Process()
+                psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                psql.arguments = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
+                try psql.run()
+                psql.waitUntilExit()
+                #expect(psql.terminationStatus == 0, "psql failed: \(sql)")
+            })
+        }
+    }
+
+    static func newID() -> String { "prod-\(UInt32.random(in: 0...UInt32.max))" }
+
+    static func record(_ store: any LogStore, _ id: String) async throws -> ProductionLog {
+        var log = ProductionLog(productionID: id, header: ProductionHeader(title: "Dry Creek", timezone: "UTC", people: SQLiteLogStoreTests.people),
+                                openedAt: SQLiteLogStoreTests.step(0, "ana", .wrap).at)
+        try await store.create(id, log)
+        for s in SQLiteLogStoreTests.day {
+            let before = log
+            try log.record(s, signer: SQLiteLogStoreTests.signer)
+            try await store.append(id, from: before, to: log)
+        }
+        return log
+    }
+
+    @Test(arguments: backends)
+    func whatIsAppendedIsWhatIsLoaded(_ backend: Backend) async throws {
+        let (store, _) = try await Self.open(backend)
+        let id = Self.newID()
+        let log = try await Self.record(store, id)
+        let loaded = try await store.load(id, logKey: SQLiteLogStoreTests.signer.verifierKey)
+        #expect(loaded.entries == log.entries && loaded.checkpoints == log.checkpoints && loaded.state == log.state)
+        #expect(try await store.productionIDs().contains(id))
+    }
+
+    @Test(arguments: backends)
+    func ofTwoConcurrentWritersExactlyOneWins(_ backend: Backend) async throws {
+        let (store, _) = try await Self.open(backend)
+        let id = Self.newID()
+        let log = try await Self.record(store, id)
+        let take = SQLiteLogStoreTests.step(20, "ana", .handOver(firearm: "colt-1", to: "ben", scene: "1"))
+        var candidate = log
+        try candidate.record(take)
+        let attempt = candidate
+        // Fifty clients hand over the same firearm at once, each having decided against the same log.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 {
+                group.addTask { (try? await store.append(id, from: log, to: attempt)) != nil }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1, "\(outcomes.filter { $0 }.count) writers won")
+        #expect(try await store.load(id, logKey: nil).size == log.size + 1)
+    }
+
+    @Test(arguments: backends)
+    func anAlteredEntryIsRefused(_ backend: Backend) async throws {
+        let (store, tamper) = try await Self.open(backend)
+        let id = Self.newID()
+        _ = try await Self.record(store, id)
+        let blob = backend == .sqlite ? "x'00'" : "'\\x00'::bytea"
+        try await tamper("UPDATE entry SET bytes = bytes || \(blob) WHERE production = '\(id)' AND idx = 6")
+        await #expect(throws: StoreError.self) { try await store.load(id, logKey: nil) }
+    }
+
+    @Test(arguments: backends)
+    func aTruncatedLogIsRefused(_ backend: Backend) async throws {
+        let (store, tamper) = try await Self.open(backend)
+        let id = Self.newID()
+        let log = try await Self.record(store, id)
+        try await tamper("DELETE FROM entry WHERE production = '\(id)' AND idx = \(log.size - 1)")
+        try await tamper("UPDATE production SET size = size - 1 WHERE id = '\(id)'")
+        await #expect(throws: StoreError.self) { try await store.load(id, logKey: nil) }
+    }
+
+    @Test(arguments: backends)
+    func aProductionCannotBeCreatedTwice(_ backend: Backend) async throws {
+        let (store, _) = try await Self.open(backend)
+        let id = Self.newID()
+        let log = try await Self.record(store, id)
+        await #expect(throws: StoreError.productionExists(id)) { try await store.create(id, log) }
+        await #expect(throws: StoreError.unknownProduction("absent-\(id)")) { try await store.load("absent-\(id)", logKey: nil) }
+    }
+}
