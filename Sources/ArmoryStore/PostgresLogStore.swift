@@ -21,10 +21,31 @@ public final class PostgresLogStore: Sendable {
         var config = PostgresClient.Configuration(host: host, port: u.port ?? 5432, username: user, password: u.password,
                                                   database: u.path.isEmpty ? nil : String(u.path.dropFirst()), tls: .disable)
         config.options.minimumConnections = 0
-        let client = PostgresClient(configuration: config, backgroundLogger: Logger(label: "armory.store.postgres.pool"))
+        config.options.connectTimeout = .seconds(5)
+        // The pool's own chatter (retries, a lease before run() starts) is not for the
+        // person at the terminal; failures reach them as errors.
+        var poolLogger = Logger(label: "armory.store.postgres.pool")
+        poolLogger.logLevel = .critical
+        let client = PostgresClient(configuration: config, backgroundLogger: poolLogger)
         self.client = client
         self.runner = Task { await client.run() }
-        try await migrate()
+        // The pool retries a refused connection for ever; a person at a terminal or a
+        // server starting up needs a clear error instead.
+        let deadline = Duration.seconds(15)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.migrate() }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    throw StoreError.unreachable(host: host, port: u.port ?? 5432)
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            runner.cancel()
+            throw error
+        }
     }
 
     /// Runs `body` in a transaction, rethrowing the store's own errors as themselves.

@@ -15,6 +15,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case tampered(production: String, reason: String)
     /// A database URL that cannot be used.
     case badURL(String)
+    /// No PostgreSQL server answered there.
+    case unreachable(host: String, port: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "production '\(id)' changed underneath (expected \(expected) entries, found \(stored)); decide again against the new state"
         case let .tampered(id, reason): return "production '\(id)' does not verify and will not be served: \(reason)"
         case .badURL: return "the database URL must look like postgres://user[:password]@host[:port]/database"
+        case let .unreachable(host, port): return "no PostgreSQL server answered at \(host):\(port) within 15 seconds"
         }
     }
 }

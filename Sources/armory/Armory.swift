@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `armory` command: prop-firearm custody and evidence for film and TV productions.
 @main
-struct Armory: ParsableCommand {
+struct Armory: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "armory",
         abstract: "Keep prop firearms and ammunition safe on set, and prove afterwards what happened.",

@@ -5,7 +5,7 @@ import ArmoryStore
 import Foundation
 
 /// `armory export`: writes an evidence bundle of one day, one firearm or everything.
-struct Export: ParsableCommand {
+struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an evidence bundle that anyone can verify offline with `armory verify`.",
         discussion: """
@@ -16,7 +16,7 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Option(help: "The database to export from (made by `armory replay --record`).")
+    @Option(help: "The database to export from: a SQLite file or a postgres:// URL (made by `armory replay --record`).")
     var database: String?
 
     @Option(help: "With --database: the production's id.")
@@ -56,11 +56,11 @@ struct Export: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let signer = try loadSigner(key, what: "log key")
         let witnesses = try witnessKey.map { try loadSigner($0, what: "witness key") }
         if let database, let production {
-            try exportStored(database: database, production: production, signer: signer, witnesses: witnesses)
+            try await exportStored(database: database, production: production, signer: signer, witnesses: witnesses)
             return
         }
         let scenarioPath = self.scenario!
@@ -124,16 +124,16 @@ struct Export: ParsableCommand {
 
     /// Exports a production stored in a database, signing (and storing) a checkpoint of the
     /// whole log first when the latest does not cover it.
-    func exportStored(database: String, production: String, signer: NoteSigner, witnesses: [NoteSigner]) throws {
-        let store = try SQLiteLogStore(path: database)
+    func exportStored(database: String, production: String, signer: NoteSigner, witnesses: [NoteSigner]) async throws {
+        let store = try await openStore(database)
         var log: ProductionLog
-        do { log = try store.load(production, logKey: signer.verifierKey) } catch let e as StoreError {
+        do { log = try await store.load(production, logKey: signer.verifierKey) } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         let before = log
         log.signCheckpoint(signer)
-        try store.append(production, from: before, to: log)
+        try await store.append(production, from: before, to: log)
         try write(log, signer: signer, witnesses: witnesses)
     }
 

@@ -6,7 +6,7 @@ import Foundation
 
 /// `armory replay FILE`: runs a scenario through the protocol engine and prints what it
 /// decided for every step, exactly as the live system would have.
-struct Replay: ParsableCommand {
+struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a scenario file through the protocol engine.",
         discussion: """
@@ -26,7 +26,7 @@ struct Replay: ParsableCommand {
     @Flag(name: .long, help: "Colour alarms and refusals even when stdout is not a terminal.")
     var color = false
 
-    @Option(help: "Also record the production into this database file (SQLite), as a new production.")
+    @Option(help: "Also record the production, as a new one, into this database: a SQLite file or a postgres:// URL.")
     var record: String?
 
     @Option(help: "Production id when recording (default: the file's name).")
@@ -35,7 +35,7 @@ struct Replay: ParsableCommand {
     @Option(help: "When recording: the log's private key, to sign checkpoints at every wrap, after FA-7, and at the end.")
     var key: String?
 
-    func run() throws {
+    func run() async throws {
         let bytes = try readInput(file)
         let scenario: Scenario
         let result: ReplayResult
@@ -46,7 +46,7 @@ struct Replay: ParsableCommand {
             printError(error.description)
             throw ExitCode(ExitStatus.invalidInput)
         }
-        if let record { try recordInto(record, scenario: scenario, steps: result.steps.map(\.step)) }
+        if let record { try await recordInto(record, scenario: scenario, steps: result.steps.map(\.step)) }
         var out = ""
         if json {
             out.reserveCapacity(result.steps.count * 120)
@@ -83,7 +83,7 @@ func printError(_ line: String) {
 
 extension Replay {
     /// Records the replayed production into a database: one transaction, all or nothing.
-    func recordInto(_ path: String, scenario: Scenario, steps: [Step]) throws {
+    func recordInto(_ path: String, scenario: Scenario, steps: [Step]) async throws {
         guard let first = steps.first else { return }
         let id = productionID ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let signer = try key.map { try loadSigner($0, what: "log key") }
@@ -91,11 +91,11 @@ extension Replay {
         for step in steps { _ = try log.record(step, signer: signer) }
         if let signer { log.signCheckpoint(signer) }
         do {
-            try SQLiteLogStore(path: path).create(id, log)
+            try await openStore(path).create(id, log)
         } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.cannotCreate)
         }
-        printError("recorded \(log.size) entries as production '\(id)' in \(path)")
+        printError("recorded \(log.size) entries as production '\(id)'")
     }
 }

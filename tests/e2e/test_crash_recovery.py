@@ -10,14 +10,25 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARMORY = os.environ.get("ARMORY_BIN", str(ROOT / ".build" / "debug" / "armory"))
 
 
-def test_sigkill_never_loses_an_acknowledged_entry(tmp_path):
+POSTGRES = os.environ.get("ARMORY_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES or os.environ.get("CI") else [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_never_loses_an_acknowledged_entry(tmp_path, backend):
     key = tmp_path / "log.key"
     subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/soak", "-o", key], check=True, capture_output=True)
-    db = tmp_path / "armory.db"
+    if backend == "postgres":
+        assert POSTGRES, "CI runs the crash test on PostgreSQL too: ARMORY_TEST_POSTGRES_URL is not set"
+        db = POSTGRES
+    else:
+        db = tmp_path / "armory.db"
     rng = random.Random(2026)
     kills, acked_total, last_size = 0, 0, 0
     for round_ in range(20):
@@ -39,5 +50,5 @@ def test_sigkill_never_loses_an_acknowledged_entry(tmp_path):
             assert size - 1 >= max(acks), f"round {round_}: acknowledged entry {max(acks)} lost (log holds {size})"
         assert size >= last_size, "the log went back"
         last_size = size
-    print(f"crash test: {kills} SIGKILLs, {acked_total} acknowledged appends, all present; final log {last_size} entries verified")
+    print(f"crash test ({backend}): {kills} SIGKILLs, {acked_total} acknowledged appends, all present; final log {last_size} entries verified")
     assert kills == 20 and acked_total > 0
