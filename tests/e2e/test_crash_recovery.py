@@ -26,7 +26,10 @@ def test_sigkill_never_loses_an_acknowledged_entry(tmp_path, backend):
     subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/soak", "-o", key], check=True, capture_output=True)
     if backend == "postgres":
         assert POSTGRES, "CI runs the crash test on PostgreSQL too: ARMORY_TEST_POSTGRES_URL is not set"
-        db = POSTGRES
+        # A database of its own: the store's suite leaves deliberately tampered productions in the shared one.
+        name = f"armory_crash_{random.randrange(1 << 30)}"
+        subprocess.run(["psql", POSTGRES, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        db = POSTGRES.rsplit("/", 1)[0] + "/" + name
     else:
         db = tmp_path / "armory.db"
     rng = random.Random(2026)
