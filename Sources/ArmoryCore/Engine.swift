@@ -261,5 +261,4 @@ struct StepContext {
         f.lastHeld.contains { lot, seq in (before.lots[lot]?.isHot ?? false) && seq >= f.lastArmorerInspection }
     }
 
-    func describe(_ person: String) -> String { person }
 }
