@@ -33,10 +33,10 @@ let benchmarks: @Sendable () -> Void = {
     nonisolated(unsafe) var next = 0
     Benchmark("SQLite append one step (entry + tree nodes, one fsynced transaction)") { benchmark in
         for _ in benchmark.scaledIterations {
-            let before = log
+            let mark = log.mark
             try log.record(steps[next])
             next += 1
-            try store.append("bench", from: before, to: log)
+            try store.append("bench", from: mark, to: log)
         }
     }
 }

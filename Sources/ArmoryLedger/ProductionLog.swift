@@ -39,6 +39,15 @@ public struct ProductionLog: Sendable {
 
     public var size: Int { entries.count }
 
+    /// Where a log stood: all a store needs to append what came after it. Keeping a mark
+    /// instead of a copy of the log spares copying every entry on each append.
+    public struct Mark: Sendable, Equatable {
+        public let size: Int
+        public let checkpoints: [SignedNote]
+    }
+
+    public var mark: Mark { Mark(size: entries.count, checkpoints: checkpoints) }
+
     mutating func append(_ entry: LogEntry) { appendBytes(entry.encoded()) }
 
     mutating func appendBytes(_ bytes: [UInt8]) {

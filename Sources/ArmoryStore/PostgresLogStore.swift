@@ -104,9 +104,9 @@ public final class PostgresLogStore: Sendable {
         }
     }
 
-    public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) async throws {
-        let rows = LogRows(new, from: old.size, storedCheckpoints: old.checkpoints)
-        let expected = old.size
+    public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws {
+        let rows = LogRows(new, from: mark.size, storedCheckpoints: mark.checkpoints)
+        let expected = mark.size
         try await transaction { c in
             var stored: Int?
             for try await size in try await c.query("SELECT size FROM production WHERE id = \(id) FOR UPDATE", logger: logger).decode(Int.self) {

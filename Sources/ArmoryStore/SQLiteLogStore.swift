@@ -101,14 +101,19 @@ public final class SQLiteLogStore: Sendable {
 
     /// Appends what `new` holds beyond `old` (entries, their nodes, new or newly cosigned
     /// checkpoints) in one transaction, if the stored log is still `old`'s size.
-    public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) throws {
+    public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) throws {
         try pool.write { db in
             guard let stored = try Int.fetchOne(db, sql: "SELECT size FROM production WHERE id = ?", arguments: [id]) else {
                 throw StoreError.unknownProduction(id)
             }
-            guard stored == old.size else { throw StoreError.conflict(production: id, expectedSize: old.size, storedSize: stored) }
-            try SQLiteLogStore.write(db, id: id, from: old.size, fromCheckpoints: old.checkpoints, to: new)
+            guard stored == mark.size else { throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored) }
+            try SQLiteLogStore.write(db, id: id, from: mark.size, fromCheckpoints: mark.checkpoints, to: new)
         }
+    }
+
+    /// Appends what `new` holds beyond `old`.
+    public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) throws {
+        try append(id, from: old.mark, to: new)
     }
 
     static func write(_ db: Database, id: String, from start: Int, fromCheckpoints: [SignedNote], to log: ProductionLog) throws {

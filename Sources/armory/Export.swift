@@ -131,9 +131,9 @@ struct Export: AsyncParsableCommand {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let before = log
+        let mark = log.mark
         log.signCheckpoint(signer)
-        try await store.append(production, from: before, to: log)
+        try await store.append(production, from: mark, to: log)
         try write(log, signer: signer, witnesses: witnesses)
     }
 
