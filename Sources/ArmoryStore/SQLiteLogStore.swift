@@ -103,7 +103,7 @@ public final class SQLiteLogStore: Sendable {
     /// checkpoints) in one transaction, if the stored log is still `old`'s size.
     public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) throws {
         try pool.write { db in
-            guard let stored = try Int.fetchOne(db, sql: "SELECT size FROM production WHERE id = ?", arguments: [id]) else {
+            guard let stored = try Int.fetchOne(db.cachedStatement(sql: "SELECT size FROM production WHERE id = ?"), arguments: [id]) else {
                 throw StoreError.unknownProduction(id)
             }
             guard stored == mark.size else { throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored) }
@@ -118,17 +118,16 @@ public final class SQLiteLogStore: Sendable {
 
     static func write(_ db: Database, id: String, from start: Int, fromCheckpoints: [SignedNote], to log: ProductionLog) throws {
         let rows = LogRows(log, from: start, storedCheckpoints: fromCheckpoints)
-        for e in rows.entries {
-            try db.execute(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)", arguments: [id, e.index, Data(e.bytes)])
-        }
-        for n in rows.nodes {
-            try db.execute(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)", arguments: [id, n.level, n.index, Data(n.hash)])
-        }
+        // Cached statements: an append runs the same few statements thousands of times a day.
+        let insertEntry = try db.cachedStatement(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)")
+        for e in rows.entries { try insertEntry.execute(arguments: [id, e.index, Data(e.bytes)]) }
+        let insertNode = try db.cachedStatement(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)")
+        for n in rows.nodes { try insertNode.execute(arguments: [id, n.level, n.index, Data(n.hash)]) }
         for c in rows.checkpoints {
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)",
                            arguments: [id, c.position, c.size, c.note])
         }
-        try db.execute(sql: "UPDATE production SET size = ? WHERE id = ?", arguments: [rows.size, id])
+        try db.cachedStatement(sql: "UPDATE production SET size = ? WHERE id = ?").execute(arguments: [rows.size, id])
     }
 
     /// Loads a production's log and checks it before serving it: every entry re-decided by
