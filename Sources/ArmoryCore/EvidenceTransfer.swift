@@ -73,6 +73,7 @@ extension ProductionState {
         }
         let decision: Decision
         if findings.isEmpty {
+            beginChange()
             for id in t.firearms {
                 var f = firearms[id]!
                 f.presence = .withInvestigators(caseNumber: t.caseNumber)

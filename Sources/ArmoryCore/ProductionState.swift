@@ -166,6 +166,13 @@ public struct ProductionState: Sendable, Hashable {
     public private(set) var stepCount = 0
     /// The time of the latest step, for the time-order check.
     public private(set) var lastAt: Timestamp?
+    /// Counts the recorded steps and transfers that changed anything; with the two maps
+    /// below, it tells a store which firearms and lots to rewrite in its read models.
+    public private(set) var revision = 0
+    /// The revision at which each firearm last changed.
+    public private(set) var firearmRevisions: [String: Int] = [:]
+    /// The revision at which each lot last changed.
+    public private(set) var lotRevisions: [String: Int] = [:]
 
     public init(people: [Person], policy: Policy = .protocolDefault) {
         var map: [String: Person] = [:]
@@ -190,6 +197,7 @@ public struct ProductionState: Sendable, Hashable {
 
     /// Applies a recorded step's changes in place.
     mutating func commit(_ changes: StateChanges) {
+        revision += 1
         for (_, f) in changes.firearms { setFirearm(f) }
         for (id, l) in changes.lots.sorted(by: { $0.key < $1.key }) {
             if l.touchedSinceWrap && lots[id]?.touchedSinceWrap != true { lotsTouchedSinceWrap.append(id) }
@@ -199,6 +207,7 @@ public struct ProductionState: Sendable, Hashable {
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)
             for id in lotsTouchedSinceWrap {
+                lotRevisions[id] = revision
                 lots[id]?.touchedSinceWrap = false
                 lots[id]?.reconciledSinceMove = false
             }
@@ -206,7 +215,16 @@ public struct ProductionState: Sendable, Hashable {
         }
     }
 
+    /// Starts a change outside `commit` (an evidence transfer).
+    mutating func beginChange() { revision += 1 }
+
+    /// The firearms and lots changed after `revision`.
+    public func changed(since revision: Int) -> (firearms: [String], lots: [String]) {
+        (firearmOrder.filter { (firearmRevisions[$0] ?? 0) > revision }, lotOrder.filter { (lotRevisions[$0] ?? 0) > revision })
+    }
+
     mutating func setFirearm(_ f: FirearmState) {
+        firearmRevisions[f.id] = revision
         if firearms.updateValue(f, forKey: f.id) == nil {
             if !unacceptedFirearms.contains(f.id) { firearmOrder.append(f.id) }
             unacceptedFirearms.remove(f.id)
@@ -217,6 +235,7 @@ public struct ProductionState: Sendable, Hashable {
         firearmOrder.append(id)
     }
     mutating func setLot(_ l: LotState) {
+        lotRevisions[l.id] = revision
         if lots.updateValue(l, forKey: l.id) == nil { lotOrder.append(l.id) }
     }
     mutating func advance(to at: Timestamp) {

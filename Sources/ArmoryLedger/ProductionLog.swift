@@ -35,6 +35,7 @@ public struct ProductionLog: Sendable {
         self.lastAt = Timestamp(rfc3339: replay.entries.last!.entry.at) ?? Timestamp(seconds: 0)
         for e in entries { appendBytes(e) }
         self.checkpoints = checkpoints
+        self.checkpointEdits = checkpoints.count
     }
 
     public var size: Int { entries.count }
@@ -44,9 +45,16 @@ public struct ProductionLog: Sendable {
     public struct Mark: Sendable, Equatable {
         public let size: Int
         public let checkpoints: [SignedNote]
+        /// How many times checkpoints had been signed or cosigned: equal means none changed since.
+        public let checkpointEdits: Int
+        /// The state's revision: firearms and lots changed after it need rewriting in read models.
+        public let revision: Int
     }
 
-    public var mark: Mark { Mark(size: entries.count, checkpoints: checkpoints) }
+    public var mark: Mark { Mark(size: entries.count, checkpoints: checkpoints, checkpointEdits: checkpointEdits, revision: state.revision) }
+
+    /// Counts checkpoint signatures and cosignatures.
+    public private(set) var checkpointEdits = 0
 
     mutating func append(_ entry: LogEntry) { appendBytes(entry.encoded()) }
 
@@ -103,12 +111,14 @@ public struct ProductionLog: Sendable {
         let cp = try! Checkpoint(origin: origin, size: entries.count, rootHash: try! tree.rootHash())
         let note = cp.signed(by: signer)
         checkpoints.append(note)
+        checkpointEdits += 1
         return note
     }
 
     /// Adds a witness's cosignature to the checkpoint at `position`.
     public mutating func replaceCheckpoint(at position: Int, with note: SignedNote) {
         checkpoints[position] = note
+        checkpointEdits += 1
     }
 }
 

@@ -1,19 +1,52 @@
+import ArmoryCore
 import ArmoryLedger
 import Foundation
 
-/// What an append writes, whatever the database: the new entries, the Merkle nodes they
-/// complete, and the checkpoints that are new or newly cosigned.
+/// One new entry's row: its bytes, and what the read models index it by.
+struct EntryRow {
+    let index: Int
+    let bytes: [UInt8]
+    /// The calendar date of its time, as the person on set wrote it: a day's timeline.
+    let day: String
+    let outcome: String
+    /// The firearms and lots it names: their histories.
+    let subjects: [String]
+}
+
+/// A firearm's or lot's current state, as the read models hold it.
+struct ItemRow {
+    let id: String
+    let custodian: String?
+    let condition: String
+    let json: String
+}
+
+/// What an append writes, whatever the database: the new entries with their read-model
+/// columns, the Merkle nodes they complete, the checkpoints that are new or newly
+/// cosigned, and the current state of every firearm and lot the entries changed.
 struct LogRows {
-    var entries: [(index: Int, bytes: [UInt8])] = []
+    var entries: [EntryRow] = []
     var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
     var checkpoints: [(position: Int, size: Int, note: String)] = []
+    var firearms: [ItemRow] = []
+    var lots: [ItemRow] = []
     var size = 0
 
-    /// The rows `log` holds beyond its first `start` entries and the checkpoints `stored`.
-    init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote]) {
+    /// The rows `log` holds beyond `mark`.
+    init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
+        self.init(log, from: mark.size, storedCheckpoints: mark.checkpoints, revision: mark.revision,
+                  checkpointsChanged: mark.checkpointEdits != log.checkpointEdits)
+    }
+
+    /// The rows of the whole log.
+    init(_ log: ProductionLog) {
+        self.init(log, from: 0, storedCheckpoints: [], revision: 0, checkpointsChanged: true)
+    }
+
+    private init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote], revision: Int, checkpointsChanged: Bool) {
         size = log.size
         for index in start..<log.size {
-            entries.append((index, log.entries[index]))
+            entries.append(LogRows.entryRow(index, log.entries[index]))
             // The nodes this leaf completed: itself, then each parent it closes.
             var level = 0, i = index
             while true {
@@ -23,9 +56,39 @@ struct LogRows {
                 i /= 2
             }
         }
-        for (position, note) in log.checkpoints.enumerated() where position >= stored.count || stored[position] != note {
-            checkpoints.append((position, (try? Checkpoint(text: note.text))?.size ?? 0, note.formatted))
+        if checkpointsChanged {
+            for (position, note) in log.checkpoints.enumerated() where position >= stored.count || stored[position] != note {
+                checkpoints.append((position, (try? Checkpoint(text: note.text))?.size ?? 0, note.formatted))
+            }
         }
+        let state = log.state
+        let (firearmIDs, lotIDs) = state.changed(since: revision)
+        for id in firearmIDs {
+            let f = state.firearms[id]!
+            firearms.append(ItemRow(id: id, custodian: f.custodian, condition: state.condition(of: f).rawValue, json: state.snapshot(of: f).compactText))
+        }
+        for id in lotIDs {
+            let l = state.lots[id]!
+            lots.append(ItemRow(id: id, custodian: nil, condition: l.kind.rawValue, json: state.snapshot(of: l).compactText))
+        }
+    }
+
+    /// An entry's row. The bytes were written by this process, so they decode.
+    static func entryRow(_ index: Int, _ bytes: [UInt8]) -> EntryRow {
+        let entry = try! LogEntry(decoding: bytes)
+        var subjects: [String] = []
+        if entry.kind == .step || entry.kind == .transfer, case let .object(o)? = try? JSON.parse(entry.body) {
+            for (key, value) in o {
+                switch (key, value) {
+                case ("firearm", .string(let id)): subjects.append("firearm:" + id)
+                case ("lot", .string(let id)): subjects.append("lot:" + id)
+                case ("firearms", .array(let ids)): for case .string(let id) in ids { subjects.append("firearm:" + id) }
+                case ("lots", .array(let ids)): for case .string(let id) in ids { subjects.append("lot:" + id) }
+                default: break
+                }
+            }
+        }
+        return EntryRow(index: index, bytes: bytes, day: String(entry.at.prefix(10)), outcome: entry.outcome.rawValue, subjects: subjects)
     }
 }
 
@@ -57,4 +120,15 @@ func verifiedLog(id: String, origin: String, size: Int, entries: [[UInt8]], node
         }
     }
     return log
+}
+
+/// Checks a store's read models against the verified log they were written from.
+func checkReadModels(id: String, log: ProductionLog, firearms: [String: String], lots: [String: String]) throws {
+    let expected = LogRows(log)
+    func tampered(_ why: String) -> StoreError { .tampered(production: id, reason: why) }
+    guard firearms.count == expected.firearms.count, lots.count == expected.lots.count else {
+        throw tampered("the stored firearm and lot states do not match the log's")
+    }
+    for f in expected.firearms where firearms[f.id] != f.json { throw tampered("the stored state of firearm \(f.id) does not match the log") }
+    for l in expected.lots where lots[l.id] != l.json { throw tampered("the stored state of lot \(l.id) does not match the log") }
 }

@@ -1,9 +1,47 @@
 import ArmoryLedger
 
+/// An entry as the read models give it back.
+public struct StoredEntry: Sendable, Equatable {
+    public let index: Int
+    public let entry: LogEntry
+    public init(index: Int, entry: LogEntry) {
+        self.index = index
+        self.entry = entry
+    }
+    init(index: Int, bytes: [UInt8]) throws {
+        self.index = index
+        self.entry = try LogEntry(decoding: bytes)
+    }
+}
+
+/// A firearm's or lot's current state, as JSON (`ProductionState.snapshot`).
+public struct ItemState: Sendable, Equatable {
+    public let id: String
+    public let json: String
+    public init(id: String, json: String) {
+        self.id = id
+        self.json = json
+    }
+}
+
+/// What an entry's history is asked about.
+public enum Subject: Sendable, Hashable {
+    case firearm(String)
+    case lot(String)
+    var key: String {
+        switch self {
+        case .firearm(let id): return "firearm:" + id
+        case .lot(let id): return "lot:" + id
+        }
+    }
+}
+
 /// Durable storage of productions' logs, whatever the database. Implementations keep
-/// each production's log append-only, append atomically (entries, Merkle nodes and
-/// checkpoints in one transaction, only if the log is still the size the writer decided
-/// against), and verify a log before handing it out.
+/// each production's log append-only; append atomically (entries, Merkle nodes,
+/// checkpoints and read models in one transaction, only if the log is still the size the
+/// writer decided against); verify a log before handing it out; and answer the read
+/// models (current state, a day's timeline, a firearm's history, alarms) from indexes,
+/// without replaying the log.
 public protocol LogStore: Sendable {
     /// The ids of the productions held, in order.
     func productionIDs() async throws -> [String]
@@ -13,6 +51,25 @@ public protocol LogStore: Sendable {
     func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws
     /// Loads and verifies a production's log, or throws `StoreError.tampered`.
     func load(_ id: String, logKey: NoteVerifierKey?) async throws -> ProductionLog
+
+    /// Every firearm's current state, in id order.
+    func firearms(_ production: String) async throws -> [ItemState]
+    /// One firearm's current state.
+    func firearm(_ production: String, _ id: String) async throws -> ItemState?
+    /// Every lot's current state, in id order.
+    func lots(_ production: String) async throws -> [ItemState]
+    /// One lot's current state.
+    func lot(_ production: String, _ id: String) async throws -> ItemState?
+    /// Every entry of one day (the date as written in its time, `YYYY-MM-DD`), in order.
+    func timeline(_ production: String, day: String) async throws -> [StoredEntry]
+    /// The days that have entries, in order.
+    func days(_ production: String) async throws -> [String]
+    /// Every entry naming a firearm or lot (its custody chain and loads), in order.
+    func history(_ production: String, of subject: Subject) async throws -> [StoredEntry]
+    /// Alarms recorded after entry `after`, in order.
+    func alarms(_ production: String, after: Int) async throws -> [StoredEntry]
+    /// Entries `from..<from+limit`.
+    func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry]
 }
 
 extension LogStore {

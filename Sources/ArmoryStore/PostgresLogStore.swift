@@ -83,6 +83,53 @@ public final class PostgresLogStore: Sendable {
                 """, logger: logger)
             try await c.query("INSERT INTO armory_schema (version) VALUES (1)", logger: logger)
         }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 2", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            for sql in [
+                "ALTER TABLE entry ADD COLUMN day TEXT",
+                "ALTER TABLE entry ADD COLUMN outcome TEXT",
+                "CREATE INDEX entry_day ON entry (production, day, idx)",
+                "CREATE INDEX entry_alarm ON entry (production, idx) WHERE outcome = 'alarm'",
+                """
+                CREATE TABLE subject (production TEXT NOT NULL REFERENCES production, subject TEXT NOT NULL, idx BIGINT NOT NULL,
+                                      PRIMARY KEY (production, subject, idx))
+                """,
+                """
+                CREATE TABLE firearm_state (production TEXT NOT NULL REFERENCES production, id TEXT NOT NULL, custodian TEXT,
+                                            condition TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (production, id))
+                """,
+                """
+                CREATE TABLE lot_state (production TEXT NOT NULL REFERENCES production, id TEXT NOT NULL, kind TEXT NOT NULL,
+                                        state TEXT NOT NULL, PRIMARY KEY (production, id))
+                """,
+            ] {
+                try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            }
+            // Logs stored before the read models existed: derive them from the entries.
+            var productions: [(String, String)] = []
+            for try await row in try await c.query("SELECT id, origin FROM production", logger: logger).decode((String, String).self) {
+                productions.append(row)
+            }
+            for (id, origin) in productions {
+                var bytes: [[UInt8]] = []
+                for try await b in try await c.query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx", logger: logger).decode(Data.self) {
+                    bytes.append([UInt8](b))
+                }
+                // A log that no longer replays is refused when loaded; it gets no read models.
+                guard let log = try? ProductionLog(origin: origin, entries: bytes, checkpoints: []) else { continue }
+                let rows = LogRows(log)
+                for e in rows.entries {
+                    try await c.query("UPDATE entry SET day = \(e.day), outcome = \(e.outcome) WHERE production = \(id) AND idx = \(e.index)", logger: logger)
+                    for s in e.subjects {
+                        try await c.query("INSERT INTO subject (production, subject, idx) VALUES (\(id), \(s), \(e.index))", logger: logger)
+                    }
+                }
+                try await Self.writeReadModels(c, id: id, rows: rows, logger: logger)
+            }
+            try await c.query("INSERT INTO armory_schema (version) VALUES (2)", logger: logger)
+        }
     }
 
     public func productionIDs() async throws -> [String] {
@@ -94,18 +141,18 @@ public final class PostgresLogStore: Sendable {
     }
 
     public func create(_ id: String, _ log: ProductionLog) async throws {
-        let rows = LogRows(log, from: 0, storedCheckpoints: [])
+        let rows = LogRows(log)
         let origin = log.origin
         try await transaction { c in
             let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
             guard existing.isEmpty else { throw StoreError.productionExists(id) }
-            try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
+            try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), \(rows.size))", logger: logger)
             try await Self.write(c, id: id, rows: rows, logger: logger)
         }
     }
 
     public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws {
-        let rows = LogRows(new, from: mark.size, storedCheckpoints: mark.checkpoints)
+        let rows = LogRows(new, from: mark)
         let expected = mark.size
         try await transaction { c in
             var stored: Int?
@@ -114,13 +161,19 @@ public final class PostgresLogStore: Sendable {
             }
             guard let stored else { throw StoreError.unknownProduction(id) }
             guard stored == expected else { throw StoreError.conflict(production: id, expectedSize: expected, storedSize: stored) }
+            try await c.query("UPDATE production SET size = \(rows.size) WHERE id = \(id)", logger: logger)
             try await Self.write(c, id: id, rows: rows, logger: logger)
         }
     }
 
     static func write(_ c: PostgresConnection, id: String, rows: LogRows, logger: Logger) async throws {
         for e in rows.entries {
-            try await c.query("INSERT INTO entry (production, idx, bytes) VALUES (\(id), \(e.index), \(Data(e.bytes)))", logger: logger)
+            try await c.query("""
+                INSERT INTO entry (production, idx, bytes, day, outcome) VALUES (\(id), \(e.index), \(Data(e.bytes)), \(e.day), \(e.outcome))
+                """, logger: logger)
+            for s in e.subjects {
+                try await c.query("INSERT INTO subject (production, subject, idx) VALUES (\(id), \(s), \(e.index))", logger: logger)
+            }
         }
         for n in rows.nodes {
             try await c.query("INSERT INTO node (production, level, idx, hash) VALUES (\(id), \(n.level), \(n.index), \(Data(n.hash)))", logger: logger)
@@ -131,7 +184,22 @@ public final class PostgresLogStore: Sendable {
                 ON CONFLICT (production, position) DO UPDATE SET size = EXCLUDED.size, note = EXCLUDED.note
                 """, logger: logger)
         }
-        try await c.query("UPDATE production SET size = \(rows.size) WHERE id = \(id)", logger: logger)
+        try await writeReadModels(c, id: id, rows: rows, logger: logger)
+    }
+
+    static func writeReadModels(_ c: PostgresConnection, id: String, rows: LogRows, logger: Logger) async throws {
+        for f in rows.firearms {
+            try await c.query("""
+                INSERT INTO firearm_state (production, id, custodian, condition, state) VALUES (\(id), \(f.id), \(f.custodian), \(f.condition), \(f.json))
+                ON CONFLICT (production, id) DO UPDATE SET custodian = EXCLUDED.custodian, condition = EXCLUDED.condition, state = EXCLUDED.state
+                """, logger: logger)
+        }
+        for l in rows.lots {
+            try await c.query("""
+                INSERT INTO lot_state (production, id, kind, state) VALUES (\(id), \(l.id), \(l.condition), \(l.json))
+                ON CONFLICT (production, id) DO UPDATE SET state = EXCLUDED.state
+                """, logger: logger)
+        }
     }
 
     /// Loads and verifies a production's log, exactly as the embedded store does.
@@ -154,6 +222,70 @@ public final class PostgresLogStore: Sendable {
         for try await note in try await client.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
             notes.append(note)
         }
-        return try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        try checkReadModels(id: id, log: log, firearms: try await states("firearm_state", id), lots: try await states("lot_state", id))
+        return log
+    }
+
+    func states(_ table: String, _ production: String) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        for item in try await items(table, production, nil) { out[item.id] = item.json }
+        return out
+    }
+
+    // MARK: Read models: answered from indexes, never by replaying the log.
+
+    func items(_ table: String, _ production: String, _ id: String?) async throws -> [ItemState] {
+        var q = PostgresQuery(unsafeSQL: "SELECT id, state FROM \(table) WHERE production = $1" + (id == nil ? " ORDER BY id" : " AND id = $2"))
+        q.binds.append(production)
+        if let id { q.binds.append(id) }
+        var out: [ItemState] = []
+        for try await (i, state) in try await client.query(q, logger: logger).decode((String, String).self) { out.append(ItemState(id: i, json: state)) }
+        return out
+    }
+
+    func entries(_ query: PostgresQuery) async throws -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        for try await (index, bytes) in try await client.query(query, logger: logger).decode((Int, Data).self) {
+            out.append(try StoredEntry(index: index, bytes: [UInt8](bytes)))
+        }
+        return out
+    }
+
+    public func firearms(_ production: String) async throws -> [ItemState] { try await items("firearm_state", production, nil) }
+    public func firearm(_ production: String, _ id: String) async throws -> ItemState? { try await items("firearm_state", production, id).first }
+    public func lots(_ production: String) async throws -> [ItemState] { try await items("lot_state", production, nil) }
+    public func lot(_ production: String, _ id: String) async throws -> ItemState? { try await items("lot_state", production, id).first }
+
+    public func timeline(_ production: String, day: String) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND day = \(day) ORDER BY idx")
+    }
+
+    public func days(_ production: String) async throws -> [String] {
+        var out: [String] = []
+        while true {
+            var next: String?
+            for try await day in try await client.query("SELECT MIN(day) FROM entry WHERE production = \(production) AND day > \(out.last ?? "")",
+                                                        logger: logger).decode(String?.self) {
+                next = day
+            }
+            guard let next else { return out }
+            out.append(next)
+        }
+    }
+
+    public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
+        try await entries("""
+            SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
+            WHERE s.production = \(production) AND s.subject = \(subject.key) ORDER BY s.idx
+            """)
+    }
+
+    public func alarms(_ production: String, after: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND outcome = 'alarm' AND idx > \(after) ORDER BY idx")
+    }
+
+    public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx >= \(from) ORDER BY idx LIMIT \(limit)")
     }
 }

@@ -32,11 +32,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// A single-file store (SQLite in WAL mode, one writer, many readers) holding any number of
-/// productions, each its own log: entries, Merkle nodes and signed checkpoints. An append
-/// writes the new entries, their tree nodes and checkpoints in one transaction, and only
-/// if the log is still the size the writer decided against, so of two writers handing
-/// over the same firearm at once exactly one wins. `synchronous = FULL`: an acknowledged
-/// append has been fsynced and survives power loss.
+/// productions, each its own log: entries, Merkle nodes, signed checkpoints and the read
+/// models. An append writes the new entries, their tree nodes, checkpoints and read-model
+/// changes in one transaction, and only if the log is still the size the writer decided
+/// against, so of two writers handing over the same firearm at once exactly one wins.
+/// `synchronous = FULL`: an acknowledged append has been fsynced and survives power loss.
+/// Readers see the last committed state and never block the writer (WAL).
 public final class SQLiteLogStore: Sendable {
     let pool: DatabasePool
 
@@ -80,6 +81,35 @@ public final class SQLiteLogStore: Sendable {
                 t.primaryKey(["production", "position"])
             }
         }
+        m.registerMigration("v2: read models") { db in
+            try db.execute(sql: """
+                ALTER TABLE entry ADD COLUMN day TEXT;
+                ALTER TABLE entry ADD COLUMN outcome TEXT;
+                CREATE INDEX entry_day ON entry (production, day, idx);
+                CREATE INDEX entry_alarm ON entry (production, idx) WHERE outcome = 'alarm';
+                CREATE TABLE subject (production TEXT NOT NULL, subject TEXT NOT NULL, idx INTEGER NOT NULL,
+                                      PRIMARY KEY (production, subject, idx)) WITHOUT ROWID;
+                CREATE TABLE firearm_state (production TEXT NOT NULL, id TEXT NOT NULL, custodian TEXT, condition TEXT NOT NULL,
+                                            state TEXT NOT NULL, PRIMARY KEY (production, id)) WITHOUT ROWID;
+                CREATE TABLE lot_state (production TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
+                                        state TEXT NOT NULL, PRIMARY KEY (production, id)) WITHOUT ROWID;
+                """)
+            // Logs stored before the read models existed: derive them from the entries.
+            for row in try Row.fetchAll(db, sql: "SELECT id, origin FROM production") {
+                let id: String = row["id"]
+                let bytes = try Data.fetchAll(db, sql: "SELECT bytes FROM entry WHERE production = ? ORDER BY idx", arguments: [id]).map { [UInt8]($0) }
+                // A log that no longer replays is refused when loaded; it gets no read models.
+                guard let log = try? ProductionLog(origin: row["origin"], entries: bytes, checkpoints: []) else { continue }
+                let rows = LogRows(log)
+                for e in rows.entries {
+                    try db.execute(sql: "UPDATE entry SET day = ?, outcome = ? WHERE production = ? AND idx = ?", arguments: [e.day, e.outcome, id, e.index])
+                    for s in e.subjects {
+                        try db.execute(sql: "INSERT INTO subject (production, subject, idx) VALUES (?, ?, ?)", arguments: [id, s, e.index])
+                    }
+                }
+                try writeReadModels(db, id: id, rows: rows)
+            }
+        }
         return m
     }
 
@@ -90,24 +120,30 @@ public final class SQLiteLogStore: Sendable {
 
     /// Stores a new production's log (its header, and anything already in it).
     public func create(_ id: String, _ log: ProductionLog) throws {
+        let rows = LogRows(log)
         try pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM production WHERE id = ?", arguments: [id]) != nil {
                 throw StoreError.productionExists(id)
             }
-            try db.execute(sql: "INSERT INTO production (id, origin, size) VALUES (?, ?, 0)", arguments: [id, log.origin])
-            try SQLiteLogStore.write(db, id: id, from: 0, fromCheckpoints: [], to: log)
+            try db.execute(sql: "INSERT INTO production (id, origin, size) VALUES (?, ?, ?)", arguments: [id, log.origin, rows.size])
+            try SQLiteLogStore.write(db, id: id, rows: rows)
         }
     }
 
-    /// Appends what `new` holds beyond `old` (entries, their nodes, new or newly cosigned
-    /// checkpoints) in one transaction, if the stored log is still `old`'s size.
+    /// Appends what `new` holds beyond `mark` (entries, their nodes, new or newly cosigned
+    /// checkpoints, read models) in one transaction, if the stored log is still `mark`'s size.
     public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) throws {
+        let rows = LogRows(new, from: mark)
         try pool.write { db in
-            guard let stored = try Int.fetchOne(db.cachedStatement(sql: "SELECT size FROM production WHERE id = ?"), arguments: [id]) else {
-                throw StoreError.unknownProduction(id)
+            // The size moves on only from the size the writer decided against.
+            try db.cachedStatement(sql: "UPDATE production SET size = ? WHERE id = ? AND size = ?").execute(arguments: [rows.size, id, mark.size])
+            if db.changesCount == 0 {
+                guard let stored = try Int.fetchOne(db, sql: "SELECT size FROM production WHERE id = ?", arguments: [id]) else {
+                    throw StoreError.unknownProduction(id)
+                }
+                throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored)
             }
-            guard stored == mark.size else { throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored) }
-            try SQLiteLogStore.write(db, id: id, from: mark.size, fromCheckpoints: mark.checkpoints, to: new)
+            try SQLiteLogStore.write(db, id: id, rows: rows)
         }
     }
 
@@ -116,25 +152,53 @@ public final class SQLiteLogStore: Sendable {
         try append(id, from: old.mark, to: new)
     }
 
-    static func write(_ db: Database, id: String, from start: Int, fromCheckpoints: [SignedNote], to log: ProductionLog) throws {
-        let rows = LogRows(log, from: start, storedCheckpoints: fromCheckpoints)
+    /// Inserts `count` rows of `width` values with one cached statement.
+    static func insert(_ db: Database, _ prefix: String, width: Int, count: Int, _ values: [any DatabaseValueConvertible]) throws {
+        guard count > 0 else { return }
+        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        let sql = prefix + " VALUES " + Array(repeating: tuple, count: count).joined(separator: ", ")
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values.map { $0.databaseValue }))
+    }
+
+    static func write(_ db: Database, id: String, rows: LogRows) throws {
         // Cached statements: an append runs the same few statements thousands of times a day.
-        let insertEntry = try db.cachedStatement(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)")
-        for e in rows.entries { try insertEntry.execute(arguments: [id, e.index, Data(e.bytes)]) }
-        let insertNode = try db.cachedStatement(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)")
-        for n in rows.nodes { try insertNode.execute(arguments: [id, n.level, n.index, Data(n.hash)]) }
+        let insertEntry = try db.cachedStatement(sql: "INSERT INTO entry (production, idx, bytes, day, outcome) VALUES (?, ?, ?, ?, ?)")
+        var subjects: [any DatabaseValueConvertible] = []
+        for e in rows.entries {
+            try insertEntry.execute(arguments: [id, e.index, Data(e.bytes), e.day, e.outcome])
+            for s in e.subjects { subjects += [id, s, e.index] }
+        }
+        // Rows batched by the hundred keep each statement's text (and cache) small.
+        for chunk in stride(from: 0, to: subjects.count, by: 300) {
+            let part = Array(subjects[chunk..<min(chunk + 300, subjects.count)])
+            try insert(db, "INSERT INTO subject (production, subject, idx)", width: 3, count: part.count / 3, part)
+        }
+        var nodes: [any DatabaseValueConvertible] = []
+        for n in rows.nodes { nodes += [id, n.level, n.index, Data(n.hash)] }
+        for chunk in stride(from: 0, to: nodes.count, by: 400) {
+            let part = Array(nodes[chunk..<min(chunk + 400, nodes.count)])
+            try insert(db, "INSERT INTO node (production, level, idx, hash)", width: 4, count: part.count / 4, part)
+        }
         for c in rows.checkpoints {
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)",
                            arguments: [id, c.position, c.size, c.note])
         }
-        try db.cachedStatement(sql: "UPDATE production SET size = ? WHERE id = ?").execute(arguments: [rows.size, id])
+        try writeReadModels(db, id: id, rows: rows)
+    }
+
+    static func writeReadModels(_ db: Database, id: String, rows: LogRows) throws {
+        let firearm = try db.cachedStatement(sql: "INSERT OR REPLACE INTO firearm_state (production, id, custodian, condition, state) VALUES (?, ?, ?, ?, ?)")
+        for f in rows.firearms { try firearm.execute(arguments: [id, f.id, f.custodian, f.condition, f.json]) }
+        let lot = try db.cachedStatement(sql: "INSERT OR REPLACE INTO lot_state (production, id, kind, state) VALUES (?, ?, ?, ?)")
+        for l in rows.lots { try lot.execute(arguments: [id, l.id, l.condition, l.json]) }
     }
 
     /// Loads a production's log and checks it before serving it: every entry re-decided by
     /// the engine, the tree recomputed from the entries and compared with the stored nodes,
-    /// and the last signed checkpoint's root found again. Nothing is overwritten either way.
+    /// the last signed checkpoint's root found again, and the read models compared with
+    /// the log. Nothing is overwritten either way.
     public func load(_ id: String, logKey: NoteVerifierKey? = nil) throws -> ProductionLog {
-        let (origin, size, entries, nodes, notes) = try pool.read { db in
+        let (origin, size, entries, nodes, notes, firearms, lots) = try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT origin, size FROM production WHERE id = ?", arguments: [id]) else {
                 throw StoreError.unknownProduction(id)
             }
@@ -142,8 +206,64 @@ public final class SQLiteLogStore: Sendable {
             let nodes = try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM node WHERE production = ?", arguments: [id])
                 .map { (level: $0["level"] as Int, index: $0["idx"] as Int, hash: [UInt8]($0["hash"] as Data)) }
             let notes = try String.fetchAll(db, sql: "SELECT note FROM checkpoint WHERE production = ? ORDER BY position", arguments: [id])
-            return (row["origin"] as String, row["size"] as Int, entries, nodes, notes)
+            func states(_ table: String) throws -> [String: String] {
+                var out: [String: String] = [:]
+                for r in try Row.fetchAll(db, sql: "SELECT id, state FROM \(table) WHERE production = ?", arguments: [id]) { out[r["id"]] = r["state"] }
+                return out
+            }
+            return (row["origin"] as String, row["size"] as Int, entries, nodes, notes, try states("firearm_state"), try states("lot_state"))
         }
-        return try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        try checkReadModels(id: id, log: log, firearms: firearms, lots: lots)
+        return log
+    }
+
+    // MARK: Read models: answered from indexes, never by replaying the log.
+
+    func items(_ table: String, _ production: String, _ id: String?) throws -> [ItemState] {
+        try pool.read { db in
+            let sql = "SELECT id, state FROM \(table) WHERE production = ?" + (id == nil ? " ORDER BY id" : " AND id = ?")
+            let args: StatementArguments = id.map { [production, $0] } ?? [production]
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map { ItemState(id: $0["id"], json: $0["state"]) }
+        }
+    }
+
+    func entries(_ sql: String, _ arguments: StatementArguments) throws -> [StoredEntry] {
+        let rows = try pool.read { db in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["idx"] as Int, [UInt8]($0["bytes"] as Data)) } }
+        return try rows.map { try StoredEntry(index: $0.0, bytes: $0.1) }
+    }
+
+    public func firearms(_ production: String) throws -> [ItemState] { try items("firearm_state", production, nil) }
+    public func firearm(_ production: String, _ id: String) throws -> ItemState? { try items("firearm_state", production, id).first }
+    public func lots(_ production: String) throws -> [ItemState] { try items("lot_state", production, nil) }
+    public func lot(_ production: String, _ id: String) throws -> ItemState? { try items("lot_state", production, id).first }
+
+    public func timeline(_ production: String, day: String) throws -> [StoredEntry] {
+        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND day = ? ORDER BY idx", [production, day])
+    }
+
+    public func days(_ production: String) throws -> [String] {
+        // Skips from one day to the next along the index instead of reading every entry.
+        try pool.read { db in
+            var out: [String] = []
+            let next = try db.cachedStatement(sql: "SELECT MIN(day) FROM entry WHERE production = ? AND day > ?")
+            while let day = try String.fetchOne(next, arguments: [production, out.last ?? ""]) { out.append(day) }
+            return out
+        }
+    }
+
+    public func history(_ production: String, of subject: Subject) throws -> [StoredEntry] {
+        try entries("""
+            SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
+            WHERE s.production = ? AND s.subject = ? ORDER BY s.idx
+            """, [production, subject.key])
+    }
+
+    public func alarms(_ production: String, after: Int) throws -> [StoredEntry] {
+        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' AND idx > ? ORDER BY idx", [production, after])
+    }
+
+    public func entries(_ production: String, from: Int, limit: Int) throws -> [StoredEntry] {
+        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
     }
 }

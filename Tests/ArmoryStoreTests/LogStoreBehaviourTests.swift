@@ -110,4 +110,66 @@ struct LogStoreBehaviourTests {
         await #expect(throws: StoreError.productionExists(id)) { try await store.create(id, log) }
         await #expect(throws: StoreError.unknownProduction("absent-\(id)")) { try await store.load("absent-\(id)", logKey: nil) }
     }
+
+    /// Entries decoded from a log's bytes, as the read models should give them back.
+    static func stored(_ log: ProductionLog, where keep: (LogEntry) -> Bool) -> [StoredEntry] {
+        log.entries.enumerated().compactMap { i, bytes in
+            let e = try! LogEntry(decoding: bytes)
+            return keep(e) ? StoredEntry(index: i, entry: e) : nil
+        }
+    }
+
+    @Test(arguments: backends)
+    func readModelsFollowEveryAppend(_ backend: Backend) async throws {
+        let (store, _) = try await Self.open(backend)
+        let id = Self.newID()
+        var log = try await Self.record(store, id)
+        // The next day: a discharge no one expected raises FA-7 and freezes the firearm.
+        let next = [
+            SQLiteLogStoreTests.step(24 * 60 + 1, "ana", .load(firearm: "colt-1", lot: "D1", rounds: 2, scene: "2", rehearsal: false)),
+            SQLiteLogStoreTests.step(24 * 60 + 2, "ben", .reportDischarge(firearm: "colt-1", injuries: false, note: "went off in the holster")),
+        ]
+        for s in next {
+            let mark = log.mark
+            try log.record(s)
+            try await store.append(id, from: mark, to: log)
+            let f = log.state.firearm("colt-1")!
+            #expect(try await store.firearm(id, "colt-1") == ItemState(id: "colt-1", json: log.state.snapshot(of: f).compactText))
+            #expect(try await store.lot(id, "D1")?.json == log.state.snapshot(of: log.state.lot("D1")!).compactText)
+        }
+        #expect(try await store.firearms(id).map(\.id) == ["colt-1"])
+        #expect(try await store.lots(id).map(\.id) == ["D1"])
+        #expect(try await store.firearm(id, "colt-2") == nil)
+        #expect(log.state.condition(of: log.state.firearm("colt-1")!) == .frozen)
+
+        let days = Set(Self.stored(log, where: { _ in true }).map { String($0.entry.at.prefix(10)) }).sorted()
+        #expect(days.count == 2)
+        #expect(try await store.days(id) == days)
+        for day in days {
+            #expect(try await store.timeline(id, day: day) == Self.stored(log, where: { $0.at.hasPrefix(day) }))
+        }
+        #expect(try await store.timeline(id, day: "1999-01-01").isEmpty)
+        let named = Self.stored(log, where: { $0.body.contains("\"firearm\":\"colt-1\"") })
+        // Receipt, inspection, load, show-clear, two handovers, the refused load, the discharge.
+        #expect(named.count == 8)
+        #expect(try await store.history(id, of: .firearm("colt-1")) == named)
+        #expect(try await store.history(id, of: .lot("D1")).count == 4)
+        let alarms = Self.stored(log, where: { $0.outcome == .alarm })
+        // The first day's wrap finds D1 not reconciled (AMMO-4) and colt-1 not locked away (FA-6); the discharge is FA-7.
+        #expect(alarms.map(\.entry.rules) == [[.ammo4, .fa6], [.fa7]])
+        #expect(try await store.alarms(id, after: 0) == alarms)
+        #expect(try await store.alarms(id, after: alarms[0].index) == [alarms[1]])
+        #expect(try await store.alarms(id, after: alarms[1].index).isEmpty)
+        #expect(try await store.entries(id, from: 3, limit: 2).map(\.index) == [3, 4])
+    }
+
+    @Test(arguments: backends)
+    func anAlteredReadModelIsRefused(_ backend: Backend) async throws {
+        let (store, tamper) = try await Self.open(backend)
+        let id = Self.newID()
+        _ = try await Self.record(store, id)
+        // Someone with database access makes the dashboard show the firearm back with the armorer.
+        try await tamper("UPDATE firearm_state SET state = replace(state, '\"unknown\":true', '\"unknown\":false') WHERE production = '\(id)'")
+        await #expect(throws: StoreError.self) { try await store.load(id, logKey: nil) }
+    }
 }

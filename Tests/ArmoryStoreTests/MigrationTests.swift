@@ -1,0 +1,42 @@
+import ArmoryCore
+import ArmoryLedger
+import Foundation
+import GRDB
+import Testing
+
+@testable import ArmoryStore
+
+/// A database written before the read models existed gets them derived from its entries
+/// when it is next opened, and then loads and answers like a new one.
+struct MigrationTests {
+    @Test func aVersionOneDatabaseGainsItsReadModels() throws {
+        let path = SQLiteLogStoreTests.database()
+        var log = ProductionLog(productionID: "old", header: ProductionHeader(title: "Dry Creek", timezone: "UTC", people: SQLiteLogStoreTests.people),
+                                openedAt: SQLiteLogStoreTests.day[0].at)
+        for s in SQLiteLogStoreTests.day { try log.record(s, signer: SQLiteLogStoreTests.signer) }
+        do {
+            let pool = try DatabasePool(path: path)
+            try SQLiteLogStore.migrator.migrate(pool, upTo: "v1: productions, entries, nodes, checkpoints")
+            let rows = LogRows(log)
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO production (id, origin, size) VALUES (?, ?, ?)", arguments: ["old", log.origin, log.size])
+                for e in rows.entries {
+                    try db.execute(sql: "INSERT INTO entry (production, idx, bytes) VALUES (?, ?, ?)", arguments: ["old", e.index, Data(e.bytes)])
+                }
+                for n in rows.nodes {
+                    try db.execute(sql: "INSERT INTO node (production, level, idx, hash) VALUES (?, ?, ?, ?)", arguments: ["old", n.level, n.index, Data(n.hash)])
+                }
+                for c in rows.checkpoints {
+                    try db.execute(sql: "INSERT INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)", arguments: ["old", c.position, c.size, c.note])
+                }
+            }
+        }
+        let store = try SQLiteLogStore(path: path)
+        let loaded = try store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey)
+        #expect(loaded.entries == log.entries)
+        #expect(try store.firearm("old", "colt-1")?.json == log.state.snapshot(of: log.state.firearm("colt-1")!).compactText)
+        let day = String(SQLiteLogStoreTests.day[0].at.text.prefix(10))
+        #expect(try store.timeline("old", day: day).map(\.index) == Array(0..<log.size))
+        #expect(try store.history("old", of: .firearm("colt-1")).map(\.index) == [1, 2, 6, 7, 8, 9])
+    }
+}
