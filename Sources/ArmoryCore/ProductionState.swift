@@ -208,6 +208,7 @@ public struct ProductionState: Sendable, Hashable {
             meetings.removeAll(keepingCapacity: true)
             for id in lotsTouchedSinceWrap {
                 lotRevisions[id] = revision
+                journal(id, isLot: true)
                 lots[id]?.touchedSinceWrap = false
                 lots[id]?.reconciledSinceMove = false
             }
@@ -218,13 +219,50 @@ public struct ProductionState: Sendable, Hashable {
     /// Starts a change outside `commit` (an evidence transfer).
     mutating func beginChange() { revision += 1 }
 
-    /// The firearms and lots changed after `revision`.
+    /// The firearms and lots changed after `revision`, in the order first named. Read off
+    /// the recent-changes journal when it reaches back that far (an append's usual case),
+    /// else off every firearm and lot.
     public func changed(since revision: Int) -> (firearms: [String], lots: [String]) {
-        (firearmOrder.filter { (firearmRevisions[$0] ?? 0) > revision }, lotOrder.filter { (lotRevisions[$0] ?? 0) > revision })
+        guard revision < self.revision else { return ([], []) }
+        var firearmIDs: [String], lotIDs: [String]
+        if revision >= journalTrimmedThrough {
+            var f = Set<String>(), l = Set<String>()
+            for c in recentChanges.reversed() {
+                guard c.revision > revision else { break }
+                if c.isLot { l.insert(c.id) } else { f.insert(c.id) }
+            }
+            firearmIDs = Array(f)
+            lotIDs = Array(l)
+        } else {
+            firearmIDs = firearmOrder.filter { (firearmRevisions[$0] ?? 0) > revision }
+            lotIDs = lotOrder.filter { (lotRevisions[$0] ?? 0) > revision }
+        }
+        return (firearmIDs.sorted(), lotIDs.sorted())
+    }
+
+    /// One change in the recent-changes journal.
+    struct Change: Sendable, Hashable {
+        let revision: Int
+        let isLot: Bool
+        let id: String
+    }
+
+    /// The latest changes, oldest first, trimmed to a few thousand.
+    private(set) var recentChanges: [Change] = []
+    /// The newest revision whose changes may have been trimmed from the journal.
+    private(set) var journalTrimmedThrough = 0
+
+    mutating func journal(_ id: String, isLot: Bool) {
+        if recentChanges.count >= 8192 {
+            journalTrimmedThrough = recentChanges[4095].revision
+            recentChanges.removeFirst(4096)
+        }
+        recentChanges.append(Change(revision: revision, isLot: isLot, id: id))
     }
 
     mutating func setFirearm(_ f: FirearmState) {
         firearmRevisions[f.id] = revision
+        journal(f.id, isLot: false)
         if firearms.updateValue(f, forKey: f.id) == nil {
             if !unacceptedFirearms.contains(f.id) { firearmOrder.append(f.id) }
             unacceptedFirearms.remove(f.id)
@@ -236,6 +274,7 @@ public struct ProductionState: Sendable, Hashable {
     }
     mutating func setLot(_ l: LotState) {
         lotRevisions[l.id] = revision
+        journal(l.id, isLot: true)
         if lots.updateValue(l, forKey: l.id) == nil { lotOrder.append(l.id) }
     }
     mutating func advance(to at: Timestamp) {

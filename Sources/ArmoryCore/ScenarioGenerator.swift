@@ -36,12 +36,25 @@ public struct ScenarioGenerator: Sendable {
 
     /// A production of whole clean shooting days, at least `steps` steps long.
     public func scenario(steps: Int) -> Scenario {
-        var w = Writer(start: 1_772_460_000)  // 2026-03-02T07:00:00-07:00
-        w.add("ana", .receiveFirearm(firearm: "colt-1", serial: "SA-1", make: "Colt", model: "Single Action Army", from: "Western Prop Rentals"))
-        w.add("ana", .receiveFirearm(firearm: "colt-2", serial: "SA-2", make: "Colt", model: "Single Action Army", from: "Western Prop Rentals"))
+        var out: [Step] = []
         var day = 0
-        while w.steps.count < steps {
+        while out.count < steps {
             day += 1
+            out += cleanDays(day..<(day + 1))
+        }
+        return Scenario(title: "Synthetic production (seed \(seed))", timezone: "America/Denver",
+                        people: Self.people, steps: out.map(\.json))
+    }
+
+    /// The steps of clean shooting days `days` (day 1 opens with the receipt of the two
+    /// firearms), so a very long production can be produced a stretch at a time.
+    public func cleanDays(_ days: Range<Int>) -> [Step] {
+        var w = Writer(start: 1_772_460_000)  // 2026-03-02T07:00:00-07:00
+        for day in days {
+            if day == 1 {
+                w.add("ana", .receiveFirearm(firearm: "colt-1", serial: "SA-1", make: "Colt", model: "Single Action Army", from: "Western Prop Rentals"))
+                w.add("ana", .receiveFirearm(firearm: "colt-2", serial: "SA-2", make: "Colt", model: "Single Action Army", from: "Western Prop Rentals"))
+            }
             let dummies = "D\(day)", blanks = "B\(day)"
             w.at(dayStart: day)
             w.add("ana", .receiveAmmo(lot: dummies, kind: .dummy, count: 12, source: "Western Prop Rentals", caliber: ".45 Colt"))
@@ -78,8 +91,7 @@ public struct ScenarioGenerator: Sendable {
             for f in ["colt-1", "colt-2"] { w.add("ana", .store(firearm: f, locked: true)) }
             w.add("dee", .wrap)
         }
-        return Scenario(title: "Synthetic production (seed \(seed))", timezone: "America/Denver",
-                        people: Self.people, steps: w.steps.map(\.json))
+        return w.steps
     }
 
     /// `count` steps that stay valid input (known people, ids, time order) but mix what a
