@@ -4,19 +4,30 @@ import ArmoryStore
 import Benchmark
 import Foundation
 import GRDB
+import Logging
+import PostgresNIO
 
-/// Appends to the embedded store beside the same run's ceiling: a bare one-column table
-/// insert, one fsynced transaction each (the same durability as an append).
+/// Appends to each store beside the same run's ceiling (a bare one-column table insert,
+/// one durable transaction each, the same durability as an append), and the read models
+/// of a production of many millions of entries.
+///
+/// Environment: ARMORY_BENCH_POSTGRES_URL (scripts/bench starts a server) adds the
+/// PostgreSQL figures; ARMORY_BENCH_LARGE_DB names the large production's SQLite file
+/// (built once, then reused) and ARMORY_BENCH_LARGE_ENTRIES its size (default 10,000,000).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 5_000)
+    let env = ProcessInfo.processInfo.environment
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("armory-bench-\(UInt32.random(in: 0...UInt32.max))")
     try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let scenario = ScenarioGenerator(seed: 9).scenario(steps: 60_000)
+    let steps = try! scenario.steps.map { try Step(json: $0) }
+    let payload = Data(repeating: 0x61, count: 220)
 
+    // SQLite.
     var config = Configuration()
     config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     let bare = try! DatabasePool(path: dir.appendingPathComponent("bare.db").path, configuration: config)
     try! bare.write { db in try db.execute(sql: "CREATE TABLE t (idx INTEGER PRIMARY KEY, bytes BLOB NOT NULL)") }
-    let payload = Data(repeating: 0x61, count: 220)
     nonisolated(unsafe) var n = 0
     Benchmark("Ceiling: SQLite bare-table insert, one fsynced transaction each") { benchmark in
         for _ in benchmark.scaledIterations {
@@ -24,19 +35,98 @@ let benchmarks: @Sendable () -> Void = {
             try bare.write { db in try db.cachedStatement(sql: "INSERT INTO t (idx, bytes) VALUES (?, ?)").execute(arguments: [n, payload]) }
         }
     }
-
     let store = try! SQLiteLogStore(path: dir.appendingPathComponent("armory.db").path)
-    let scenario = ScenarioGenerator(seed: 9).scenario(steps: 60_000)
-    let steps = try! scenario.steps.map { try Step(json: $0) }
     nonisolated(unsafe) var log = ProductionLog(productionID: "bench", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
     try! store.create("bench", log)
     nonisolated(unsafe) var next = 0
-    Benchmark("SQLite append one step (entry + tree nodes, one fsynced transaction)") { benchmark in
+    Benchmark("SQLite append one step (entry, tree nodes, read models, one fsynced transaction)") { benchmark in
         for _ in benchmark.scaledIterations {
             let mark = log.mark
             try log.record(steps[next])
             next += 1
             try store.append("bench", from: mark, to: log)
         }
+    }
+
+    // PostgreSQL, when a server is named.
+    if let url = env["ARMORY_BENCH_POSTGRES_URL"] {
+        nonisolated(unsafe) var pgLog = ProductionLog(productionID: "bench", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
+        nonisolated(unsafe) var pgNext = 0
+        nonisolated(unsafe) var pgStore: PostgresLogStore?
+        let u = URLComponents(string: url)!
+        let client = PostgresClient(configuration: .init(host: u.host!, port: u.port ?? 5432, username: u.user!, password: u.password,
+                                                         database: String(u.path.dropFirst()), tls: .disable))
+        let logger = Logger(label: "bench")
+        let id = "bench-\(UInt32.random(in: 0...UInt32.max))"
+        // Each benchmark may run in a process of its own: either sets both up.
+        let setup: @Sendable () async throws -> Void = {
+            guard pgStore == nil else { return }
+            Task { await client.run() }
+            try await client.query("CREATE TABLE IF NOT EXISTS bench_bare (idx BIGSERIAL PRIMARY KEY, bytes BYTEA NOT NULL)", logger: logger)
+            let s = try await PostgresLogStore(url: url)
+            try await s.create(id, pgLog)
+            pgStore = s
+        }
+        Benchmark("Ceiling: PostgreSQL bare-table insert, one committed transaction each", configuration: .init(setup: setup)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                try await client.withTransaction(logger: logger) { c in
+                    try await c.query("INSERT INTO bench_bare (bytes) VALUES (\(payload))", logger: logger)
+                }
+            }
+        }
+        Benchmark("PostgreSQL append one step (entry, tree nodes, read models, one committed transaction)", configuration: .init(setup: setup)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                let mark = pgLog.mark
+                try pgLog.record(steps[pgNext])
+                pgNext += 1
+                try await pgStore!.append(id, from: mark, to: pgLog)
+            }
+        }
+    }
+
+    // The read models of a very long production.
+    let entries = Int(env["ARMORY_BENCH_LARGE_ENTRIES"] ?? "") ?? 10_000_000
+    let large = env["ARMORY_BENCH_LARGE_DB"] ?? FileManager.default.currentDirectoryPath + "/.build-release/bench-large-\(entries).db"
+    let (largeStore, day) = try! LargeProduction.open(path: large, entries: entries)
+    let label = entries >= 1_000_000 ? "\(entries / 1_000_000)M" : "\(entries / 1_000)k"
+    Benchmark("Read at \(label) entries: current state of one firearm") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try largeStore.firearm("large", "colt-1")!) }
+    }
+    Benchmark("Read at \(label) entries: one day's timeline (\(day.count) entries, decoded)") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try largeStore.timeline("large", day: day.date)) }
+    }
+}
+
+/// A production of `entries` entries of clean shooting days, built once into a SQLite
+/// file through the store's own append path (a day's worth of steps per transaction).
+enum LargeProduction {
+    static func open(path: String, entries: Int) throws -> (SQLiteLogStore, (date: String, count: Int)) {
+        let exists = FileManager.default.fileExists(atPath: path)
+        let store = try SQLiteLogStore(path: path)
+        let empty = try store.productionIDs().isEmpty
+        if !exists || empty {
+            let started = Date()
+            let generator = ScenarioGenerator(seed: 1)
+            let first = generator.cleanDays(1..<2)
+            var log = ProductionLog(productionID: "large", header: ProductionHeader(
+                title: "A very long production", timezone: "America/Denver", people: ScenarioGenerator.people), openedAt: first[0].at)
+            try store.create("large", log)
+            var day = 1
+            while log.size < entries {
+                let mark = log.mark
+                let batch = generator.cleanDays(day..<(day + 200))
+                day += 200
+                for s in batch.prefix(entries - log.size) { try log.record(s) }
+                try store.append("large", from: mark, to: log)
+                if day % 20_000 == 1 {
+                    FileHandle.standardError.write("built \(log.size) entries in \(Int(-started.timeIntervalSinceNow)) s\n".data(using: .utf8)!)
+                }
+            }
+            FileHandle.standardError.write("built \(log.size) entries in \(Int(-started.timeIntervalSinceNow)) s: \(path)\n".data(using: .utf8)!)
+        }
+        // A day in the middle of the production.
+        let perDay = ScenarioGenerator(seed: 1).cleanDays(2..<3).count
+        let date = String(ScenarioGenerator(seed: 1).cleanDays((entries / perDay / 2)..<(entries / perDay / 2 + 1))[0].at.text.prefix(10))
+        return (store, (date, try store.timeline("large", day: date).count))
     }
 }

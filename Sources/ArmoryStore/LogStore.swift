@@ -70,6 +70,17 @@ public protocol LogStore: Sendable {
     func alarms(_ production: String, after: Int) async throws -> [StoredEntry]
     /// Entries `from..<from+limit`.
     func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry]
+
+    /// Sets a person's sign-in secret (a password hash; never the password).
+    func setSecret(_ production: String, person: String, secret: String) async throws
+    /// A person's sign-in secret, if one was set.
+    func secret(_ production: String, person: String) async throws -> String?
+}
+
+/// Opens the store a database option names: a `postgres://` URL, or a SQLite file path.
+public func openStore(_ location: String) async throws -> any LogStore {
+    if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") { return try await PostgresLogStore(url: location) }
+    return try SQLiteLogStore(path: location)
 }
 
 extension LogStore {

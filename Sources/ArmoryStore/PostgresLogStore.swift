@@ -130,6 +130,34 @@ public final class PostgresLogStore: Sendable {
             }
             try await c.query("INSERT INTO armory_schema (version) VALUES (2)", logger: logger)
         }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 3", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            try await c.query("""
+                CREATE TABLE credential (production TEXT NOT NULL REFERENCES production, person TEXT NOT NULL,
+                                         secret TEXT NOT NULL, PRIMARY KEY (production, person))
+                """, logger: logger)
+            try await c.query("INSERT INTO armory_schema (version) VALUES (3)", logger: logger)
+        }
+    }
+
+    /// Sets a person's sign-in secret (a password hash; never the password).
+    public func setSecret(_ production: String, person: String, secret: String) async throws {
+        try await client.query("""
+            INSERT INTO credential (production, person, secret) VALUES (\(production), \(person), \(secret))
+            ON CONFLICT (production, person) DO UPDATE SET secret = EXCLUDED.secret
+            """, logger: logger)
+    }
+
+    /// A person's sign-in secret, if one was set.
+    public func secret(_ production: String, person: String) async throws -> String? {
+        var out: String?
+        for try await s in try await client.query("SELECT secret FROM credential WHERE production = \(production) AND person = \(person)",
+                                                  logger: logger).decode(String.self) {
+            out = s
+        }
+        return out
     }
 
     public func productionIDs() async throws -> [String] {

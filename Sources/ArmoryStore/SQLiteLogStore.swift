@@ -110,7 +110,27 @@ public final class SQLiteLogStore: Sendable {
                 try writeReadModels(db, id: id, rows: rows)
             }
         }
+        m.registerMigration("v3: sign-in secrets") { db in
+            try db.execute(sql: """
+                CREATE TABLE credential (production TEXT NOT NULL REFERENCES production, person TEXT NOT NULL,
+                                         secret TEXT NOT NULL, PRIMARY KEY (production, person)) WITHOUT ROWID
+                """)
+        }
         return m
+    }
+
+    /// Sets a person's sign-in secret (a password hash; never the password).
+    public func setSecret(_ production: String, person: String, secret: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO credential (production, person, secret) VALUES (?, ?, ?)", arguments: [production, person, secret])
+        }
+    }
+
+    /// A person's sign-in secret, if one was set.
+    public func secret(_ production: String, person: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT secret FROM credential WHERE production = ? AND person = ?", arguments: [production, person])
+        }
     }
 
     /// The ids of the productions held, in order.

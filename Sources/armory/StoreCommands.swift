@@ -12,10 +12,7 @@ func openStore(_ location: String?) async throws -> any LogStore {
         throw ExitCode(ExitStatus.invalidInput)
     }
     do {
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            return try await PostgresLogStore(url: location)
-        }
-        return try SQLiteLogStore(path: location)
+        return try await ArmoryStore.openStore(location)
     } catch {
         // The URL may hold a password: it is never printed.
         printError("error: cannot open the database: \(error)")

@@ -1,0 +1,45 @@
+import ArmoryCore
+import Hummingbird
+
+/// An error answered as JSON: `{"error": message, "field": ..., "rules": [...]}`. Bad input
+/// is always a 4xx naming what was wrong; nothing recorded is touched by it.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let message: String
+    public let field: String?
+    public let extra: [(key: String, value: JSON)]
+
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, extra: [(key: String, value: JSON)] = []) {
+        self.status = status
+        self.message = message
+        self.field = field
+        self.extra = extra
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var members: [(key: String, value: JSON)] = [("error", .string(message))]
+        if let field { members.append(("field", .string(field))) }
+        members += extra
+        var response = jsonResponse(.object(members), status: status)
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"armory\"" }
+        return response
+    }
+
+    static func badRequest(_ message: String, field: String? = nil) -> APIError { APIError(.badRequest, message, field: field) }
+    static func unprocessable(_ message: String, field: String? = nil) -> APIError { APIError(.unprocessableContent, message, field: field) }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, message) }
+    static let unauthenticated = APIError(.unauthorized, "sign in first: a session cookie or an Authorization: Bearer token")
+}
+
+/// A JSON response from ArmoryCore's JSON value (compact, stable key order).
+func jsonResponse(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+             body: .init(byteBuffer: ByteBuffer(string: value.compactText)))
+}
+
+extension JSON {
+    static func int(_ n: Int) -> JSON { .number(Double(n), isInteger: true) }
+    static func opt(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
+    static func strings(_ xs: [String]) -> JSON { .array(xs.map { .string($0) }) }
+}

@@ -1,0 +1,518 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+/// Per request: who signed in, if anyone.
+public struct ArmoryContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var session: Session?
+    public var token: String?
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// How the server runs.
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var passwords = PasswordHasher()
+    /// A bearer token for Prometheus to scrape `/metrics` with (besides producer and safety sessions).
+    public var metricsToken: String?
+    /// Mark session cookies `Secure` (behind TLS; browsers also accept them on localhost).
+    public var secureCookies = true
+    public init() {}
+}
+
+/// The Armory HTTP API: every action of SCENARIOS.md through the same engine as
+/// `armory replay`, the read models, proofs and bundles, sign-in, live events and metrics.
+public struct ArmoryAPI: Sendable {
+    public let hub: ProductionHub
+    public let sessions: SessionBook
+    public let options: ServerOptions
+    public let metrics: ArmoryMetrics
+    let clock: @Sendable () -> Date
+
+    public init(hub: ProductionHub, sessions: SessionBook = SessionBook(), options: ServerOptions = ServerOptions(),
+                metrics: ArmoryMetrics, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.hub = hub
+        self.sessions = sessions
+        self.options = options
+        self.metrics = metrics
+        self.clock = clock
+    }
+
+    static let cookieName = "armory_session"
+
+    /// The router, with authentication and metrics in front of every route.
+    public func router() -> Router<ArmoryContext> {
+        let router = Router(context: ArmoryContext.self)
+        router.add(middleware: metrics.middleware())
+        router.add(middleware: Authenticate(sessions: sessions, clock: clock))
+        router.get("/health") { _, _ in try await self.health() }
+        router.get("/metrics") { req, ctx in try await self.metricsPage(req, ctx) }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+        }
+        let api = router.group("api/v1")
+        api.post("productions/:production/sign-in") { req, ctx in try await self.signIn(req, ctx) }
+        api.post("sign-out") { req, ctx in try await self.signOut(req, ctx) }
+        api.get("session") { _, ctx in try self.whoAmI(ctx) }
+        api.post("productions/:production/concerns") { req, ctx in try await self.anonymousConcern(req, ctx) }
+        api.get("productions") { _, ctx in try await self.productions(ctx) }
+        let p = api.group("productions/:production")
+        p.get("") { _, ctx in try await self.production(ctx) }
+        p.get("people") { _, ctx in try await self.people(ctx) }
+        p.post("people/:person/pin") { _, ctx in try await self.issuePIN(ctx) }
+        p.post("steps") { req, ctx in try await self.step(req, ctx) }
+        p.post("transfers") { req, ctx in try await self.transfer(req, ctx) }
+        p.get("firearms") { _, ctx in try await self.items(ctx, lots: false) }
+        p.get("firearms/:id") { _, ctx in try await self.item(ctx, lots: false) }
+        p.get("lots") { _, ctx in try await self.items(ctx, lots: true) }
+        p.get("lots/:id") { _, ctx in try await self.item(ctx, lots: true) }
+        p.get("scenes") { _, ctx in try await self.scenes(ctx) }
+        p.get("alarms") { req, ctx in try await self.alarms(req, ctx) }
+        p.get("days") { _, ctx in try await self.days(ctx) }
+        p.get("days/:day/timeline") { _, ctx in try await self.timeline(ctx) }
+        p.get("entries") { req, ctx in try await self.entries(req, ctx) }
+        p.get("entries/:index") { _, ctx in try await self.entry(ctx) }
+        p.get("entries/:index/proof") { _, ctx in try await self.proof(ctx) }
+        p.get("checkpoints") { _, ctx in try await self.checkpoints(ctx) }
+        p.post("checkpoints") { _, ctx in try await self.signNow(ctx) }
+        p.get("consistency") { req, ctx in try await self.consistency(req, ctx) }
+        p.get("bundle") { req, ctx in try await self.bundle(req, ctx) }
+        p.get("events") { _, ctx in try await self.events(ctx) }
+        return router
+    }
+
+    // MARK: Sign-in
+
+    /// Requires a session for the production in the path, and one of `roles` if given.
+    func require(_ ctx: ArmoryContext, roles: Set<Role>? = nil, action: String = "do this") throws -> Session {
+        guard let session = ctx.session else { throw APIError.unauthenticated }
+        let production = try ctx.parameters.require("production")
+        guard session.production == production else {
+            throw APIError.forbidden("you are signed in to production '\(session.production)', not '\(production)'")
+        }
+        if let roles, session.roles.isDisjoint(with: roles) {
+            let names = roles.map(\.rawValue).sorted().joined(separator: ", ")
+            throw APIError.forbidden("only \(names) may \(action)")
+        }
+        return session
+    }
+
+    func body(_ req: Request) async throws -> JSON {
+        var req = req
+        let buffer: ByteBuffer
+        do { buffer = try await req.collectBody(upTo: 1 << 20) } catch { throw APIError(.contentTooLarge, "the request body is over 1 MiB") }
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest("the request needs a JSON body") }
+        do { return try JSON.parse(Array(buffer.readableBytesView)) } catch { throw APIError.badRequest("the body is \(error)") }
+    }
+
+    func fields(_ json: JSON) throws -> [(key: String, value: JSON)] {
+        guard case let .object(members) = json else { throw APIError.unprocessable("the body must be a JSON object, not \(json.kindName)") }
+        var seen = Set<String>()
+        for m in members where !seen.insert(m.key).inserted { throw APIError.unprocessable("field '\(m.key)' is given twice", field: m.key) }
+        return members
+    }
+
+    func string(_ members: [(key: String, value: JSON)], _ key: String, optional: Bool = false) throws -> String? {
+        guard let v = members.first(where: { $0.key == key })?.value, v != .null else {
+            if optional { return nil }
+            throw APIError.unprocessable("missing field '\(key)'", field: key)
+        }
+        guard case let .string(s) = v, !s.isEmpty else { throw APIError.unprocessable("field '\(key)' must be a non-empty string", field: key) }
+        return s
+    }
+
+    func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let production = try ctx.parameters.require("production")
+        let members = try fields(try await body(req))
+        for m in members where !["person", "password", "pin"].contains(m.key) {
+            throw APIError.unprocessable("unknown field '\(m.key)' (allowed: person, password, pin)", field: m.key)
+        }
+        let personID = try string(members, "person")!
+        let password = try string(members, "password", optional: true)
+        let pin = try string(members, "pin", optional: true)
+        guard (password == nil) != (pin == nil) else { throw APIError.unprocessable("give either 'password' or 'pin'", field: "password") }
+        let now = clock()
+        let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
+        guard let log = try? await hub.log(production), let person = log.state.people[personID] else { throw denied }
+        if await sessions.throttled(production: production, person: personID, now: now) {
+            throw APIError(.tooManyRequests, "too many failed sign-ins for \(personID); wait 15 minutes or ask the armorer for a PIN")
+        }
+        var ok = false
+        if let password, let secret = try await hub.store.secret(production, person: personID) {
+            ok = options.passwords.verify(password, against: secret)
+        } else if let pin {
+            ok = await sessions.redeemPIN(production: production, person: personID, pin: pin, now: now)
+        }
+        guard ok else {
+            await sessions.noteFailure(production: production, person: personID, now: now)
+            throw denied
+        }
+        await sessions.noteSuccess(production: production, person: personID)
+        let (token, session) = await sessions.open(production: production, person: person, now: now)
+        var response = jsonResponse(sessionJSON(session, token: token))
+        response.setCookie(Cookie(name: Self.cookieName, value: token, maxAge: Int(sessions.lifetime), path: "/",
+                                  secure: options.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func sessionJSON(_ s: Session, token: String? = nil) -> JSON {
+        var m: [(key: String, value: JSON)] = [("production", .string(s.production)), ("person", .string(s.person)),
+                                               ("roles", .strings(s.roles.map(\.rawValue).sorted()))]
+        if let token { m.append(("token", .string(token))) }
+        return .object(m)
+    }
+
+    func signOut(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        guard let token = ctx.token else { throw APIError.unauthenticated }
+        await sessions.close(token)
+        var response = Response(status: .noContent)
+        response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: options.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func whoAmI(_ ctx: ArmoryContext) throws -> Response {
+        guard let s = ctx.session else { throw APIError.unauthenticated }
+        return jsonResponse(sessionJSON(s))
+    }
+
+    func issuePIN(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx, roles: [.armorer], action: "issue sign-in PINs")
+        let log = try await loaded(s.production)
+        guard log.state.people[s.person]?.mayActAsArmorer == true else {
+            throw APIError.forbidden("an armorer with another job on set may not issue PINs (ROLE-1)")
+        }
+        let person = try ctx.parameters.require("person")
+        guard log.state.people[person] != nil else { throw APIError.notFound("no person '\(person)' in this production") }
+        let pin = await sessions.issuePIN(production: s.production, person: person, now: clock())
+        return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
+    }
+
+    // MARK: Commands and observations
+
+    func loaded(_ production: String) async throws -> ProductionLog {
+        do { return try await hub.log(production) } catch let e as StoreError {
+            if case .unknownProduction = e { throw APIError.notFound("no production '\(production)'") }
+            throw APIError(.serviceUnavailable, "\(e)")
+        }
+    }
+
+    /// The time to record a step at when the tablet gives none: now, in the production's zone.
+    func now(in log: ProductionLog) -> String {
+        let date = clock()
+        let offset = (TimeZone(identifier: log.header.timezone) ?? .gmt).secondsFromGMT(for: date) / 60
+        return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: Int16(offset)).text
+    }
+
+    func step(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        var members = try fields(try await body(req))
+        let log = try await loaded(s.production)
+        if let by = members.first(where: { $0.key == "by" })?.value {
+            guard by == .string(s.person) else {
+                throw APIError.forbidden("steps are recorded as the person signed in (\(s.person)); 'by' may not name anyone else")
+            }
+        } else {
+            members.insert(("by", .string(s.person)), at: 0)
+        }
+        if !members.contains(where: { $0.key == "at" }) { members.insert(("at", .string(now(in: log))), at: 0) }
+        let step: Step
+        do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
+        return try await decided(s.production) { try await hub.record(s.production, step) }
+    }
+
+    /// Anonymous safety concerns (SCENE-2): no session, and nothing about the sender (no
+    /// address, no cookie, no person) is read or recorded.
+    func anonymousConcern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let production = try ctx.parameters.require("production")
+        let members = try fields(try await body(req))
+        for m in members where !["text", "scene"].contains(m.key) {
+            throw APIError.unprocessable("unknown field '\(m.key)' (allowed: text, scene)", field: m.key)
+        }
+        let log = try await loaded(production)
+        let text = try string(members, "text")!
+        let scene = try string(members, "scene", optional: true)
+        let step = Step(at: Timestamp(rfc3339: now(in: log))!, by: nil, action: .reportConcern(text: text, scene: scene))
+        return try await decided(production) { try await hub.record(production, step) }
+    }
+
+    func transfer(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        var members = try fields(try await body(req))
+        let log = try await loaded(s.production)
+        if let by = members.first(where: { $0.key == "by" })?.value, by != .string(s.person) {
+            throw APIError.forbidden("transfers are recorded as the person signed in (\(s.person))")
+        }
+        members.removeAll { $0.key == "by" || $0.key == "at" }
+        let t: EvidenceTransfer
+        do {
+            t = try EvidenceTransfer(json: .object(members), at: Timestamp(rfc3339: now(in: log))!, by: s.person)
+        } catch { throw APIError.unprocessable(error.message, field: error.field) }
+        return try await decided(s.production) { try await hub.transfer(s.production, t) }
+    }
+
+    /// Records through the hub and answers: 201 for a recorded step (ok or alarm), 409 for a
+    /// refused command with its rules, 422 for input the production cannot take.
+    func decided(_ production: String, _ record: () async throws -> (index: Int, decision: Decision)) async throws -> Response {
+        do {
+            let (index, d) = try await record()
+            let json: JSON = .object([("index", .int(index)), ("outcome", .string(d.outcome.rawValue)),
+                                      ("rules", .strings(d.rules.map(\.rawValue))), ("message", .string(d.message))])
+            if d.outcome == .refused {
+                throw APIError(.conflict, d.message, extra: [("index", .int(index)), ("outcome", .string("refused")),
+                                                             ("rules", .strings(d.rules.map(\.rawValue)))])
+            }
+            return jsonResponse(json, status: .created)
+        } catch HubError.invalid(let e) {
+            throw APIError.unprocessable(e.message, field: e.field)
+        } catch HubError.store(let e) {
+            throw APIError(.serviceUnavailable, "the record could not be stored, nothing was recorded: \(e)")
+        }
+    }
+
+    // MARK: Reads
+
+    func health() async throws -> Response {
+        do {
+            _ = try await hub.store.productionIDs()
+            return jsonResponse(.object([("status", .string("ok"))]))
+        } catch {
+            return jsonResponse(.object([("status", .string("unavailable")), ("error", .string("the store does not answer"))]), status: .serviceUnavailable)
+        }
+    }
+
+    func productions(_ ctx: ArmoryContext) async throws -> Response {
+        guard let s = ctx.session else { throw APIError.unauthenticated }
+        let log = try await loaded(s.production)
+        return jsonResponse(.array([productionJSON(s.production, log)]))
+    }
+
+    func productionJSON(_ id: String, _ log: ProductionLog) -> JSON {
+        .object([("id", .string(id)), ("title", .string(log.header.title)), ("timezone", .string(log.header.timezone)),
+                 ("entries", .int(log.size)), ("checkpoints", .int(log.checkpoints.count))])
+    }
+
+    func production(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        return jsonResponse(productionJSON(s.production, try await loaded(s.production)))
+    }
+
+    func people(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let log = try await loaded(s.production)
+        return jsonResponse(.array(log.header.people.map { p in
+            .object([("id", .string(p.id)), ("name", .string(p.name)), ("roles", .strings(p.roles.map(\.rawValue).sorted()))])
+        }))
+    }
+
+    func parsed(_ item: ItemState) -> JSON { (try? JSON.parse(item.json)) ?? .null }
+
+    func items(_ ctx: ArmoryContext, lots: Bool) async throws -> Response {
+        let s = try require(ctx)
+        _ = try await loaded(s.production)
+        let all = lots ? try await hub.store.lots(s.production) : try await hub.store.firearms(s.production)
+        return jsonResponse(.array(all.map(parsed)))
+    }
+
+    func item(_ ctx: ArmoryContext, lots: Bool) async throws -> Response {
+        let s = try require(ctx)
+        _ = try await loaded(s.production)
+        let id = try ctx.parameters.require("id")
+        let found = lots ? try await hub.store.lot(s.production, id) : try await hub.store.firearm(s.production, id)
+        guard let found else { throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production") }
+        let history = try await hub.store.history(s.production, of: lots ? .lot(id) : .firearm(id))
+        return jsonResponse(.object([("state", parsed(found)), ("history", .array(history.map(entryJSON)))]))
+    }
+
+    func scenes(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let log = try await loaded(s.production)
+        return jsonResponse(.array(log.state.meetings.keys.sorted().map { scene in
+            .object([("scene", .string(scene)), ("safety_meeting", .bool(true)), ("blanks_announced", .bool(log.state.meetings[scene]!))])
+        }))
+    }
+
+    func entryJSON(_ e: StoredEntry) -> JSON {
+        .object([("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .opt(e.entry.by)),
+                 ("outcome", .string(e.entry.outcome.rawValue)), ("rules", .strings(e.entry.rules.map(\.rawValue))),
+                 ("message", .string(e.entry.message)), ("body", (try? JSON.parse(e.entry.body)) ?? .null)])
+    }
+
+    func intQuery(_ req: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let raw = req.uri.queryParameters[Substring(name)] else { return value }
+        guard let n = Int(raw), range.contains(n) else {
+            throw APIError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name)
+        }
+        return n
+    }
+
+    func alarms(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        _ = try await loaded(s.production)
+        let after = try intQuery(req, "after", default: 0, range: 0...Int(Int32.max))
+        return jsonResponse(.array(try await hub.store.alarms(s.production, after: after).map(entryJSON)))
+    }
+
+    func days(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        _ = try await loaded(s.production)
+        return jsonResponse(.strings(try await hub.store.days(s.production)))
+    }
+
+    func timeline(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        _ = try await loaded(s.production)
+        let day = try ctx.parameters.require("day")
+        guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else {
+            throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day")
+        }
+        return jsonResponse(.array(try await hub.store.timeline(s.production, day: day).map(entryJSON)))
+    }
+
+    func entries(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        _ = try await loaded(s.production)
+        let from = try intQuery(req, "from", default: 0, range: 0...Int(Int32.max))
+        let limit = try intQuery(req, "limit", default: 100, range: 1...1000)
+        return jsonResponse(.array(try await hub.store.entries(s.production, from: from, limit: limit).map(entryJSON)))
+    }
+
+    func index(_ ctx: ArmoryContext, in log: ProductionLog) throws -> Int {
+        let raw = try ctx.parameters.require("index")
+        guard let i = Int(raw), i >= 0 else { throw APIError.badRequest("an entry index is a whole number, not '\(raw)'", field: "index") }
+        guard i < log.size else { throw APIError.notFound("no entry \(i): the log has \(log.size)") }
+        return i
+    }
+
+    func entry(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let log = try await loaded(s.production)
+        let i = try index(ctx, in: log)
+        return jsonResponse(entryJSON(StoredEntry(index: i, entry: try LogEntry(decoding: log.entries[i]))))
+    }
+
+    /// A tlog-proof (C2SP) of the entry against the latest signed checkpoint that covers it.
+    func proof(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let log = try await loaded(s.production)
+        let i = try index(ctx, in: log)
+        guard let note = log.checkpoints.last, let cp = try? Checkpoint(text: note.text), cp.size > i else {
+            throw APIError.notFound("no signed checkpoint covers entry \(i) yet; one is signed at every wrap, or on request")
+        }
+        let proof = TlogProof(index: i, proof: try log.tree.inclusionProof(index: i, size: cp.size), checkpoint: note)
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: proof.formatted)))
+    }
+
+    func checkpoints(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let log = try await loaded(s.production)
+        return jsonResponse(.array(log.checkpoints.map { note in
+            let cp = try? Checkpoint(text: note.text)
+            return .object([("size", .int(cp?.size ?? 0)), ("note", .string(note.formatted))])
+        }))
+    }
+
+    func signNow(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx, roles: [.armorer, .producer, .safety], action: "sign a checkpoint")
+        do {
+            let note = try await hub.signCheckpoint(s.production)
+            let cp = try? Checkpoint(text: note.text)
+            return jsonResponse(.object([("size", .int(cp?.size ?? 0)), ("note", .string(note.formatted))]), status: .created)
+        } catch {
+            throw APIError(.serviceUnavailable, "no checkpoint was signed: \(error)")
+        }
+    }
+
+    func consistency(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let log = try await loaded(s.production)
+        let first = try intQuery(req, "from", default: 1, range: 1...Int(Int32.max))
+        let second = try intQuery(req, "to", default: log.size, range: 1...Int(Int32.max))
+        guard first <= second, second <= log.size else {
+            throw APIError.badRequest("need 1 <= from <= to <= \(log.size)", field: "from")
+        }
+        let proof = try log.tree.consistencyProof(from: first, to: second)
+        return jsonResponse(.object([("from", .int(first)), ("to", .int(second)),
+                                     ("proof", .strings(proof.map { Data($0).base64EncodedString() }))]))
+    }
+
+    /// An evidence bundle (docs/FORMAT.md) of a day, a firearm or the whole log.
+    func bundle(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx, roles: [.armorer, .producer, .safety], action: "export evidence bundles")
+        let log = try await loaded(s.production)
+        let q = req.uri.queryParameters
+        let scope: EvidenceScope
+        switch (q["day"], q["firearm"], q["all"]) {
+        case let (day?, nil, nil): scope = .day(String(day))
+        case let (nil, f?, nil): scope = .firearm(String(f))
+        case (nil, nil, "true"?): scope = .all
+        default: throw APIError.badRequest("give exactly one of day=YYYY-MM-DD, firearm=ID or all=true", field: "day")
+        }
+        guard let key = hub.signer?.verifierKey else { throw APIError(.serviceUnavailable, "this server has no signing key") }
+        do {
+            let archive = try EvidenceBundle.make(log: log, scope: scope, logKey: key)
+            let bytes = archive.encoded()
+            return Response(status: .ok, headers: [.contentType: "application/x-tar",
+                                                   .contentDisposition: "attachment; filename=\"\(s.production)-bundle.tar\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        } catch {
+            throw APIError.unprocessable("no bundle: \(error)", field: "day")
+        }
+    }
+
+    /// Server-Sent Events: every entry recorded from now on, alarms as `event: alarm`.
+    func events(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
+        _ = try await loaded(s.production)
+        let stream = await hub.subscribe(s.production)
+        let api = self
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                        body: .init { writer in
+                            try await writer.write(ByteBuffer(string: ": armory live events\n\n"))
+                            for await event in stream {
+                                let kind = event.entry.outcome == .alarm ? "alarm" : "entry"
+                                let data = api.entryJSON(StoredEntry(index: event.index, entry: event.entry)).compactText
+                                try await writer.write(ByteBuffer(string: "id: \(event.index)\nevent: \(kind)\ndata: \(data)\n\n"))
+                            }
+                            try await writer.finish(nil)
+                        })
+    }
+
+    func metricsPage(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let bearer = req.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        let tokenOK = options.metricsToken.map { t in bearer.map { constantTimeEqual(Array($0.utf8), Array(t.utf8)) } ?? false } ?? false
+        if !tokenOK {
+            guard let s = ctx.session else { throw APIError.unauthenticated }
+            guard !s.roles.isDisjoint(with: [.producer, .safety, .armorer]) else { throw APIError.forbidden("only armorer, producer, safety may read metrics") }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+    }
+}
+
+/// Reads the session from the bearer token or the session cookie, for every route.
+struct Authenticate: RouterMiddleware {
+    typealias Context = ArmoryContext
+    let sessions: SessionBook
+    let clock: @Sendable () -> Date
+
+    func handle(_ request: Request, context: ArmoryContext, next: (Request, ArmoryContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let header = request.headers[.authorization]
+        let token = header.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? request.cookies[ArmoryAPI.cookieName]?.value
+        if let token, !token.isEmpty, let s = await sessions.session(for: token, now: clock()) {
+            context.session = s
+            context.token = token
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,118 @@
+import ArmoryCore
+import Crypto
+import Foundation
+import _CryptoExtras
+
+/// Password hashing with scrypt (memory-hard): `scrypt$N$r$p$salt$hash`, salt and hash in
+/// base64. Only the hash is stored; a password is never logged or kept.
+public struct PasswordHasher: Sendable {
+    /// log2 of scrypt's N. 15 (32 MiB at r = 8) for production; tests use less to stay quick.
+    public let costLog2: Int
+
+    public init(costLog2: Int = 15) { self.costLog2 = costLog2 }
+
+    public func hash(_ password: String) throws -> String {
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        let key = try derive(password, salt: salt, n: 1 << costLog2, r: 8, p: 1)
+        return "scrypt$\(1 << costLog2)$8$1$\(Data(salt).base64EncodedString())$\(Data(key).base64EncodedString())"
+    }
+
+    /// Whether `password` matches `stored`, compared in constant time.
+    public func verify(_ password: String, against stored: String) -> Bool {
+        let parts = stored.split(separator: "$").map(String.init)
+        guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
+              let salt = Data(base64Encoded: parts[4]), let expected = Data(base64Encoded: parts[5]),
+              n > 1, n <= 1 << 20, r > 0, r <= 32, p > 0, p <= 16,
+              let key = try? derive(password, salt: [UInt8](salt), n: n, r: r, p: p)
+        else { return false }
+        return constantTimeEqual(key, [UInt8](expected))
+    }
+
+    func derive(_ password: String, salt: [UInt8], n: Int, r: Int, p: Int) throws -> [UInt8] {
+        let key = try KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: n, blockSize: r, parallelism: p)
+        return key.withUnsafeBytes { Array($0) }
+    }
+}
+
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in a.indices { diff |= a[i] ^ b[i] }
+    return diff == 0
+}
+
+/// A signed-in person of one production.
+public struct Session: Sendable, Equatable {
+    public let production: String
+    public let person: String
+    public let roles: Set<Role>
+    public let expires: Date
+}
+
+/// Sessions, one-time PINs and sign-in throttling, in memory: a restart signs everyone
+/// out, which on set costs one sign-in. Tokens are 256 random bits; only their SHA-256
+/// is kept, so a memory dump does not hand out sessions.
+public actor SessionBook {
+    var sessions: [String: Session] = [:]
+    var pins: [String: (hash: [UInt8], expires: Date)] = [:]
+    var failures: [String: [Date]] = [:]
+    public let lifetime: TimeInterval
+
+    public init(lifetime: TimeInterval = 14 * 3600) { self.lifetime = lifetime }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Opens a session and returns its token.
+    public func open(production: String, person: Person, now: Date) -> (token: String, session: Session) {
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime))
+        sessions[Self.digest(token)] = s
+        return (token, s)
+    }
+
+    public func session(for token: String, now: Date) -> Session? {
+        let key = Self.digest(token)
+        guard let s = sessions[key] else { return nil }
+        guard s.expires > now else {
+            sessions[key] = nil
+            return nil
+        }
+        return s
+    }
+
+    public func close(_ token: String) { sessions[Self.digest(token)] = nil }
+
+    /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old.
+    public func issuePIN(production: String, person: String, now: Date) -> String {
+        let pin = String(format: "%06d", Int.random(in: 0..<1_000_000))
+        pins[production + "\u{0}" + person] = ([UInt8](SHA256.hash(data: Array(pin.utf8))), now.addingTimeInterval(15 * 60))
+        return pin
+    }
+
+    /// Uses up a PIN if it is the one issued and still valid.
+    public func redeemPIN(production: String, person: String, pin: String, now: Date) -> Bool {
+        let key = production + "\u{0}" + person
+        guard let issued = pins[key], issued.expires > now else { return false }
+        guard constantTimeEqual(issued.hash, [UInt8](SHA256.hash(data: Array(pin.utf8)))) else { return false }
+        pins[key] = nil
+        return true
+    }
+
+    /// Whether a person's sign-ins are paused after five failures in 15 minutes.
+    public func throttled(production: String, person: String, now: Date) -> Bool {
+        let key = production + "\u{0}" + person
+        let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < 15 * 60 }
+        failures[key] = recent
+        return recent.count >= 5
+    }
+
+    public func noteFailure(production: String, person: String, now: Date) {
+        failures[production + "\u{0}" + person, default: []].append(now)
+    }
+
+    public func noteSuccess(production: String, person: String) {
+        failures[production + "\u{0}" + person] = nil
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import ArmoryCore
+import ArmoryLedger
+import ArmoryServer
+import ArmoryStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `armory serve`: the HTTP API on one process, embedded SQLite by default.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Armory server: the API, sign-in, live alarms and metrics.",
+        discussion: """
+            With --demo, a demo production (people, firearms, lots, a day in progress) is created \
+            in ./armory-demo (or reused), and its sign-ins are printed.
+            Environment: ARMORY_DATABASE_URL, ARMORY_KEY_FILE, ARMORY_METRICS_TOKEN, ARMORY_HOST, ARMORY_PORT.
+            """)
+
+    @Option(help: "A SQLite file or a postgres:// URL (default: ARMORY_DATABASE_URL; with --demo, armory-demo/armory.db).")
+    var database: String?
+
+    @Option(help: "Address to listen on (default: ARMORY_HOST or 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default: ARMORY_PORT or 8080; 0 picks a free one).")
+    var port: Int?
+
+    @Option(help: "The production's private signing key file (default: ARMORY_KEY_FILE; with --demo, armory-demo/log.key).")
+    var key: String?
+
+    @Flag(help: "Create or reuse the demo production and print its sign-ins.")
+    var demo = false
+
+    @Option(help: "Where --demo keeps its database, key and sign-ins.")
+    var demoDir = "armory-demo"
+
+    @Option(help: "scrypt cost (log2 N) for new passwords.")
+    var passwordCost = 15
+
+    @Flag(help: "Send session cookies without the Secure attribute (plain HTTP on a LAN).")
+    var insecureCookies = false
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        var logger = Logger(label: "armory")
+        logger.logLevel = env["ARMORY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        if demo { try FileManager.default.createDirectory(atPath: demoDir, withIntermediateDirectories: true) }
+        let location = database ?? env["ARMORY_DATABASE_URL"] ?? (demo ? "\(demoDir)/armory.db" : nil)
+        let store = try await openStore(location)
+        let keyPath = key ?? env["ARMORY_KEY_FILE"] ?? (demo ? "\(demoDir)/log.key" : nil)
+        var signer: NoteSigner?
+        if let keyPath {
+            if demo && !FileManager.default.fileExists(atPath: keyPath) {
+                let s = try NoteSigner(name: "armory.demo/dry-creek", type: .ed25519)
+                FileManager.default.createFile(atPath: keyPath, contents: Data((s.signerKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            }
+            signer = try loadSigner(keyPath, what: "signing key")
+        } else {
+            logger.warning("no signing key (--key or ARMORY_KEY_FILE): checkpoints will not be signed and bundles cannot be exported")
+        }
+        var options = ServerOptions()
+        options.host = host ?? env["ARMORY_HOST"] ?? "127.0.0.1"
+        options.port = port ?? env["ARMORY_PORT"].flatMap(Int.init) ?? 8080
+        options.passwords = PasswordHasher(costLog2: passwordCost)
+        options.metricsToken = env["ARMORY_METRICS_TOKEN"]
+        options.secureCookies = !insecureCookies
+        let metrics = ArmoryMetrics()
+        let hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
+            metrics.recorded(production: id, decision: decision, logSize: size)
+        }
+        var logins: [(String, String, String)] = []
+        if demo { logins = try await demoLogins(hub: hub, store: store, signer: signer, hasher: options.passwords) }
+        let api = ArmoryAPI(hub: hub, options: options, metrics: metrics)
+        let (host, configuredPort, demoLogins) = (options.host, options.port, logins)
+        let app = Application(router: api.router(), configuration: .init(address: .hostname(host, port: configuredPort), serverName: "Armory"),
+                              onServerRunning: { channel in
+                                  let port = channel.localAddress?.port ?? configuredPort
+                                  var out = "Armory is serving on http://\(host):\(port)\n"
+                                  if !demoLogins.isEmpty {
+                                      out += "Demo production '\(Demo.productionID)'. Sign in at POST /api/v1/productions/\(Demo.productionID)/sign-in with:\n"
+                                      for (id, roles, password) in demoLogins { out += "  \(id.padding(toLength: 5, withPad: " ", startingAt: 0)) \(password)  (\(roles))\n" }
+                                  }
+                                  FileHandle.standardOutput.write(Data(out.utf8))
+                              },
+                              logger: logger)
+        try await app.runService()
+        if let pg = store as? PostgresLogStore { pg.shutdown() }
+    }
+
+    /// Creates the demo production once; its sign-ins are kept in a 0600 file beside the
+    /// database so a reused demo prints them again (only their hashes are in the database).
+    func demoLogins(hub: ProductionHub, store: any LogStore, signer: NoteSigner?, hasher: PasswordHasher) async throws -> [(String, String, String)] {
+        let file = "\(demoDir)/logins.txt"
+        if try await !store.productionIDs().contains(Demo.productionID) {
+            try await hub.create(Demo.productionID, try Demo.log(now: Date(), signer: signer))
+            var lines = ""
+            for p in Demo.people {
+                let password = (0..<3).map { _ in ["amber", "brass", "canyon", "dusty", "ember", "flint", "gulch", "mesa", "prairie", "ridge", "sage", "timber"].randomElement()! }
+                    .joined(separator: "-") + "-\(Int.random(in: 10...99))"
+                try await store.setSecret(Demo.productionID, person: p.id, secret: try hasher.hash(password))
+                lines += "\(p.id) \(p.roles.map(\.rawValue).sorted().joined(separator: ",")) \(password)\n"
+            }
+            FileManager.default.createFile(atPath: file, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600])
+        }
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ").map(String.init)
+            return f.count == 3 ? (f[0], f[1], f[2]) : nil
+        }
+    }
+}
