@@ -235,13 +235,17 @@ public struct ArmoryAPI: Sendable {
     func anonymousConcern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let production = try ctx.parameters.require("production")
         let members = try fields(try await body(req))
-        for m in members where !["text", "scene"].contains(m.key) {
-            throw APIError.unprocessable("unknown field '\(m.key)' (allowed: text, scene)", field: m.key)
+        for m in members where !["text", "scene", "at"].contains(m.key) {
+            throw APIError.unprocessable("unknown field '\(m.key)' (allowed: text, scene, at)", field: m.key)
         }
         let log = try await loaded(production)
         let text = try string(members, "text")!
         let scene = try string(members, "scene", optional: true)
-        let step = Step(at: Timestamp(rfc3339: now(in: log))!, by: nil, action: .reportConcern(text: text, scene: scene))
+        let atText = try string(members, "at", optional: true) ?? now(in: log)
+        guard let at = Timestamp(rfc3339: atText) else {
+            throw APIError.unprocessable("field 'at' must be an RFC 3339 time with offset, not '\(atText)'", field: "at")
+        }
+        let step = Step(at: at, by: nil, action: .reportConcern(text: text, scene: scene))
         return try await decided(production) { try await hub.record(production, step) }
     }
 

@@ -1,0 +1,75 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryServer
+import ArmoryStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// A server over a fresh SQLite file, with cheap password hashing for speed.
+struct Harness {
+    static let signer = try! NoteSigner(name: "armory.example/server-tests", seed: Array(repeating: 7, count: 32))
+    static let hasher = PasswordHasher(costLog2: 4)
+    let store: SQLiteLogStore
+    let hub: ProductionHub
+    let api: ArmoryAPI
+
+    init() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
+        store = try SQLiteLogStore(path: path)
+        let metrics = ArmoryMetrics()
+        hub = ProductionHub(store: store, signer: Self.signer, logger: Logger(label: "test")) { id, d, size in
+            metrics.recorded(production: id, decision: d, logSize: size)
+        }
+        var options = ServerOptions()
+        options.passwords = Self.hasher
+        options.metricsToken = "scrape-token"
+        api = ArmoryAPI(hub: hub, options: options, metrics: metrics)
+    }
+
+    var app: some ApplicationProtocol { Application(router: api.router()) }
+
+    /// Creates a production whose people all have the password `pw-<id>`.
+    func production(_ id: String, people: [Person], title: String = "Dry Creek", timezone: String = "America/Denver",
+                    policy: Policy = .protocolDefault, openedAt: Timestamp) async throws {
+        let log = ProductionLog(productionID: id, header: ProductionHeader(title: title, timezone: timezone, policy: policy, people: people), openedAt: openedAt)
+        try await hub.create(id, log)
+        for p in people { try await store.setSecret(id, person: p.id, secret: try Self.hasher.hash("pw-\(p.id)")) }
+    }
+}
+
+/// One answer: status and JSON body (null when the body is not JSON).
+struct Answer {
+    let status: Int
+    let json: JSON
+    let text: String
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil) async throws -> Answer {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { r in
+            let text = String(buffer: r.body)
+            return Answer(status: Int(r.status.code), json: (try? JSON.parse(text)) ?? .null, text: text)
+        }
+    }
+
+    /// Signs in and returns the bearer token.
+    func signIn(_ production: String, _ person: String) async throws -> String {
+        let a = try await call(.post, "/api/v1/productions/\(production)/sign-in", body: #"{"person":"\#(person)","password":"pw-\#(person)"}"#)
+        guard a.status == 200, case let .string(token)? = a.json["token"] else {
+            Issue.record("sign-in of \(person) to \(production) answered \(a.status) \(a.text)")
+            throw CancellationError()
+        }
+        return token
+    }
+}
+
+extension JSON {
+    var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
+    var arrayValue: [JSON] { if case let .array(a) = self { return a } else { return [] } }
+}
