@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 /// Per request: who signed in, if anyone.
 public struct ArmoryContext: RequestContext {
@@ -482,7 +483,13 @@ public struct ArmoryAPI: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                         body: .init { writer in
                             try await writer.write(ByteBuffer(string: ": armory live events\n\n"))
-                            for await event in stream {
+                            // The stream ends when the server shuts down gracefully, or when a
+                            // write (an entry or a heartbeat) finds the client gone.
+                            for await message in stream.cancelOnGracefulShutdown() {
+                                guard let event = message.event else {
+                                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                                    continue
+                                }
                                 let kind = event.entry.outcome == .alarm ? "alarm" : "entry"
                                 let data = api.entryJSON(StoredEntry(index: event.index, entry: event.entry)).compactText
                                 try await writer.write(ByteBuffer(string: "id: \(event.index)\nevent: \(kind)\ndata: \(data)\n\n"))

@@ -10,6 +10,15 @@ public struct LiveEvent: Sendable {
     public let entry: LogEntry
 }
 
+/// What a live stream carries: entries, and a heartbeat every 15 seconds so a dropped
+/// connection is noticed (the write fails) and proxies keep the stream open.
+public enum LiveMessage: Sendable {
+    case entry(LiveEvent)
+    case heartbeat
+
+    public var event: LiveEvent? { if case let .entry(e) = self { return e } else { return nil } }
+}
+
 /// Why the hub did not record something.
 public enum HubError: Error, Sendable {
     /// The step is not valid input (unknown id, time out of order...): nothing recorded.
@@ -29,7 +38,7 @@ public actor ProductionHub {
     var logs: [String: ProductionLog] = [:]
     /// The last write queued per production: writes run one after another.
     var tails: [String: Task<Void, Never>] = [:]
-    var subscribers: [String: [UUID: AsyncStream<LiveEvent>.Continuation]] = [:]
+    var subscribers: [String: [UUID: AsyncStream<LiveMessage>.Continuation]] = [:]
     /// Called with every recorded entry's decision (metrics).
     let onRecord: @Sendable (String, Decision, Int) -> Void
 
@@ -141,15 +150,24 @@ public actor ProductionHub {
     }
 
     func publish(_ id: String, _ event: LiveEvent) {
-        for c in (subscribers[id] ?? [:]).values { c.yield(event) }
+        for c in (subscribers[id] ?? [:]).values { c.yield(.entry(event)) }
     }
 
     /// A stream of every entry recorded from now on.
-    public func subscribe(_ id: String) -> AsyncStream<LiveEvent> {
+    public func subscribe(_ id: String, heartbeat: Duration = .seconds(15)) -> AsyncStream<LiveMessage> {
         let key = UUID()
-        let (stream, continuation) = AsyncStream<LiveEvent>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        let (stream, continuation) = AsyncStream<LiveMessage>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         subscribers[id, default: [:]][key] = continuation
-        continuation.onTermination = { _ in Task { await self.unsubscribe(id, key) } }
+        let beat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: heartbeat)
+                continuation.yield(.heartbeat)
+            }
+        }
+        continuation.onTermination = { _ in
+            beat.cancel()
+            Task { await self.unsubscribe(id, key) }
+        }
         return stream
     }
 

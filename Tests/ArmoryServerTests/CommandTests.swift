@@ -119,7 +119,7 @@ struct CommandTests {
             #expect(a.status == 201)
             for stream in streams {
                 var it = stream.makeAsyncIterator()
-                let event = await it.next()
+                let event = await it.next()?.event
                 #expect(event?.entry.outcome == .alarm && event?.entry.rules == [.concern1])
             }
             #expect(ContinuousClock.now - sent < .seconds(1))

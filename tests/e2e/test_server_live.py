@@ -1,0 +1,140 @@
+"""`armory serve` as a process: the demo, live alarms across sessions, cookies, the
+anonymous concern route, graceful shutdown, and the same server on PostgreSQL."""
+import http.client
+import json
+import os
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from server import Server
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path)
+    yield s
+    assert s.stop() == 0
+
+
+def follow(server, token, found, ready):
+    """Reads the SSE stream until an alarm arrives; records when."""
+    u = urllib.parse.urlparse(server.url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", "/api/v1/productions/demo/events", headers={"Authorization": "Bearer " + token})
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/event-stream")
+    ready.release()
+    event = None
+    while True:
+        line = r.fp.readline().decode()
+        if not line:
+            return
+        if line.startswith("event: "):
+            event = line[7:].strip()
+        if line.startswith("data: ") and event == "alarm":
+            found.append((time.monotonic(), json.loads(line[6:])))
+            conn.close()
+            return
+
+
+def test_the_demo_prints_its_url_and_sign_ins(server):
+    assert "Demo production 'demo'" in server.printed
+    for person in ["ana", "dee", "pat", "sol", "ben"]:
+        assert person in server.logins
+    status, body = server.json("GET", "/health")
+    assert status == 200 and body == {"status": "ok"}
+    token = server.sign_in("dee")
+    status, firearms = server.json("GET", "/api/v1/productions/demo/firearms", token=token)
+    assert status == 200 and {f["id"] for f in firearms} == {"colt-1", "colt-2"}
+    status, days = server.json("GET", "/api/v1/productions/demo/days", token=token)
+    assert status == 200 and len(days) == 2, days
+
+
+def test_an_alarm_reaches_every_subscribed_role_within_a_second(server):
+    watchers = ["ana", "dee", "pat", "sol"]
+    found = {p: [] for p in watchers}
+    ready = threading.Semaphore(0)
+    threads = [threading.Thread(target=follow, args=(server, server.sign_in(p), found[p], ready), daemon=True) for p in watchers]
+    for t in threads:
+        t.start()
+    for _ in watchers:
+        assert ready.acquire(timeout=10)
+    time.sleep(0.2)
+    ben = server.sign_in("ben")
+    sent = time.monotonic()
+    status, body = server.json("POST", "/api/v1/productions/demo/steps",
+                               {"do": "report_concern", "text": "a live round in the dummies box"}, token=ben)
+    assert status == 201 and body["outcome"] == "alarm"
+    for t in threads:
+        t.join(timeout=5)
+    for person in watchers:
+        assert found[person], f"{person} got no alarm"
+        at, entry = found[person][0]
+        assert entry["index"] == body["index"] and entry["rules"] == ["CONCERN-1"]
+        print(f"alarm reached {person} in {1000 * (at - sent):.1f} ms")
+        assert at - sent < 1.0
+    # Talent and crew do not follow the production's alarms.
+    status, _, _ = server.request("GET", "/api/v1/productions/demo/events", token=server.sign_in("cy"))
+    assert status == 403
+
+
+def test_a_session_cookie_is_http_only_and_same_site_strict(server):
+    status, headers, raw = server.request("POST", "/api/v1/productions/demo/sign-in",
+                                          {"person": "pat", "password": server.logins["pat"]})
+    assert status == 200
+    cookie = headers["Set-Cookie"]
+    assert cookie.startswith("armory_session=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    value = cookie.split(";")[0]
+    status, _, raw = server.request("GET", "/api/v1/session", headers={"Cookie": value})
+    assert status == 200 and json.loads(raw)["person"] == "pat"
+    # The password never reaches the server's log.
+    assert server.logins["pat"] not in (server.folder / "server.err").read_text()
+
+
+def test_an_anonymous_concern_records_no_identity(server):
+    status, headers, raw = server.request("POST", "/api/v1/productions/demo/concerns",
+                                          {"text": "the AD called the gun cold"})
+    assert status == 201 and "Set-Cookie" not in headers
+    index = json.loads(raw)["index"]
+    status, entry = server.json("GET", f"/api/v1/productions/demo/entries/{index}", token=server.sign_in("sol"))
+    assert entry["by"] is None and entry["body"] == {"at": entry["at"], "do": "report_concern", "text": "the AD called the gun cold"}
+    after_start = (server.folder / "server.err").read_text().split("listening on")[-1].split("\n", 1)[-1]
+    assert "127.0.0.1" not in after_start
+
+
+def test_a_restarted_demo_keeps_its_record_and_sign_ins(tmp_path):
+    first = Server(tmp_path)
+    token = first.sign_in("ana")
+    status, body = first.json("POST", "/api/v1/productions/demo/steps", {"do": "report_concern", "text": "check"}, token=token)
+    assert status == 201
+    logins = first.logins
+    assert first.stop() == 0, "SIGTERM must shut the server down cleanly"
+    second = Server(tmp_path)
+    try:
+        assert second.logins == logins
+        status, production = second.json("GET", "/api/v1/productions/demo", token=second.sign_in("ana"))
+        assert production["entries"] == body["index"] + 1
+    finally:
+        assert second.stop() == 0
+
+
+@pytest.mark.skipif(not os.environ.get("ARMORY_TEST_POSTGRES_URL") and not os.environ.get("CI"),
+                    reason="needs the test PostgreSQL server (scripts/test starts one)")
+def test_the_server_runs_on_postgresql(tmp_path):
+    url = os.environ["ARMORY_TEST_POSTGRES_URL"]
+    # A database of its own, so the demo production id is free.
+    import subprocess
+    name = f"serve_{os.getpid()}"
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    s = Server(tmp_path, "--database", url.rsplit("/", 1)[0] + "/" + name)
+    try:
+        token = s.sign_in("ana")
+        status, body = s.json("POST", "/api/v1/productions/demo/steps", {"do": "report_concern", "text": "on postgres"}, token=token)
+        assert status == 201 and body["outcome"] == "alarm"
+        status, alarms = s.json("GET", "/api/v1/productions/demo/alarms", token=token)
+        assert alarms[-1]["index"] == body["index"]
+    finally:
+        assert s.stop() == 0
