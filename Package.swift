@@ -122,6 +122,11 @@ if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "HelloServer",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/HelloServer"
+        ),
+        .executableTarget(
             name: "StoreBenchmarks",
             dependencies: [
                 "ArmoryCore", "ArmoryLedger", "ArmoryStore",

@@ -138,3 +138,20 @@ def test_the_server_runs_on_postgresql(tmp_path):
         assert alarms[-1]["index"] == body["index"]
     finally:
         assert s.stop() == 0
+
+
+def test_of_fifty_clients_handing_over_the_same_firearm_exactly_one_wins(server):
+    from concurrent.futures import ThreadPoolExecutor
+    ana = server.sign_in("ana")
+    status, body = server.json("POST", "/api/v1/productions/demo/steps",
+                               {"do": "show_clear", "firearm": "colt-1", "to": ["ben", "dee"]}, token=ana)
+    assert status == 201, body
+    hand_over = {"do": "hand_over", "firearm": "colt-1", "to": "ben", "scene": "2A"}
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda _: server.json("POST", "/api/v1/productions/demo/steps", hand_over, token=ana), range(50)))
+    statuses = sorted(s for s, _ in answers)
+    assert statuses.count(201) == 1 and statuses.count(409) == 49, statuses
+    refused = [b for s, b in answers if s == 409]
+    assert all("FA-3" in b["rules"] or "FA-5" in b["rules"] for b in refused), refused[0]
+    status, firearm = server.json("GET", "/api/v1/productions/demo/firearms/colt-1", token=ana)
+    assert firearm["state"]["custodian"] == "ben"
