@@ -89,6 +89,7 @@ public struct ArmoryAPI: Sendable {
         p.get("consistency") { req, ctx in try await self.consistency(req, ctx) }
         p.get("bundle") { req, ctx in try await self.bundle(req, ctx) }
         p.get("events") { _, ctx in try await self.events(ctx) }
+        Pages(api: self).register(on: router)
         return router
     }
 
@@ -142,6 +143,14 @@ public struct ArmoryAPI: Sendable {
         let password = try string(members, "password", optional: true)
         let pin = try string(members, "pin", optional: true)
         guard (password == nil) != (pin == nil) else { throw APIError.unprocessable("give either 'password' or 'pin'", field: "password") }
+        let (token, session) = try await authenticate(production: production, person: personID, password: password, pin: pin)
+        var response = jsonResponse(sessionJSON(session, token: token))
+        response.setCookie(sessionCookie(token, maxAge: Int(sessions.lifetime)))
+        return response
+    }
+
+    /// Checks a password or a one-time PIN and opens a session; the same for the API and the pages.
+    func authenticate(production: String, person personID: String, password: String?, pin: String?) async throws -> (String, Session) {
         let now = clock()
         let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
         guard let log = try? await hub.log(production), let person = log.state.people[personID] else { throw denied }
@@ -159,11 +168,11 @@ public struct ArmoryAPI: Sendable {
             throw denied
         }
         await sessions.noteSuccess(production: production, person: personID)
-        let (token, session) = await sessions.open(production: production, person: person, now: now)
-        var response = jsonResponse(sessionJSON(session, token: token))
-        response.setCookie(Cookie(name: Self.cookieName, value: token, maxAge: Int(sessions.lifetime), path: "/",
-                                  secure: options.secureCookies, httpOnly: true, sameSite: .strict))
-        return response
+        return await sessions.open(production: production, person: person, now: now)
+    }
+
+    func sessionCookie(_ token: String, maxAge: Int) -> Cookie {
+        Cookie(name: Self.cookieName, value: token, maxAge: maxAge, path: "/", secure: options.secureCookies, httpOnly: true, sameSite: .strict)
     }
 
     func sessionJSON(_ s: Session, token: String? = nil) -> JSON {
@@ -177,7 +186,7 @@ public struct ArmoryAPI: Sendable {
         guard let token = ctx.token else { throw APIError.unauthenticated }
         await sessions.close(token)
         var response = Response(status: .noContent)
-        response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: options.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(sessionCookie("", maxAge: 0))
         return response
     }
 

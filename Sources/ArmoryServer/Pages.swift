@@ -1,0 +1,601 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import Hummingbird
+import Mustache
+
+/// The server-rendered pages: sign-in, the armorer's tablet flow, the production
+/// dashboard, the daily firearms report, QR labels, the incident timeline, entries with
+/// their proofs, and the anonymous concern page. Forms post without script; the small
+/// script only adds live alarms, live dashboard updates and camera scanning.
+struct Pages: Sendable {
+    let api: ArmoryAPI
+    let library: MustacheLibrary
+
+    init(api: ArmoryAPI) {
+        self.api = api
+        var library = MustacheLibrary()
+        for (name, text) in PageTemplates.all { try! library.register(text, named: name) }
+        self.library = library
+    }
+
+    func register(on router: Router<ArmoryContext>) {
+        router.get("/static/armory.css") { _, _ in asset(PageAssets.css, "text/css; charset=utf-8") }
+        router.get("/static/armory.js") { _, _ in asset(PageAssets.js, "text/javascript; charset=utf-8") }
+        router.get("/") { _, ctx in
+            if let s = ctx.session { return redirect("/p/\(s.production)") }
+            return page(title: "Armory", body: render("home", [:]), ctx: ctx, production: nil)
+        }
+        router.get("/go") { req, _ in
+            let id = req.uri.queryParameters["production"].map(String.init) ?? ""
+            guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return redirect("/") }
+            return redirect("/p/\(id)/sign-in")
+        }
+        let p = router.group("p/:production")
+        p.get("sign-in") { _, ctx in try await signInPage(ctx, error: nil, status: .ok) }
+        p.post("sign-in") { req, ctx in try await signIn(req, ctx) }
+        p.post("sign-out") { _, ctx in
+            if let token = ctx.token { await api.sessions.close(token) }
+            var r = redirect("/p/\(try ctx.parameters.require("production"))/sign-in")
+            r.setCookie(api.sessionCookie("", maxAge: 0))
+            return r
+        }
+        p.get("") { _, ctx in
+            let s = try session(ctx)
+            return redirect("/p/\(s.production)/" + (s.roles == [.armorer] ? "tablet" : "dashboard"))
+        }
+        p.get("tablet") { _, ctx in try await tablet(ctx) }
+        p.get("tablet/firearm/:id") { _, ctx in try await item(ctx, lot: false) }
+        p.get("tablet/lot/:id") { _, ctx in try await item(ctx, lot: true) }
+        p.get("tablet/act/:action") { req, ctx in try await actForm(req, ctx, error: nil, prefill: nil) }
+        p.post("tablet/act/:action") { req, ctx in try await act(req, ctx) }
+        p.get("dashboard") { req, ctx in try await dashboard(req, ctx) }
+        p.get("report/:day") { req, ctx in try await report(req, ctx) }
+        p.get("labels") { _, ctx in try await labels(ctx) }
+        p.get("timeline/:day") { req, ctx in try await timeline(req, ctx) }
+        p.get("entry/:index") { _, ctx in try await entry(ctx) }
+        p.get("concern") { _, ctx in try await concernPage(ctx, error: nil) }
+        p.post("concern") { req, ctx in try await concern(req, ctx) }
+        p.get("concern/poster") { req, ctx in try await poster(req, ctx) }
+    }
+
+    // MARK: Rendering
+
+    func render(_ template: String, _ context: [String: Any]) -> String {
+        library.render(context, withTemplate: template) ?? ""
+    }
+
+    /// A whole page in the layout, with the headers every page carries.
+    func page(title: String, body: String, ctx: ArmoryContext, production: (id: String, log: ProductionLog)?, status: HTTPResponse.Status = .ok) -> Response {
+        var context: [String: Any] = ["title": title, "body": body]
+        if let production {
+            context["production"] = production.id
+            context["productionTitle"] = production.log.header.title
+            context["today"] = String(api.now(in: production.log).prefix(10))
+            if let s = ctx.session, s.production == production.id {
+                context["signedIn"] = true
+                context["person"] = s.person
+                context["roles"] = s.roles.map(\.rawValue).sorted().joined(separator: ", ")
+                context["live"] = !s.roles.isDisjoint(with: [.armorer, .firstAD, .producer, .safety])
+            }
+        }
+        return html(render("layout", context), status: status)
+    }
+
+    func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [
+            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+            .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; media-src 'self' blob: mediastream:; frame-ancestors 'none'; form-action 'self'",
+            .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
+        ], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    func asset(_ text: String, _ type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The signed-in session for this production's pages, or a redirect to sign in.
+    func session(_ ctx: ArmoryContext) throws -> Session {
+        let production = try ctx.parameters.require("production")
+        guard let s = ctx.session else { throw PageRedirect(location: "/p/\(production)/sign-in") }
+        guard s.production == production else {
+            throw APIError.forbidden("you are signed in to production '\(s.production)', not '\(production)'")
+        }
+        return s
+    }
+
+    func production(_ ctx: ArmoryContext) async throws -> (id: String, log: ProductionLog) {
+        let id = try ctx.parameters.require("production")
+        return (id, try await api.loaded(id))
+    }
+
+    // MARK: Sign-in
+
+    func signInPage(_ ctx: ArmoryContext, error: String?, status: HTTPResponse.Status, selected: String? = nil) async throws -> Response {
+        let (id, log) = try await production(ctx)
+        let people: [[String: Any]] = log.header.people.map {
+            ["id": $0.id, "name": $0.name, "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", "), "selected": $0.id == selected]
+        }
+        var context: [String: Any] = ["production": id, "productionTitle": log.header.title, "people": people]
+        if let error { context["error"] = error }
+        return page(title: "Sign in", body: render("signin", context), ctx: ctx, production: (id, log), status: status)
+    }
+
+    func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let id = try ctx.parameters.require("production")
+        let form = try await formFields(req)
+        let person = form.first { $0.0 == "person" }?.1 ?? ""
+        let password = form.first { $0.0 == "password" }?.1 ?? ""
+        let pin = form.first { $0.0 == "pin" }?.1 ?? ""
+        do {
+            let (token, _) = try await api.authenticate(production: id, person: person, password: password.isEmpty ? nil : password,
+                                                        pin: password.isEmpty && !pin.isEmpty ? pin : nil)
+            var r = redirect("/p/\(id)")
+            r.setCookie(api.sessionCookie(token, maxAge: Int(api.sessions.lifetime)))
+            return r
+        } catch let e as APIError {
+            return try await signInPage(ctx, error: e.message, status: e.status, selected: person)
+        }
+    }
+
+    // MARK: Tablet
+
+    func firearmRows(_ production: String) async throws -> [[String: Any]] {
+        try await api.hub.store.firearms(production).compactMap { item in
+            guard let j = try? JSON.parse(item.json) else { return nil }
+            let presence = j["presence"]?.text ?? ""
+            let custodian = j["custodian"]?.text
+            let condition = presence == "held" || presence == "missing" ? (j["condition"]?.text ?? "") : "gone"
+            let rounds = j["rounds"]?.int ?? 0
+            let contents = (j["contents"]?.list ?? []).map { "\($0["count"]?.int ?? 0) from \($0["lot"]?.text ?? "")" }.joined(separator: ", ")
+            let whereText = custodian.map { "with \($0)" } ?? presence.replacingOccurrences(of: "_", with: " ")
+            return ["id": item.id, "make": j["make"]?.text ?? "", "model": j["model"]?.text ?? "", "serial": j["serial"]?.text ?? "",
+                    "condition": condition == "gone" ? presence.replacingOccurrences(of: "_", with: " ") : condition,
+                    "conditionClass": condition, "custodian": custodian ?? "no one", "where": whereText,
+                    "rounds": rounds > 0 ? "\(rounds)" : false, "contents": contents, "production": production]
+        }
+    }
+
+    func lotRows(_ production: String) async throws -> [[String: Any]] {
+        try await api.hub.store.lots(production).compactMap { item in
+            guard let j = try? JSON.parse(item.json) else { return nil }
+            var flags: [String] = []
+            if j["quarantined"] == .bool(true) { flags.append("QUARANTINED") }
+            if j["frozen"] == .bool(true) { flags.append("frozen") }
+            if j["verified"] == .bool(true) { flags.append("verified") }
+            if let c = j["with_investigators"]?.text { flags.append("with investigators (\(c))") }
+            let received = j["received"]?.int ?? 0, box = j["box"]?.int ?? 0, loaded = j["loaded"]?.int ?? 0, fired = j["fired"]?.int ?? 0
+            return ["id": item.id, "kind": j["kind"]?.text ?? "", "caliber": j["caliber"]?.text ?? "", "received": received, "box": box,
+                    "loaded": loaded, "fired": fired, "balanced": received == box + loaded + fired,
+                    "flags": flags.isEmpty ? false : flags.joined(separator: ", "), "production": production]
+        }
+    }
+
+    func tablet(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try session(ctx)
+        let (id, log) = try await production(ctx)
+        var firearms = try await firearmRows(id)
+        for i in firearms.indices { firearms[i]["condition"] = firearms[i]["conditionClass"] }
+        let general: [[String: Any]] = ActionForm.generalActions.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title] }
+        let body = render("tablet", ["production": id, "firearms": firearms, "lots": try await lotRows(id), "general": general])
+        _ = s
+        return page(title: "Tablet", body: body, ctx: ctx, production: (id, log))
+    }
+
+    func item(_ ctx: ArmoryContext, lot: Bool) async throws -> Response {
+        _ = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let itemID = try ctx.parameters.require("id")
+        let rows = lot ? try await lotRows(id) : try await firearmRows(id)
+        guard let row = rows.first(where: { ($0["id"] as? String) == itemID }) else {
+            throw APIError.notFound("no \(lot ? "lot" : "firearm") '\(itemID)' in this production")
+        }
+        let summary: String
+        if lot {
+            summary = "\(row["kind"]!) lot, \(row["caliber"]!): \(row["received"]!) received, \(row["box"]!) in the box, \(row["loaded"]!) in firearms, \(row["fired"]!) fired."
+                + ((row["flags"] as? String).map { " \($0)." } ?? "")
+        } else {
+            let contents = (row["contents"] as? String) ?? ""
+            summary = "\(row["make"]!) \(row["model"]!), serial \(row["serial"]!). \((row["where"] as? String) ?? "")." + (contents.isEmpty ? " Empty." : " Holds \(contents).")
+        }
+        let names = lot ? ActionForm.lotActions : ActionForm.firearmActions
+        let key = lot ? "lot" : "firearm"
+        let query = "\(key)=\(urlEncode(itemID))"
+        let actions: [[String: Any]] = names.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title, "query": query] }
+        let history = try await api.hub.store.history(id, of: lot ? .lot(itemID) : .firearm(itemID)).suffix(12)
+        let body = render("item", ["production": id, "id": itemID, "kindTitle": lot ? "Lot" : "Firearm",
+                                   "condition": lot ? "" : (row["conditionClass"] as? String ?? ""), "summary": summary, "actions": actions,
+                                   "history": entryTable(id, Array(history.reversed()))])
+        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: body, ctx: ctx, production: (id, log))
+    }
+
+    /// The scene most recently named in the log: what a new step's scene field starts as.
+    func currentScene(_ log: ProductionLog) -> String? {
+        for bytes in log.entries.suffix(80).reversed() {
+            if let e = try? LogEntry(decoding: bytes), e.kind == .step, let body = try? JSON.parse(e.body), let scene = body["scene"]?.text { return scene }
+        }
+        return nil
+    }
+
+    func actForm(_ req: Request, _ ctx: ArmoryContext, error: String?, prefill: [(String, String)]?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let s = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let name = try ctx.parameters.require("action")
+        guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)' (one of: \(Action.names.joined(separator: ", ")))") }
+        var values: [String: [String]] = [:]
+        for (k, v) in prefill ?? req.uri.queryParameters.map({ (String($0.key), String($0.value)) }) { values[k, default: []].append(v) }
+        if values["scene"] == nil, let scene = currentScene(log) { values["scene"] = [scene] }
+        if name == "store" && prefill == nil { values["locked"] = ["on"] }
+        let back = values["firearm"].map { "/p/\(id)/tablet/firearm/\(urlEncode($0[0]))" } ?? values["lot"].map { "/p/\(id)/tablet/lot/\(urlEncode($0[0]))" } ?? "/p/\(id)/tablet"
+        var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(in: log).dropFirst(11).prefix(5)),
+                                      "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values), "back": back]
+        if let error { context["error"] = error }
+        return page(title: form.title, body: render("act", context), ctx: ctx, production: (id, log), status: status)
+    }
+
+    func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]]) -> String {
+        var out = ""
+        let people = log.header.people
+        for field in form.fields {
+            let fid = "f-\(field.name)"
+            let current = values[field.name] ?? []
+            let label = field.label + (field.optional ? " (optional)" : "")
+            func option(_ value: String, _ text: String) -> String {
+                "<option value=\"\(htmlEscape(value))\"\(current.contains(value) ? " selected" : "")>\(htmlEscape(text))</option>"
+            }
+            switch field.kind {
+            case .firearm:
+                let ids = log.state.firearmOrder.filter { log.state.firearms[$0] != nil }
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
+                    + (current.isEmpty ? "<option value=\"\">Choose a firearm</option>" : "") + ids.map { option($0, $0) }.joined() + "</select>"
+            case .lot:
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
+                    + (current.isEmpty ? "<option value=\"\">Choose a lot</option>" : "")
+                    + log.state.lotOrder.map { option($0, "\($0) (\(log.state.lots[$0]!.kind.rawValue), \(log.state.lots[$0]!.box) in the box)") }.joined() + "</select>"
+            case .person:
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
+                    + "<option value=\"\">\(field.optional ? "Not given" : "Choose a person")</option>"
+                    + people.map { option($0.id, "\($0.name) (\($0.roles.map(\.rawValue).sorted().joined(separator: ", ")))") }.joined() + "</select>"
+            case .people:
+                out += "<fieldset><legend>\(htmlEscape(label))</legend>" + people.map { p in
+                    "<label class=\"check\"><input type=\"checkbox\" name=\"\(field.name)\" value=\"\(htmlEscape(p.id))\"\(current.contains(p.id) ? " checked" : "")>"
+                        + "\(htmlEscape(p.name)) (\(p.roles.map(\.rawValue).sorted().joined(separator: ", ")))</label>"
+                }.joined() + "</fieldset>"
+            case .flag:
+                out += "<label class=\"check\"><input type=\"checkbox\" id=\"\(fid)\" name=\"\(field.name)\"\(current.isEmpty ? "" : " checked")>\(htmlEscape(field.label))</label>"
+            case .choice(let options):
+                out += "<fieldset><legend>\(htmlEscape(label))</legend>" + options.enumerated().map { i, o in
+                    let checked = current.contains(o) || (current.isEmpty && i == 0)
+                    return "<label class=\"check\"><input type=\"radio\" name=\"\(field.name)\" value=\"\(o)\"\(checked ? " checked" : "")>\(o)</label>"
+                }.joined() + "</fieldset>"
+            case .count, .measure:
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"number\" inputmode=\"numeric\" min=\"0\"\(field.kind == .measure ? " step=\"any\"" : "") id=\"\(fid)\" name=\"\(field.name)\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required")>"
+            case .longText:
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><textarea id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>\(htmlEscape(current.first ?? ""))</textarea>"
+            case .scene:
+                let scenes = Set(log.state.meetings.keys).sorted()
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"text\" id=\"\(fid)\" name=\"\(field.name)\" list=\"\(fid)-known\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required")>"
+                    + "<datalist id=\"\(fid)-known\">" + scenes.map { "<option value=\"\(htmlEscape($0))\"></option>" }.joined() + "</datalist>"
+            case .newFirearm, .newLot, .text:
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"text\" id=\"\(fid)\" name=\"\(field.name)\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required") autocomplete=\"off\">"
+            }
+        }
+        return out
+    }
+
+    func act(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let name = try ctx.parameters.require("action")
+        guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)'") }
+        let fields = try await formFields(req)
+        guard case var .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
+        members.insert(("by", .string(s.person)), at: 0)
+        members.insert(("at", .string(api.now(in: log))), at: 0)
+        let step: Step
+        do { step = try Step(json: .object(members)) } catch {
+            return try await actForm(req, ctx, error: error.message, prefill: fields, status: .unprocessableContent)
+        }
+        let index: Int, decision: Decision
+        do {
+            (index, decision) = try await api.hub.record(id, step)
+        } catch HubError.invalid(let e) {
+            return try await actForm(req, ctx, error: e.message, prefill: fields, status: .unprocessableContent)
+        }
+        let back = step.action.firearm.map { "/p/\(id)/tablet/firearm/\(urlEncode($0))" } ?? step.action.lot.map { "/p/\(id)/tablet/lot/\(urlEncode($0))" } ?? "/p/\(id)/tablet"
+        let headline: String
+        switch decision.outcome {
+        case .ok: headline = "Recorded: \(form.title.lowercased())"
+        case .alarm: headline = "Recorded, with an ALARM"
+        case .refused: headline = "Refused: not recorded as done"
+        }
+        let rules: [[String: Any]] = decision.rules.map { ["id": $0.rawValue, "title": $0.title, "advice": RuleAdvice.advice($0)] }
+        let body = render("result", ["production": id, "outcome": decision.outcome.rawValue, "headline": headline, "rules": rules,
+                                     "rulesText": decision.rules.map(\.rawValue).joined(separator: ","), "message": decision.message,
+                                     "index": index, "back": back])
+        return page(title: headline, body: body, ctx: ctx, production: (id, log), status: decision.outcome == .refused ? .conflict : .created)
+    }
+
+    // MARK: Dashboard
+
+    func dashboard(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        _ = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let live = try await dashboardLive(id, log)
+        if req.uri.queryParameters["part"] == "live" { return html(live) }
+        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live]), ctx: ctx, production: (id, log))
+    }
+
+    func dashboardLive(_ id: String, _ log: ProductionLog) async throws -> String {
+        let firearms = try await firearmRows(id)
+        let lots = try await lotRows(id)
+        let day = String(api.now(in: log).prefix(10))
+        let todays = try await api.hub.store.timeline(id, day: day)
+        let alarms = try await api.hub.store.alarms(id, after: 0).suffix(20)
+        var out = "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
+            + "<thead><tr><th scope=\"col\">Firearm</th><th scope=\"col\">Condition</th><th scope=\"col\">Held by</th><th scope=\"col\">Contents</th></tr></thead><tbody>"
+        for f in firearms {
+            let contents = (f["contents"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "empty"
+            out += "<tr><th scope=\"row\">\(htmlEscape(f["id"] as! String)) <span class=\"muted\">\(htmlEscape("\(f["make"]!) \(f["model"]!)"))</span></th>"
+                + "<td><span class=\"badge c-\(f["conditionClass"]!)\">\(htmlEscape(f["condition"] as! String))</span></td>"
+                + "<td>\(htmlEscape(f["where"] as! String))</td><td>\(htmlEscape(contents))</td></tr>"
+        }
+        out += "</tbody></table><h2>Lots</h2><table><thead><tr><th scope=\"col\">Lot</th><th scope=\"col\">Kind</th><th scope=\"col\">In the box</th>"
+            + "<th scope=\"col\">In firearms</th><th scope=\"col\">Fired</th><th scope=\"col\">Received</th><th scope=\"col\">Notes</th></tr></thead><tbody>"
+        for l in lots {
+            out += "<tr><th scope=\"row\">\(htmlEscape(l["id"] as! String))</th><td>\(htmlEscape(l["kind"] as! String))</td><td>\(l["box"]!)</td><td>\(l["loaded"]!)</td>"
+                + "<td>\(l["fired"]!)</td><td>\(l["received"]!)</td><td>\(htmlEscape((l["flags"] as? String) ?? ""))</td></tr>"
+        }
+        out += "</tbody></table>"
+        let open = alarms.filter { !$0.entry.rules.contains(.concern1) }
+        let concerns = alarms.filter { $0.entry.rules.contains(.concern1) }
+        out += "<h2>Alarms</h2>" + (open.isEmpty ? "<p>No alarms.</p>" : entryTable(id, open.reversed()))
+        out += "<h2>Concerns</h2>" + (concerns.isEmpty ? "<p>No concerns raised.</p>" : entryTable(id, concerns.reversed()))
+        let meetings = todays.filter { ($0.entry.kind == .step) && $0.entry.body.contains("\"do\":\"safety_meeting\"") }
+        let scenes = Set(todays.compactMap { (try? JSON.parse($0.entry.body))?["scene"]?.text }).sorted()
+        out += "<h2>Today's scenes (\(htmlEscape(day)))</h2>"
+        out += scenes.isEmpty ? "<p>No scene named today yet.</p>" : "<ul>" + scenes.map { scene in
+            let held = log.state.meetings[scene]
+            let text = held.map { "safety meeting held" + ($0 ? ", blanks announced" : ", no blanks") } ?? "no safety meeting since the last wrap"
+            return "<li><strong>\(htmlEscape(scene))</strong>: \(text)</li>"
+        }.joined() + "</ul>"
+        out += "<h2>Safety meetings today</h2>" + (meetings.isEmpty ? "<p>None yet.</p>" : entryTable(id, meetings))
+        return out
+    }
+
+    /// A table of entries: time, who, what, outcome and rules, each linking to the entry and its proof.
+    func entryTable(_ production: String, _ entries: [StoredEntry]) -> String {
+        guard !entries.isEmpty else { return "<p>None.</p>" }
+        var out = "<table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Who</th><th scope=\"col\">What</th><th scope=\"col\">Outcome</th><th scope=\"col\">Message</th></tr></thead><tbody>"
+        for e in entries {
+            let body = try? JSON.parse(e.entry.body)
+            let what = (body?["do"]?.text ?? e.entry.kind.rawValue) + [body?["firearm"]?.text, body?["lot"]?.text].compactMap { $0 }.map { " " + $0 }.joined()
+            let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
+            out += "<tr><td><a href=\"/p/\(production)/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
+                + "<td>\(htmlEscape(what))</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
+        }
+        return out + "</tbody></table>"
+    }
+
+    func clock(_ at: String) -> String { String(at.dropFirst(11).prefix(5)) }
+
+    // MARK: Daily report
+
+    func dayParameter(_ ctx: ArmoryContext) throws -> String {
+        let day = try ctx.parameters.require("day")
+        guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else { throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day") }
+        return day
+    }
+
+    func baseURL(_ req: Request) -> String {
+        let host = req.head.authority ?? "localhost"
+        let scheme = req.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
+        return "\(scheme)://\(host)"
+    }
+
+    func report(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        _ = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let day = try dayParameter(ctx)
+        let entries = try await api.hub.store.timeline(id, day: day)
+        var out = "<p>Production <strong>\(htmlEscape(log.header.title))</strong> (\(htmlEscape(id))), time zone \(htmlEscape(log.header.timezone)). "
+            + "\(entries.count) entries this day"
+        if let first = entries.first, let last = entries.last { out += ", \(first.index) to \(last.index), \(clock(first.entry.at)) to \(clock(last.entry.at))" }
+        out += ".</p>"
+        // Custody chain of every firearm named this day.
+        var firearms: [String] = []
+        var bodies: [Int: JSON] = [:]
+        for e in entries {
+            guard let body = try? JSON.parse(e.entry.body) else { continue }
+            bodies[e.index] = body
+            if let f = body["firearm"]?.text, !firearms.contains(f) { firearms.append(f) }
+            for f in body["firearms"]?.list ?? [] { if let f = f.text, !firearms.contains(f) { firearms.append(f) } }
+        }
+        out += "<h2>Firearms: custody chain</h2>"
+        if firearms.isEmpty { out += "<p>No firearm was named this day.</p>" }
+        for f in firearms {
+            let named = entries.filter { bodies[$0.index]?["firearm"]?.text == f || (bodies[$0.index]?["firearms"]?.list ?? []).contains(.string(f)) }
+            let state = log.state.firearm(f)
+            out += "<section class=\"firearm-chain\"><h3>\(htmlEscape(f))\(state.map { " — \(htmlEscape($0.make)) \(htmlEscape($0.model)), serial \(htmlEscape($0.serial))" } ?? "")</h3>"
+                + entryTable(id, named) + "</section>"
+        }
+        // Every round: the day's movements per lot, and the balance now.
+        var moved: [String: (received: Int, loaded: Int, unloaded: Int, counted: [String])] = [:]
+        var lotOrder: [String] = []
+        for e in entries where e.entry.outcome != .refused {
+            guard let b = bodies[e.index], let lot = b["lot"]?.text else { continue }
+            if moved[lot] == nil { lotOrder.append(lot); moved[lot] = (0, 0, 0, []) }
+            switch b["do"]?.text {
+            case "receive_ammo": moved[lot]!.received += b["count"]?.int ?? 0
+            case "load": moved[lot]!.loaded += b["rounds"]?.int ?? 0
+            case "unload": moved[lot]!.unloaded += b["rounds"]?.int ?? 0
+            case "reconcile": moved[lot]!.counted.append("\(b["counted"]?.int ?? 0) at \(clock(e.entry.at))" + (e.entry.rules.isEmpty ? "" : " (\(e.entry.rules.map(\.rawValue).joined(separator: ", ")))"))
+            default: break
+            }
+        }
+        out += "<h2>Ammunition: every round</h2><table><thead><tr><th scope=\"col\">Lot</th><th scope=\"col\">Kind</th><th scope=\"col\">Received today</th>"
+            + "<th scope=\"col\">Loaded today</th><th scope=\"col\">Unloaded today</th><th scope=\"col\">Counts</th><th scope=\"col\">Now: box + in firearms + fired = received</th></tr></thead><tbody>"
+        for lot in lotOrder {
+            let m = moved[lot]!
+            let l = log.state.lot(lot)
+            let balance = l.map { l in
+                let inFirearms = log.state.roundsLoaded(from: l)
+                return "\(l.box) + \(inFirearms) + \(l.fired) = \(l.received)" + (l.box + inFirearms + l.fired == l.received ? " ✓" : " ✗ does not add up")
+            } ?? ""
+            out += "<tr><th scope=\"row\">\(htmlEscape(lot))</th><td>\(htmlEscape(l?.kind.rawValue ?? ""))</td><td>\(m.received)</td><td>\(m.loaded)</td><td>\(m.unloaded)</td>"
+                + "<td>\(htmlEscape(m.counted.isEmpty ? "not counted" : m.counted.joined(separator: "; ")))</td><td>\(htmlEscape(balance))</td></tr>"
+        }
+        if lotOrder.isEmpty { out += "<tr><td colspan=\"7\">No ammunition moved this day.</td></tr>" }
+        out += "</tbody></table>"
+        let meetings = entries.filter { bodies[$0.index]?["do"]?.text == "safety_meeting" }
+        out += "<h2>Safety meetings</h2>" + (meetings.isEmpty ? "<p>None.</p>" : entryTable(id, meetings))
+        let alarms = entries.filter { $0.entry.outcome == .alarm }
+        out += "<h2>Alarms</h2>" + (alarms.isEmpty ? "<p>None.</p>" : entryTable(id, alarms))
+        let refusals = entries.filter { $0.entry.outcome == .refused }
+        out += "<h2>Refused commands</h2>" + (refusals.isEmpty ? "<p>None.</p>" : entryTable(id, refusals))
+        // The day's signed checkpoint: the first that covers every entry of the day.
+        out += "<h2>Signed checkpoint</h2>"
+        let lastIndex = entries.last?.index ?? -1
+        if let note = log.checkpoints.first(where: { ((try? Checkpoint(text: $0.text))?.size ?? 0) > lastIndex }) {
+            let url = baseURL(req) + "/api/v1/productions/\(id)/bundle?day=\(day)"
+            let qr = QRCode(url)?.svg(pixels: 150, label: "QR code: this day's evidence bundle, \(url)") ?? ""
+            out += "<p>Every entry of this day is in the log signed below. Scan for the day's evidence bundle and check it with <code>armory verify</code>.</p>"
+                + "<div class=\"label\">\(qr)<pre>\(htmlEscape(note.formatted))</pre></div><p><code>\(htmlEscape(url))</code></p>"
+        } else {
+            out += "<p>No signed checkpoint covers this day yet: one is signed at the wrap.</p>"
+        }
+        return page(title: "Daily report \(day)", body: render("report", ["production": id, "productionTitle": log.header.title, "day": day, "content": out]),
+                    ctx: ctx, production: (id, log))
+    }
+
+    // MARK: Labels
+
+    func labels(_ ctx: ArmoryContext) async throws -> Response {
+        _ = try session(ctx)
+        let (id, log) = try await production(ctx)
+        var labels: [[String: Any]] = []
+        for f in try await firearmRows(id) {
+            let fid = f["id"] as! String
+            let payload = "armory:\(id):firearm:\(fid)"
+            labels.append(["kind": "FIREARM", "id": fid, "detail": " \(f["make"]!) \(f["model"]!), serial \(f["serial"]!)", "payload": payload,
+                           "svg": QRCode(payload)?.svg(pixels: 140, label: "QR code for firearm \(fid)") ?? "", "productionTitle": log.header.title])
+        }
+        for l in try await lotRows(id) {
+            let lid = l["id"] as! String
+            let payload = "armory:\(id):lot:\(lid)"
+            labels.append(["kind": "LOT", "id": lid, "detail": " \((l["kind"] as! String).uppercased()) \(l["caliber"]!)", "payload": payload,
+                           "svg": QRCode(payload)?.svg(pixels: 140, label: "QR code for lot \(lid)") ?? "", "productionTitle": log.header.title])
+        }
+        return page(title: "Labels", body: render("labels", ["productionTitle": log.header.title, "labels": labels]), ctx: ctx, production: (id, log))
+    }
+
+    // MARK: Timeline
+
+    func timeline(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        _ = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let day = try dayParameter(ctx)
+        let entries = try await api.hub.store.timeline(id, day: day)
+        let px = max(1, min(60, Double(req.uri.queryParameters["px"].flatMap { Double(String($0)) } ?? TimelineDrawing.fitting(entries))))
+        let drawing = TimelineDrawing(production: id, entries: entries, pxPerMinute: px)
+        let body = render("timeline", ["production": id, "productionTitle": log.header.title, "day": day, "zoomIn": Int(min(60, px * 2)),
+                                       "zoomOut": max(1, Int(px / 2)), "svg": drawing.svg(), "legend": TimelineDrawing.legend,
+                                       "failures": drawing.failuresTable(entryTable(id, entries.filter { $0.entry.outcome != .ok }))])
+        return page(title: "Timeline \(day)", body: body, ctx: ctx, production: (id, log))
+    }
+
+    // MARK: Entry
+
+    func entry(_ ctx: ArmoryContext) async throws -> Response {
+        _ = try session(ctx)
+        let (id, log) = try await production(ctx)
+        let raw = try ctx.parameters.require("index")
+        guard let i = Int(raw), i >= 0, i < log.size else { throw APIError.notFound("no entry \(raw)") }
+        let e = try LogEntry(decoding: log.entries[i])
+        let rows: [(String, String)] = [("Kind", e.kind.rawValue), ("Time", e.at), ("By", e.by ?? "anonymous"), ("Outcome", e.outcome.rawValue),
+                                        ("Rules", e.rules.map { "\($0.rawValue) (\($0.title))" }.joined(separator: "; ")), ("Message", e.message), ("Body", e.body)]
+        let table = "<table><tbody>" + rows.map { "<tr><th scope=\"row\">\($0.0)</th><td>\(htmlEscape($0.1))</td></tr>" }.joined() + "</tbody></table>"
+        var context: [String: Any] = ["index": i, "table": table]
+        if let note = log.checkpoints.last, let cp = try? Checkpoint(text: note.text), cp.size > i {
+            let proof = TlogProof(index: i, proof: try log.tree.inclusionProof(index: i, size: cp.size), checkpoint: note)
+            context["proof"] = ["proof": proof.formatted, "size": cp.size] as [String: Any]
+        }
+        return page(title: "Entry \(i)", body: render("entry", context), ctx: ctx, production: (id, log))
+    }
+
+    // MARK: Anonymous concerns
+
+    func concernPage(_ ctx: ArmoryContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let id = try ctx.parameters.require("production")
+        let log = try await api.loaded(id)
+        var context: [String: Any] = ["production": id]
+        if let error { context["error"] = error }
+        return page(title: "Raise a safety concern", body: render("concern", context), ctx: ctx, production: (id, log), status: status)
+    }
+
+    /// Records the concern with no identity: the session, cookies and address are not read.
+    func concern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let id = try ctx.parameters.require("production")
+        let log = try await api.loaded(id)
+        let form = try await formFields(req)
+        let text = (form.first { $0.0 == "text" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let scene = (form.first { $0.0 == "scene" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return try await concernPage(ctx, error: "Write what worries you first.", status: .unprocessableContent) }
+        let step = Step(at: Timestamp(rfc3339: api.now(in: log))!, by: nil, action: .reportConcern(text: text, scene: scene.isEmpty ? nil : scene))
+        let (index, _) = try await api.hub.record(id, step)
+        return page(title: "Concern recorded", body: render("concern-sent", ["production": id, "index": index]), ctx: ctx,
+                    production: (id, log), status: .created)
+    }
+
+    func poster(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let id = try ctx.parameters.require("production")
+        let log = try await api.loaded(id)
+        let url = baseURL(req) + "/p/\(id)/concern"
+        let svg = QRCode(url)?.svg(pixels: 320, label: "QR code: the anonymous concern page, \(url)") ?? ""
+        return page(title: "Concern poster", body: render("poster", ["productionTitle": log.header.title, "svg": svg, "url": url]), ctx: ctx,
+                    production: (id, log))
+    }
+
+    // MARK: Forms
+
+    func formFields(_ req: Request) async throws -> [(String, String)] {
+        var req = req
+        let buffer: ByteBuffer
+        do { buffer = try await req.collectBody(upTo: 1 << 20) } catch { throw APIError(.contentTooLarge, "the form is over 1 MiB") }
+        return parseForm(String(buffer: buffer))
+    }
+}
+
+/// Reads `application/x-www-form-urlencoded` text.
+func parseForm(_ text: String) -> [(String, String)] {
+    text.split(separator: "&").compactMap { pair in
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+        guard let key = parts.first else { return nil }
+        return (decode(key), parts.count > 1 ? decode(parts[1]) : "")
+    }
+}
+
+func urlEncode(_ s: String) -> String {
+    s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+}
+
+/// A redirect answered instead of a page (to sign in first).
+struct PageRedirect: HTTPResponseError {
+    let location: String
+    var status: HTTPResponse.Status { .seeOther }
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}
+
+extension JSON {
+    var text: String? { if case let .string(s) = self { return s } else { return nil } }
+    var int: Int? { if case let .number(n, _) = self { return Int(n) } else { return nil } }
+    var list: [JSON]? { if case let .array(a) = self { return a } else { return nil } }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import ArmoryCore
+import ArmoryLedger
+import ArmoryServer
+import ArmoryStore
+import Foundation
+
+/// `armory create`: opens a production in a database from a scenario file's crew (title,
+/// time zone, policy, people); its steps, if any, are not recorded.
+struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open a new production from a crew list (a scenario file's header).")
+
+    @Argument(help: "A scenario file: its production, people and policy are used.")
+    var scenario: String
+
+    @Option(help: "The database: a SQLite file or a postgres:// URL (default: ARMORY_DATABASE_URL).")
+    var database: String?
+
+    @Option(help: "The production's id.")
+    var production: String
+
+    func run() async throws {
+        let parsed: Scenario
+        do { parsed = try Scenario(bytes: try readInput(scenario)) } catch let e as ScenarioError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let now = Date()
+        let log = ProductionLog(productionID: production, header: ProductionHeader(scenario: parsed),
+                                openedAt: Timestamp(seconds: Int64(now.timeIntervalSince1970)))
+        do { try await openStore(database).create(production, log) } catch let e as StoreError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.cannotCreate)
+        }
+        printError("production '\(production)' opened with \(parsed.people.count) people")
+    }
+}
+
+/// `armory sign-ins`: gives people of a production new random passwords, written to a new
+/// file (mode 0600, never overwritten) to hand out; the database keeps only scrypt hashes.
+struct SignIns: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sign-ins", abstract: "Set new passwords for a production's people.")
+
+    @Option(help: "The database: a SQLite file or a postgres:// URL (default: ARMORY_DATABASE_URL).")
+    var database: String?
+
+    @Option(help: "The production's id.")
+    var production: String
+
+    @Option(name: .customLong("person"), help: "Only this person (repeatable); default everyone.")
+    var people: [String] = []
+
+    @Option(name: .shortAndLong, help: "File to write the passwords to (created with mode 0600; never overwritten).")
+    var output: String
+
+    @Option(help: "scrypt cost (log2 N).")
+    var passwordCost = 15
+
+    func run() async throws {
+        guard !FileManager.default.fileExists(atPath: output) else {
+            printError("error: \(output) already exists; Armory never overwrites a sign-in file")
+            throw ExitCode(ExitStatus.cannotCreate)
+        }
+        let store = try await openStore(database)
+        let log: ProductionLog
+        do { log = try await store.load(production, logKey: nil) } catch let e as StoreError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let chosen = people.isEmpty ? log.header.people : try people.map { id in
+            guard let p = log.state.people[id] else {
+                printError("error: no person '\(id)' in production '\(production)'")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            return p
+        }
+        let hasher = PasswordHasher(costLog2: passwordCost)
+        var lines = ""
+        for p in chosen {
+            let password = (0..<4).map { _ in Self.words.randomElement()! }.joined(separator: "-") + "-\(Int.random(in: 10...99))"
+            try await store.setSecret(production, person: p.id, secret: try hasher.hash(password))
+            lines += "\(p.id) \(p.roles.map(\.rawValue).sorted().joined(separator: ",")) \(password)\n"
+        }
+        guard FileManager.default.createFile(atPath: output, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600]) else {
+            printError("error: cannot write \(output)")
+            throw ExitCode(ExitStatus.cannotCreate)
+        }
+        printError("new passwords for \(chosen.count) people written to \(output)")
+    }
+
+    static let words = ["amber", "brass", "canyon", "dusty", "ember", "flint", "gulch", "mesa", "prairie", "ridge", "sage", "timber",
+                        "arroyo", "butte", "cactus", "dune", "lariat", "mustang", "pinto", "rowel", "saddle", "spur", "yucca", "zephyr"]
+}
