@@ -9,7 +9,8 @@ enum PageAssets {
     header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .6rem 1rem; background: #111; color: #fff; }
     header.top a { color: #fff; }
     header.top button { color: #fff; background: #111; border-color: #fff; min-height: 2.8rem; }
-    header.top nav.actions { margin: 0; }
+    header.top nav.actions { margin: 0; gap: .2rem .4rem; }
+    header.top nav a { display: inline-block; padding: .55rem .35rem; min-height: 2.75rem; }
     header.top .who { margin-left: auto; }
     main { padding: 1rem; max-width: 1100px; margin: 0 auto; }
     h1 { font-size: 1.6rem; margin: .4rem 0 1rem; }
@@ -78,7 +79,7 @@ enum PageAssets {
           var box = document.getElementById("takeover");
           if (box) {
             document.getElementById("takeover-rules").textContent = entry.rules.join(", ");
-            document.getElementById("takeover-message").textContent = entry.message;
+            document.getElementById("takeover-message").textContent = entry.message + (entry.body && entry.body.text ? ": \\u201c" + entry.body.text + "\\u201d" : "");
             document.getElementById("takeover-when").textContent = entry.at + " (entry " + entry.index + ")";
             box.classList.add("open");
             box.setAttribute("aria-hidden", "false");

@@ -153,7 +153,8 @@ struct Pages: Sendable {
             let condition = presence == "held" || presence == "missing" ? (j["condition"]?.text ?? "") : "gone"
             let rounds = j["rounds"]?.int ?? 0
             let contents = (j["contents"]?.list ?? []).map { "\($0["count"]?.int ?? 0) from \($0["lot"]?.text ?? "")" }.joined(separator: ", ")
-            let whereText = custodian.map { "with \($0)" } ?? presence.replacingOccurrences(of: "_", with: " ")
+            let whereText = (custodian.map { "with \($0)" } ?? presence.replacingOccurrences(of: "_", with: " "))
+                + (j["stored_locked"] == .bool(true) ? ", locked away" : "")
             return ["id": item.id, "make": j["make"]?.text ?? "", "model": j["model"]?.text ?? "", "serial": j["serial"]?.text ?? "",
                     "condition": condition == "gone" ? presence.replacingOccurrences(of: "_", with: " ") : condition,
                     "conditionClass": condition, "custodian": custodian ?? "no one", "where": whereText,
@@ -374,7 +375,9 @@ struct Pages: Sendable {
         var out = "<table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Who</th><th scope=\"col\">What</th><th scope=\"col\">Outcome</th><th scope=\"col\">Message</th></tr></thead><tbody>"
         for e in entries {
             let body = try? JSON.parse(e.entry.body)
-            let what = (body?["do"]?.text ?? e.entry.kind.rawValue) + [body?["firearm"]?.text, body?["lot"]?.text].compactMap { $0 }.map { " " + $0 }.joined()
+            var what = body?["do"]?.text ?? e.entry.kind.rawValue
+            for subject in [body?["firearm"]?.text, body?["lot"]?.text] { if let subject { what += " " + subject } }
+            if let text = body?["text"]?.text { what += ": “\(text)”" }
             let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
             out += "<tr><td><a href=\"/p/\(production)/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
                 + "<td>\(htmlEscape(what))</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
@@ -461,10 +464,16 @@ struct Pages: Sendable {
         // The day's signed checkpoint: the first that covers every entry of the day.
         out += "<h2>Signed checkpoint</h2>"
         let lastIndex = entries.last?.index ?? -1
-        if let note = log.checkpoints.first(where: { ((try? Checkpoint(text: $0.text))?.size ?? 0) > lastIndex }) {
+        let firstIndex = entries.first?.index ?? Int.max
+        let size = { (note: SignedNote) in (try? Checkpoint(text: note.text))?.size ?? 0 }
+        let covering = log.checkpoints.first(where: { size($0) > lastIndex })
+        if let note = covering ?? log.checkpoints.last(where: { size($0) > firstIndex }) {
             let url = baseURL(req) + "/api/v1/productions/\(id)/bundle?day=\(day)"
             let qr = QRCode(url)?.svg(pixels: 150, label: "QR code: this day's evidence bundle, \(url)") ?? ""
-            out += "<p>Every entry of this day is in the log signed below. Scan for the day's evidence bundle and check it with <code>armory verify</code>.</p>"
+            out += covering != nil
+                ? "<p>Every entry of this day is in the log signed below.</p>"
+                : "<p>The checkpoint below covers this day's entries up to entry \(size(note) - 1); the later ones are signed at the next wrap.</p>"
+            out += "<p>Scan for the day's evidence bundle and check it with <code>armory verify</code>.</p>"
                 + "<div class=\"label\">\(qr)<pre>\(htmlEscape(note.formatted))</pre></div><p><code>\(htmlEscape(url))</code></p>"
         } else {
             out += "<p>No signed checkpoint covers this day yet: one is signed at the wrap.</p>"
