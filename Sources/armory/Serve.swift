@@ -96,8 +96,7 @@ struct Serve: AsyncParsableCommand {
             try await hub.create(Demo.productionID, try Demo.log(now: Date(), signer: signer))
             var lines = ""
             for p in Demo.people {
-                let password = (0..<3).map { _ in ["amber", "brass", "canyon", "dusty", "ember", "flint", "gulch", "mesa", "prairie", "ridge", "sage", "timber"].randomElement()! }
-                    .joined(separator: "-") + "-\(Int.random(in: 10...99))"
+                let password = SignIns.randomPassword()
                 try await store.setSecret(Demo.productionID, person: p.id, secret: try hasher.hash(password))
                 lines += "\(p.id) \(p.roles.map(\.rawValue).sorted().joined(separator: ",")) \(password)\n"
             }
