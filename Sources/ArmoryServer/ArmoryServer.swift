@@ -74,9 +74,9 @@ public struct ArmoryAPI: Sendable {
         p.post("steps") { req, ctx in try await self.step(req, ctx) }
         p.post("transfers") { req, ctx in try await self.transfer(req, ctx) }
         p.get("firearms") { _, ctx in try await self.items(ctx, lots: false) }
-        p.get("firearms/:id") { _, ctx in try await self.item(ctx, lots: false) }
+        p.get("firearms/:id") { req, ctx in try await self.item(req, ctx, lots: false) }
         p.get("lots") { _, ctx in try await self.items(ctx, lots: true) }
-        p.get("lots/:id") { _, ctx in try await self.item(ctx, lots: true) }
+        p.get("lots/:id") { req, ctx in try await self.item(req, ctx, lots: true) }
         p.get("scenes") { _, ctx in try await self.scenes(ctx) }
         p.get("alarms") { req, ctx in try await self.alarms(req, ctx) }
         p.get("days") { _, ctx in try await self.days(ctx) }
@@ -337,13 +337,17 @@ public struct ArmoryAPI: Sendable {
         return jsonResponse(.array(all.map(parsed)))
     }
 
-    func item(_ ctx: ArmoryContext, lots: Bool) async throws -> Response {
+    /// One firearm or lot: its state, and the latest entries naming it (`limit`, default 50;
+    /// `before` an entry index to page back).
+    func item(_ req: Request, _ ctx: ArmoryContext, lots: Bool) async throws -> Response {
         let s = try require(ctx)
         _ = try await loaded(s.production)
         let id = try ctx.parameters.require("id")
         let found = lots ? try await hub.store.lot(s.production, id) : try await hub.store.firearm(s.production, id)
         guard let found else { throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production") }
-        let history = try await hub.store.history(s.production, of: lots ? .lot(id) : .firearm(id))
+        let history = try await hub.store.history(s.production, of: lots ? .lot(id) : .firearm(id),
+                                                  before: try intQuery(req, "before", default: Int(Int32.max), range: 0...Int(Int32.max)),
+                                                  limit: try intQuery(req, "limit", default: 50, range: 1...1000))
         return jsonResponse(.object([("state", parsed(found)), ("history", .array(history.map(entryJSON)))]))
     }
 
@@ -466,8 +470,14 @@ public struct ArmoryAPI: Sendable {
         let q = req.uri.queryParameters
         let scope: EvidenceScope
         switch (q["day"], q["firearm"], q["all"]) {
-        case let (day?, nil, nil): scope = .day(String(day))
-        case let (nil, f?, nil): scope = .firearm(String(f))
+        case let (day?, nil, nil):
+            guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else {
+                throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day")
+            }
+            scope = .day(String(day))
+        case let (nil, f?, nil):
+            guard log.state.firearm(String(f)) != nil else { throw APIError.badRequest("no firearm '\(f)' in this production", field: "firearm") }
+            scope = .firearm(String(f))
         case (nil, nil, "true"?): scope = .all
         default: throw APIError.badRequest("give exactly one of day=YYYY-MM-DD, firearm=ID or all=true", field: "day")
         }

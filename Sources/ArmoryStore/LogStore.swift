@@ -64,8 +64,9 @@ public protocol LogStore: Sendable {
     func timeline(_ production: String, day: String) async throws -> [StoredEntry]
     /// The days that have entries, in order.
     func days(_ production: String) async throws -> [String]
-    /// Every entry naming a firearm or lot (its custody chain and loads), in order.
-    func history(_ production: String, of subject: Subject) async throws -> [StoredEntry]
+    /// The latest `limit` entries before entry `before` naming a firearm or lot (its custody
+    /// chain and loads), oldest first.
+    func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry]
     /// Alarms recorded after entry `after`, in order.
     func alarms(_ production: String, after: Int) async throws -> [StoredEntry]
     /// Entries `from..<from+limit`.
@@ -84,6 +85,11 @@ public func openStore(_ location: String) async throws -> any LogStore {
 }
 
 extension LogStore {
+    /// Every entry naming a firearm or lot, oldest first.
+    public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
+        try await history(production, of: subject, before: Int(Int32.max) << 16, limit: Int(Int32.max))
+    }
+
     /// Appends what `new` holds beyond `old`.
     public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) async throws {
         try await append(id, from: old.mark, to: new)

@@ -302,11 +302,11 @@ public final class PostgresLogStore: Sendable {
         }
     }
 
-    public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
+    public func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry] {
         try await entries("""
             SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
-            WHERE s.production = \(production) AND s.subject = \(subject.key) ORDER BY s.idx
-            """)
+            WHERE s.production = \(production) AND s.subject = \(subject.key) AND s.idx < \(before) ORDER BY s.idx DESC LIMIT \(limit)
+            """).reversed()
     }
 
     public func alarms(_ production: String, after: Int) async throws -> [StoredEntry] {

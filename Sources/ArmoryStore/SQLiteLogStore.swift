@@ -272,11 +272,15 @@ public final class SQLiteLogStore: Sendable {
         }
     }
 
-    public func history(_ production: String, of subject: Subject) throws -> [StoredEntry] {
+    public func history(_ production: String, of subject: Subject, before: Int, limit: Int) throws -> [StoredEntry] {
         try entries("""
             SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
-            WHERE s.production = ? AND s.subject = ? ORDER BY s.idx
-            """, [production, subject.key])
+            WHERE s.production = ? AND s.subject = ? AND s.idx < ? ORDER BY s.idx DESC LIMIT ?
+            """, [production, subject.key, before, limit]).reversed()
+    }
+
+    public func history(_ production: String, of subject: Subject) throws -> [StoredEntry] {
+        try history(production, of: subject, before: Int(Int32.max) << 16, limit: Int(Int32.max))
     }
 
     public func alarms(_ production: String, after: Int) throws -> [StoredEntry] {

@@ -42,7 +42,12 @@ struct CommandTests {
             let firearm = try await client.call(.get, "/api/v1/productions/p/firearms/colt-1", token: ana)
             #expect(firearm.json["state"]?["custodian"] == .string("ben"))
             // Every attempt is in the log, the 49 refusals included.
-            #expect(firearm.json["history"]?.arrayValue.count == 2 + 1 + 50)
+            // The latest 50 entries naming it by default; all of them on request.
+            #expect(firearm.json["history"]?.arrayValue.count == 50)
+            let all = try await client.call(.get, "/api/v1/productions/p/firearms/colt-1?limit=1000", token: ana)
+            #expect(all.json["history"]?.arrayValue.count == 2 + 1 + 50)
+            let older = try await client.call(.get, "/api/v1/productions/p/firearms/colt-1?limit=2&before=6", token: ana)
+            #expect(older.json["history"]?.arrayValue.compactMap { $0["index"] } == [.number(1, isInteger: true), .number(2, isInteger: true)])
         }
     }
 
@@ -76,7 +81,7 @@ struct CommandTests {
             #expect(impersonation.status == 403)
             for (uri, status) in [("/entries?limit=0", 400), ("/entries?from=-3", 400), ("/entries/999", 404), ("/entries/x", 400),
                                   ("/days/2026-13-45/timeline", 400), ("/firearms/none", 404), ("/lots/none", 404),
-                                  ("/bundle", 400), ("/bundle?day=2026-03-02&all=true", 400), ("/consistency?from=5&to=2", 400)] {
+                                  ("/bundle", 400), ("/bundle?day=2026-03-02&all=true", 400), ("/bundle?day=nonsense", 400), ("/bundle?firearm=none", 400), ("/consistency?from=5&to=2", 400)] {
                 let a = try await client.call(.get, "/api/v1/productions/p\(uri)", token: ana)
                 #expect(a.status == status, "\(uri): \(a.status) \(a.text)")
             }
