@@ -98,7 +98,7 @@ public struct ArmoryAPI: Sendable {
     /// Requires a session for the production in the path, and one of `roles` if given.
     func require(_ ctx: ArmoryContext, roles: Set<Role>? = nil, action: String = "do this") throws -> Session {
         guard let session = ctx.session else { throw APIError.unauthenticated }
-        let production = try ctx.parameters.require("production")
+        let production = try ctx.param("production")
         guard session.production == production else {
             throw APIError.forbidden("you are signed in to production '\(session.production)', not '\(production)'")
         }
@@ -134,7 +134,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        let production = try ctx.parameters.require("production")
+        let production = try ctx.param("production")
         let members = try fields(try await body(req))
         for m in members where !["person", "password", "pin"].contains(m.key) {
             throw APIError.unprocessable("unknown field '\(m.key)' (allowed: person, password, pin)", field: m.key)
@@ -201,7 +201,7 @@ public struct ArmoryAPI: Sendable {
         guard log.state.people[s.person]?.mayActAsArmorer == true else {
             throw APIError.forbidden("an armorer with another job on set may not issue PINs (ROLE-1)")
         }
-        let person = try ctx.parameters.require("person")
+        let person = try ctx.param("person")
         guard log.state.people[person] != nil else { throw APIError.notFound("no person '\(person)' in this production") }
         let pin = await sessions.issuePIN(production: s.production, person: person, now: clock())
         return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
@@ -243,7 +243,7 @@ public struct ArmoryAPI: Sendable {
     /// Anonymous safety concerns (SCENE-2): no session, and nothing about the sender (no
     /// address, no cookie, no person) is read or recorded.
     func anonymousConcern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        let production = try ctx.parameters.require("production")
+        let production = try ctx.param("production")
         let members = try fields(try await body(req))
         for m in members where !["text", "scene", "at"].contains(m.key) {
             throw APIError.unprocessable("unknown field '\(m.key)' (allowed: text, scene, at)", field: m.key)
@@ -342,7 +342,7 @@ public struct ArmoryAPI: Sendable {
     func item(_ req: Request, _ ctx: ArmoryContext, lots: Bool) async throws -> Response {
         let s = try require(ctx)
         _ = try await loaded(s.production)
-        let id = try ctx.parameters.require("id")
+        let id = try ctx.param("id")
         let found = lots ? try await hub.store.lot(s.production, id) : try await hub.store.firearm(s.production, id)
         guard let found else { throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production") }
         let history = try await hub.store.history(s.production, of: lots ? .lot(id) : .firearm(id),
@@ -389,7 +389,7 @@ public struct ArmoryAPI: Sendable {
     func timeline(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
         _ = try await loaded(s.production)
-        let day = try ctx.parameters.require("day")
+        let day = try ctx.param("day")
         guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else {
             throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day")
         }
@@ -405,7 +405,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     func index(_ ctx: ArmoryContext, in log: ProductionLog) throws -> Int {
-        let raw = try ctx.parameters.require("index")
+        let raw = try ctx.param("index")
         guard let i = Int(raw), i >= 0 else { throw APIError.badRequest("an entry index is a whole number, not '\(raw)'", field: "index") }
         guard i < log.size else { throw APIError.notFound("no entry \(i): the log has \(log.size)") }
         return i
@@ -544,5 +544,13 @@ struct Authenticate: RouterMiddleware {
             context.token = token
         }
         return try await next(request, context)
+    }
+}
+
+extension ArmoryContext {
+    /// A path parameter, percent-decoded: ids chosen on set may hold spaces or slashes.
+    func param(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
     }
 }

@@ -37,7 +37,7 @@ struct Pages: Sendable {
         p.post("sign-in") { req, ctx in try await signIn(req, ctx) }
         p.post("sign-out") { _, ctx in
             if let token = ctx.token { await api.sessions.close(token) }
-            var r = redirect("/p/\(try ctx.parameters.require("production"))/sign-in")
+            var r = redirect("/p/\(try ctx.param("production"))/sign-in")
             r.setCookie(api.sessionCookie("", maxAge: 0))
             return r
         }
@@ -101,7 +101,7 @@ struct Pages: Sendable {
 
     /// The signed-in session for this production's pages, or a redirect to sign in.
     func session(_ ctx: ArmoryContext) throws -> Session {
-        let production = try ctx.parameters.require("production")
+        let production = try ctx.param("production")
         guard let s = ctx.session else { throw PageRedirect(location: "/p/\(production)/sign-in") }
         guard s.production == production else {
             throw APIError.forbidden("you are signed in to production '\(s.production)', not '\(production)'")
@@ -110,7 +110,7 @@ struct Pages: Sendable {
     }
 
     func production(_ ctx: ArmoryContext) async throws -> (id: String, log: ProductionLog) {
-        let id = try ctx.parameters.require("production")
+        let id = try ctx.param("production")
         return (id, try await api.loaded(id))
     }
 
@@ -127,7 +127,7 @@ struct Pages: Sendable {
     }
 
     func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        let id = try ctx.parameters.require("production")
+        let id = try ctx.param("production")
         let form = try await formFields(req)
         let person = form.first { $0.0 == "person" }?.1 ?? ""
         let password = form.first { $0.0 == "password" }?.1 ?? ""
@@ -191,7 +191,7 @@ struct Pages: Sendable {
     func item(_ ctx: ArmoryContext, lot: Bool) async throws -> Response {
         _ = try session(ctx)
         let (id, log) = try await production(ctx)
-        let itemID = try ctx.parameters.require("id")
+        let itemID = try ctx.param("id")
         let rows = lot ? try await lotRows(id) : try await firearmRows(id)
         guard let row = rows.first(where: { ($0["id"] as? String) == itemID }) else {
             throw APIError.notFound("no \(lot ? "lot" : "firearm") '\(itemID)' in this production")
@@ -226,7 +226,7 @@ struct Pages: Sendable {
     func actForm(_ req: Request, _ ctx: ArmoryContext, error: String?, prefill: [(String, String)]?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let s = try session(ctx)
         let (id, log) = try await production(ctx)
-        let name = try ctx.parameters.require("action")
+        let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)' (one of: \(Action.names.joined(separator: ", ")))") }
         var values: [String: [String]] = [:]
         for (k, v) in prefill ?? req.uri.queryParameters.map({ (String($0.key), String($0.value)) }) { values[k, default: []].append(v) }
@@ -292,7 +292,7 @@ struct Pages: Sendable {
     func act(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try session(ctx)
         let (id, log) = try await production(ctx)
-        let name = try ctx.parameters.require("action")
+        let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)'") }
         let fields = try await formFields(req)
         guard case var .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
@@ -390,7 +390,7 @@ struct Pages: Sendable {
     // MARK: Daily report
 
     func dayParameter(_ ctx: ArmoryContext) throws -> String {
-        let day = try ctx.parameters.require("day")
+        let day = try ctx.param("day")
         guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else { throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day") }
         return day
     }
@@ -523,7 +523,7 @@ struct Pages: Sendable {
     func entry(_ ctx: ArmoryContext) async throws -> Response {
         _ = try session(ctx)
         let (id, log) = try await production(ctx)
-        let raw = try ctx.parameters.require("index")
+        let raw = try ctx.param("index")
         guard let i = Int(raw), i >= 0, i < log.size else { throw APIError.notFound("no entry \(raw)") }
         let e = try LogEntry(decoding: log.entries[i])
         let rows: [(String, String)] = [("Kind", e.kind.rawValue), ("Time", e.at), ("By", e.by ?? "anonymous"), ("Outcome", e.outcome.rawValue),
@@ -540,7 +540,7 @@ struct Pages: Sendable {
     // MARK: Anonymous concerns
 
     func concernPage(_ ctx: ArmoryContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let id = try ctx.parameters.require("production")
+        let id = try ctx.param("production")
         let log = try await api.loaded(id)
         var context: [String: Any] = ["production": id]
         if let error { context["error"] = error }
@@ -549,7 +549,7 @@ struct Pages: Sendable {
 
     /// Records the concern with no identity: the session, cookies and address are not read.
     func concern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        let id = try ctx.parameters.require("production")
+        let id = try ctx.param("production")
         let log = try await api.loaded(id)
         let form = try await formFields(req)
         let text = (form.first { $0.0 == "text" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -562,7 +562,7 @@ struct Pages: Sendable {
     }
 
     func poster(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        let id = try ctx.parameters.require("production")
+        let id = try ctx.param("production")
         let log = try await api.loaded(id)
         let url = baseURL(req) + "/p/\(id)/concern"
         let svg = QRCode(url)?.svg(pixels: 320, label: "QR code: the anonymous concern page, \(url)") ?? ""

@@ -86,6 +86,11 @@ struct CommandTests {
                 #expect(a.status == status, "\(uri): \(a.status) \(a.text)")
             }
             #expect(try await client.call(.get, "/api/v1/productions/p", token: ana).json["entries"] == before)
+            // Ids in the path are percent-decoded.
+            let spaced = try await client.call(.post, "/api/v1/productions/p/steps", token: ana,
+                                               body: #"{"do":"receive_firearm","firearm":"Colt 2/B","serial":"S2","make":"Colt","model":"SAA"}"#)
+            #expect(spaced.status == 201)
+            #expect(try await client.call(.get, "/api/v1/productions/p/firearms/Colt%202%2FB", token: ana).status == 200)
         }
     }
 
