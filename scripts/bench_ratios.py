@@ -51,3 +51,10 @@ bare, append = find("Ceiling: SQLite bare-table insert"), find("SQLite append on
 if bare and append:
     a99 = next((v for k, v in p99.items() if k.startswith("SQLite append one step")), 0)
     print(f"SQLite append: {append * 1e3:.3f} ms p50, {a99 * 1e3:.3f} ms p99 (target <= 2 ms) vs bare insert {bare * 1e3:.3f} ms = {100 * bare / append:.1f}% of the ceiling (target >= 50%)")
+bare, append = find("Ceiling: PostgreSQL bare-table insert"), find("PostgreSQL append one step")
+if bare and append:
+    a99 = next((v for k, v in p99.items() if k.startswith("PostgreSQL append one step")), 0)
+    print(f"PostgreSQL append: {append * 1e3:.3f} ms p50, {a99 * 1e3:.3f} ms p99 (target <= 2 ms) vs bare insert {bare * 1e3:.3f} ms = {100 * bare / append:.1f}% of the ceiling")
+for k, v in sorted(p50.items()):
+    if k.startswith("Read at "):
+        print(f"{k}: {v * 1e3:.3f} ms p50, {p99[k] * 1e3:.3f} ms p99 (target < 50 ms)")

@@ -174,45 +174,72 @@ public final class PostgresLogStore: Sendable {
         try await transaction { c in
             let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
             guard existing.isEmpty else { throw StoreError.productionExists(id) }
-            try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), \(rows.size))", logger: logger)
-            try await Self.write(c, id: id, rows: rows, logger: logger)
+            try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
+            var written: [Int] = []
+            for try await n in try await c.query(Self.appendQuery(id: id, rows: rows, expected: 0), logger: logger).decode(Int.self) { written.append(n) }
+            guard written == [1] else { throw StoreError.conflict(production: id, expectedSize: 0, storedSize: -1) }
         }
     }
 
+    /// One statement, so one round trip and its own transaction: the size moves on from the
+    /// size the writer decided against (the row lock serialises writers to a production),
+    /// and only then are the entries, nodes, checkpoints and read models written.
     public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws {
         let rows = LogRows(new, from: mark)
-        let expected = mark.size
-        try await transaction { c in
+        var written: [Int] = []
+        for try await n in try await client.query(Self.appendQuery(id: id, rows: rows, expected: mark.size), logger: logger).decode(Int.self) {
+            written.append(n)
+        }
+        guard written == [1] else {
             var stored: Int?
-            for try await size in try await c.query("SELECT size FROM production WHERE id = \(id) FOR UPDATE", logger: logger).decode(Int.self) {
+            for try await size in try await client.query("SELECT size FROM production WHERE id = \(id)", logger: logger).decode(Int.self) {
                 stored = size
             }
             guard let stored else { throw StoreError.unknownProduction(id) }
-            guard stored == expected else { throw StoreError.conflict(production: id, expectedSize: expected, storedSize: stored) }
-            try await c.query("UPDATE production SET size = \(rows.size) WHERE id = \(id)", logger: logger)
-            try await Self.write(c, id: id, rows: rows, logger: logger)
+            throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored)
         }
     }
 
-    static func write(_ c: PostgresConnection, id: String, rows: LogRows, logger: Logger) async throws {
-        for e in rows.entries {
-            try await c.query("""
-                INSERT INTO entry (production, idx, bytes, day, outcome) VALUES (\(id), \(e.index), \(Data(e.bytes)), \(e.day), \(e.outcome))
-                """, logger: logger)
-            for s in e.subjects {
-                try await c.query("INSERT INTO subject (production, subject, idx) VALUES (\(id), \(s), \(e.index))", logger: logger)
-            }
-        }
-        for n in rows.nodes {
-            try await c.query("INSERT INTO node (production, level, idx, hash) VALUES (\(id), \(n.level), \(n.index), \(Data(n.hash)))", logger: logger)
-        }
-        for cp in rows.checkpoints {
-            try await c.query("""
-                INSERT INTO checkpoint (production, position, size, note) VALUES (\(id), \(cp.position), \(cp.size), \(cp.note))
-                ON CONFLICT (production, position) DO UPDATE SET size = EXCLUDED.size, note = EXCLUDED.note
-                """, logger: logger)
-        }
-        try await writeReadModels(c, id: id, rows: rows, logger: logger)
+    static func appendQuery(id: String, rows: LogRows, expected: Int) -> PostgresQuery {
+        var b = PostgresBindings()
+        b.append(id)
+        b.append(rows.size)
+        b.append(expected)
+        b.append(rows.entries.map(\.index))
+        b.append(rows.entries.map { ByteBuffer(bytes: $0.bytes) })
+        b.append(rows.entries.map(\.day))
+        b.append(rows.entries.map(\.outcome))
+        let subjects = rows.entries.flatMap { e in e.subjects.map { (e.index, $0) } }
+        b.append(subjects.map(\.1))
+        b.append(subjects.map(\.0))
+        b.append(rows.nodes.map(\.level))
+        b.append(rows.nodes.map(\.index))
+        b.append(rows.nodes.map { ByteBuffer(bytes: $0.hash) })
+        b.append(rows.checkpoints.map(\.position))
+        b.append(rows.checkpoints.map(\.size))
+        b.append(rows.checkpoints.map(\.note))
+        b.append(rows.firearms.map(\.id))
+        b.append(rows.firearms.map { $0.custodian ?? "" })
+        b.append(rows.firearms.map(\.condition))
+        b.append(rows.firearms.map(\.json))
+        b.append(rows.lots.map(\.id))
+        b.append(rows.lots.map(\.condition))
+        b.append(rows.lots.map(\.json))
+        return PostgresQuery(unsafeSQL: """
+            WITH up AS (UPDATE production SET size = $2 WHERE id = $1 AND size = $3 RETURNING id),
+            e AS (INSERT INTO entry (production, idx, bytes, day, outcome)
+                  SELECT up.id, t.* FROM up, unnest($4::bigint[], $5::bytea[], $6::text[], $7::text[]) AS t),
+            s AS (INSERT INTO subject (production, subject, idx) SELECT up.id, t.* FROM up, unnest($8::text[], $9::bigint[]) AS t),
+            n AS (INSERT INTO node (production, level, idx, hash) SELECT up.id, t.* FROM up, unnest($10::bigint[], $11::bigint[], $12::bytea[]) AS t),
+            c AS (INSERT INTO checkpoint (production, position, size, note) SELECT up.id, t.* FROM up, unnest($13::bigint[], $14::bigint[], $15::text[]) AS t
+                  ON CONFLICT (production, position) DO UPDATE SET size = EXCLUDED.size, note = EXCLUDED.note),
+            f AS (INSERT INTO firearm_state (production, id, custodian, condition, state)
+                  SELECT up.id, t.i, NULLIF(t.c, ''), t.k, t.s FROM up, unnest($16::text[], $17::text[], $18::text[], $19::text[]) AS t(i, c, k, s)
+                  ON CONFLICT (production, id) DO UPDATE SET custodian = EXCLUDED.custodian, condition = EXCLUDED.condition, state = EXCLUDED.state),
+            l AS (INSERT INTO lot_state (production, id, kind, state) SELECT up.id, t.* FROM up, unnest($20::text[], $21::text[], $22::text[]) AS t
+                  ON CONFLICT (production, id) DO UPDATE SET state = EXCLUDED.state)
+            SELECT count(*)::bigint FROM up
+            """, binds: b)
     }
 
     static func writeReadModels(_ c: PostgresConnection, id: String, rows: LogRows, logger: Logger) async throws {
