@@ -379,7 +379,7 @@ struct Pages: Sendable {
             for subject in [body?["firearm"]?.text, body?["lot"]?.text] { if let subject { what += " " + subject } }
             if let text = body?["text"]?.text { what += ": “\(text)”" }
             let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
-            out += "<tr><td><a href=\"/p/\(production)/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
+            out += "<tr><td><a href=\"/p/\(htmlEscape(urlEncode(production)))/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
                 + "<td>\(htmlEscape(what))</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
         }
         return out + "</tbody></table>"

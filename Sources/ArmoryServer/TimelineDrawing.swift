@@ -140,7 +140,7 @@ struct TimelineDrawing {
             let e = mark.entry
             let tip = "\(e.at.dropFirst(11).prefix(5)) \(mark.action) by \(e.by ?? "anonymous"): \(e.outcome.rawValue)"
                 + (e.rules.isEmpty ? "" : " \(e.rules.map(\.rawValue).joined(separator: ", "))") + " — \(e.message)"
-            out += "<a href=\"/p/\(production)/entry/\(mark.index)\" aria-label=\"\(htmlEscape("entry \(mark.index): " + tip))\"><title>\(htmlEscape("entry \(mark.index): " + tip))</title>"
+            out += "<a href=\"/p/\(htmlEscape(urlEncode(production)))/entry/\(mark.index)\" aria-label=\"\(htmlEscape("entry \(mark.index): " + tip))\"><title>\(htmlEscape("entry \(mark.index): " + tip))</title>"
             switch (e.outcome, mark.action) {
             case (.refused, _):
                 out += "<path d=\"M\(f1(cx - 9)),\(f1(cy - 9))L\(f1(cx + 9)),\(f1(cy + 9))M\(f1(cx + 9)),\(f1(cy - 9))L\(f1(cx - 9)),\(f1(cy + 9))\" stroke=\"#c00000\" stroke-width=\"5\" class=\"mark refused\"/>"

@@ -20,6 +20,11 @@ struct Create: AsyncParsableCommand {
     var production: String
 
     func run() async throws {
+        guard !production.isEmpty, production.count <= 64,
+              production.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            printError("error: a production id is 1 to 64 letters, digits, '-' or '_' (it appears in URLs and on labels), not '\(production)'")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         let parsed: Scenario
         do { parsed = try Scenario(bytes: try readInput(scenario)) } catch let e as ScenarioError {
             printError("error: \(e)")
