@@ -106,7 +106,7 @@ struct StrictObject {
 
 extension Step {
     /// The fields each action takes besides `at`, `by` and `do`, in SCENARIOS.md's order.
-    static let fields: [String: [String]] = [
+    public static let fields: [String: [String]] = [
         "receive_firearm": ["firearm", "serial", "make", "model", "from"],
         "return_firearm": ["firearm", "to"],
         "receive_ammo": ["lot", "kind", "count", "source", "caliber"],
