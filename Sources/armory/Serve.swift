@@ -53,7 +53,10 @@ struct Serve: AsyncParsableCommand {
         if let keyPath {
             if demo && !FileManager.default.fileExists(atPath: keyPath) {
                 let s = try NoteSigner(name: "armory.demo/dry-creek", type: .ed25519)
-                FileManager.default.createFile(atPath: keyPath, contents: Data((s.signerKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                guard FileManager.default.createFile(atPath: keyPath, contents: Data((s.signerKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                    printError("error: cannot write the demo's key to \(keyPath)")
+                    throw ExitCode(ExitStatus.cannotCreate)
+                }
             }
             signer = try loadSigner(keyPath, what: "signing key")
         } else {
@@ -100,7 +103,10 @@ struct Serve: AsyncParsableCommand {
                 try await store.setSecret(Demo.productionID, person: p.id, secret: try hasher.hash(password))
                 lines += "\(p.id) \(p.roles.map(\.rawValue).sorted().joined(separator: ",")) \(password)\n"
             }
-            FileManager.default.createFile(atPath: file, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: file, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600]) else {
+                printError("error: cannot write the demo's sign-ins to \(file)")
+                throw ExitCode(ExitStatus.cannotCreate)
+            }
         }
         let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in

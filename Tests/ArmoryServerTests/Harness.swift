@@ -36,7 +36,7 @@ struct Harness {
                     policy: Policy = .protocolDefault, openedAt: Timestamp) async throws {
         let log = ProductionLog(productionID: id, header: ProductionHeader(title: title, timezone: timezone, policy: policy, people: people), openedAt: openedAt)
         try await hub.create(id, log)
-        for p in people { try await store.setSecret(id, person: p.id, secret: try Self.hasher.hash("pw-\(p.id)")) }
+        for p in people { try store.setSecret(id, person: p.id, secret: try Self.hasher.hash("pw-\(p.id)")) }
     }
 }
 
