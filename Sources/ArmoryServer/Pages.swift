@@ -511,7 +511,17 @@ struct Pages: Sendable {
         let day = try dayParameter(ctx)
         let entries = try await api.hub.store.timeline(id, day: day)
         let px = max(1, min(60, Double(req.uri.queryParameters["px"].flatMap { Double(String($0)) } ?? TimelineDrawing.fitting(entries))))
-        let drawing = TimelineDrawing(production: id, entries: entries, pxPerMinute: px)
+        var drawing = TimelineDrawing(production: id, entries: entries, pxPerMinute: px)
+        if let first = entries.first?.index {
+            let named = Set(entries.flatMap { e -> [String] in
+                let body = try? JSON.parse(e.entry.body)
+                return [body?["firearm"]?.text].compactMap { $0 } + (body?["firearms"]?.list ?? []).compactMap(\.text)
+            })
+            for f in named {
+                let before = try await api.hub.store.history(id, of: .firearm(f), before: first, limit: 200)
+                if let holder = TimelineDrawing.custodian(after: before) { drawing.openingCustodians[f] = holder }
+            }
+        }
         let body = render("timeline", ["production": id, "productionTitle": log.header.title, "day": day, "zoomIn": Int(min(60, px * 2)),
                                        "zoomOut": max(1, Int(px / 2)), "svg": drawing.svg(), "legend": TimelineDrawing.legend,
                                        "failures": drawing.failuresTable(entryTable(id, entries.filter { $0.entry.outcome != .ok }))])

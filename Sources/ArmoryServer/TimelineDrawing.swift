@@ -11,6 +11,23 @@ struct TimelineDrawing {
     let production: String
     let entries: [StoredEntry]
     let pxPerMinute: Double
+    /// Who held each firearm when the day began, from the entries before it.
+    var openingCustodians: [String: String] = [:]
+
+    /// Who held a firearm after `entries` (its history before the day), or nil if no one did.
+    static func custodian(after entries: [StoredEntry]) -> String? {
+        var holder: String?
+        for e in entries where e.entry.outcome != .refused {
+            let body = (try? JSON.parse(e.entry.body)) ?? .object([])
+            switch body["do"]?.text {
+            case "receive_firearm": holder = e.entry.by
+            case "hand_over": holder = body["to"]?.text
+            case "return_firearm": holder = nil
+            default: if e.entry.kind == .transfer { holder = nil }
+            }
+        }
+        return holder
+    }
 
     /// Pixels per minute that fit the day's entries in about 1,000 pixels.
     static func fitting(_ entries: [StoredEntry]) -> Double {
@@ -56,6 +73,7 @@ struct TimelineDrawing {
             let t = Self.minute(e.entry.at)
             let firearms = [body["firearm"]?.text].compactMap { $0 } + (body["firearms"]?.list ?? []).compactMap(\.text)
             for f in firearms {
+                if !firearmLanes.contains(f), let holder = openingCustodians[f] { spans.append((f, holder, 0, nil)) }
                 lane(&firearmLanes, f)
                 marks.append(Mark(index: e.index, minute: t, lane: "firearm:" + f, entry: e.entry, action: action))
             }
