@@ -35,6 +35,31 @@ public struct BundleSummary: Sendable {
 /// An evidence bundle (docs/FORMAT.md): one file an investigator, insurer or court can
 /// verify offline, proving its own completeness against a signed, witnessed checkpoint.
 public enum EvidenceBundle {
+    /// `entries.bin`: each entry's canonical bytes after its length (4 bytes, big-endian).
+    public static func entriesFile(_ entries: [[UInt8]]) -> [UInt8] {
+        var blob: [UInt8] = []
+        for e in entries {
+            let n = UInt32(e.count)
+            blob += [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)] + e
+        }
+        return blob
+    }
+
+    /// The entries an archive's `entries.bin` holds, or why it cannot be read.
+    public static func entries(in archive: BundleArchive) throws(BundleError) -> [[UInt8]] {
+        guard let blob = archive.file("entries.bin") else { throw BundleError("missing entries.bin") }
+        var entries: [[UInt8]] = []
+        var offset = 0
+        while offset < blob.count {
+            guard offset + 4 <= blob.count else { throw BundleError(entry: entries.count, "entries.bin ends inside a length") }
+            let n = Int(blob[offset]) << 24 | Int(blob[offset + 1]) << 16 | Int(blob[offset + 2]) << 8 | Int(blob[offset + 3])
+            guard offset + 4 + n <= blob.count else { throw BundleError(entry: entries.count, "entries.bin ends inside the entry") }
+            entries.append(Array(blob[(offset + 4)..<(offset + 4 + n)]))
+            offset += 4 + n
+        }
+        return entries
+    }
+
     /// Makes the bundle of `scope` from `log`. The covered checkpoint is the latest, except
     /// for a day, where it is the first checkpoint that also holds an entry after that day
     /// (so the day is provably complete) when the log has one.
@@ -81,12 +106,7 @@ public enum EvidenceBundle {
         var files: [BundleArchive.File] = []
         func add(_ name: String, _ text: String) { files.append(.init(name: name, contents: Array(text.utf8))) }
         add("manifest.json", report.manifest)
-        var blob: [UInt8] = []
-        for e in entries {
-            let n = UInt32(e.count)
-            blob += [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)] + e
-        }
-        files.append(.init(name: "entries.bin", contents: blob))
+        files.append(.init(name: "entries.bin", contents: entriesFile(entries)))
         add("checkpoint.txt", covered.formatted)
         add("latest-checkpoint.txt", latest.formatted)
         add("consistency.txt", consistency.map { Data($0).base64EncodedString() + "\n" }.joined())
@@ -139,16 +159,7 @@ public enum EvidenceBundle {
         let (latestNote, latest, _) = try note("latest-checkpoint.txt")
         guard covered.origin == latest.origin else { throw BundleError("the two checkpoints are of different logs") }
         // Entries.
-        guard let blob = archive.file("entries.bin") else { throw BundleError("missing entries.bin") }
-        var entries: [[UInt8]] = []
-        var offset = 0
-        while offset < blob.count {
-            guard offset + 4 <= blob.count else { throw BundleError(entry: entries.count, "entries.bin ends inside a length") }
-            let n = Int(blob[offset]) << 24 | Int(blob[offset + 1]) << 16 | Int(blob[offset + 2]) << 8 | Int(blob[offset + 3])
-            guard offset + 4 + n <= blob.count else { throw BundleError(entry: entries.count, "entries.bin ends inside the entry") }
-            entries.append(Array(blob[(offset + 4)..<(offset + 4 + n)]))
-            offset += 4 + n
-        }
+        let entries = try entries(in: archive)
         guard entries.count == covered.size else {
             throw BundleError("the bundle holds \(entries.count) entries but its checkpoint covers \(covered.size): entries are missing or added")
         }

@@ -45,14 +45,7 @@ struct Import: AsyncParsableCommand {
         }
         // Verified above, so each part reads.
         let archive = try BundleArchive(decoding: bytes)
-        let blob = archive.file("entries.bin")!
-        var entries: [[UInt8]] = []
-        var o = 0
-        while o < blob.count {
-            let n = Int(blob[o]) << 24 | Int(blob[o + 1]) << 16 | Int(blob[o + 2]) << 8 | Int(blob[o + 3])
-            entries.append(Array(blob[(o + 4)..<(o + 4 + n)]))
-            o += 4 + n
-        }
+        let entries = try EvidenceBundle.entries(in: archive)
         let note = try SignedNote(parsing: String(decoding: archive.file("checkpoint.txt")!, as: UTF8.self))
         let origin = try Checkpoint(text: note.text).origin
         let id = productionID ?? (origin.hasPrefix("armory/") ? String(origin.dropFirst(7)) : origin)

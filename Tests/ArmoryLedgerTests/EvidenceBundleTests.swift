@@ -101,17 +101,9 @@ struct EvidenceBundleTests {
     /// careful forger would.
     static func repack(_ bytes: [UInt8], _ change: (inout [[UInt8]]) -> Void) throws -> [UInt8] {
         var archive = try BundleArchive(decoding: bytes)
-        let blob = archive.file("entries.bin")!
-        var entries: [[UInt8]] = []
-        var o = 0
-        while o < blob.count {
-            let n = Int(blob[o]) << 24 | Int(blob[o + 1]) << 16 | Int(blob[o + 2]) << 8 | Int(blob[o + 3])
-            entries.append(Array(blob[(o + 4)..<(o + 4 + n)]))
-            o += 4 + n
-        }
+        var entries = try EvidenceBundle.entries(in: archive)
         change(&entries)
-        var out: [UInt8] = []
-        for e in entries { out += [UInt8(e.count >> 24), UInt8((e.count >> 16) & 0xFF), UInt8((e.count >> 8) & 0xFF), UInt8(e.count & 0xFF)] + e }
+        let out = EvidenceBundle.entriesFile(entries)
         archive.files = archive.files.map { $0.name == "entries.bin" ? .init(name: $0.name, contents: out) : $0 }
         return archive.encoded()
     }
