@@ -341,3 +341,19 @@ extension JSON {
         out += "\""
     }
 }
+
+extension JSON {
+    /// A whole number.
+    public static func int(_ n: Int) -> JSON { .number(Double(n), isInteger: true) }
+    /// A string, or null when there is none.
+    public static func orNull(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
+    /// An array of strings.
+    public static func strings(_ xs: [String]) -> JSON { .array(xs.map { .string($0) }) }
+
+    /// The string, when this is one.
+    public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
+    /// The number as a whole number, when this is a number.
+    public var intValue: Int? { if case let .number(n, _) = self { return Int(n) } else { return nil } }
+    /// The elements, when this is an array.
+    public var arrayValue: [JSON]? { if case let .array(a) = self { return a } else { return nil } }
+}

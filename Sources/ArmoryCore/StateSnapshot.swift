@@ -13,11 +13,6 @@ public enum FirearmCondition: String, Sendable, CaseIterable {
     case cold
 }
 
-extension JSON {
-    static func int(_ n: Int) -> JSON { .number(Double(n), isInteger: true) }
-    static func text(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
-}
-
 extension Presence {
     /// The presence's name in the API and read models.
     public var name: String {
@@ -50,12 +45,12 @@ extension ProductionState {
         } ?? .null
         return .object([
             ("id", .string(f.id)), ("serial", .string(f.serial)), ("make", .string(f.make)), ("model", .string(f.model)),
-            ("source", .text(f.source)), ("presence", .string(f.presence.name)), ("custodian", .text(f.custodian)),
-            ("case", .text(caseNumber)), ("condition", .string(condition(of: f).rawValue)), ("rounds", .int(f.roundCount)),
+            ("source", .orNull(f.source)), ("presence", .string(f.presence.name)), ("custodian", .orNull(f.custodian)),
+            ("case", .orNull(caseNumber)), ("condition", .string(condition(of: f).rawValue)), ("rounds", .int(f.roundCount)),
             ("contents", .array(f.contents.filter { $0.count > 0 }.map { .object([("lot", .string($0.lot)), ("count", .int($0.count))]) })),
             ("unknown", .bool(f.unknown)), ("withdrawn_for_fault", .bool(f.withdrawnForFault)),
             ("withdrawn_for_live_lot", .bool(f.withdrawnForLiveLot)), ("frozen", .bool(f.frozen)),
-            ("stored_locked", .bool(f.storedLocked)), ("declared", .text(f.declared?.rawValue)), ("show_clear", showClear),
+            ("stored_locked", .bool(f.storedLocked)), ("declared", .orNull(f.declared?.rawValue)), ("show_clear", showClear),
         ])
     }
 
@@ -65,12 +60,12 @@ extension ProductionState {
     /// A lot's current state as JSON, for the read models and the API.
     public func snapshot(of l: LotState) -> JSON {
         .object([
-            ("id", .string(l.id)), ("kind", .string(l.kind.rawValue)), ("source", .text(l.source)), ("caliber", .text(l.caliber)),
+            ("id", .string(l.id)), ("kind", .string(l.kind.rawValue)), ("source", .orNull(l.source)), ("caliber", .orNull(l.caliber)),
             ("received", .int(l.received)), ("box", .int(l.box)), ("loaded", .int(roundsLoaded(from: l))), ("fired", .int(l.fired)),
             ("verified", .bool(l.verified)), ("found_live", .bool(l.foundLive)), ("quarantined", .bool(l.quarantined)),
             ("frozen", .bool(l.frozen)), ("reconciled_since_move", .bool(l.reconciledSinceMove)),
             ("last_reconcile_matched", l.lastReconcileMatched.map { .bool($0) } ?? .null),
-            ("with_investigators", .text(l.withInvestigators)),
+            ("with_investigators", .orNull(l.withInvestigators)),
             ("loaded_into", .array(l.loadedInto.sorted().map { .string($0) })),
         ])
     }

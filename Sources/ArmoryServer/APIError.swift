@@ -37,9 +37,3 @@ func jsonResponse(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response 
     Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
              body: .init(byteBuffer: ByteBuffer(string: value.compactText)))
 }
-
-extension JSON {
-    static func int(_ n: Int) -> JSON { .number(Double(n), isInteger: true) }
-    static func opt(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
-    static func strings(_ xs: [String]) -> JSON { .array(xs.map { .string($0) }) }
-}

@@ -360,7 +360,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     func entryJSON(_ e: StoredEntry) -> JSON {
-        .object([("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .opt(e.entry.by)),
+        .object([("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .orNull(e.entry.by)),
                  ("outcome", .string(e.entry.outcome.rawValue)), ("rules", .strings(e.entry.rules.map(\.rawValue))),
                  ("message", .string(e.entry.message)), ("body", (try? JSON.parse(e.entry.body)) ?? .null)])
     }

@@ -148,14 +148,14 @@ struct Pages: Sendable {
     func firearmRows(_ production: String) async throws -> [[String: Any]] {
         try await api.hub.store.firearms(production).compactMap { item in
             guard let j = try? JSON.parse(item.json) else { return nil }
-            let presence = j["presence"]?.text ?? ""
-            let custodian = j["custodian"]?.text
-            let condition = presence == "held" || presence == "missing" ? (j["condition"]?.text ?? "") : "gone"
-            let rounds = j["rounds"]?.int ?? 0
-            let contents = (j["contents"]?.list ?? []).map { "\($0["count"]?.int ?? 0) from \($0["lot"]?.text ?? "")" }.joined(separator: ", ")
+            let presence = j["presence"]?.stringValue ?? ""
+            let custodian = j["custodian"]?.stringValue
+            let condition = presence == "held" || presence == "missing" ? (j["condition"]?.stringValue ?? "") : "gone"
+            let rounds = j["rounds"]?.intValue ?? 0
+            let contents = (j["contents"]?.arrayValue ?? []).map { "\($0["count"]?.intValue ?? 0) from \($0["lot"]?.stringValue ?? "")" }.joined(separator: ", ")
             let whereText = (custodian.map { "with \($0)" } ?? presence.replacingOccurrences(of: "_", with: " "))
                 + (j["stored_locked"] == .bool(true) ? ", locked away" : "")
-            return ["id": item.id, "make": j["make"]?.text ?? "", "model": j["model"]?.text ?? "", "serial": j["serial"]?.text ?? "",
+            return ["id": item.id, "make": j["make"]?.stringValue ?? "", "model": j["model"]?.stringValue ?? "", "serial": j["serial"]?.stringValue ?? "",
                     "condition": condition == "gone" ? presence.replacingOccurrences(of: "_", with: " ") : condition,
                     "conditionClass": condition, "custodian": custodian ?? "no one", "where": whereText,
                     "rounds": rounds > 0 ? "\(rounds)" : false, "contents": contents, "production": production]
@@ -169,9 +169,9 @@ struct Pages: Sendable {
             if j["quarantined"] == .bool(true) { flags.append("QUARANTINED") }
             if j["frozen"] == .bool(true) { flags.append("frozen") }
             if j["verified"] == .bool(true) { flags.append("verified") }
-            if let c = j["with_investigators"]?.text { flags.append("with investigators (\(c))") }
-            let received = j["received"]?.int ?? 0, box = j["box"]?.int ?? 0, loaded = j["loaded"]?.int ?? 0, fired = j["fired"]?.int ?? 0
-            return ["id": item.id, "kind": j["kind"]?.text ?? "", "caliber": j["caliber"]?.text ?? "", "received": received, "box": box,
+            if let c = j["with_investigators"]?.stringValue { flags.append("with investigators (\(c))") }
+            let received = j["received"]?.intValue ?? 0, box = j["box"]?.intValue ?? 0, loaded = j["loaded"]?.intValue ?? 0, fired = j["fired"]?.intValue ?? 0
+            return ["id": item.id, "kind": j["kind"]?.stringValue ?? "", "caliber": j["caliber"]?.stringValue ?? "", "received": received, "box": box,
                     "loaded": loaded, "fired": fired, "balanced": received == box + loaded + fired,
                     "flags": flags.isEmpty ? false : flags.joined(separator: ", "), "production": production]
         }
@@ -218,7 +218,7 @@ struct Pages: Sendable {
     /// The scene most recently named in the log: what a new step's scene field starts as.
     func currentScene(_ log: ProductionLog) -> String? {
         for bytes in log.entries.suffix(80).reversed() {
-            if let e = try? LogEntry(decoding: bytes), e.kind == .step, let body = try? JSON.parse(e.body), let scene = body["scene"]?.text { return scene }
+            if let e = try? LogEntry(decoding: bytes), e.kind == .step, let body = try? JSON.parse(e.body), let scene = body["scene"]?.stringValue { return scene }
         }
         return nil
     }
@@ -358,7 +358,7 @@ struct Pages: Sendable {
         out += "<h2>Alarms</h2>" + (open.isEmpty ? "<p>No alarms.</p>" : entryTable(id, open.reversed()))
         out += "<h2>Concerns</h2>" + (concerns.isEmpty ? "<p>No concerns raised.</p>" : entryTable(id, concerns.reversed()))
         let meetings = todays.filter { ($0.entry.kind == .step) && $0.entry.body.contains("\"do\":\"safety_meeting\"") }
-        let scenes = Set(todays.compactMap { (try? JSON.parse($0.entry.body))?["scene"]?.text }).sorted()
+        let scenes = Set(todays.compactMap { (try? JSON.parse($0.entry.body))?["scene"]?.stringValue }).sorted()
         out += "<h2>Today's scenes (\(htmlEscape(day)))</h2>"
         out += scenes.isEmpty ? "<p>No scene named today yet.</p>" : "<ul>" + scenes.map { scene in
             let held = log.state.meetings[scene]
@@ -375,9 +375,9 @@ struct Pages: Sendable {
         var out = "<table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Who</th><th scope=\"col\">What</th><th scope=\"col\">Outcome</th><th scope=\"col\">Message</th></tr></thead><tbody>"
         for e in entries {
             let body = try? JSON.parse(e.entry.body)
-            var what = body?["do"]?.text ?? e.entry.kind.rawValue
-            for subject in [body?["firearm"]?.text, body?["lot"]?.text] { if let subject { what += " " + subject } }
-            if let text = body?["text"]?.text { what += ": “\(text)”" }
+            var what = body?["do"]?.stringValue ?? e.entry.kind.rawValue
+            for subject in [body?["firearm"]?.stringValue, body?["lot"]?.stringValue] { if let subject { what += " " + subject } }
+            if let text = body?["text"]?.stringValue { what += ": “\(text)”" }
             let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
             out += "<tr><td><a href=\"/p/\(htmlEscape(urlEncode(production)))/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
                 + "<td>\(htmlEscape(what))</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
@@ -416,13 +416,13 @@ struct Pages: Sendable {
         for e in entries {
             guard let body = try? JSON.parse(e.entry.body) else { continue }
             bodies[e.index] = body
-            if let f = body["firearm"]?.text, !firearms.contains(f) { firearms.append(f) }
-            for f in body["firearms"]?.list ?? [] { if let f = f.text, !firearms.contains(f) { firearms.append(f) } }
+            if let f = body["firearm"]?.stringValue, !firearms.contains(f) { firearms.append(f) }
+            for f in body["firearms"]?.arrayValue ?? [] { if let f = f.stringValue, !firearms.contains(f) { firearms.append(f) } }
         }
         out += "<h2>Firearms: custody chain</h2>"
         if firearms.isEmpty { out += "<p>No firearm was named this day.</p>" }
         for f in firearms {
-            let named = entries.filter { bodies[$0.index]?["firearm"]?.text == f || (bodies[$0.index]?["firearms"]?.list ?? []).contains(.string(f)) }
+            let named = entries.filter { bodies[$0.index]?["firearm"]?.stringValue == f || (bodies[$0.index]?["firearms"]?.arrayValue ?? []).contains(.string(f)) }
             let state = log.state.firearm(f)
             out += "<section class=\"firearm-chain\"><h3>\(htmlEscape(f))\(state.map { " — \(htmlEscape($0.make)) \(htmlEscape($0.model)), serial \(htmlEscape($0.serial))" } ?? "")</h3>"
                 + entryTable(id, named) + "</section>"
@@ -431,13 +431,13 @@ struct Pages: Sendable {
         var moved: [String: (received: Int, loaded: Int, unloaded: Int, counted: [String])] = [:]
         var lotOrder: [String] = []
         for e in entries where e.entry.outcome != .refused {
-            guard let b = bodies[e.index], let lot = b["lot"]?.text else { continue }
+            guard let b = bodies[e.index], let lot = b["lot"]?.stringValue else { continue }
             if moved[lot] == nil { lotOrder.append(lot); moved[lot] = (0, 0, 0, []) }
-            switch b["do"]?.text {
-            case "receive_ammo": moved[lot]!.received += b["count"]?.int ?? 0
-            case "load": moved[lot]!.loaded += b["rounds"]?.int ?? 0
-            case "unload": moved[lot]!.unloaded += b["rounds"]?.int ?? 0
-            case "reconcile": moved[lot]!.counted.append("\(b["counted"]?.int ?? 0) at \(clock(e.entry.at))" + (e.entry.rules.isEmpty ? "" : " (\(e.entry.rules.map(\.rawValue).joined(separator: ", ")))"))
+            switch b["do"]?.stringValue {
+            case "receive_ammo": moved[lot]!.received += b["count"]?.intValue ?? 0
+            case "load": moved[lot]!.loaded += b["rounds"]?.intValue ?? 0
+            case "unload": moved[lot]!.unloaded += b["rounds"]?.intValue ?? 0
+            case "reconcile": moved[lot]!.counted.append("\(b["counted"]?.intValue ?? 0) at \(clock(e.entry.at))" + (e.entry.rules.isEmpty ? "" : " (\(e.entry.rules.map(\.rawValue).joined(separator: ", ")))"))
             default: break
             }
         }
@@ -455,7 +455,7 @@ struct Pages: Sendable {
         }
         if lotOrder.isEmpty { out += "<tr><td colspan=\"7\">No ammunition moved this day.</td></tr>" }
         out += "</tbody></table>"
-        let meetings = entries.filter { bodies[$0.index]?["do"]?.text == "safety_meeting" }
+        let meetings = entries.filter { bodies[$0.index]?["do"]?.stringValue == "safety_meeting" }
         out += "<h2>Safety meetings</h2>" + (meetings.isEmpty ? "<p>None.</p>" : entryTable(id, meetings))
         let alarms = entries.filter { $0.entry.outcome == .alarm }
         out += "<h2>Alarms</h2>" + (alarms.isEmpty ? "<p>None.</p>" : entryTable(id, alarms))
@@ -515,7 +515,7 @@ struct Pages: Sendable {
         if let first = entries.first?.index {
             let named = Set(entries.flatMap { e -> [String] in
                 let body = try? JSON.parse(e.entry.body)
-                return [body?["firearm"]?.text].compactMap { $0 } + (body?["firearms"]?.list ?? []).compactMap(\.text)
+                return [body?["firearm"]?.stringValue].compactMap { $0 } + (body?["firearms"]?.arrayValue ?? []).compactMap(\.stringValue)
             })
             for f in named {
                 let before = try await api.hub.store.history(id, of: .firearm(f), before: first, limit: 200)
@@ -613,8 +613,3 @@ struct PageRedirect: HTTPResponseError {
     }
 }
 
-extension JSON {
-    var text: String? { if case let .string(s) = self { return s } else { return nil } }
-    var int: Int? { if case let .number(n, _) = self { return Int(n) } else { return nil } }
-    var list: [JSON]? { if case let .array(a) = self { return a } else { return nil } }
-}

@@ -19,9 +19,9 @@ struct TimelineDrawing {
         var holder: String?
         for e in entries where e.entry.outcome != .refused {
             let body = (try? JSON.parse(e.entry.body)) ?? .object([])
-            switch body["do"]?.text {
+            switch body["do"]?.stringValue {
             case "receive_firearm": holder = e.entry.by
-            case "hand_over": holder = body["to"]?.text
+            case "hand_over": holder = body["to"]?.stringValue
             case "return_firearm": holder = nil
             default: if e.entry.kind == .transfer { holder = nil }
             }
@@ -69,9 +69,9 @@ struct TimelineDrawing {
         func lane(_ list: inout [String], _ name: String) { if !list.contains(name) { list.append(name) } }
         for e in entries {
             let body = (try? JSON.parse(e.entry.body)) ?? .object([])
-            let action = body["do"]?.text ?? e.entry.kind.rawValue
+            let action = body["do"]?.stringValue ?? e.entry.kind.rawValue
             let t = Self.minute(e.entry.at)
-            let firearms = [body["firearm"]?.text].compactMap { $0 } + (body["firearms"]?.list ?? []).compactMap(\.text)
+            let firearms = [body["firearm"]?.stringValue].compactMap { $0 } + (body["firearms"]?.arrayValue ?? []).compactMap(\.stringValue)
             for f in firearms {
                 if !firearmLanes.contains(f), let holder = openingCustodians[f] { spans.append((f, holder, 0, nil)) }
                 lane(&firearmLanes, f)
@@ -81,18 +81,18 @@ struct TimelineDrawing {
             lane(&personLanes, person)
             marks.append(Mark(index: e.index, minute: t, lane: "person:" + person, entry: e.entry, action: action))
             if action == "safety_meeting", e.entry.outcome != .refused {
-                for a in (body["attendees"]?.list ?? []).compactMap(\.text) where a != person {
+                for a in (body["attendees"]?.arrayValue ?? []).compactMap(\.stringValue) where a != person {
                     lane(&personLanes, a)
                     marks.append(Mark(index: e.index, minute: t, lane: "person:" + a, entry: e.entry, action: action))
                 }
             }
-            if let to = body["to"]?.text, action == "hand_over" { lane(&personLanes, to) }
+            if let to = body["to"]?.stringValue, action == "hand_over" { lane(&personLanes, to) }
             // Custody: who holds each firearm, from the recorded (not refused) steps.
             guard e.entry.outcome != .refused, let f = firearms.first else { continue }
             var holder: String?
             switch action {
             case "receive_firearm": holder = e.entry.by
-            case "hand_over": holder = body["to"]?.text
+            case "hand_over": holder = body["to"]?.stringValue
             case "return_firearm": holder = ""
             default:
                 if e.entry.kind == .transfer { holder = "" }

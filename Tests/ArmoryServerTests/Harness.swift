@@ -68,8 +68,3 @@ extension TestClientProtocol {
         return token
     }
 }
-
-extension JSON {
-    var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
-    var arrayValue: [JSON] { if case let .array(a) = self { return a } else { return [] } }
-}
