@@ -389,11 +389,16 @@ public struct ArmoryAPI: Sendable {
     func timeline(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
         _ = try await loaded(s.production)
-        let day = try ctx.param("day")
-        guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else {
-            throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day")
-        }
+        let day = try Self.day(try ctx.param("day"))
         return jsonResponse(.array(try await hub.store.timeline(s.production, day: day).map(entryJSON)))
+    }
+
+    /// A calendar date as the API and pages take it, `YYYY-MM-DD`, or a 400 naming it.
+    static func day(_ text: String) throws -> String {
+        guard text.count == 10, Timestamp(rfc3339: text + "T00:00:00Z") != nil else {
+            throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(text)'", field: "day")
+        }
+        return text
     }
 
     func entries(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -471,10 +476,7 @@ public struct ArmoryAPI: Sendable {
         let scope: EvidenceScope
         switch (q["day"], q["firearm"], q["all"]) {
         case let (day?, nil, nil):
-            guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else {
-                throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day")
-            }
-            scope = .day(String(day))
+            scope = .day(try Self.day(String(day)))
         case let (nil, f?, nil):
             guard log.state.firearm(String(f)) != nil else { throw APIError.badRequest("no firearm '\(f)' in this production", field: "firearm") }
             scope = .firearm(String(f))

@@ -389,12 +389,6 @@ struct Pages: Sendable {
 
     // MARK: Daily report
 
-    func dayParameter(_ ctx: ArmoryContext) throws -> String {
-        let day = try ctx.param("day")
-        guard day.count == 10, Timestamp(rfc3339: day + "T00:00:00Z") != nil else { throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(day)'", field: "day") }
-        return day
-    }
-
     func baseURL(_ req: Request) -> String {
         let host = req.head.authority ?? "localhost"
         let scheme = req.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
@@ -404,7 +398,7 @@ struct Pages: Sendable {
     func report(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         _ = try session(ctx)
         let (id, log) = try await production(ctx)
-        let day = try dayParameter(ctx)
+        let day = try ArmoryAPI.day(try ctx.param("day"))
         let entries = try await api.hub.store.timeline(id, day: day)
         var out = "<p>Production <strong>\(htmlEscape(log.header.title))</strong> (\(htmlEscape(id))), time zone \(htmlEscape(log.header.timezone)). "
             + "\(entries.count) entries this day"
@@ -508,7 +502,7 @@ struct Pages: Sendable {
     func timeline(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         _ = try session(ctx)
         let (id, log) = try await production(ctx)
-        let day = try dayParameter(ctx)
+        let day = try ArmoryAPI.day(try ctx.param("day"))
         let entries = try await api.hub.store.timeline(id, day: day)
         let px = max(1, min(60, Double(req.uri.queryParameters["px"].flatMap { Double(String($0)) } ?? TimelineDrawing.fitting(entries))))
         var drawing = TimelineDrawing(production: id, entries: entries, pxPerMinute: px)
