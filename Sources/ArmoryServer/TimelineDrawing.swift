@@ -14,17 +14,25 @@ struct TimelineDrawing {
     /// Who held each firearm when the day began, from the entries before it.
     var openingCustodians: [String: String] = [:]
 
+    /// Who holds the firearms a recorded entry names once it is done, when the entry moves
+    /// custody: `.some(nil)` when no one does (returned, handed to investigators); nil when
+    /// custody did not move (or the command was refused).
+    static func custodyChange(_ entry: LogEntry, _ body: JSON) -> String?? {
+        guard entry.outcome != .refused else { return nil }
+        if entry.kind == .transfer { return .some(nil) }
+        switch body["do"]?.stringValue {
+        case "receive_firearm": return .some(entry.by)
+        case "hand_over": return .some(body["to"]?.stringValue)
+        case "return_firearm": return .some(nil)
+        default: return nil
+        }
+    }
+
     /// Who held a firearm after `entries` (its history before the day), or nil if no one did.
     static func custodian(after entries: [StoredEntry]) -> String? {
         var holder: String?
-        for e in entries where e.entry.outcome != .refused {
-            let body = (try? JSON.parse(e.entry.body)) ?? .object([])
-            switch body["do"]?.stringValue {
-            case "receive_firearm": holder = e.entry.by
-            case "hand_over": holder = body["to"]?.stringValue
-            case "return_firearm": holder = nil
-            default: if e.entry.kind == .transfer { holder = nil }
-            }
+        for e in entries {
+            if let change = custodyChange(e.entry, (try? JSON.parse(e.entry.body)) ?? .object([])) { holder = change }
         }
         return holder
     }
@@ -88,19 +96,13 @@ struct TimelineDrawing {
             }
             if let to = body["to"]?.stringValue, action == "hand_over" { lane(&personLanes, to) }
             // Custody: who holds each firearm, from the recorded (not refused) steps.
-            guard e.entry.outcome != .refused, let f = firearms.first else { continue }
-            var holder: String?
-            switch action {
-            case "receive_firearm": holder = e.entry.by
-            case "hand_over": holder = body["to"]?.stringValue
-            case "return_firearm": holder = ""
-            default:
-                if e.entry.kind == .transfer { holder = "" }
-            }
-            if let holder {
-                if let open = spans.lastIndex(where: { $0.firearm == f && $0.to == nil }) { spans[open].to = t }
-                if !holder.isEmpty { spans.append((f, holder, t, nil)) }
-            } else if !spans.contains(where: { $0.firearm == f }), let by = e.entry.by, ["load", "unload", "show_clear", "inspect_firearm", "declare", "store"].contains(action) {
+            if let change = Self.custodyChange(e.entry, body) {
+                for f in firearms {
+                    if let open = spans.lastIndex(where: { $0.firearm == f && $0.to == nil }) { spans[open].to = t }
+                    if let holder = change { spans.append((f, holder, t, nil)) }
+                }
+            } else if e.entry.outcome != .refused, let f = firearms.first, !spans.contains(where: { $0.firearm == f }), let by = e.entry.by,
+                      ["load", "unload", "show_clear", "inspect_firearm", "declare", "store"].contains(action) {
                 // The day's first sight of a firearm already held: its custodian acts on it.
                 spans.append((f, by, 0, nil))
             }
