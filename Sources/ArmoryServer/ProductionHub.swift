@@ -20,11 +20,21 @@ public enum LiveMessage: Sendable {
 }
 
 /// Why the hub did not record something.
-public enum HubError: Error, Sendable {
+public enum HubError: Error, Sendable, CustomStringConvertible {
     /// The step is not valid input (unknown id, time out of order...): nothing recorded.
     case invalid(StepFormatError)
     /// The stored log does not verify, or the store failed: nothing recorded.
     case store(any Error)
+    /// A checkpoint was asked for, but this server was started without a signing key.
+    case noSigningKey
+
+    public var description: String {
+        switch self {
+        case .invalid(let e): return e.message
+        case .store(let e): return "\(e)"
+        case .noSigningKey: return "this server has no signing key"
+        }
+    }
 }
 
 /// Every production the server holds: its log in memory (loaded and verified from the
@@ -89,7 +99,7 @@ public actor ProductionHub {
 
     /// Signs a checkpoint of the whole log now.
     public func signCheckpoint(_ id: String) async throws -> SignedNote {
-        guard let signer else { throw HubError.store(StoreError.badURL("no signing key")) }
+        guard let signer else { throw HubError.noSigningKey }
         return try await serialised(id) { try await self.signed(id, signer) }
     }
 
@@ -113,7 +123,8 @@ public actor ProductionHub {
     /// fails, it is reloaded from the store on next use (the store is the truth).
     func write(_ id: String, _ change: (inout ProductionLog) throws(StepFormatError) -> (index: Int, decision: Decision))
         async throws -> (index: Int, decision: Decision) {
-        for attempt in 0..<2 {
+        var decidedAgain = false
+        while true {
             var log: ProductionLog
             do { log = try await self.log(id) } catch { throw HubError.store(error) }
             logs[id] = nil
@@ -130,9 +141,10 @@ public actor ProductionHub {
             }
             do {
                 try await store.append(id, from: mark, to: log)
-            } catch StoreError.conflict where attempt == 0 {
-                // Another process wrote first: decide again against what it wrote.
+            } catch StoreError.conflict where !decidedAgain {
+                // Another process wrote first: decide again, once, against what it wrote.
                 logger.info("production \(id) changed underneath; deciding again")
+                decidedAgain = true
                 continue
             } catch {
                 throw HubError.store(error)
@@ -146,7 +158,6 @@ public actor ProductionHub {
             }
             return result
         }
-        throw HubError.store(StoreError.conflict(production: id, expectedSize: 0, storedSize: 0))
     }
 
     func publish(_ id: String, _ event: LiveEvent) {
