@@ -208,7 +208,7 @@ struct Pages: Sendable {
         let key = lot ? "lot" : "firearm"
         let query = "\(key)=\(urlEncode(itemID))"
         let actions: [[String: Any]] = names.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title, "query": query] }
-        let history = try await api.hub.store.history(id, of: lot ? .lot(itemID) : .firearm(itemID), before: Int(Int32.max) << 16, limit: 12)
+        let history = try await api.hub.store.history(id, of: lot ? .lot(itemID) : .firearm(itemID), before: .max, limit: 12)
         let body = render("item", ["production": id, "id": itemID, "kindTitle": lot ? "Lot" : "Firearm",
                                    "condition": lot ? "" : (row["conditionClass"] as? String ?? ""), "summary": summary, "actions": actions,
                                    "history": entryTable(id, Array(history.reversed()))])

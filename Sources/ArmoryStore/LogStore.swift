@@ -87,7 +87,7 @@ public func openStore(_ location: String) async throws -> any LogStore {
 extension LogStore {
     /// Every entry naming a firearm or lot, oldest first.
     public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
-        try await history(production, of: subject, before: Int(Int32.max) << 16, limit: Int(Int32.max))
+        try await history(production, of: subject, before: .max, limit: .max)
     }
 
     /// Appends what `new` holds beyond `old`.

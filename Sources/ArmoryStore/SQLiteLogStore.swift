@@ -283,7 +283,7 @@ public final class SQLiteLogStore: Sendable {
     }
 
     public func history(_ production: String, of subject: Subject) throws -> [StoredEntry] {
-        try history(production, of: subject, before: Int(Int32.max) << 16, limit: Int(Int32.max))
+        try history(production, of: subject, before: .max, limit: .max)
     }
 
     public func alarms(_ production: String, after: Int) throws -> [StoredEntry] {
