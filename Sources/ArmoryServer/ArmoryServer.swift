@@ -109,10 +109,14 @@ public struct ArmoryAPI: Sendable {
         return session
     }
 
-    func body(_ req: Request) async throws -> JSON {
+    /// The request body, up to 1 MiB (the API's JSON and the pages' forms alike).
+    static func collect(_ req: Request) async throws -> ByteBuffer {
         var req = req
-        let buffer: ByteBuffer
-        do { buffer = try await req.collectBody(upTo: 1 << 20) } catch { throw APIError(.contentTooLarge, "the request body is over 1 MiB") }
+        do { return try await req.collectBody(upTo: 1 << 20) } catch { throw APIError(.contentTooLarge, "the request body is over 1 MiB") }
+    }
+
+    func body(_ req: Request) async throws -> JSON {
+        let buffer = try await Self.collect(req)
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("the request needs a JSON body") }
         do { return try JSON.parse(Array(buffer.readableBytesView)) } catch { throw APIError.badRequest("the body is \(error)") }
     }

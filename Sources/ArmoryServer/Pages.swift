@@ -101,12 +101,8 @@ struct Pages: Sendable {
 
     /// The signed-in session for this production's pages, or a redirect to sign in.
     func session(_ ctx: ArmoryContext) throws -> Session {
-        let production = try ctx.param("production")
-        guard let s = ctx.session else { throw PageRedirect(location: "/p/\(production)/sign-in") }
-        guard s.production == production else {
-            throw APIError.forbidden("you are signed in to production '\(s.production)', not '\(production)'")
-        }
-        return s
+        guard ctx.session != nil else { throw PageRedirect(location: "/p/\(try ctx.param("production"))/sign-in") }
+        return try api.require(ctx)
     }
 
     func production(_ ctx: ArmoryContext) async throws -> (id: String, log: ProductionLog) {
@@ -577,10 +573,7 @@ struct Pages: Sendable {
     // MARK: Forms
 
     func formFields(_ req: Request) async throws -> [(String, String)] {
-        var req = req
-        let buffer: ByteBuffer
-        do { buffer = try await req.collectBody(upTo: 1 << 20) } catch { throw APIError(.contentTooLarge, "the form is over 1 MiB") }
-        return parseForm(String(buffer: buffer))
+        parseForm(String(buffer: try await ArmoryAPI.collect(req)))
     }
 }
 
