@@ -79,18 +79,21 @@ struct SignIns: AsyncParsableCommand {
             }
             return p
         }
-        let hasher = PasswordHasher(costLog2: passwordCost)
+        let lines = try await Self.newPasswords(store, production: production, people: chosen, hasher: PasswordHasher(costLog2: passwordCost))
+        try writeOutput(Array(lines.utf8), to: output, secret: true)
+        printError("new passwords for \(chosen.count) people written to \(output)")
+    }
+
+    /// Gives each person a new random password (only its hash is stored) and returns the
+    /// `id roles password` lines to hand out.
+    static func newPasswords(_ store: any LogStore, production: String, people: [Person], hasher: PasswordHasher) async throws -> String {
         var lines = ""
-        for p in chosen {
-            let password = Self.randomPassword()
+        for p in people {
+            let password = randomPassword()
             try await store.setSecret(production, person: p.id, secret: try hasher.hash(password))
             lines += "\(p.id) \(p.roles.map(\.rawValue).sorted().joined(separator: ",")) \(password)\n"
         }
-        guard FileManager.default.createFile(atPath: output, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600]) else {
-            printError("error: cannot write \(output)")
-            throw ExitCode(ExitStatus.cannotCreate)
-        }
-        printError("new passwords for \(chosen.count) people written to \(output)")
+        return lines
     }
 
     /// Five words and two digits from the system's random source: easy to read out on set,

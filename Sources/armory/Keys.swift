@@ -32,11 +32,7 @@ struct Keys: ParsableCommand {
                 printError("error: \(output) already exists; Armory never overwrites a key file")
                 throw ExitCode(ExitStatus.cannotCreate)
             }
-            guard FileManager.default.createFile(atPath: output, contents: Data((signer.signerKeyText + "\n").utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                printError("error: cannot write \(output)")
-                throw ExitCode(ExitStatus.cannotCreate)
-            }
+            try writeOutput(Array((signer.signerKeyText + "\n").utf8), to: output, secret: true)
             print(signer.verifierKey)
         }
     }
@@ -85,8 +81,9 @@ func loadVerifierKey(_ textOrPath: String) throws -> NoteVerifierKey {
     throw ExitCode(ExitStatus.invalidInput)
 }
 
-func writeOutput(_ bytes: [UInt8], to path: String) throws {
-    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+/// Writes a file, readable only by its owner when it is `secret` (keys, passwords).
+func writeOutput(_ bytes: [UInt8], to path: String, secret: Bool = false) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: secret ? [.posixPermissions: 0o600] : nil) else {
         printError("error: cannot write \(path)")
         throw ExitCode(ExitStatus.cannotCreate)
     }

@@ -53,10 +53,7 @@ struct Serve: AsyncParsableCommand {
         if let keyPath {
             if demo && !FileManager.default.fileExists(atPath: keyPath) {
                 let s = try NoteSigner(name: "armory.demo/dry-creek", type: .ed25519)
-                guard FileManager.default.createFile(atPath: keyPath, contents: Data((s.signerKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-                    printError("error: cannot write the demo's key to \(keyPath)")
-                    throw ExitCode(ExitStatus.cannotCreate)
-                }
+                try writeOutput(Array((s.signerKeyText + "\n").utf8), to: keyPath, secret: true)
             }
             signer = try loadSigner(keyPath, what: "signing key")
         } else {
@@ -97,16 +94,8 @@ struct Serve: AsyncParsableCommand {
         let file = "\(demoDir)/logins.txt"
         if try await !store.productionIDs().contains(Demo.productionID) {
             try await hub.create(Demo.productionID, try Demo.log(now: Date(), signer: signer))
-            var lines = ""
-            for p in Demo.people {
-                let password = SignIns.randomPassword()
-                try await store.setSecret(Demo.productionID, person: p.id, secret: try hasher.hash(password))
-                lines += "\(p.id) \(p.roles.map(\.rawValue).sorted().joined(separator: ",")) \(password)\n"
-            }
-            guard FileManager.default.createFile(atPath: file, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600]) else {
-                printError("error: cannot write the demo's sign-ins to \(file)")
-                throw ExitCode(ExitStatus.cannotCreate)
-            }
+            let lines = try await SignIns.newPasswords(store, production: Demo.productionID, people: Demo.people, hasher: hasher)
+            try writeOutput(Array(lines.utf8), to: file, secret: true)
         }
         let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
