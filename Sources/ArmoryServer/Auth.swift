@@ -60,6 +60,9 @@ public actor SessionBook {
 
     public init(lifetime: TimeInterval = 14 * 3600) { self.lifetime = lifetime }
 
+    /// PINs and failed sign-ins are kept per person of a production.
+    static func key(_ production: String, _ person: String) -> String { production + "\u{0}" + person }
+
     static func digest(_ token: String) -> String { hex(SHA256.hash(data: Array(token.utf8))) }
 
     /// Lower-case hex, without Foundation's formatter (it cost a tenth of a command's time).
@@ -97,13 +100,13 @@ public actor SessionBook {
     /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old.
     public func issuePIN(production: String, person: String, now: Date) -> String {
         let pin = String(format: "%06d", Int.random(in: 0..<1_000_000))
-        pins[production + "\u{0}" + person] = ([UInt8](SHA256.hash(data: Array(pin.utf8))), now.addingTimeInterval(15 * 60))
+        pins[Self.key(production, person)] = ([UInt8](SHA256.hash(data: Array(pin.utf8))), now.addingTimeInterval(15 * 60))
         return pin
     }
 
     /// Uses up a PIN if it is the one issued and still valid.
     public func redeemPIN(production: String, person: String, pin: String, now: Date) -> Bool {
-        let key = production + "\u{0}" + person
+        let key = Self.key(production, person)
         guard let issued = pins[key], issued.expires > now else { return false }
         guard constantTimeEqual(issued.hash, [UInt8](SHA256.hash(data: Array(pin.utf8)))) else { return false }
         pins[key] = nil
@@ -112,17 +115,17 @@ public actor SessionBook {
 
     /// Whether a person's sign-ins are paused after five failures in 15 minutes.
     public func throttled(production: String, person: String, now: Date) -> Bool {
-        let key = production + "\u{0}" + person
+        let key = Self.key(production, person)
         let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < 15 * 60 }
         failures[key] = recent
         return recent.count >= 5
     }
 
     public func noteFailure(production: String, person: String, now: Date) {
-        failures[production + "\u{0}" + person, default: []].append(now)
+        failures[Self.key(production, person), default: []].append(now)
     }
 
     public func noteSuccess(production: String, person: String) {
-        failures[production + "\u{0}" + person] = nil
+        failures[Self.key(production, person)] = nil
     }
 }
