@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArmoryServerTests",
-            dependencies: ["ArmoryServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["ArmoryServer", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "ArmoryStoreTests",

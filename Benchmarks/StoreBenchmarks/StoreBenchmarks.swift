@@ -48,6 +48,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same append with the engine's decision made before the clock starts: what the store alone costs.
+    nonisolated(unsafe) var storeLog = ProductionLog(productionID: "bench-store", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
+    try! store.create("bench-store", storeLog)
+    nonisolated(unsafe) var storeNext = 0
+    Benchmark("SQLite append one step, store only (decided before the clock starts)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let mark = storeLog.mark
+            try storeLog.record(steps[storeNext])
+            storeNext += 1
+            benchmark.startMeasurement()
+            try store.append("bench-store", from: mark, to: storeLog)
+            benchmark.stopMeasurement()
+        }
+    }
+
     // PostgreSQL, when a server is named.
     if let url = env["ARMORY_BENCH_POSTGRES_URL"] {
         nonisolated(unsafe) var pgLog = ProductionLog(productionID: "bench", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)

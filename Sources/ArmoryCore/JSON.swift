@@ -322,6 +322,12 @@ extension JSON {
     /// Writes `s` as a JSON string literal.
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings (ids, times, rule names) need no escape: appended whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -158,21 +158,21 @@ public struct ArmoryAPI: Sendable {
         let now = clock()
         let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
         guard let log = try? await hub.log(production), let person = log.state.people[personID] else { throw denied }
-        if await sessions.throttled(production: production, person: personID, now: now) {
+        if sessions.throttled(production: production, person: personID, now: now) {
             throw APIError(.tooManyRequests, "too many failed sign-ins for \(personID); wait 15 minutes or ask the armorer for a PIN")
         }
         var ok = false
         if let password, let secret = try await hub.store.secret(production, person: personID) {
             ok = options.passwords.verify(password, against: secret)
         } else if let pin {
-            ok = await sessions.redeemPIN(production: production, person: personID, pin: pin, now: now)
+            ok = sessions.redeemPIN(production: production, person: personID, pin: pin, now: now)
         }
         guard ok else {
-            await sessions.noteFailure(production: production, person: personID, now: now)
+            sessions.noteFailure(production: production, person: personID, now: now)
             throw denied
         }
-        await sessions.noteSuccess(production: production, person: personID)
-        return await sessions.open(production: production, person: person, now: now)
+        sessions.noteSuccess(production: production, person: personID)
+        return sessions.open(production: production, person: person, now: now)
     }
 
     func sessionCookie(_ token: String, maxAge: Int) -> Cookie {
@@ -188,7 +188,7 @@ public struct ArmoryAPI: Sendable {
 
     func signOut(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         guard let token = ctx.token else { throw APIError.unauthenticated }
-        await sessions.close(token)
+        sessions.close(token)
         var response = Response(status: .noContent)
         response.setCookie(sessionCookie("", maxAge: 0))
         return response
@@ -207,30 +207,42 @@ public struct ArmoryAPI: Sendable {
         }
         let person = try ctx.param("person")
         guard log.state.people[person] != nil else { throw APIError.notFound("no person '\(person)' in this production") }
-        let pin = await sessions.issuePIN(production: s.production, person: person, now: clock())
+        let pin = sessions.issuePIN(production: s.production, person: person, now: clock())
         return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
     }
 
     // MARK: Commands and observations
 
     func loaded(_ production: String) async throws -> ProductionLog {
-        do { return try await hub.log(production) } catch let e as StoreError {
+        try await loaded(production) { $0 }
+    }
+
+    /// What `body` reads from the production's log (no copy of the log is kept).
+    func loaded<T: Sendable>(_ production: String, _ body: @Sendable (ProductionLog) throws -> T) async throws -> T {
+        do { return try await hub.read(production, body) } catch let e as StoreError {
             if case .unknownProduction = e { throw APIError.notFound("no production '\(production)'") }
             throw APIError(.serviceUnavailable, "\(e)")
         }
     }
 
     /// The time to record a step at when the tablet gives none: now, in the production's zone.
-    func now(in log: ProductionLog) -> String {
+    func now(in log: ProductionLog) -> String { now(timezone: log.header.timezone) }
+
+    func now(timezone: String) -> String {
         let date = clock()
-        let offset = (TimeZone(identifier: log.header.timezone) ?? .gmt).secondsFromGMT(for: date) / 60
+        let offset = (TimeZone(identifier: timezone) ?? .gmt).secondsFromGMT(for: date) / 60
         return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: Int16(offset)).text
+    }
+
+    /// Now, in the production's zone (and a 404 for a production that does not exist).
+    func now(_ production: String) async throws -> String {
+        now(timezone: try await loaded(production) { $0.header.timezone })
     }
 
     func step(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
         var members = try fields(try await body(req))
-        let log = try await loaded(s.production)
+        let now = try await now(s.production)
         if let by = members.first(where: { $0.key == "by" })?.value {
             guard by == .string(s.person) else {
                 throw APIError.forbidden("steps are recorded as the person signed in (\(s.person)); 'by' may not name anyone else")
@@ -238,7 +250,7 @@ public struct ArmoryAPI: Sendable {
         } else {
             members.insert(("by", .string(s.person)), at: 0)
         }
-        if !members.contains(where: { $0.key == "at" }) { members.insert(("at", .string(now(in: log))), at: 0) }
+        if !members.contains(where: { $0.key == "at" }) { members.insert(("at", .string(now)), at: 0) }
         let step: Step
         do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
         return try await decided(s.production) { try await hub.record(s.production, step) }
@@ -252,10 +264,10 @@ public struct ArmoryAPI: Sendable {
         for m in members where !["text", "scene", "at"].contains(m.key) {
             throw APIError.unprocessable("unknown field '\(m.key)' (allowed: text, scene, at)", field: m.key)
         }
-        let log = try await loaded(production)
+        let now = try await now(production)
         let text = try string(members, "text")!
         let scene = try string(members, "scene", optional: true)
-        let atText = try string(members, "at", optional: true) ?? now(in: log)
+        let atText = try string(members, "at", optional: true) ?? now
         guard let at = Timestamp(rfc3339: atText) else {
             throw APIError.unprocessable("field 'at' must be an RFC 3339 time with offset, not '\(atText)'", field: "at")
         }
@@ -266,14 +278,14 @@ public struct ArmoryAPI: Sendable {
     func transfer(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
         var members = try fields(try await body(req))
-        let log = try await loaded(s.production)
+        let now = try await now(s.production)
         if let by = members.first(where: { $0.key == "by" })?.value, by != .string(s.person) {
             throw APIError.forbidden("transfers are recorded as the person signed in (\(s.person))")
         }
         members.removeAll { $0.key == "by" || $0.key == "at" }
         let t: EvidenceTransfer
         do {
-            t = try EvidenceTransfer(json: .object(members), at: Timestamp(rfc3339: now(in: log))!, by: s.person)
+            t = try EvidenceTransfer(json: .object(members), at: Timestamp(rfc3339: now)!, by: s.person)
         } catch { throw APIError.unprocessable(error.message, field: error.field) }
         return try await decided(s.production) { try await hub.transfer(s.production, t) }
     }
@@ -545,7 +557,7 @@ struct Authenticate: RouterMiddleware {
         var context = context
         let header = request.headers[.authorization]
         let token = header.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? request.cookies[ArmoryAPI.cookieName]?.value
-        if let token, !token.isEmpty, let s = await sessions.session(for: token, now: clock()) {
+        if let token, !token.isEmpty, let s = sessions.session(for: token, now: clock()) {
             context.session = s
             context.token = token
         }

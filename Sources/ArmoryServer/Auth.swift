@@ -1,6 +1,7 @@
 import ArmoryCore
 import Crypto
 import Foundation
+import Synchronization
 import _CryptoExtras
 
 /// Password hashing with scrypt (memory-hard): `scrypt$N$r$p$salt$hash`, salt and hash in
@@ -51,11 +52,15 @@ public struct Session: Sendable, Equatable {
 
 /// Sessions, one-time PINs and sign-in throttling, in memory: a restart signs everyone
 /// out, which on set costs one sign-in. Tokens are 256 random bits; only their SHA-256
-/// is kept, so a memory dump does not hand out sessions.
-public actor SessionBook {
-    var sessions: [String: Session] = [:]
-    var pins: [String: (hash: [UInt8], expires: Date)] = [:]
-    var failures: [String: [Date]] = [:]
+/// is kept, so a memory dump does not hand out sessions. Every request looks its session
+/// up here, so it is a lock held for a dictionary lookup, not an actor to hop to.
+public final class SessionBook: Sendable {
+    struct Book {
+        var sessions: [String: Session] = [:]
+        var pins: [String: (hash: [UInt8], expires: Date)] = [:]
+        var failures: [String: [Date]] = [:]
+    }
+    let book = Mutex(Book())
     public let lifetime: TimeInterval
 
     public init(lifetime: TimeInterval = 14 * 3600) { self.lifetime = lifetime }
@@ -81,51 +86,63 @@ public actor SessionBook {
         var generator = SystemRandomNumberGenerator()
         let token = Self.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime))
-        sessions[Self.digest(token)] = s
+        let key = Self.digest(token)
+        book.withLock { $0.sessions[key] = s }
         return (token, s)
     }
 
     public func session(for token: String, now: Date) -> Session? {
         let key = Self.digest(token)
-        guard let s = sessions[key] else { return nil }
-        guard s.expires > now else {
-            sessions[key] = nil
-            return nil
+        return book.withLock { b in
+            guard let s = b.sessions[key] else { return nil }
+            guard s.expires > now else {
+                b.sessions[key] = nil
+                return nil
+            }
+            return s
         }
-        return s
     }
 
-    public func close(_ token: String) { sessions[Self.digest(token)] = nil }
+    public func close(_ token: String) {
+        let key = Self.digest(token)
+        book.withLock { $0.sessions[key] = nil }
+    }
 
     /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old.
     public func issuePIN(production: String, person: String, now: Date) -> String {
         let pin = String(format: "%06d", Int.random(in: 0..<1_000_000))
-        pins[Self.key(production, person)] = ([UInt8](SHA256.hash(data: Array(pin.utf8))), now.addingTimeInterval(15 * 60))
+        let issued = ([UInt8](SHA256.hash(data: Array(pin.utf8))), now.addingTimeInterval(15 * 60))
+        book.withLock { $0.pins[Self.key(production, person)] = issued }
         return pin
     }
 
     /// Uses up a PIN if it is the one issued and still valid.
     public func redeemPIN(production: String, person: String, pin: String, now: Date) -> Bool {
         let key = Self.key(production, person)
-        guard let issued = pins[key], issued.expires > now else { return false }
-        guard constantTimeEqual(issued.hash, [UInt8](SHA256.hash(data: Array(pin.utf8)))) else { return false }
-        pins[key] = nil
-        return true
+        let given = [UInt8](SHA256.hash(data: Array(pin.utf8)))
+        return book.withLock { b in
+            guard let issued = b.pins[key], issued.expires > now else { return false }
+            guard constantTimeEqual(issued.hash, given) else { return false }
+            b.pins[key] = nil
+            return true
+        }
     }
 
     /// Whether a person's sign-ins are paused after five failures in 15 minutes.
     public func throttled(production: String, person: String, now: Date) -> Bool {
         let key = Self.key(production, person)
-        let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < 15 * 60 }
-        failures[key] = recent
-        return recent.count >= 5
+        return book.withLock { b in
+            let recent = (b.failures[key] ?? []).filter { now.timeIntervalSince($0) < 15 * 60 }
+            b.failures[key] = recent
+            return recent.count >= 5
+        }
     }
 
     public func noteFailure(production: String, person: String, now: Date) {
-        failures[Self.key(production, person), default: []].append(now)
+        book.withLock { $0.failures[Self.key(production, person), default: []].append(now) }
     }
 
     public func noteSuccess(production: String, person: String) {
-        failures[Self.key(production, person)] = nil
+        book.withLock { $0.failures[Self.key(production, person)] = nil }
     }
 }

@@ -37,17 +37,42 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// What a write to a production's log gives back once it is stored.
+enum Written: Sendable {
+    case decided(index: Int, decision: Decision)
+    case signed(SignedNote)
+}
+
+/// A change decided against the production's log and waiting for the store.
+struct PendingWrite {
+    /// The change, kept to decide it again if another process wrote to the store first.
+    let change: @Sendable (inout ProductionLog) throws(StepFormatError) -> Written
+    var result: Written
+    let reply: CheckedContinuation<Written, any Error>
+}
+
 /// Every production the server holds: its log in memory (loaded and verified from the
 /// store on first use), one writer at a time per production, and the live subscribers
 /// who get each new entry. A step is decided by the same engine as `armory replay`,
-/// appended to the store in one transaction, and only then acknowledged and published.
+/// appended to the store, and only then acknowledged and published.
+///
+/// Group commit: each change is decided at once against the log as it stands, including
+/// changes decided but not yet stored, and joins the production's queue. One append at a
+/// time per production takes everything queued into one transaction; when it commits,
+/// every change in it is acknowledged. A busy set's steps share one transaction and one
+/// sync instead of paying for one each; a lone step is stored as soon as it is decided.
+/// If an append fails, nothing queued is acknowledged and the log is reloaded from the
+/// store (the store is the truth).
 public actor ProductionHub {
     public let store: any LogStore
     let signer: NoteSigner?
     let logger: Logger
+    /// Each production's log as decided: stored entries, then any still queued.
     var logs: [String: ProductionLog] = [:]
-    /// The last write queued per production: writes run one after another.
-    var tails: [String: Task<Void, Never>] = [:]
+    /// Where each production's stored log ends, while changes are queued or being stored.
+    var storedMarks: [String: ProductionLog.Mark] = [:]
+    /// Changes decided and waiting for the next append, per production.
+    var queued: [String: [PendingWrite]] = [:]
     var subscribers: [String: [UUID: AsyncStream<LiveMessage>.Continuation]] = [:]
     /// Called with every recorded entry's decision (metrics).
     let onRecord: @Sendable (String, Decision, Int) -> Void
@@ -59,14 +84,27 @@ public actor ProductionHub {
         self.onRecord = onRecord
     }
 
-    /// The production's log, loaded and verified once.
+    /// The production's log, loaded and verified once. It may hold changes decided an
+    /// instant ago and not yet acknowledged.
     public func log(_ id: String) async throws -> ProductionLog {
-        if let log = logs[id] { return log }
+        try await load(id)
+        return logs[id]!
+    }
+
+    /// Loads and verifies the production's log, unless it is held already. Returns no copy:
+    /// a copy alive while the log changes would make the change copy every entry.
+    func load(_ id: String) async throws {
+        guard logs[id] == nil else { return }
         let log = try await store.load(id, logKey: signer?.verifierKey)
         // Another caller may have loaded it meanwhile; the first copy stays.
-        if let existing = logs[id] { return existing }
-        logs[id] = log
-        return log
+        if logs[id] == nil { logs[id] = log }
+    }
+
+    /// What `body` reads from the production's log, computed where the log is, so no copy
+    /// of it outlives the call (a copy held elsewhere would make the next append copy it).
+    public func read<T: Sendable>(_ id: String, _ body: @Sendable (ProductionLog) throws -> T) async throws -> T {
+        try await load(id)
+        return try body(logs[id]!)
     }
 
     /// Creates a production (the demo, an import).
@@ -75,89 +113,129 @@ public actor ProductionHub {
         logs[id] = log
     }
 
-    /// Runs `body` after every earlier write to the production has finished.
-    func serialised<T: Sendable>(_ id: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let previous = tails[id]
-        let task = Task { () async throws -> T in
-            _ = await previous?.value
-            return try await body()
-        }
-        tails[id] = Task { _ = try? await task.value }
-        return try await task.value
-    }
-
     /// Decides and records a step; returns its index and decision. A refused command is
     /// recorded too (the attempt is evidence).
     public func record(_ id: String, _ step: Step) async throws -> (index: Int, decision: Decision) {
-        try await serialised(id) { try await self.write(id) { (log: inout ProductionLog) throws(StepFormatError) in try log.record(step, signer: self.signer) } }
+        let signer = self.signer
+        return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            let (index, decision) = try log.record(step, signer: signer)
+            return .decided(index: index, decision: decision)
+        })
     }
 
     /// Decides and records an evidence transfer.
     public func transfer(_ id: String, _ t: EvidenceTransfer) async throws -> (index: Int, decision: Decision) {
-        try await serialised(id) { try await self.write(id) { (log: inout ProductionLog) throws(StepFormatError) in try log.transfer(t, signer: self.signer) } }
+        let signer = self.signer
+        return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            let (index, decision) = try log.transfer(t, signer: signer)
+            return .decided(index: index, decision: decision)
+        })
+    }
+
+    func decided(_ w: Written) -> (index: Int, decision: Decision) {
+        guard case let .decided(index, decision) = w else { preconditionFailure("a step or transfer is answered with its decision") }
+        return (index, decision)
     }
 
     /// Signs a checkpoint of the whole log now.
     public func signCheckpoint(_ id: String) async throws -> SignedNote {
         guard let signer else { throw HubError.noSigningKey }
-        return try await serialised(id) { try await self.signed(id, signer) }
-    }
-
-    func signed(_ id: String, _ signer: NoteSigner) async throws -> SignedNote {
-        var log: ProductionLog
-        do { log = try await self.log(id) } catch { throw HubError.store(error) }
-        logs[id] = nil
-        let mark = log.mark
-        let note = log.signCheckpoint(signer)
-        do {
-            if log.checkpointEdits != mark.checkpointEdits { try await store.append(id, from: mark, to: log) }
-        } catch {
-            throw HubError.store(error)
-        }
-        logs[id] = log
+        let w = try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in .signed(log.signCheckpoint(signer)) }
+        guard case let .signed(note) = w else { throw HubError.noSigningKey }
         return note
     }
 
-    /// Applies `change` to the production's log and appends the result. The log is taken
-    /// out of the table while it changes, so it is never copied; if the store refuses or
-    /// fails, it is reloaded from the store on next use (the store is the truth).
-    func write(_ id: String, _ change: (inout ProductionLog) throws(StepFormatError) -> (index: Int, decision: Decision))
-        async throws -> (index: Int, decision: Decision) {
+    /// Applies `change` to the production's log now, and answers once it is stored. A
+    /// change that records nothing (invalid input, a checkpoint already signed) answers at once.
+    func write(_ id: String, _ change: @escaping @Sendable (inout ProductionLog) throws(StepFormatError) -> Written) async throws -> Written {
+        do { try await load(id) } catch { throw HubError.store(error) }
+        // No suspension from here until the change is queued: changes are decided one at a time.
+        let (mark, result, unchanged) = try decide(id, change)
+        if unchanged && queued[id] == nil { return result }
+        return try await withCheckedThrowingContinuation { reply in
+            if queued[id] == nil {
+                // Nothing queued or being stored: this change starts the production's appends.
+                queued[id] = []
+                storedMarks[id] = mark
+                Task { await self.appendQueued(id) }
+            }
+            queued[id]!.append(PendingWrite(change: change, result: result, reply: reply))
+        }
+    }
+
+    /// Applies a change to the held log in place. The log is not kept beyond this call: a
+    /// copy held while waiting for the store would make every later change copy it whole.
+    func decide(_ id: String, _ change: (inout ProductionLog) throws(StepFormatError) -> Written) throws -> (ProductionLog.Mark, Written, Bool) {
+        var log = logs.removeValue(forKey: id)!
+        defer { logs[id] = log }
+        let mark = log.mark
+        let result: Written
+        do { result = try change(&log) } catch { throw HubError.invalid(error) }
+        return (mark, result, log.size == mark.size && log.checkpointEdits == mark.checkpointEdits)
+    }
+
+    /// Stores everything queued for the production, one append at a time, until the queue is empty.
+    func appendQueued(_ id: String) async {
         var decidedAgain = false
-        while true {
-            var log: ProductionLog
-            do { log = try await self.log(id) } catch { throw HubError.store(error) }
-            logs[id] = nil
-            let mark = log.mark
-            let result: (index: Int, decision: Decision)
-            do { result = try change(&log) } catch {
-                // Invalid input is refused before anything changes: the log goes back as it was.
-                logs[id] = log
-                throw HubError.invalid(error)
-            }
-            if log.size == mark.size && log.checkpointEdits == mark.checkpointEdits {
-                logs[id] = log
-                return result
-            }
+        while let batch = queued[id], !batch.isEmpty {
+            queued[id] = []
+            let from = storedMarks[id]!
+            // Taken from the log now: a copy of the log held across the append would make the
+            // next change copy every entry.
+            let (appended, stored, entries) = taken(id, from: from)
             do {
-                try await store.append(id, from: mark, to: log)
+                try await store.append(id, appended)
             } catch StoreError.conflict where !decidedAgain {
-                // Another process wrote first: decide again, once, against what it wrote.
+                // Another process wrote first: decide everything queued again, once, against what it wrote.
                 logger.info("production \(id) changed underneath; deciding again")
                 decidedAgain = true
+                do {
+                    // Changes arriving meanwhile are decided against the old log and queued; they are decided again below.
+                    var fresh = try await store.load(id, logKey: signer?.verifierKey)
+                    storedMarks[id] = fresh.mark
+                    var again: [PendingWrite] = []
+                    for var w in batch + (queued[id] ?? []) {
+                        do { w.result = try w.change(&fresh) } catch {
+                            w.reply.resume(throwing: HubError.invalid(error))
+                            continue
+                        }
+                        again.append(w)
+                    }
+                    logs[id] = fresh
+                    queued[id] = again
+                } catch {
+                    fail(id, batch + (queued[id] ?? []), HubError.store(error))
+                    return
+                }
                 continue
             } catch {
-                throw HubError.store(error)
+                fail(id, batch + (queued[id] ?? []), HubError.store(error))
+                return
             }
-            logs[id] = log
-            for index in mark.size..<log.size {
-                let entry = try! LogEntry(decoding: log.entries[index])
-                let decision = Decision(outcome: entry.outcome, rules: entry.rules, message: entry.message)
-                onRecord(id, decision, log.size)
+            storedMarks[id] = stored
+            for (index, bytes) in zip(from.size..., entries) {
+                let entry = try! LogEntry(decoding: bytes)
+                onRecord(id, Decision(outcome: entry.outcome, rules: entry.rules, message: entry.message), stored.size)
                 publish(id, LiveEvent(index: index, entry: entry))
             }
-            return result
+            for w in batch { w.reply.resume(returning: w.result) }
         }
+        queued[id] = nil
+        storedMarks[id] = nil
+    }
+
+    /// What the next append writes, where the log will then stand, and the new entries.
+    func taken(_ id: String, from: ProductionLog.Mark) -> (AppendBatch, ProductionLog.Mark, ArraySlice<[UInt8]>) {
+        let log = logs[id]!
+        return (AppendBatch(log, from: from), log.mark, ArraySlice(Array(log.entries[from.size...])))
+    }
+
+    /// Nothing queued is acknowledged; the log is reloaded from the store on next use.
+    func fail(_ id: String, _ writes: [PendingWrite], _ error: HubError) {
+        logs[id] = nil
+        queued[id] = nil
+        storedMarks[id] = nil
+        for w in writes { w.reply.resume(throwing: error) }
     }
 
     func publish(_ id: String, _ event: LiveEvent) {

@@ -11,6 +11,9 @@ struct EntryRow {
     let outcome: String
     /// The firearms and lots it names: their histories.
     let subjects: [String]
+    /// The Merkle nodes this leaf completed, concatenated: its own hash (level 0), then
+    /// each parent it closed, one level up at a time.
+    var nodes: [UInt8] = []
 }
 
 /// A firearm's or lot's current state, as the read models hold it.
@@ -19,6 +22,19 @@ struct ItemRow {
     let custodian: String?
     let condition: String
     let json: String
+}
+
+/// What one append writes: everything a log holds beyond the mark its writer decided
+/// against, taken from the log at once, so the log can go on deciding while it is stored.
+public struct AppendBatch: Sendable {
+    let rows: LogRows
+    /// The size the stored log must still have.
+    public let expectedSize: Int
+
+    public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
+        rows = LogRows(log, from: mark)
+        expectedSize = mark.size
+    }
 }
 
 /// What an append writes, whatever the database: the new entries with their read-model
@@ -46,15 +62,18 @@ struct LogRows {
     private init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote], revision: Int, checkpointsChanged: Bool) {
         size = log.size
         for index in start..<log.size {
-            entries.append(LogRows.entryRow(index, log.entries[index]))
+            var row = LogRows.entryRow(index, log.entries[index])
             // The nodes this leaf completed: itself, then each parent it closes.
             var level = 0, i = index
             while true {
-                nodes.append((level, i, log.tree.store.node(level: level, index: i)!))
+                let hash = log.tree.store.node(level: level, index: i)!
+                nodes.append((level, i, hash))
+                row.nodes += hash
                 guard i % 2 == 1 else { break }
                 level += 1
                 i /= 2
             }
+            entries.append(row)
         }
         if checkpointsChanged {
             for (position, note) in log.checkpoints.enumerated() where position >= stored.count || stored[position] != note {
@@ -79,6 +98,13 @@ struct LogRows {
     }
 
     /// An entry's row. The bytes were written by this process, so they decode.
+    /// The nodes an entry's row holds (`EntryRow.nodes`), with their places in the tree.
+    static func nodes(ofEntry index: Int, _ packed: [UInt8]) -> [(level: Int, index: Int, hash: [UInt8])] {
+        stride(from: 0, to: packed.count, by: 32).enumerated().map { level, start in
+            (level, index >> level, Array(packed[start..<min(start + 32, packed.count)]))
+        }
+    }
+
     static func entryRow(_ index: Int, _ bytes: [UInt8]) -> EntryRow {
         let entry = try! LogEntry(decoding: bytes)
         var subjects: [String] = []

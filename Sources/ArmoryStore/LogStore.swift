@@ -47,8 +47,9 @@ public protocol LogStore: Sendable {
     func productionIDs() async throws -> [String]
     /// Stores a new production's log.
     func create(_ id: String, _ log: ProductionLog) async throws
-    /// Appends what `new` holds beyond the `mark` the writer decided against, or throws `StoreError.conflict`.
-    func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws
+    /// Appends a batch (what a log holds beyond the mark its writer decided against), or
+    /// throws `StoreError.conflict` if the stored log is no longer that size.
+    func append(_ id: String, _ batch: AppendBatch) async throws
     /// Loads and verifies a production's log, or throws `StoreError.tampered`.
     func load(_ id: String, logKey: NoteVerifierKey?) async throws -> ProductionLog
 
@@ -88,6 +89,11 @@ extension LogStore {
     /// Every entry naming a firearm or lot, oldest first.
     public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
         try await history(production, of: subject, before: .max, limit: .max)
+    }
+
+    /// Appends what `new` holds beyond the `mark` the writer decided against.
+    public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws {
+        try await append(id, AppendBatch(new, from: mark))
     }
 
     /// Appends what `new` holds beyond `old`.

@@ -184,10 +184,9 @@ public final class PostgresLogStore: Sendable {
     /// One statement, so one round trip and its own transaction: the size moves on from the
     /// size the writer decided against (the row lock serialises writers to a production),
     /// and only then are the entries, nodes, checkpoints and read models written.
-    public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) async throws {
-        let rows = LogRows(new, from: mark)
+    public func append(_ id: String, _ batch: AppendBatch) async throws {
         var written: [Int] = []
-        for try await n in try await client.query(Self.appendQuery(id: id, rows: rows, expected: mark.size), logger: logger).decode(Int.self) {
+        for try await n in try await client.query(Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize), logger: logger).decode(Int.self) {
             written.append(n)
         }
         guard written == [1] else {
@@ -196,7 +195,7 @@ public final class PostgresLogStore: Sendable {
                 stored = size
             }
             guard let stored else { throw StoreError.unknownProduction(id) }
-            throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored)
+            throw StoreError.conflict(production: id, expectedSize: batch.expectedSize, storedSize: stored)
         }
     }
 

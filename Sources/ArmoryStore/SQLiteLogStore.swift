@@ -119,6 +119,38 @@ public final class SQLiteLogStore: Sendable {
                                          secret TEXT NOT NULL, PRIMARY KEY (production, person)) WITHOUT ROWID
                 """)
         }
+        m.registerMigration("v4: one row per entry, with its tree nodes") { db in
+            // An append wrote a row into about seven B-trees (production size, entry, its
+            // primary-key index, its day index, nodes and their index, subjects, state); each
+            // is a page written and synced. Entries become one WITHOUT ROWID table carrying
+            // the nodes their leaf completed, and the stored size gives way to the last
+            // entry's index (a size is no harder to alter than the entries it counts).
+            try db.execute(sql: """
+                CREATE TABLE entry_v4 (production TEXT NOT NULL REFERENCES production, idx INTEGER NOT NULL, bytes BLOB NOT NULL,
+                                       day TEXT, outcome TEXT, nodes BLOB NOT NULL, PRIMARY KEY (production, idx)) WITHOUT ROWID
+                """)
+            // The stored nodes move as they are (not recomputed): an altered one stays detectable.
+            let node = try db.makeStatement(sql: "SELECT hash FROM node WHERE production = ? AND level = ? AND idx = ?")
+            let insert = try db.makeStatement(sql: "INSERT INTO entry_v4 (production, idx, bytes, day, outcome, nodes) VALUES (?, ?, ?, ?, ?, ?)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT production, idx, bytes, day, outcome FROM entry ORDER BY production, idx")
+            while let row = try rows.next() {
+                let production: String = row["production"], index: Int = row["idx"]
+                var packed = Data()
+                for level in 0...((~index).trailingZeroBitCount) {
+                    guard let hash = try Data.fetchOne(node, arguments: [production, level, index >> level]) else { break }
+                    packed += hash
+                }
+                try insert.execute(arguments: [production, index, row["bytes"] as Data, row["day"] as String?, row["outcome"] as String?, packed])
+            }
+            try db.execute(sql: """
+                DROP TABLE entry;
+                DROP TABLE node;
+                ALTER TABLE entry_v4 RENAME TO entry;
+                CREATE INDEX entry_day ON entry (production, day, idx);
+                CREATE INDEX entry_alarm ON entry (production, idx) WHERE outcome = 'alarm';
+                ALTER TABLE production DROP COLUMN size;
+                """)
+        }
         return m
     }
 
@@ -148,7 +180,7 @@ public final class SQLiteLogStore: Sendable {
             if try Int.fetchOne(db, sql: "SELECT 1 FROM production WHERE id = ?", arguments: [id]) != nil {
                 throw StoreError.productionExists(id)
             }
-            try db.execute(sql: "INSERT INTO production (id, origin, size) VALUES (?, ?, ?)", arguments: [id, log.origin, rows.size])
+            try db.execute(sql: "INSERT INTO production (id, origin) VALUES (?, ?)", arguments: [id, log.origin])
             try SQLiteLogStore.write(db, id: id, rows: rows)
         }
     }
@@ -156,23 +188,28 @@ public final class SQLiteLogStore: Sendable {
     /// Appends what `new` holds beyond `mark` (entries, their nodes, new or newly cosigned
     /// checkpoints, read models) in one transaction, if the stored log is still `mark`'s size.
     public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) throws {
-        let rows = LogRows(new, from: mark)
-        try pool.write { db in
-            // The size moves on only from the size the writer decided against.
-            try db.cachedStatement(sql: "UPDATE production SET size = ? WHERE id = ? AND size = ?").execute(arguments: [rows.size, id, mark.size])
-            if db.changesCount == 0 {
-                guard let stored = try Int.fetchOne(db, sql: "SELECT size FROM production WHERE id = ?", arguments: [id]) else {
-                    throw StoreError.unknownProduction(id)
-                }
-                throw StoreError.conflict(production: id, expectedSize: mark.size, storedSize: stored)
-            }
-            try SQLiteLogStore.write(db, id: id, rows: rows)
-        }
+        let batch = AppendBatch(new, from: mark)
+        try pool.write { db in try SQLiteLogStore.append(db, id: id, batch) }
     }
 
     /// Appends what `new` holds beyond `old`.
     public func append(_ id: String, from old: ProductionLog, to new: ProductionLog) throws {
         try append(id, from: old.mark, to: new)
+    }
+
+    /// Appends a batch, waiting for the database's writer without holding a thread meanwhile.
+    public func append(_ id: String, _ batch: AppendBatch) async throws {
+        try await pool.write { db in try SQLiteLogStore.append(db, id: id, batch) }
+    }
+
+    static func append(_ db: Database, id: String, _ batch: AppendBatch) throws {
+        // Written only onto the size the writer decided against (the last entry's index
+        // plus one: every log holds at least its header entry).
+        guard let stored = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(idx) + 1 FROM entry WHERE production = ?"), arguments: [id]) else {
+            throw StoreError.unknownProduction(id)
+        }
+        guard stored == batch.expectedSize else { throw StoreError.conflict(production: id, expectedSize: batch.expectedSize, storedSize: stored) }
+        try write(db, id: id, rows: batch.rows)
     }
 
     /// Inserts `count` rows of `width` values with one cached statement.
@@ -185,22 +222,16 @@ public final class SQLiteLogStore: Sendable {
 
     static func write(_ db: Database, id: String, rows: LogRows) throws {
         // Cached statements: an append runs the same few statements thousands of times a day.
-        let insertEntry = try db.cachedStatement(sql: "INSERT INTO entry (production, idx, bytes, day, outcome) VALUES (?, ?, ?, ?, ?)")
+        let insertEntry = try db.cachedStatement(sql: "INSERT INTO entry (production, idx, bytes, day, outcome, nodes) VALUES (?, ?, ?, ?, ?, ?)")
         var subjects: [any DatabaseValueConvertible] = []
         for e in rows.entries {
-            try insertEntry.execute(arguments: [id, e.index, Data(e.bytes), e.day, e.outcome])
+            try insertEntry.execute(arguments: [id, e.index, Data(e.bytes), e.day, e.outcome, Data(e.nodes)])
             for s in e.subjects { subjects += [id, s, e.index] }
         }
         // Rows batched by the hundred keep each statement's text (and cache) small.
         for chunk in stride(from: 0, to: subjects.count, by: 300) {
             let part = Array(subjects[chunk..<min(chunk + 300, subjects.count)])
             try insert(db, "INSERT INTO subject (production, subject, idx)", width: 3, count: part.count / 3, part)
-        }
-        var nodes: [any DatabaseValueConvertible] = []
-        for n in rows.nodes { nodes += [id, n.level, n.index, Data(n.hash)] }
-        for chunk in stride(from: 0, to: nodes.count, by: 400) {
-            let part = Array(nodes[chunk..<min(chunk + 400, nodes.count)])
-            try insert(db, "INSERT INTO node (production, level, idx, hash)", width: 4, count: part.count / 4, part)
         }
         for c in rows.checkpoints {
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)",
@@ -221,22 +252,30 @@ public final class SQLiteLogStore: Sendable {
     /// the last signed checkpoint's root found again, and the read models compared with
     /// the log. Nothing is overwritten either way.
     public func load(_ id: String, logKey: NoteVerifierKey? = nil) throws -> ProductionLog {
-        let (origin, size, entries, nodes, notes, firearms, lots) = try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT origin, size FROM production WHERE id = ?", arguments: [id]) else {
+        let (origin, entries, nodes, notes, firearms, lots) = try pool.read { db in
+            guard let origin = try String.fetchOne(db, sql: "SELECT origin FROM production WHERE id = ?", arguments: [id]) else {
                 throw StoreError.unknownProduction(id)
             }
-            let entries = try Data.fetchAll(db, sql: "SELECT bytes FROM entry WHERE production = ? ORDER BY idx", arguments: [id]).map { [UInt8]($0) }
-            let nodes = try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM node WHERE production = ?", arguments: [id])
-                .map { (level: $0["level"] as Int, index: $0["idx"] as Int, hash: [UInt8]($0["hash"] as Data)) }
+            var entries: [[UInt8]] = [], nodes: [(level: Int, index: Int, hash: [UInt8])] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT idx, bytes, nodes FROM entry WHERE production = ? ORDER BY idx", arguments: [id])
+            while let row = try rows.next() {
+                let index: Int = row["idx"], packed = [UInt8](row["nodes"] as Data)
+                // A leaf completes itself and one parent per trailing 1 bit of its index.
+                guard index == entries.count, packed.count == 32 * (1 + (~index).trailingZeroBitCount) else {
+                    throw StoreError.tampered(production: id, reason: "entry \(entries.count) is missing, or its stored tree nodes are")
+                }
+                entries.append([UInt8](row["bytes"] as Data))
+                nodes += LogRows.nodes(ofEntry: index, packed)
+            }
             let notes = try String.fetchAll(db, sql: "SELECT note FROM checkpoint WHERE production = ? ORDER BY position", arguments: [id])
             func states(_ table: String) throws -> [String: String] {
                 var out: [String: String] = [:]
                 for r in try Row.fetchAll(db, sql: "SELECT id, state FROM \(table) WHERE production = ?", arguments: [id]) { out[r["id"]] = r["state"] }
                 return out
             }
-            return (row["origin"] as String, row["size"] as Int, entries, nodes, notes, try states("firearm_state"), try states("lot_state"))
+            return (origin, entries, nodes, notes, try states("firearm_state"), try states("lot_state"))
         }
-        let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        let log = try verifiedLog(id: id, origin: origin, size: entries.count, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
         try checkReadModels(id: id, log: log, firearms: firearms, lots: lots)
         return log
     }

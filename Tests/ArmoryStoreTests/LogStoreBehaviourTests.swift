@@ -98,7 +98,8 @@ struct LogStoreBehaviourTests {
         let id = Self.newID()
         let log = try await Self.record(store, id)
         try await tamper("DELETE FROM entry WHERE production = '\(id)' AND idx = \(log.size - 1)")
-        try await tamper("UPDATE production SET size = size - 1 WHERE id = '\(id)'")
+        // PostgreSQL keeps the size beside the log; SQLite counts the entries.
+        if backend == .postgres { try await tamper("UPDATE production SET size = size - 1 WHERE id = '\(id)'") }
         await #expect(throws: StoreError.self) { try await store.load(id, logKey: nil) }
     }
 

@@ -9,7 +9,8 @@ import Testing
 /// A database written before the read models existed gets them derived from its entries
 /// when it is next opened, and then loads and answers like a new one.
 struct MigrationTests {
-    @Test func aVersionOneDatabaseGainsItsReadModels() throws {
+    /// A database as version 1 wrote it, holding one recorded day; `alter` runs on it last.
+    static func versionOne(alter: String? = nil) throws -> (path: String, log: ProductionLog) {
         let path = SQLiteLogStoreTests.database()
         var log = ProductionLog(productionID: "old", header: ProductionHeader(title: "Dry Creek", timezone: "UTC", people: SQLiteLogStoreTests.people),
                                 openedAt: SQLiteLogStoreTests.day[0].at)
@@ -29,8 +30,14 @@ struct MigrationTests {
                 for c in rows.checkpoints {
                     try db.execute(sql: "INSERT INTO checkpoint (production, position, size, note) VALUES (?, ?, ?, ?)", arguments: ["old", c.position, c.size, c.note])
                 }
+                if let alter { try db.execute(sql: alter) }
             }
         }
+        return (path, log)
+    }
+
+    @Test func aVersionOneDatabaseGainsItsReadModels() throws {
+        let (path, log) = try Self.versionOne()
         let store = try SQLiteLogStore(path: path)
         let loaded = try store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey)
         #expect(loaded.entries == log.entries)
@@ -38,5 +45,16 @@ struct MigrationTests {
         let day = String(SQLiteLogStoreTests.day[0].at.text.prefix(10))
         #expect(try store.timeline("old", day: day).map(\.index) == Array(0..<log.size))
         #expect(try store.history("old", of: .firearm("colt-1")).map(\.index) == [1, 2, 6, 7, 8, 9])
+    }
+
+    /// Version 4 moves each entry's tree nodes into its row as they were stored: a node
+    /// altered before the upgrade is still found when the production is loaded.
+    @Test func aNodeAlteredBeforeTheUpgradeIsStillRefused() throws {
+        let (path, _) = try Self.versionOne(alter: "UPDATE node SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
+        let store = try SQLiteLogStore(path: path)
+        #expect(throws: StoreError.self) { try store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey) }
+        // A node deleted before the upgrade leaves its entry's row short of nodes.
+        let (missing, _) = try Self.versionOne(alter: "DELETE FROM node WHERE level = 1 AND idx = 1")
+        #expect(throws: StoreError.self) { try SQLiteLogStore(path: missing).load("old", logKey: nil) }
     }
 }

@@ -100,7 +100,13 @@ struct SQLiteLogStoreTests {
         let path = Self.database()
         _ = try Self.recorded(path)
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in try db.execute(sql: "UPDATE node SET hash = zeroblob(32) WHERE level = 1 AND idx = 0") }
+        // Entry 1's row holds its leaf and the level-1 node it completed.
+        try queue.write { db in
+            var nodes = [UInt8](try Data.fetchOne(db, sql: "SELECT nodes FROM entry WHERE idx = 1")!)
+            #expect(nodes.count == 64)
+            nodes.replaceSubrange(32..<64, with: [UInt8](repeating: 0, count: 32))
+            try db.execute(sql: "UPDATE entry SET nodes = ? WHERE idx = 1", arguments: [Data(nodes)])
+        }
         #expect(throws: StoreError.self) { try SQLiteLogStore(path: path).load("dry-creek") }
 
         let path2 = Self.database()
@@ -108,7 +114,6 @@ struct SQLiteLogStoreTests {
         let queue2 = try DatabaseQueue(path: path2)
         try queue2.write { db in
             try db.execute(sql: "DELETE FROM entry WHERE idx = (SELECT MAX(idx) FROM entry)")
-            try db.execute(sql: "UPDATE production SET size = size - 1")
         }
         #expect(throws: StoreError.self) { try SQLiteLogStore(path: path2).load("dry-creek") }
     }

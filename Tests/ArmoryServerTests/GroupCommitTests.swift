@@ -1,0 +1,93 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryServer
+import ArmoryStore
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Testing
+
+/// The hub's group commit: steps decided while an append is under way share the next
+/// one; nothing is acknowledged before it is stored; a failed append acknowledges
+/// nothing and the log is taken again from the store; another process's append is met
+/// by deciding again against it.
+struct GroupCommitTests {
+    /// The stored log's size for every entry published (entries stored by one append share it).
+    final class Published: Sendable {
+        let sizes = Mutex<[Int]>([])
+    }
+
+    static let people = [Person(id: "ana", name: "Ana", roles: [.armorer]), Person(id: "ben", name: "Ben", roles: [.firstAD])]
+    static let at = Timestamp(rfc3339: "2026-03-02T08:00:00-07:00")!
+
+    /// A hub over a fresh file (or `path`).
+    static func hub(path: String? = nil, published: Published? = nil) throws -> (ProductionHub, SQLiteLogStore, String) {
+        let path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("armory-group-\(UInt64.random(in: 0...UInt64.max)).db").path
+        let store = try SQLiteLogStore(path: path)
+        let hub = ProductionHub(store: store, signer: Harness.signer, logger: Logger(label: "test")) { _, _, size in
+            published?.sizes.withLock { $0.append(size) }
+        }
+        return (hub, store, path)
+    }
+
+    static func concern(_ n: Int) -> Step {
+        Step(at: at, by: nil, action: .reportConcern(text: "concern \(n)", scene: nil))
+    }
+
+    static func opened() -> ProductionLog {
+        ProductionLog(productionID: "set", header: ProductionHeader(title: "Dry Creek", timezone: "America/Denver", people: people), openedAt: at)
+    }
+
+    @Test func stepsDecidedDuringAnAppendShareTheNextOne() async throws {
+        let sizes = Published()
+        let (hub, store, _) = try Self.hub(published: sizes)
+        try await hub.create("set", Self.opened())
+        let indexes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<200 { group.addTask { try await hub.record("set", Self.concern(n)).index } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(indexes.sorted() == Array(1...200))
+        // Every acknowledged step is stored, in the order decided.
+        let stored = try store.load("set")
+        #expect(stored.size == 201)
+        #expect(stored.entries == (try await hub.log("set")).entries)
+        let published = sizes.sizes.withLock { $0 }
+        #expect(published.count == 200)
+        let appends = Set(published).count
+        #expect(appends < 200, "\(appends) appends for 200 steps: none shared a transaction")
+        #expect(published == published.sorted())
+    }
+
+    @Test func aFailedAppendAcknowledgesNothingAndTheStoreStaysTheTruth() async throws {
+        let (hub, store, path) = try Self.hub()
+        try await hub.create("set", Self.opened())
+        _ = try await hub.record("set", Self.concern(0))
+        // The disk refuses the next writes.
+        let db = try DatabaseQueue(path: path)
+        try await db.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON entry BEGIN SELECT RAISE(ABORT, 'disk refused'); END") }
+        let answers = await withTaskGroup(of: Bool.self) { group in
+            for n in 1...20 { group.addTask { (try? await hub.record("set", Self.concern(n))) != nil } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.allSatisfy { !$0 }, "a step was acknowledged though nothing was stored")
+        #expect(try store.load("set").size == 2)
+        #expect(try await hub.log("set").size == 2)
+        try await db.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        #expect(try await hub.record("set", Self.concern(21)).index == 2)
+        #expect(try store.load("set").size == 3)
+    }
+
+    @Test func anotherProcessWritingFirstIsMetByDecidingAgain() async throws {
+        let (first, _, path) = try Self.hub()
+        try await first.create("set", Self.opened())
+        let (second, store, _) = try Self.hub(path: path)
+        _ = try await second.log("set")
+        #expect(try await first.record("set", Self.concern(1)).index == 1)
+        // The second still holds the log without it: its step is decided again and stored after it.
+        #expect(try await second.record("set", Self.concern(2)).index == 2)
+        let stored = try store.load("set")
+        #expect(stored.size == 3)
+        #expect(try LogEntry(decoding: stored.entries[2]).body.contains("concern 2"))
+    }
+}
