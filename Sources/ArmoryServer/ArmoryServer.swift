@@ -250,10 +250,11 @@ public struct ArmoryAPI: Sendable {
         } else {
             members.insert(("by", .string(s.person)), at: 0)
         }
-        if !members.contains(where: { $0.key == "at" }) { members.insert(("at", .string(now)), at: 0) }
+        let stampedNow = !members.contains(where: { $0.key == "at" })
+        if stampedNow { members.insert(("at", .string(now)), at: 0) }
         let step: Step
         do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
-        return try await decided(s.production) { try await hub.record(s.production, step) }
+        return try await decided(s.production) { try await hub.record(s.production, step, stampedNow: stampedNow) }
     }
 
     /// Anonymous safety concerns (SCENE-2): no session, and nothing about the sender (no
@@ -267,12 +268,13 @@ public struct ArmoryAPI: Sendable {
         let now = try await now(production)
         let text = try string(members, "text")!
         let scene = try string(members, "scene", optional: true)
-        let atText = try string(members, "at", optional: true) ?? now
+        let given = try string(members, "at", optional: true)
+        let atText = given ?? now
         guard let at = Timestamp(rfc3339: atText) else {
             throw APIError.unprocessable("field 'at' must be an RFC 3339 time with offset, not '\(atText)'", field: "at")
         }
         let step = Step(at: at, by: nil, action: .reportConcern(text: text, scene: scene))
-        return try await decided(production) { try await hub.record(production, step) }
+        return try await decided(production) { try await hub.record(production, step, stampedNow: given == nil) }
     }
 
     func transfer(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {

@@ -67,12 +67,12 @@ struct Pages: Sendable {
     }
 
     /// A whole page in the layout, with the headers every page carries.
-    func page(title: String, body: String, ctx: ArmoryContext, production: (id: String, log: ProductionLog)?, status: HTTPResponse.Status = .ok) -> Response {
+    func page(title: String, body: String, ctx: ArmoryContext, production: (id: String, header: ProductionHeader)?, status: HTTPResponse.Status = .ok) -> Response {
         var context: [String: Any] = ["title": title, "body": body]
         if let production {
             context["production"] = production.id
-            context["productionTitle"] = production.log.header.title
-            context["today"] = String(api.now(in: production.log).prefix(10))
+            context["productionTitle"] = production.header.title
+            context["today"] = String(api.now(timezone: production.header.timezone).prefix(10))
             if let s = ctx.session, s.production == production.id {
                 context["signedIn"] = true
                 context["person"] = s.person
@@ -119,7 +119,7 @@ struct Pages: Sendable {
         }
         var context: [String: Any] = ["production": id, "productionTitle": log.header.title, "people": people]
         if let error { context["error"] = error }
-        return page(title: "Sign in", body: render("signin", context), ctx: ctx, production: (id, log), status: status)
+        return page(title: "Sign in", body: render("signin", context), ctx: ctx, production: (id, log.header), status: status)
     }
 
     func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -181,7 +181,7 @@ struct Pages: Sendable {
         let general: [[String: Any]] = ActionForm.generalActions.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title] }
         let body = render("tablet", ["production": id, "firearms": firearms, "lots": try await lotRows(id), "general": general])
         _ = s
-        return page(title: "Tablet", body: body, ctx: ctx, production: (id, log))
+        return page(title: "Tablet", body: body, ctx: ctx, production: (id, log.header))
     }
 
     func item(_ ctx: ArmoryContext, lot: Bool) async throws -> Response {
@@ -208,7 +208,7 @@ struct Pages: Sendable {
         let body = render("item", ["production": id, "id": itemID, "kindTitle": lot ? "Lot" : "Firearm",
                                    "condition": lot ? "" : (row["conditionClass"] as? String ?? ""), "summary": summary, "actions": actions,
                                    "history": entryTable(id, Array(history.reversed()))])
-        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: body, ctx: ctx, production: (id, log))
+        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: body, ctx: ctx, production: (id, log.header))
     }
 
     /// The scene most recently named in the log: what a new step's scene field starts as.
@@ -232,7 +232,7 @@ struct Pages: Sendable {
         var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(in: log).dropFirst(11).prefix(5)),
                                       "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values), "back": back]
         if let error { context["error"] = error }
-        return page(title: form.title, body: render("act", context), ctx: ctx, production: (id, log), status: status)
+        return page(title: form.title, body: render("act", context), ctx: ctx, production: (id, log.header), status: status)
     }
 
     func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]]) -> String {
@@ -287,20 +287,22 @@ struct Pages: Sendable {
 
     func act(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try session(ctx)
-        let (id, log) = try await production(ctx)
+        // Only the header: a copy of the log held while the step is recorded would make the hub copy every entry.
+        let id = try ctx.param("production")
+        let header = try await api.loaded(id) { $0.header }
         let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)'") }
         let fields = try await formFields(req)
         guard case var .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
         members.insert(("by", .string(s.person)), at: 0)
-        members.insert(("at", .string(api.now(in: log))), at: 0)
+        members.insert(("at", .string(api.now(timezone: header.timezone))), at: 0)
         let step: Step
         do { step = try Step(json: .object(members)) } catch {
             return try await actForm(req, ctx, error: error.message, prefill: fields, status: .unprocessableContent)
         }
         let index: Int, decision: Decision
         do {
-            (index, decision) = try await api.hub.record(id, step)
+            (index, decision) = try await api.hub.record(id, step, stampedNow: true)
         } catch HubError.invalid(let e) {
             return try await actForm(req, ctx, error: e.message, prefill: fields, status: .unprocessableContent)
         }
@@ -315,7 +317,7 @@ struct Pages: Sendable {
         let body = render("result", ["production": id, "outcome": decision.outcome.rawValue, "headline": headline, "rules": rules,
                                      "rulesText": decision.rules.map(\.rawValue).joined(separator: ","), "message": decision.message,
                                      "index": index, "back": back])
-        return page(title: headline, body: body, ctx: ctx, production: (id, log), status: decision.outcome == .refused ? .conflict : .created)
+        return page(title: headline, body: body, ctx: ctx, production: (id, header), status: decision.outcome == .refused ? .conflict : .created)
     }
 
     // MARK: Dashboard
@@ -325,7 +327,7 @@ struct Pages: Sendable {
         let (id, log) = try await production(ctx)
         let live = try await dashboardLive(id, log)
         if req.uri.queryParameters["part"] == "live" { return html(live) }
-        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live]), ctx: ctx, production: (id, log))
+        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live]), ctx: ctx, production: (id, log.header))
     }
 
     func dashboardLive(_ id: String, _ log: ProductionLog) async throws -> String {
@@ -469,7 +471,7 @@ struct Pages: Sendable {
             out += "<p>No signed checkpoint covers this day yet: one is signed at the wrap.</p>"
         }
         return page(title: "Daily report \(day)", body: render("report", ["production": id, "productionTitle": log.header.title, "day": day, "content": out]),
-                    ctx: ctx, production: (id, log))
+                    ctx: ctx, production: (id, log.header))
     }
 
     // MARK: Labels
@@ -490,7 +492,7 @@ struct Pages: Sendable {
             labels.append(["kind": "LOT", "id": lid, "detail": " \((l["kind"] as! String).uppercased()) \(l["caliber"]!)", "payload": payload,
                            "svg": QRCode(payload)?.svg(pixels: 140, label: "QR code for lot \(lid)") ?? "", "productionTitle": log.header.title])
         }
-        return page(title: "Labels", body: render("labels", ["productionTitle": log.header.title, "labels": labels]), ctx: ctx, production: (id, log))
+        return page(title: "Labels", body: render("labels", ["productionTitle": log.header.title, "labels": labels]), ctx: ctx, production: (id, log.header))
     }
 
     // MARK: Timeline
@@ -515,7 +517,7 @@ struct Pages: Sendable {
         let body = render("timeline", ["production": id, "productionTitle": log.header.title, "day": day, "zoomIn": Int(min(60, px * 2)),
                                        "zoomOut": max(1, Int(px / 2)), "svg": drawing.svg(), "legend": TimelineDrawing.legend,
                                        "failures": drawing.failuresTable(entryTable(id, entries.filter { $0.entry.outcome != .ok }))])
-        return page(title: "Timeline \(day)", body: body, ctx: ctx, production: (id, log))
+        return page(title: "Timeline \(day)", body: body, ctx: ctx, production: (id, log.header))
     }
 
     // MARK: Entry
@@ -534,7 +536,7 @@ struct Pages: Sendable {
             let proof = TlogProof(index: i, proof: try log.tree.inclusionProof(index: i, size: cp.size), checkpoint: note)
             context["proof"] = ["proof": proof.formatted, "size": cp.size] as [String: Any]
         }
-        return page(title: "Entry \(i)", body: render("entry", context), ctx: ctx, production: (id, log))
+        return page(title: "Entry \(i)", body: render("entry", context), ctx: ctx, production: (id, log.header))
     }
 
     // MARK: Anonymous concerns
@@ -544,21 +546,21 @@ struct Pages: Sendable {
         let log = try await api.loaded(id)
         var context: [String: Any] = ["production": id]
         if let error { context["error"] = error }
-        return page(title: "Raise a safety concern", body: render("concern", context), ctx: ctx, production: (id, log), status: status)
+        return page(title: "Raise a safety concern", body: render("concern", context), ctx: ctx, production: (id, log.header), status: status)
     }
 
     /// Records the concern with no identity: the session, cookies and address are not read.
     func concern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let id = try ctx.param("production")
-        let log = try await api.loaded(id)
+        let header = try await api.loaded(id) { $0.header }
         let form = try await formFields(req)
         let text = (form.first { $0.0 == "text" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let scene = (form.first { $0.0 == "scene" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return try await concernPage(ctx, error: "Write what worries you first.", status: .unprocessableContent) }
-        let step = Step(at: Timestamp(rfc3339: api.now(in: log))!, by: nil, action: .reportConcern(text: text, scene: scene.isEmpty ? nil : scene))
-        let (index, _) = try await api.hub.record(id, step)
+        let step = Step(at: Timestamp(rfc3339: api.now(timezone: header.timezone))!, by: nil, action: .reportConcern(text: text, scene: scene.isEmpty ? nil : scene))
+        let (index, _) = try await api.hub.record(id, step, stampedNow: true)
         return page(title: "Concern recorded", body: render("concern-sent", ["production": id, "index": index]), ctx: ctx,
-                    production: (id, log), status: .created)
+                    production: (id, header), status: .created)
     }
 
     func poster(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -567,7 +569,7 @@ struct Pages: Sendable {
         let url = baseURL(req) + "/p/\(id)/concern"
         let svg = QRCode(url)?.svg(pixels: 320, label: "QR code: the anonymous concern page, \(url)") ?? ""
         return page(title: "Concern poster", body: render("poster", ["productionTitle": log.header.title, "svg": svg, "url": url]), ctx: ctx,
-                    production: (id, log))
+                    production: (id, log.header))
     }
 
     // MARK: Forms

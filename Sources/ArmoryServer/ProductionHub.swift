@@ -114,10 +114,18 @@ public actor ProductionHub {
     }
 
     /// Decides and records a step; returns its index and decision. A refused command is
-    /// recorded too (the attempt is evidence).
-    public func record(_ id: String, _ step: Step) async throws -> (index: Int, decision: Decision) {
+    /// recorded too (the attempt is evidence). `stampedNow`: the server gave the step its
+    /// time when the request arrived (the tablet sent none). Requests can cross on the way
+    /// here; such a step is then given the time of the step decided before it, instead of
+    /// being refused as out of time order.
+    public func record(_ id: String, _ step: Step, stampedNow: Bool = false) async throws -> (index: Int, decision: Decision) {
         let signer = self.signer
         return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            var step = step
+            if stampedNow, let last = log.state.lastAt, step.at < last {
+                let seconds = last.seconds + (last.nanoseconds > 0 ? 1 : 0)
+                step = Step(at: Timestamp(seconds: seconds, offsetMinutes: step.at.offsetMinutes), by: step.by, action: step.action)
+            }
             let (index, decision) = try log.record(step, signer: signer)
             return .decided(index: index, decision: decision)
         })

@@ -90,4 +90,20 @@ struct GroupCommitTests {
         #expect(stored.size == 3)
         #expect(try LogEntry(decoding: stored.entries[2]).body.contains("concern 2"))
     }
+
+    /// Two tablets send steps without a time at the same moment; the server stamps each on
+    /// arrival, and they can reach the hub in the other order. The later-stamped one is not
+    /// refused as out of order: it takes the time of the step before it. A time the tablet
+    /// gave is never changed.
+    @Test func aStepStampedByTheServerIsNotRefusedWhenRequestsCross() async throws {
+        let (hub, store, _) = try Self.hub()
+        try await hub.create("set", Self.opened())
+        let later = Timestamp(rfc3339: "2026-03-02T08:00:05.250-07:00")!
+        _ = try await hub.record("set", Step(at: later, by: nil, action: .reportConcern(text: "first", scene: nil)))
+        let crossed = Step(at: Timestamp(rfc3339: "2026-03-02T08:00:04-07:00")!, by: nil, action: .reportConcern(text: "second", scene: nil))
+        await #expect(throws: HubError.self) { try await hub.record("set", crossed) }
+        #expect(try await hub.record("set", crossed, stampedNow: true).index == 2)
+        let entry = try LogEntry(decoding: try store.load("set").entries[2])
+        #expect(entry.at == "2026-03-02T08:00:06-07:00")
+    }
 }
