@@ -134,7 +134,7 @@ if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
         .executableTarget(
             name: "StoreBenchmarks",
             dependencies: [
-                "ArmoryCore", "ArmoryLedger", "ArmoryStore",
+                "ArmoryCore", "ArmoryLedger", "ArmoryStore", "ArmoryServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Benchmark", package: "benchmark"),

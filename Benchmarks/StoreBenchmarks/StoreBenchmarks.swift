@@ -1,5 +1,6 @@
 import ArmoryCore
 import ArmoryLedger
+import ArmoryServer
 import ArmoryStore
 import Benchmark
 import Foundation
@@ -63,6 +64,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Under load: 64 steps sent at once into one production through the server's hub, which
+    // decides each as it arrives and stores all those queued meanwhile in one transaction.
+    let hubStore = try! SQLiteLogStore(path: dir.appendingPathComponent("hub.db").path)
+    let hub = ProductionHub(store: hubStore, signer: nil, logger: Logger(label: "bench"))
+    nonisolated(unsafe) var hubNext = 0
+    let hubSetup: @Sendable () async throws -> Void = {
+        try await hub.create("bench-hub", ProductionLog(productionID: "bench-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
+    }
+    Benchmark("SQLite append under load: 64 steps at once through the hub (group commit), per 64 steps",
+              configuration: .init(maxIterations: 1_000, setup: hubSetup)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let first = hubNext
+            hubNext += 64
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for k in first..<(first + 64) {
+                    group.addTask { _ = try await hub.record("bench-hub", steps[k % steps.count], stampedNow: true) }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     // PostgreSQL, when a server is named.
     if let url = env["ARMORY_BENCH_POSTGRES_URL"] {
         nonisolated(unsafe) var pgLog = ProductionLog(productionID: "bench", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
@@ -94,6 +117,28 @@ let benchmarks: @Sendable () -> Void = {
                 try pgLog.record(steps[pgNext])
                 pgNext += 1
                 try await pgStore!.append(id, from: mark, to: pgLog)
+            }
+        }
+        nonisolated(unsafe) var pgHub: ProductionHub?
+        nonisolated(unsafe) var pgHubNext = 0
+        let pgHubSetup: @Sendable () async throws -> Void = {
+            try await setup()
+            guard pgHub == nil else { return }
+            let h = ProductionHub(store: pgStore!, signer: nil, logger: logger)
+            try await h.create(id + "-hub", ProductionLog(productionID: id + "-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
+            pgHub = h
+        }
+        Benchmark("PostgreSQL append under load: 64 steps at once through the hub (group commit), per 64 steps",
+                  configuration: .init(maxIterations: 1_000, setup: pgHubSetup)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                let first = pgHubNext
+                pgHubNext += 64
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for k in first..<(first + 64) {
+                        group.addTask { _ = try await pgHub!.record(id + "-hub", steps[k % steps.count], stampedNow: true) }
+                    }
+                    try await group.waitForAll()
+                }
             }
         }
     }

@@ -190,7 +190,9 @@ public actor ProductionHub {
             let from = storedMarks[id]!
             // Taken from the log now: a copy of the log held across the append would make the
             // next change copy every entry.
-            let (appended, stored, entries) = taken(id, from: from)
+            let (taken, stored) = take(id, from: from)
+            // Decoding and JSON for the rows happen off the hub, while it goes on deciding.
+            let appended = await Self.build(taken)
             do {
                 try await store.append(id, appended)
             } catch StoreError.conflict where !decidedAgain {
@@ -221,8 +223,7 @@ public actor ProductionHub {
                 return
             }
             storedMarks[id] = stored
-            for (index, bytes) in zip(from.size..., entries) {
-                let entry = try! LogEntry(decoding: bytes)
+            for (index, entry) in appended.entries {
                 onRecord(id, Decision(outcome: entry.outcome, rules: entry.rules, message: entry.message), stored.size)
                 publish(id, LiveEvent(index: index, entry: entry))
             }
@@ -232,11 +233,14 @@ public actor ProductionHub {
         storedMarks[id] = nil
     }
 
-    /// What the next append writes, where the log will then stand, and the new entries.
-    func taken(_ id: String, from: ProductionLog.Mark) -> (AppendBatch, ProductionLog.Mark, ArraySlice<[UInt8]>) {
+    /// What the next append needs from the log, and where the log will then stand.
+    func take(_ id: String, from: ProductionLog.Mark) -> (AppendBatch.Taken, ProductionLog.Mark) {
         let log = logs[id]!
-        return (AppendBatch(log, from: from), log.mark, ArraySlice(Array(log.entries[from.size...])))
+        return (AppendBatch.Taken(log, from: from), log.mark)
     }
+
+    /// Builds a batch's rows on the shared executor, not the hub's.
+    nonisolated static func build(_ taken: AppendBatch.Taken) async -> AppendBatch { AppendBatch(taken) }
 
     /// Nothing queued is acknowledged; the log is reloaded from the store on next use.
     func fail(_ id: String, _ writes: [PendingWrite], _ error: HubError) {

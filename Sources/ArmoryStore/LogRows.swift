@@ -6,6 +6,8 @@ import Foundation
 struct EntryRow {
     let index: Int
     let bytes: [UInt8]
+    /// The entry itself, decoded once for its columns and for whoever publishes it.
+    let entry: LogEntry
     /// The calendar date of its time, as the person on set wrote it: a day's timeline.
     let day: String
     let outcome: String
@@ -25,22 +27,66 @@ struct ItemRow {
 }
 
 /// What one append writes: everything a log holds beyond the mark its writer decided
-/// against, taken from the log at once, so the log can go on deciding while it is stored.
+/// against. It is built in two steps, so a log that goes on deciding is held only for
+/// the first: `Taken` copies out the new entries, their tree nodes and the state (quick),
+/// and the rows are then built from it (decoding, JSON) anywhere else.
 public struct AppendBatch: Sendable {
     let rows: LogRows
     /// The size the stored log must still have.
     public let expectedSize: Int
 
-    public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
-        rows = LogRows(log, from: mark)
-        expectedSize = mark.size
+    /// What a batch needs from the log.
+    public struct Taken: Sendable {
+        let start: Int
+        let entries: [[UInt8]]
+        /// Per new entry, the nodes its leaf completed, level 0 first.
+        let nodes: [[[UInt8]]]
+        let checkpoints: [(position: Int, size: Int, note: String)]
+        let state: ProductionState
+        let revision: Int
+
+        /// What `log` holds beyond `mark`.
+        public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
+            self.init(log, from: mark.size, storedCheckpoints: mark.checkpoints, revision: mark.revision,
+                      checkpointsChanged: mark.checkpointEdits != log.checkpointEdits)
+        }
+
+        init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote], revision: Int, checkpointsChanged: Bool) {
+            self.start = start
+            entries = Array(log.entries[start...])
+            nodes = (start..<log.size).map { index in
+                // The nodes this leaf completed: itself, then each parent it closes.
+                (0...(~index).trailingZeroBitCount).map { level in log.tree.store.node(level: level, index: index >> level)! }
+            }
+            var checkpoints: [(position: Int, size: Int, note: String)] = []
+            if checkpointsChanged {
+                for (position, note) in log.checkpoints.enumerated() where position >= stored.count || stored[position] != note {
+                    checkpoints.append((position, (try? Checkpoint(text: note.text))?.size ?? 0, note.formatted))
+                }
+            }
+            self.checkpoints = checkpoints
+            state = log.state
+            self.revision = revision
+        }
     }
+
+    public init(_ taken: Taken) {
+        rows = LogRows(taken)
+        expectedSize = taken.start
+    }
+
+    public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
+        self.init(Taken(log, from: mark))
+    }
+
+    /// The new entries, decoded.
+    public var entries: [(index: Int, entry: LogEntry)] { rows.entries.map { ($0.index, $0.entry) } }
 }
 
 /// What an append writes, whatever the database: the new entries with their read-model
 /// columns, the Merkle nodes they complete, the checkpoints that are new or newly
 /// cosigned, and the current state of every firearm and lot the entries changed.
-struct LogRows {
+struct LogRows: Sendable {
     var entries: [EntryRow] = []
     var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
     var checkpoints: [(position: Int, size: Int, note: String)] = []
@@ -48,39 +94,24 @@ struct LogRows {
     var lots: [ItemRow] = []
     var size = 0
 
-    /// The rows `log` holds beyond `mark`.
-    init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
-        self.init(log, from: mark.size, storedCheckpoints: mark.checkpoints, revision: mark.revision,
-                  checkpointsChanged: mark.checkpointEdits != log.checkpointEdits)
-    }
-
     /// The rows of the whole log.
     init(_ log: ProductionLog) {
-        self.init(log, from: 0, storedCheckpoints: [], revision: 0, checkpointsChanged: true)
+        self.init(AppendBatch.Taken(log, from: 0, storedCheckpoints: [], revision: 0, checkpointsChanged: true))
     }
 
-    private init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote], revision: Int, checkpointsChanged: Bool) {
-        size = log.size
-        for index in start..<log.size {
-            var row = LogRows.entryRow(index, log.entries[index])
-            // The nodes this leaf completed: itself, then each parent it closes.
-            var level = 0, i = index
-            while true {
-                let hash = log.tree.store.node(level: level, index: i)!
-                nodes.append((level, i, hash))
+    init(_ t: AppendBatch.Taken) {
+        size = t.start + t.entries.count
+        for (k, bytes) in t.entries.enumerated() {
+            let index = t.start + k
+            var row = LogRows.entryRow(index, bytes)
+            for (level, hash) in t.nodes[k].enumerated() {
+                nodes.append((level, index >> level, hash))
                 row.nodes += hash
-                guard i % 2 == 1 else { break }
-                level += 1
-                i /= 2
             }
             entries.append(row)
         }
-        if checkpointsChanged {
-            for (position, note) in log.checkpoints.enumerated() where position >= stored.count || stored[position] != note {
-                checkpoints.append((position, (try? Checkpoint(text: note.text))?.size ?? 0, note.formatted))
-            }
-        }
-        (firearms, lots) = LogRows.itemRows(log.state, changedSince: revision)
+        checkpoints = t.checkpoints
+        (firearms, lots) = LogRows.itemRows(t.state, changedSince: t.revision)
     }
 
     /// The read-model rows of the firearms and lots changed after `revision` (0: all of them).
@@ -119,7 +150,7 @@ struct LogRows {
                 }
             }
         }
-        return EntryRow(index: index, bytes: bytes, day: String(entry.at.prefix(10)), outcome: entry.outcome.rawValue, subjects: subjects)
+        return EntryRow(index: index, bytes: bytes, entry: entry, day: String(entry.at.prefix(10)), outcome: entry.outcome.rawValue, subjects: subjects)
     }
 }
 
