@@ -157,7 +157,7 @@ public struct ArmoryAPI: Sendable {
     func authenticate(production: String, person personID: String, password: String?, pin: String?) async throws -> (String, Session) {
         let now = clock()
         let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
-        guard let log = try? await hub.log(production), let person = log.state.people[personID] else { throw denied }
+        guard let person = try? await hub.read(production, { $0.state.people[personID] }) else { throw denied }
         if sessions.throttled(production: production, person: personID, now: now) {
             throw APIError(.tooManyRequests, "too many failed sign-ins for \(personID); wait 15 minutes or ask the armorer for a PIN")
         }
@@ -201,25 +201,35 @@ public struct ArmoryAPI: Sendable {
 
     func issuePIN(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer], action: "issue sign-in PINs")
-        let log = try await loaded(s.production)
-        guard log.state.people[s.person]?.mayActAsArmorer == true else {
+        let people = try await loaded(s.production) { $0.state.people }
+        guard people[s.person]?.mayActAsArmorer == true else {
             throw APIError.forbidden("an armorer with another job on set may not issue PINs (ROLE-1)")
         }
         let person = try ctx.param("person")
-        guard log.state.people[person] != nil else { throw APIError.notFound("no person '\(person)' in this production") }
+        guard people[person] != nil else { throw APIError.notFound("no person '\(person)' in this production") }
         let pin = sessions.issuePIN(production: s.production, person: person, now: clock())
         return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
     }
 
     // MARK: Commands and observations
 
+    /// The production's log as stored (entries, proofs, checkpoints, evidence).
     func loaded(_ production: String) async throws -> ProductionLog {
-        try await loaded(production) { $0 }
+        try await answering(production) { try await hub.log(production) }
     }
 
-    /// What `body` reads from the production's log (no copy of the log is kept).
+    /// What `body` reads from the production's header or people, at once (no copy of the log is kept).
     func loaded<T: Sendable>(_ production: String, _ body: @Sendable (ProductionLog) throws -> T) async throws -> T {
-        do { return try await hub.read(production, body) } catch let e as StoreError {
+        try await answering(production) { try await hub.read(production, body) }
+    }
+
+    /// A 404 unless the production exists.
+    func exists(_ production: String) async throws {
+        try await loaded(production) { _ in () }
+    }
+
+    func answering<T>(_ production: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let e as StoreError {
             if case .unknownProduction = e { throw APIError.notFound("no production '\(production)'") }
             throw APIError(.serviceUnavailable, "\(e)")
         }
@@ -350,7 +360,7 @@ public struct ArmoryAPI: Sendable {
 
     func items(_ ctx: ArmoryContext, lots: Bool) async throws -> Response {
         let s = try require(ctx)
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         let all = lots ? try await hub.store.lots(s.production) : try await hub.store.firearms(s.production)
         return jsonResponse(.array(all.map(parsed)))
     }
@@ -359,7 +369,7 @@ public struct ArmoryAPI: Sendable {
     /// `before` an entry index to page back).
     func item(_ req: Request, _ ctx: ArmoryContext, lots: Bool) async throws -> Response {
         let s = try require(ctx)
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         let id = try ctx.param("id")
         let found = lots ? try await hub.store.lot(s.production, id) : try await hub.store.firearm(s.production, id)
         guard let found else { throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production") }
@@ -393,20 +403,20 @@ public struct ArmoryAPI: Sendable {
 
     func alarms(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         let after = try intQuery(req, "after", default: 0, range: 0...Int(Int32.max))
         return jsonResponse(.array(try await hub.store.alarms(s.production, after: after).map(entryJSON)))
     }
 
     func days(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         return jsonResponse(.strings(try await hub.store.days(s.production)))
     }
 
     func timeline(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         let day = try Self.day(try ctx.param("day"))
         return jsonResponse(.array(try await hub.store.timeline(s.production, day: day).map(entryJSON)))
     }
@@ -421,7 +431,7 @@ public struct ArmoryAPI: Sendable {
 
     func entries(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         let from = try intQuery(req, "from", default: 0, range: 0...Int(Int32.max))
         let limit = try intQuery(req, "limit", default: 100, range: 1...1000)
         return jsonResponse(.array(try await hub.store.entries(s.production, from: from, limit: limit).map(entryJSON)))
@@ -516,7 +526,7 @@ public struct ArmoryAPI: Sendable {
     /// Server-Sent Events: every entry recorded from now on, alarms as `event: alarm`.
     func events(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
-        _ = try await loaded(s.production)
+        try await exists(s.production)
         let stream = await hub.subscribe(s.production)
         let api = self
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

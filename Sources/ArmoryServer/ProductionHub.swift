@@ -73,6 +73,8 @@ public actor ProductionHub {
     var storedMarks: [String: ProductionLog.Mark] = [:]
     /// Changes decided and waiting for the next append, per production.
     var queued: [String: [PendingWrite]] = [:]
+    /// Readers waiting for a production to have nothing waiting for the store.
+    var drained: [String: [CheckedContinuation<Void, Never>]] = [:]
     var subscribers: [String: [UUID: AsyncStream<LiveMessage>.Continuation]] = [:]
     /// Called with every recorded entry's decision (metrics).
     let onRecord: @Sendable (String, Decision, Int) -> Void
@@ -84,10 +86,15 @@ public actor ProductionHub {
         self.onRecord = onRecord
     }
 
-    /// The production's log, loaded and verified once. It may hold changes decided an
-    /// instant ago and not yet acknowledged.
+    /// The production's log as stored: loaded and verified once, and handed out only when
+    /// no change is waiting for the store, so no one sees (or exports, or proves) an entry
+    /// or checkpoint that is not yet durable. On a set, that wait is one append at most.
     public func log(_ id: String) async throws -> ProductionLog {
         try await load(id)
+        while queued[id] != nil {
+            await withCheckedContinuation { drained[id, default: []].append($0) }
+            try await load(id)
+        }
         return logs[id]!
     }
 
@@ -100,8 +107,10 @@ public actor ProductionHub {
         if logs[id] == nil { logs[id] = log }
     }
 
-    /// What `body` reads from the production's log, computed where the log is, so no copy
-    /// of it outlives the call (a copy held elsewhere would make the next append copy it).
+    /// What `body` reads from the production's log, at once and computed where the log is,
+    /// so no copy of it outlives the call (a copy held elsewhere would make the next change
+    /// copy it). The log may hold changes not yet stored: for what entries do not change
+    /// (the header, the people), or a decision's own input.
     public func read<T: Sendable>(_ id: String, _ body: @Sendable (ProductionLog) throws -> T) async throws -> T {
         try await load(id)
         return try body(logs[id]!)
@@ -149,7 +158,7 @@ public actor ProductionHub {
     public func signCheckpoint(_ id: String) async throws -> SignedNote {
         guard let signer else { throw HubError.noSigningKey }
         let w = try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in .signed(log.signCheckpoint(signer)) }
-        guard case let .signed(note) = w else { throw HubError.noSigningKey }
+        guard case let .signed(note) = w else { preconditionFailure("signing is answered with the note") }
         return note
     }
 
@@ -231,6 +240,11 @@ public actor ProductionHub {
         }
         queued[id] = nil
         storedMarks[id] = nil
+        wakeReaders(id)
+    }
+
+    func wakeReaders(_ id: String) {
+        for reader in drained.removeValue(forKey: id) ?? [] { reader.resume() }
     }
 
     /// What the next append needs from the log, and where the log will then stand.
@@ -248,6 +262,7 @@ public actor ProductionHub {
         queued[id] = nil
         storedMarks[id] = nil
         for w in writes { w.reply.resume(throwing: error) }
+        wakeReaders(id)
     }
 
     func publish(_ id: String, _ event: LiveEvent) {

@@ -66,11 +66,19 @@ struct GroupCommitTests {
         // The disk refuses the next writes.
         let db = try DatabaseQueue(path: path)
         try await db.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON entry BEGIN SELECT RAISE(ABORT, 'disk refused'); END") }
-        let answers = await withTaskGroup(of: Bool.self) { group in
-            for n in 1...20 { group.addTask { (try? await hub.record("set", Self.concern(n))) != nil } }
-            return await group.reduce(into: []) { $0.append($1) }
+        // Readers asking meanwhile never see a step that is not stored.
+        let (answers, seen) = await withTaskGroup(of: (Bool?, Int?).self) { group in
+            for n in 1...20 {
+                group.addTask { ((try? await hub.record("set", Self.concern(n))) != nil, nil) }
+                group.addTask { (nil, try? await hub.log("set").size) }
+            }
+            return await group.reduce(into: ([Bool](), [Int]())) { all, one in
+                if let a = one.0 { all.0.append(a) }
+                if let s = one.1 { all.1.append(s) }
+            }
         }
-        #expect(answers.allSatisfy { !$0 }, "a step was acknowledged though nothing was stored")
+        #expect(answers.count == 20 && answers.allSatisfy { !$0 }, "a step was acknowledged though nothing was stored")
+        #expect(seen.count == 20 && seen.allSatisfy { $0 == 2 }, "readers saw sizes \(Set(seen)); 2 are stored")
         #expect(try store.load("set").size == 2)
         #expect(try await hub.log("set").size == 2)
         try await db.write { try $0.execute(sql: "DROP TRIGGER refuse") }
