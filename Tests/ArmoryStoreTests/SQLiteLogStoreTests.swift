@@ -1,6 +1,6 @@
 import ArmoryCore
 import ArmoryLedger
-import ArmoryStore
+@testable import ArmoryStore
 import Foundation
 import GRDB
 import Testing
@@ -116,6 +116,16 @@ struct SQLiteLogStoreTests {
             try db.execute(sql: "DELETE FROM entry WHERE idx = (SELECT MAX(idx) FROM entry)")
         }
         #expect(throws: StoreError.self) { try SQLiteLogStore(path: path2).load("dry-creek") }
+    }
+
+    /// A day's timeline is read along the day index, not by walking every entry.
+    @Test func aDaysTimelineUsesTheDayIndex() throws {
+        let path = Self.database()
+        _ = try Self.recorded(path)
+        let plan = try DatabaseQueue(path: path).read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteLogStore.timelineSQL, arguments: ["dry-creek", "2026-03-02"]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX entry_day") }, "\(plan)")
     }
 
     @Test func aProductionCannotBeCreatedTwiceAndAnUnknownOneIsNamed() throws {
