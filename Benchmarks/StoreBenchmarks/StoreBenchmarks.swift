@@ -37,53 +37,30 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     let store = try! SQLiteLogStore(path: dir.appendingPathComponent("armory.db").path)
-    nonisolated(unsafe) var log = ProductionLog(productionID: "bench", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
-    try! store.create("bench", log)
-    nonisolated(unsafe) var next = 0
-    Benchmark("SQLite append one step (entry, tree nodes, read models, one fsynced transaction)") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let mark = log.mark
-            try log.record(steps[next])
-            next += 1
-            try store.append("bench", from: mark, to: log)
-        }
-    }
-
-    // The same append with the engine's decision made before the clock starts: what the store alone costs.
-    nonisolated(unsafe) var storeLog = ProductionLog(productionID: "bench-store", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
-    try! store.create("bench-store", storeLog)
-    nonisolated(unsafe) var storeNext = 0
-    Benchmark("SQLite append one step, store only (decided before the clock starts)") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let mark = storeLog.mark
-            try storeLog.record(steps[storeNext])
-            storeNext += 1
-            benchmark.startMeasurement()
-            try store.append("bench-store", from: mark, to: storeLog)
-            benchmark.stopMeasurement()
-        }
-    }
-
-    // Under load: 64 steps sent at once into one production through the server's hub, which
-    // decides each as it arrives and stores all those queued meanwhile in one transaction.
-    let hubStore = try! SQLiteLogStore(path: dir.appendingPathComponent("hub.db").path)
-    let hub = ProductionHub(store: hubStore, signer: nil, logger: Logger(label: "bench"))
-    nonisolated(unsafe) var hubNext = 0
-    let hubSetup: @Sendable () async throws -> Void = {
-        try await hub.create("bench-hub", ProductionLog(productionID: "bench-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
-    }
-    Benchmark("SQLite append under load: 64 steps at once through the hub (group commit), per 64 steps",
-              configuration: .init(maxIterations: 1_000, setup: hubSetup)) { benchmark in
-        for _ in benchmark.scaledIterations {
-            let first = hubNext
-            hubNext += 64
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for k in first..<(first + 64) {
-                    group.addTask { _ = try await hub.record("bench-hub", steps[k % steps.count], stampedNow: true) }
-                }
-                try await group.waitForAll()
+    // Once as a step is recorded, and once with the engine's decision made before the clock
+    // starts: what the store alone costs.
+    for storeOnly in [false, true] {
+        let id = storeOnly ? "bench-store" : "bench"
+        nonisolated(unsafe) var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: steps[0].at)
+        try! store.create(id, log)
+        nonisolated(unsafe) var next = 0
+        Benchmark(storeOnly ? "SQLite append one step, store only (decided before the clock starts)"
+                            : "SQLite append one step (entry, tree nodes, read models, one fsynced transaction)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                let mark = log.mark
+                try log.record(steps[next])
+                next += 1
+                if storeOnly { benchmark.startMeasurement() }
+                try store.append(id, from: mark, to: log)
+                if storeOnly { benchmark.stopMeasurement() }
             }
         }
+    }
+    let hubStore = try! SQLiteLogStore(path: dir.appendingPathComponent("hub.db").path)
+    let hub = ProductionHub(store: hubStore, signer: nil, logger: Logger(label: "bench"))
+    underLoad("SQLite", steps) {
+        try await hub.create("bench-hub", ProductionLog(productionID: "bench-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
+        return (hub, "bench-hub")
     }
 
     // PostgreSQL, when a server is named.
@@ -119,27 +96,11 @@ let benchmarks: @Sendable () -> Void = {
                 try await pgStore!.append(id, from: mark, to: pgLog)
             }
         }
-        nonisolated(unsafe) var pgHub: ProductionHub?
-        nonisolated(unsafe) var pgHubNext = 0
-        let pgHubSetup: @Sendable () async throws -> Void = {
+        underLoad("PostgreSQL", steps) {
             try await setup()
-            guard pgHub == nil else { return }
-            let h = ProductionHub(store: pgStore!, signer: nil, logger: logger)
-            try await h.create(id + "-hub", ProductionLog(productionID: id + "-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
-            pgHub = h
-        }
-        Benchmark("PostgreSQL append under load: 64 steps at once through the hub (group commit), per 64 steps",
-                  configuration: .init(maxIterations: 1_000, setup: pgHubSetup)) { benchmark in
-            for _ in benchmark.scaledIterations {
-                let first = pgHubNext
-                pgHubNext += 64
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for k in first..<(first + 64) {
-                        group.addTask { _ = try await pgHub!.record(id + "-hub", steps[k % steps.count], stampedNow: true) }
-                    }
-                    try await group.waitForAll()
-                }
-            }
+            let hub = ProductionHub(store: pgStore!, signer: nil, logger: logger)
+            try await hub.create(id + "-hub", ProductionLog(productionID: id + "-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
+            return (hub, id + "-hub")
         }
     }
 
@@ -153,6 +114,28 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("Read at \(label) entries: one day's timeline (\(day.count) entries, decoded)") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try largeStore.timeline("large", day: day.date)) }
+    }
+}
+
+/// Appends under load: 64 steps sent at once into one production through the server's hub,
+/// which decides each as it arrives and stores all those queued meanwhile in one transaction.
+/// `open` makes the hub and production (once per benchmark process).
+func underLoad(_ database: String, _ steps: [Step], open: @escaping @Sendable () async throws -> (ProductionHub, String)) {
+    nonisolated(unsafe) var opened: (ProductionHub, String)?
+    nonisolated(unsafe) var next = 0
+    Benchmark("\(database) append under load: 64 steps at once through the hub (group commit), per 64 steps",
+              configuration: .init(maxIterations: 1_000, setup: { opened = try await open() })) { benchmark in
+        let (hub, id) = opened!
+        for _ in benchmark.scaledIterations {
+            let first = next
+            next += 64
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for k in first..<(first + 64) {
+                    group.addTask { _ = try await hub.record(id, steps[k % steps.count], stampedNow: true) }
+                }
+                try await group.waitForAll()
+            }
+        }
     }
 }
 
