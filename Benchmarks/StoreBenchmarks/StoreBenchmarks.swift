@@ -58,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     let hubStore = try! SQLiteLogStore(path: dir.appendingPathComponent("hub.db").path)
     let hub = ProductionHub(store: hubStore, signer: nil, logger: Logger(label: "bench"))
-    underLoad("SQLite", steps) {
+    underLoad("SQLite", at: steps[0].at) {
         try await hub.create("bench-hub", ProductionLog(productionID: "bench-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
         return (hub, "bench-hub")
     }
@@ -96,7 +96,7 @@ let benchmarks: @Sendable () -> Void = {
                 try await pgStore!.append(id, from: mark, to: pgLog)
             }
         }
-        underLoad("PostgreSQL", steps) {
+        underLoad("PostgreSQL", at: steps[0].at) {
             try await setup()
             let hub = ProductionHub(store: pgStore!, signer: nil, logger: logger)
             try await hub.create(id + "-hub", ProductionLog(productionID: id + "-hub", header: ProductionHeader(scenario: scenario), openedAt: steps[0].at))
@@ -117,24 +117,46 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-/// Appends under load: 64 steps sent at once into one production through the server's hub,
-/// which decides each as it arrives and stores all those queued meanwhile in one transaction.
-/// `open` makes the hub and production (once per benchmark process).
-func underLoad(_ database: String, _ steps: [Step], open: @escaping @Sendable () async throws -> (ProductionHub, String)) {
+/// Appends under load: 16 clients (tablets, scripts) each send a step, wait for its answer
+/// and send the next, 4 times per sample, into one production through the server's hub. The
+/// hub decides each step as it arrives and stores all those queued meanwhile in one
+/// transaction. Besides the time per sample (64 steps), each step's own latency, from
+/// sending to its answer, is a sample of "Step latency". `open` makes the hub and
+/// production (once per benchmark process). The steps are an armorer's inspections of one
+/// firearm and safety concerns, which stand in any order the clients' steps arrive in.
+func underLoad(_ database: String, at: Timestamp, open: @escaping @Sendable () async throws -> (ProductionHub, String)) {
+    let clients = 16, each = 4
+    let steps = (0..<(clients * each)).map { k in
+        k % 2 == 0 ? Step(at: at, by: "ana", action: .inspectFirearm(firearm: "load-1", result: .clear))
+                   : Step(at: at, by: nil, action: .reportConcern(text: "concern \(k)", scene: nil))
+    }
+    let opening: @Sendable () async throws -> (ProductionHub, String) = {
+        let (hub, id) = try await open()
+        _ = try await hub.record(id, Step(at: at, by: "ana", action: .receiveFirearm(firearm: "load-1", serial: "L-1", make: "Colt", model: "SAA", from: nil)))
+        return (hub, id)
+    }
+    let latency = BenchmarkMetric.custom("Step latency (us)", polarity: .prefersSmaller, useScalingFactor: false)
     nonisolated(unsafe) var opened: (ProductionHub, String)?
-    nonisolated(unsafe) var next = 0
-    Benchmark("\(database) append under load: 64 steps at once through the hub (group commit), per 64 steps",
-              configuration: .init(maxIterations: 1_000, setup: { opened = try await open() })) { benchmark in
+    Benchmark("\(database) append under load: \(clients) clients sending steps back to back through the hub (group commit), per \(clients * each) steps",
+              configuration: .init(metrics: [.wallClock, .throughput, latency], maxIterations: 1_000, setup: { opened = try await opening() })) { benchmark in
         let (hub, id) = opened!
         for _ in benchmark.scaledIterations {
-            let first = next
-            next += 64
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for k in first..<(first + 64) {
-                    group.addTask { _ = try await hub.record(id, steps[k % steps.count], stampedNow: true) }
+            let latencies = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for c in 0..<clients {
+                    group.addTask {
+                        var own: [Int] = []
+                        for k in 0..<each {
+                            let sent = ContinuousClock.now
+                            _ = try await hub.record(id, steps[c * each + k], stampedNow: true)
+                            let took = ContinuousClock.now - sent
+                            own.append(Int(took.components.attoseconds / 1_000_000_000_000) + Int(took.components.seconds) * 1_000_000)
+                        }
+                        return own
+                    }
                 }
-                try await group.waitForAll()
+                return try await group.reduce(into: []) { $0 += $1 }
             }
+            for l in latencies { benchmark.measurement(latency, l) }
         }
     }
 }
