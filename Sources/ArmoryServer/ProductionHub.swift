@@ -131,19 +131,29 @@ public actor ProductionHub {
         let signer = self.signer
         return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
             var step = step
-            if stampedNow, let last = log.state.lastAt, step.at < last {
-                let seconds = last.seconds + (last.nanoseconds > 0 ? 1 : 0)
-                step = Step(at: Timestamp(seconds: seconds, offsetMinutes: step.at.offsetMinutes), by: step.by, action: step.action)
+            if stampedNow, let at = Self.stamp(step.at, after: log.state.lastAt) {
+                step = Step(at: at, by: step.by, action: step.action)
             }
             let (index, decision) = try log.record(step, signer: signer)
             return .decided(index: index, decision: decision)
         })
     }
 
-    /// Decides and records an evidence transfer.
+    /// A time the server stamped, moved up to the step decided before it if requests
+    /// crossed on the way here (nil: it stands as it is).
+    static func stamp(_ at: Timestamp, after last: Timestamp?) -> Timestamp? {
+        guard let last, at < last else { return nil }
+        return Timestamp(seconds: last.seconds + (last.nanoseconds > 0 ? 1 : 0), offsetMinutes: at.offsetMinutes)
+    }
+
+    /// Decides and records an evidence transfer; its time is the server's, stamped as for steps.
     public func transfer(_ id: String, _ t: EvidenceTransfer) async throws -> (index: Int, decision: Decision) {
         let signer = self.signer
         return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            var t = t
+            if let at = Self.stamp(t.at, after: log.state.lastAt) {
+                t = EvidenceTransfer(at: at, by: t.by, caseNumber: t.caseNumber, to: t.to, firearms: t.firearms, lots: t.lots)
+            }
             let (index, decision) = try log.transfer(t, signer: signer)
             return .decided(index: index, decision: decision)
         })
