@@ -146,9 +146,14 @@ def fill(d, step):
                 field.send_keys(str(value))
 
 
-def test_the_clean_day_walks_through_the_tablet(site, browsers):
+@pytest.fixture(scope="module")
+def walked(site, browsers):
+    """The clean day recorded through the tablet, each step by its own person, once for the
+    module (the report, labels and refusal tests read what it recorded): for each step, what
+    the result page showed beside what the expected file says."""
     scenario = json.loads((SCENARIOS / "clean-day.json").read_text())
     expected = [json.loads(line) for line in (SCENARIOS / "clean-day.expected.jsonl").read_text().splitlines() if line]
+    shown = []
     for k, step in enumerate(scenario["steps"]):
         d = browsers("clean:" + step["by"])
         d.get(f"{site['url']}/p/clean/tablet/act/{step['do']}")
@@ -160,8 +165,14 @@ def test_the_clean_day_walks_through_the_tablet(site, browsers):
         outcome = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "outcome"))
         got = {"outcome": outcome.get_attribute("data-outcome"),
                "rules": [r for r in outcome.get_attribute("data-rules").split(",") if r]}
-        want = expected[k]
-        assert got == {"outcome": want["outcome"], "rules": want["rules"]}, f"step {k + 1} {step['do']}: {got}, want {want}"
+        shown.append((f"step {k + 1} {step['do']}", got, {"outcome": expected[k]["outcome"], "rules": expected[k]["rules"]}))
+    return shown
+
+
+def test_the_clean_day_walks_through_the_tablet(site, browsers, walked):
+    assert len(walked) == len(json.loads((SCENARIOS / "clean-day.json").read_text())["steps"])
+    for label, got, want in walked:
+        assert got == want, f"{label}: {got}, want {want}"
     shot(browsers("clean:rosa"), "tablet-result-last-step")
     accessible(browsers("clean:rosa"), "tablet-result")
     d = browsers("clean:rosa")
@@ -174,7 +185,7 @@ def test_the_clean_day_walks_through_the_tablet(site, browsers):
     no_sideways_scroll(d)
 
 
-def test_a_refused_command_shows_the_rule_and_what_to_do(site, browsers):
+def test_a_refused_command_shows_the_rule_and_what_to_do(site, browsers, walked):
     d = browsers("clean:eli")
     d.get(f"{site['url']}/p/clean/tablet/act/load?firearm=win-73")
     fill(d, {"lot": "DUM-44", "rounds": 2, "scene": "33"})
@@ -208,7 +219,7 @@ def test_an_alarm_reaches_the_dashboard_from_another_session(site, browsers):
     shot(dash, "dashboard-after-alarm")
 
 
-def test_the_daily_report_prints(site, browsers):
+def test_the_daily_report_prints(site, browsers, walked):
     d = browsers("clean:raj", 1280, 900)
     d.get(f"{site['url']}/p/clean/dashboard")
     today = d.find_element(By.LINK_TEXT, "Daily report").get_attribute("href").rsplit("/", 1)[-1]
@@ -246,7 +257,7 @@ def test_the_rust_timeline_shows_the_chain_of_failures(site, browsers):
     accessible(d, "entry")
 
 
-def test_every_label_decodes_back_to_its_id(site, browsers):
+def test_every_label_decodes_back_to_its_id(site, browsers, walked):
     d = browsers("clean:rosa:labels", 1400, 1000)
     d.get(f"{site['url']}/p/clean/labels")
     payloads = {e.get_attribute("data-payload") for e in d.find_elements(By.CSS_SELECTOR, ".label")}
