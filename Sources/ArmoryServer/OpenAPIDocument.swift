@@ -64,14 +64,7 @@ enum OpenAPIDocument {
             "summary": "Sign in with a password or a one-time PIN.",
             "tags": ["sessions"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "requestBody": {
               "required": true,
@@ -128,14 +121,7 @@ enum OpenAPIDocument {
             "summary": "Raise a safety concern anonymously (no sign-in).",
             "tags": ["steps"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "requestBody": {
               "required": true,
@@ -179,14 +165,7 @@ enum OpenAPIDocument {
             "summary": "A production.",
             "tags": ["productions"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -206,14 +185,7 @@ enum OpenAPIDocument {
             "summary": "The production's people.",
             "tags": ["productions"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -235,14 +207,7 @@ enum OpenAPIDocument {
             "summary": "Issue a one-time sign-in PIN (armorer only).",
             "tags": ["sessions"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "person",
                 "in": "path",
@@ -271,14 +236,7 @@ enum OpenAPIDocument {
             "description": "`by` defaults to the person signed in and may name no one else (403); `at` defaults to now.",
             "tags": ["steps"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Step"}}}},
             "responses": {
@@ -303,14 +261,7 @@ enum OpenAPIDocument {
             "summary": "Hand firearms and lots to investigators as evidence.",
             "tags": ["steps"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "requestBody": {
               "required": true,
@@ -338,14 +289,7 @@ enum OpenAPIDocument {
             "summary": "Every firearm's current state.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -367,14 +311,7 @@ enum OpenAPIDocument {
             "summary": "A firearm's state and history.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "id",
                 "in": "path",
@@ -383,20 +320,8 @@ enum OpenAPIDocument {
                 "description": "A firearm id.",
                 "example": "colt-1"
               },
-              {
-                "name": "limit",
-                "in": "query",
-                "required": false,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
-                "description": "How many of the latest entries naming it to return, oldest first."
-              },
-              {
-                "name": "before",
-                "in": "query",
-                "required": false,
-                "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
-                "description": "Only entries before this index, to page back through the history."
-              }
+              {"$ref": "#/components/parameters/HistoryLimit"},
+              {"$ref": "#/components/parameters/HistoryBefore"}
             ],
             "responses": {
               "200": {
@@ -417,14 +342,7 @@ enum OpenAPIDocument {
             "summary": "Every ammunition lot's current state.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -444,14 +362,7 @@ enum OpenAPIDocument {
             "summary": "A lot's state and history.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "id",
                 "in": "path",
@@ -460,20 +371,8 @@ enum OpenAPIDocument {
                 "description": "A lot id.",
                 "example": "B1"
               },
-              {
-                "name": "limit",
-                "in": "query",
-                "required": false,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
-                "description": "How many of the latest entries naming it to return, oldest first."
-              },
-              {
-                "name": "before",
-                "in": "query",
-                "required": false,
-                "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
-                "description": "Only entries before this index, to page back through the history."
-              }
+              {"$ref": "#/components/parameters/HistoryLimit"},
+              {"$ref": "#/components/parameters/HistoryBefore"}
             ],
             "responses": {
               "200": {
@@ -494,14 +393,7 @@ enum OpenAPIDocument {
             "summary": "Scenes with a safety meeting held.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -523,14 +415,7 @@ enum OpenAPIDocument {
             "summary": "Alarm entries.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "after",
                 "in": "query",
@@ -560,14 +445,7 @@ enum OpenAPIDocument {
             "summary": "The days the log has entries on.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -587,14 +465,7 @@ enum OpenAPIDocument {
             "summary": "A day's entries.",
             "tags": ["read models"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "day",
                 "in": "path",
@@ -624,14 +495,7 @@ enum OpenAPIDocument {
             "summary": "Log entries, in order.",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "from",
                 "in": "query",
@@ -668,14 +532,7 @@ enum OpenAPIDocument {
             "summary": "One log entry.",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "index",
                 "in": "path",
@@ -705,14 +562,7 @@ enum OpenAPIDocument {
             "description": "404 too when no signed checkpoint covers the entry yet (one is signed at every wrap, or on request).",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "index",
                 "in": "path",
@@ -741,14 +591,7 @@ enum OpenAPIDocument {
             "summary": "Signed checkpoints, oldest first.",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -768,14 +611,7 @@ enum OpenAPIDocument {
             "summary": "Sign a checkpoint of the whole log now (armorer, producer, safety).",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "201": {
@@ -794,14 +630,7 @@ enum OpenAPIDocument {
             "summary": "A consistency proof between two log sizes.",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "from",
                 "in": "query",
@@ -837,14 +666,7 @@ enum OpenAPIDocument {
             "description": "Give exactly one of day, firearm or all=true (else 400).",
             "tags": ["log"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              },
+              {"$ref": "#/components/parameters/Production"},
               {
                 "name": "day",
                 "in": "query",
@@ -889,14 +711,7 @@ enum OpenAPIDocument {
             "description": "For armorer, first_ad, producer and safety. The stream stays open.",
             "tags": ["live"],
             "parameters": [
-              {
-                "name": "production",
-                "in": "path",
-                "required": true,
-                "schema": {"type": "string"},
-                "example": "demo",
-                "description": "The production id."
-              }
+              {"$ref": "#/components/parameters/Production"}
             ],
             "responses": {
               "200": {
@@ -919,6 +734,30 @@ enum OpenAPIDocument {
             "in": "cookie",
             "name": "armory_session",
             "description": "The session cookie sign-in sets."
+          }
+        },
+        "parameters": {
+          "Production": {
+            "name": "production",
+            "in": "path",
+            "required": true,
+            "schema": {"type": "string"},
+            "example": "demo",
+            "description": "The production id."
+          },
+          "HistoryLimit": {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+            "description": "How many of the latest entries naming it to return, oldest first."
+          },
+          "HistoryBefore": {
+            "name": "before",
+            "in": "query",
+            "required": false,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+            "description": "Only entries before this index, to page back through the history."
           }
         },
         "responses": {
