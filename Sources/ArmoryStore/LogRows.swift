@@ -88,7 +88,6 @@ public struct AppendBatch: Sendable {
 /// cosigned, and the current state of every firearm and lot the entries changed.
 struct LogRows: Sendable {
     var entries: [EntryRow] = []
-    var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
     var checkpoints: [(position: Int, size: Int, note: String)] = []
     var firearms: [ItemRow] = []
     var lots: [ItemRow] = []
@@ -104,15 +103,16 @@ struct LogRows: Sendable {
         for (k, bytes) in t.entries.enumerated() {
             let index = t.start + k
             var row = LogRows.entryRow(index, bytes)
-            for (level, hash) in t.nodes[k].enumerated() {
-                nodes.append((level, index >> level, hash))
-                row.nodes += hash
-            }
+            for hash in t.nodes[k] { row.nodes += hash }
             entries.append(row)
         }
         checkpoints = t.checkpoints
         (firearms, lots) = LogRows.itemRows(t.state, changedSince: t.revision)
     }
+
+    /// The Merkle nodes the new entries complete, each with its place in the tree (for a
+    /// database that keeps them in a table of their own).
+    var nodes: [(level: Int, index: Int, hash: [UInt8])] { entries.flatMap { LogRows.nodes(ofEntry: $0.index, $0.nodes) } }
 
     /// The read-model rows of the firearms and lots changed after `revision` (0: all of them).
     static func itemRows(_ state: ProductionState, changedSince revision: Int) -> (firearms: [ItemRow], lots: [ItemRow]) {
@@ -128,7 +128,6 @@ struct LogRows: Sendable {
         return (firearms, lots)
     }
 
-    /// An entry's row. The bytes were written by this process, so they decode.
     /// The nodes an entry's row holds (`EntryRow.nodes`), with their places in the tree.
     static func nodes(ofEntry index: Int, _ packed: [UInt8]) -> [(level: Int, index: Int, hash: [UInt8])] {
         stride(from: 0, to: packed.count, by: 32).enumerated().map { level, start in
@@ -136,6 +135,7 @@ struct LogRows: Sendable {
         }
     }
 
+    /// An entry's row. The bytes were written by this process, so they decode.
     static func entryRow(_ index: Int, _ bytes: [UInt8]) -> EntryRow {
         let entry = try! LogEntry(decoding: bytes)
         var subjects: [String] = []
