@@ -175,9 +175,9 @@ public final class PostgresLogStore: Sendable {
             let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
             guard existing.isEmpty else { throw StoreError.productionExists(id) }
             try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
-            var written: [Int] = []
-            for try await n in try await c.query(Self.appendQuery(id: id, rows: rows, expected: 0), logger: logger).decode(Int.self) { written.append(n) }
-            guard written == [1] else { throw StoreError.conflict(production: id, expectedSize: 0, storedSize: -1) }
+            guard try await Self.wrote(c.query(Self.appendQuery(id: id, rows: rows, expected: 0), logger: logger)) else {
+                throw StoreError.conflict(production: id, expectedSize: 0, storedSize: -1)
+            }
         }
     }
 
@@ -185,11 +185,7 @@ public final class PostgresLogStore: Sendable {
     /// size the writer decided against (the row lock serialises writers to a production),
     /// and only then are the entries, nodes, checkpoints and read models written.
     public func append(_ id: String, _ batch: AppendBatch) async throws {
-        var written: [Int] = []
-        for try await n in try await client.query(Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize), logger: logger).decode(Int.self) {
-            written.append(n)
-        }
-        guard written == [1] else {
+        guard try await Self.wrote(client.query(Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize), logger: logger)) else {
             var stored: Int?
             for try await size in try await client.query("SELECT size FROM production WHERE id = \(id)", logger: logger).decode(Int.self) {
                 stored = size
@@ -197,6 +193,13 @@ public final class PostgresLogStore: Sendable {
             guard let stored else { throw StoreError.unknownProduction(id) }
             throw StoreError.conflict(production: id, expectedSize: batch.expectedSize, storedSize: stored)
         }
+    }
+
+    /// Whether the append statement wrote (its one row counts the production rows it moved on).
+    static func wrote(_ rows: PostgresRowSequence) async throws -> Bool {
+        var written: [Int] = []
+        for try await n in rows.decode(Int.self) { written.append(n) }
+        return written == [1]
     }
 
     static func appendQuery(id: String, rows: LogRows, expected: Int) -> PostgresQuery {
