@@ -236,8 +236,6 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// The time to record a step at when the tablet gives none: now, in the production's zone.
-    func now(in log: ProductionLog) -> String { now(timezone: log.header.timezone) }
-
     func now(timezone: String) -> String {
         let date = clock()
         let offset = (TimeZone(identifier: timezone) ?? .gmt).secondsFromGMT(for: date) / 60

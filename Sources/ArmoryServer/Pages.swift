@@ -229,7 +229,7 @@ struct Pages: Sendable {
         if values["scene"] == nil, let scene = currentScene(log) { values["scene"] = [scene] }
         if name == "store" && prefill == nil { values["locked"] = ["on"] }
         let back = values["firearm"].map { "/p/\(id)/tablet/firearm/\(urlEncode($0[0]))" } ?? values["lot"].map { "/p/\(id)/tablet/lot/\(urlEncode($0[0]))" } ?? "/p/\(id)/tablet"
-        var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(in: log).dropFirst(11).prefix(5)),
+        var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(timezone: log.header.timezone).dropFirst(11).prefix(5)),
                                       "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values), "back": back]
         if let error { context["error"] = error }
         return page(title: form.title, body: render("act", context), ctx: ctx, production: (id, log.header), status: status)
@@ -245,23 +245,25 @@ struct Pages: Sendable {
             func option(_ value: String, _ text: String) -> String {
                 "<option value=\"\(htmlEscape(value))\"\(current.contains(value) ? " selected" : "")>\(htmlEscape(text))</option>"
             }
+            /// A labelled drop-down, with an empty first choice reading `prompt` when one is given.
+            func select(prompt: String?, _ options: [String]) -> String {
+                "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
+                    + (prompt.map { "<option value=\"\">\($0)</option>" } ?? "") + options.joined() + "</select>"
+            }
+            func named(_ p: Person) -> String { "\(p.name) (\(p.roles.map(\.rawValue).sorted().joined(separator: ", ")))" }
             switch field.kind {
             case .firearm:
                 let ids = log.state.firearmOrder.filter { log.state.firearms[$0] != nil }
-                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
-                    + (current.isEmpty ? "<option value=\"\">Choose a firearm</option>" : "") + ids.map { option($0, $0) }.joined() + "</select>"
+                out += select(prompt: current.isEmpty ? "Choose a firearm" : nil, ids.map { option($0, $0) })
             case .lot:
-                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
-                    + (current.isEmpty ? "<option value=\"\">Choose a lot</option>" : "")
-                    + log.state.lotOrder.map { option($0, "\($0) (\(log.state.lots[$0]!.kind.rawValue), \(log.state.lots[$0]!.box) in the box)") }.joined() + "</select>"
+                out += select(prompt: current.isEmpty ? "Choose a lot" : nil,
+                              log.state.lotOrder.map { option($0, "\($0) (\(log.state.lots[$0]!.kind.rawValue), \(log.state.lots[$0]!.box) in the box)") })
             case .person:
-                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><select id=\"\(fid)\" name=\"\(field.name)\"\(field.optional ? "" : " required")>"
-                    + "<option value=\"\">\(field.optional ? "Not given" : "Choose a person")</option>"
-                    + people.map { option($0.id, "\($0.name) (\($0.roles.map(\.rawValue).sorted().joined(separator: ", ")))") }.joined() + "</select>"
+                out += select(prompt: field.optional ? "Not given" : "Choose a person", people.map { option($0.id, named($0)) })
             case .people:
                 out += "<fieldset><legend>\(htmlEscape(label))</legend>" + people.map { p in
                     "<label class=\"check\"><input type=\"checkbox\" name=\"\(field.name)\" value=\"\(htmlEscape(p.id))\"\(current.contains(p.id) ? " checked" : "")>"
-                        + "\(htmlEscape(p.name)) (\(p.roles.map(\.rawValue).sorted().joined(separator: ", ")))</label>"
+                        + "\(htmlEscape(named(p)))</label>"
                 }.joined() + "</fieldset>"
             case .flag:
                 out += "<label class=\"check\"><input type=\"checkbox\" id=\"\(fid)\" name=\"\(field.name)\"\(current.isEmpty ? "" : " checked")>\(htmlEscape(field.label))</label>"
@@ -333,7 +335,7 @@ struct Pages: Sendable {
     func dashboardLive(_ id: String, _ log: ProductionLog) async throws -> String {
         let firearms = try await firearmRows(id)
         let lots = try await lotRows(id)
-        let day = String(api.now(in: log).prefix(10))
+        let day = String(api.now(timezone: log.header.timezone).prefix(10))
         let todays = try await api.hub.store.timeline(id, day: day)
         let alarms = try await api.hub.store.alarms(id, after: 0).suffix(20)
         var out = "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
