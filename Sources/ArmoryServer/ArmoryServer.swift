@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// Per request: who signed in, if anyone.
 public struct ArmoryContext: RequestContext {
@@ -39,6 +40,7 @@ public struct ArmoryAPI: Sendable {
     public let options: ServerOptions
     public let metrics: ArmoryMetrics
     let clock: @Sendable () -> Date
+    let zones = ZoneBook()
 
     public init(hub: ProductionHub, sessions: SessionBook = SessionBook(), options: ServerOptions = ServerOptions(),
                 metrics: ArmoryMetrics, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -237,14 +239,21 @@ public struct ArmoryAPI: Sendable {
 
     /// The time to record a step at when the tablet gives none: now, in the production's zone.
     func now(timezone: String) -> String {
+        now(in: zones.zone(named: timezone))
+    }
+
+    func now(in zone: TimeZone) -> String {
         let date = clock()
-        let offset = (TimeZone(identifier: timezone) ?? .gmt).secondsFromGMT(for: date) / 60
+        let offset = zone.secondsFromGMT(for: date) / 60
         return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: Int16(offset)).text
     }
 
     /// Now, in the production's zone (and a 404 for a production that does not exist).
     func now(_ production: String) async throws -> String {
-        now(timezone: try await loaded(production) { $0.header.timezone })
+        if let zone = zones.zone(of: production) { return now(in: zone) }
+        let zone = zones.zone(named: try await loaded(production) { $0.header.timezone })
+        zones.set(zone, of: production)
+        return now(in: zone)
     }
 
     func step(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -581,4 +590,22 @@ extension ArmoryContext {
         let raw = try parameters.require(name)
         return raw.removingPercentEncoding ?? raw
     }
+}
+
+/// Time zones, looked up once each, and each production's zone: "now" is asked for on
+/// every step, and a production's header (its zone) never changes once recorded.
+final class ZoneBook: Sendable {
+    let zones = Mutex<(named: [String: TimeZone], productions: [String: TimeZone])>(([:], [:]))
+
+    /// The zone of an IANA name (UTC for a name this machine does not know).
+    func zone(named name: String) -> TimeZone {
+        if let zone = zones.withLock({ $0.named[name] }) { return zone }
+        let zone = TimeZone(identifier: name) ?? .gmt
+        zones.withLock { $0.named[name] = zone }
+        return zone
+    }
+
+    func zone(of production: String) -> TimeZone? { zones.withLock { $0.productions[production] } }
+
+    func set(_ zone: TimeZone, of production: String) { zones.withLock { $0.productions[production] = zone } }
 }

@@ -208,10 +208,9 @@ public actor ProductionHub {
             queued[id] = []
             let from = storedMarks[id]!
             // Taken from the log now: a copy of the log held across the append would make the
-            // next change copy every entry.
-            let (taken, stored) = take(id, from: from)
-            // Decoding and JSON for the rows happen off the hub, while it goes on deciding.
-            let appended = await Self.build(taken)
+            // next change copy every entry. The rows' decoding and JSON happen where the store
+            // writes them, while the hub goes on deciding.
+            let (appended, stored) = take(id, from: from)
             do {
                 try await store.append(id, appended)
             } catch StoreError.conflict where !decidedAgain {
@@ -258,13 +257,10 @@ public actor ProductionHub {
     }
 
     /// What the next append needs from the log, and where the log will then stand.
-    func take(_ id: String, from: ProductionLog.Mark) -> (AppendBatch.Taken, ProductionLog.Mark) {
+    func take(_ id: String, from: ProductionLog.Mark) -> (AppendBatch, ProductionLog.Mark) {
         let log = logs[id]!
-        return (AppendBatch.Taken(log, from: from), log.mark)
+        return (AppendBatch(log, from: from), log.mark)
     }
-
-    /// Builds a batch's rows on the shared executor, not the hub's.
-    nonisolated static func build(_ taken: AppendBatch.Taken) async -> AppendBatch { AppendBatch(taken) }
 
     /// Nothing queued is acknowledged; the log is reloaded from the store on next use.
     func fail(_ id: String, _ writes: [PendingWrite], _ error: HubError) {

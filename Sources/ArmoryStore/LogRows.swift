@@ -1,6 +1,7 @@
 import ArmoryCore
 import ArmoryLedger
 import Foundation
+import Synchronization
 
 /// One new entry's row: its bytes, and what the read models index it by.
 struct EntryRow {
@@ -19,7 +20,7 @@ struct EntryRow {
 }
 
 /// A firearm's or lot's current state, as the read models hold it.
-struct ItemRow {
+struct ItemRow: Sendable {
     let id: String
     let custodian: String?
     let condition: String
@@ -27,26 +28,48 @@ struct ItemRow {
 }
 
 /// What one append writes: everything a log holds beyond the mark its writer decided
-/// against. It is built in two steps, so a log that goes on deciding is held only for
-/// the first: `Taken` copies out the new entries, their tree nodes and the state (quick),
-/// and the rows are then built from it (decoding, JSON) anywhere else.
-public struct AppendBatch: Sendable {
-    let rows: LogRows
+/// against. Taking it from the log is quick (the new entries, their tree nodes, the rows
+/// of the firearms and lots they changed), so a log that goes on deciding is held only
+/// that long; the entries' rows (decoding, JSON) are built once, where the store writes
+/// them, and the decoded entries are then there for whoever publishes them.
+public final class AppendBatch: Sendable {
+    let taken: Taken
+    private let built = Mutex<LogRows?>(nil)
     /// The size the stored log must still have.
-    public let expectedSize: Int
+    public var expectedSize: Int { taken.start }
+
+    /// What `log` holds beyond `mark`.
+    public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
+        taken = Taken(log, from: mark)
+    }
+
+    /// The rows to write, built on first use.
+    var rows: LogRows {
+        built.withLock { rows in
+            if let rows { return rows }
+            let new = LogRows(taken)
+            rows = new
+            return new
+        }
+    }
+
+    /// The new entries, decoded.
+    public var entries: [(index: Int, entry: LogEntry)] { rows.entries.map { ($0.index, $0.entry) } }
 
     /// What a batch needs from the log.
-    public struct Taken: Sendable {
+    struct Taken: Sendable {
         let start: Int
         let entries: [[UInt8]]
         /// Per new entry, the nodes its leaf completed, level 0 first.
         let nodes: [[[UInt8]]]
         let checkpoints: [(position: Int, size: Int, note: String)]
-        let state: ProductionState
-        let revision: Int
+        /// The rows of the firearms and lots changed since the mark. Made here rather than
+        /// from a copy of the state: a copy held while the log goes on deciding would make
+        /// the next decision copy the whole state.
+        let firearms: [ItemRow]
+        let lots: [ItemRow]
 
-        /// What `log` holds beyond `mark`.
-        public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
+        init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
             self.init(log, from: mark.size, storedCheckpoints: mark.checkpoints, revision: mark.revision,
                       checkpointsChanged: mark.checkpointEdits != log.checkpointEdits)
         }
@@ -65,22 +88,9 @@ public struct AppendBatch: Sendable {
                 }
             }
             self.checkpoints = checkpoints
-            state = log.state
-            self.revision = revision
+            (firearms, lots) = LogRows.itemRows(log.state, changedSince: revision)
         }
     }
-
-    public init(_ taken: Taken) {
-        rows = LogRows(taken)
-        expectedSize = taken.start
-    }
-
-    public init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
-        self.init(Taken(log, from: mark))
-    }
-
-    /// The new entries, decoded.
-    public var entries: [(index: Int, entry: LogEntry)] { rows.entries.map { ($0.index, $0.entry) } }
 }
 
 /// What an append writes, whatever the database: the new entries with their read-model
@@ -107,7 +117,7 @@ struct LogRows: Sendable {
             entries.append(row)
         }
         checkpoints = t.checkpoints
-        (firearms, lots) = LogRows.itemRows(t.state, changedSince: t.revision)
+        (firearms, lots) = (t.firearms, t.lots)
     }
 
     /// The Merkle nodes the new entries complete, each with its place in the tree (for a
