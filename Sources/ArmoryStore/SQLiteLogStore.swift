@@ -2,6 +2,7 @@ import ArmoryCore
 import ArmoryLedger
 import Foundation
 import GRDB
+import Synchronization
 
 /// Why the store will not do what was asked.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -40,18 +41,21 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Readers see the last committed state and never block the writer (WAL).
 public final class SQLiteLogStore: Sendable {
     let pool: DatabasePool
+    let checkpointer: Checkpointer
 
     /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
     public init(path: String) throws {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Checkpoint the WAL into the database every ~32 MB instead of every 4 MB: an
-            // append that runs the checkpoint waits for it, so fewer of them wait.
+            // The WAL is copied back into the database beside the writer (`Checkpointer`).
+            // The writer does it only if the WAL reaches ~32 MB anyway, which takes an
+            // append that never pauses; what it then copies is what the last copy missed.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
         }
         pool = try DatabasePool(path: path, configuration: config)
         try SQLiteLogStore.migrator.migrate(pool)
+        checkpointer = try Checkpointer(path: path, configuration: config)
     }
 
     /// The schema, versioned and append-only: a migration once shipped is never edited.
@@ -190,6 +194,7 @@ public final class SQLiteLogStore: Sendable {
     public func append(_ id: String, from mark: ProductionLog.Mark, to new: ProductionLog) throws {
         let batch = AppendBatch(new, from: mark)
         try pool.write { db in try SQLiteLogStore.append(db, id: id, batch) }
+        checkpointer.appended()
     }
 
     /// Appends what `new` holds beyond `old`.
@@ -200,6 +205,7 @@ public final class SQLiteLogStore: Sendable {
     /// Appends a batch, waiting for the database's writer without holding a thread meanwhile.
     public func append(_ id: String, _ batch: AppendBatch) async throws {
         try await pool.write { db in try SQLiteLogStore.append(db, id: id, batch) }
+        checkpointer.appended()
     }
 
     static func append(_ db: Database, id: String, _ batch: AppendBatch) throws {
@@ -336,4 +342,45 @@ public final class SQLiteLogStore: Sendable {
     public func entries(_ production: String, from: Int, limit: Int) throws -> [StoredEntry] {
         try entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
     }
+}
+
+/// Copies the WAL back into the database file (a checkpoint) on a connection of its own,
+/// beside the writer. Left to the writer, the copy runs inside the append that crosses
+/// SQLite's threshold: that append, and every step waiting on it, waited some 20 ms
+/// (p99 at saturation, against 2 ms without it). A passive checkpoint takes no lock the
+/// writer or the readers wait for, and syncs the WAL before it copies, so nothing
+/// acknowledged is put at risk.
+final class Checkpointer: Sendable {
+    /// Appends between two checkpoints: a few seconds of a busy server, hours of a set.
+    static let every = 256
+    let connection: DatabaseQueue
+    let queue = DispatchQueue(label: "armory.sqlite.checkpoint", qos: .utility)
+    let state = Mutex<(appends: Int, running: Bool, copied: Int)>((0, false, 0))
+
+    init(path: String, configuration: Configuration) throws {
+        connection = try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Counts an append, and starts a checkpoint once enough have been made (unless one is running).
+    func appended() {
+        let start = state.withLock { s in
+            s.appends += 1
+            guard s.appends >= Self.every, !s.running else { return false }
+            s.appends = 0
+            s.running = true
+            return true
+        }
+        guard start else { return }
+        queue.async { [self] in
+            // Busy (another checkpoint under way) only means not now: the next one copies it.
+            let copied = (try? connection.inDatabase { try $0.checkpoint(.passive) })?.checkpointedFrameCount ?? 0
+            state.withLock { s in
+                s.running = false
+                s.copied += copied
+            }
+        }
+    }
+
+    /// How many WAL frames (pages) the checkpoints have copied into the database file.
+    var copied: Int { state.withLock { $0.copied } }
 }

@@ -50,6 +50,27 @@ struct SQLiteLogStoreTests {
         return (store, log)
     }
 
+    /// The WAL is copied back into the database file beside the writer, every few hundred
+    /// appends, and the log reads back whole from a file checkpointed under it.
+    @Test func theWALIsCheckpointedBesideTheWriter() async throws {
+        let path = Self.database()
+        let (store, log) = try Self.recorded(path)
+        var grown = log
+        for n in 0..<Checkpointer.every {
+            let before = grown
+            try grown.record(Step(at: Self.step(11 + n, "ana", .wrap).at, by: nil, action: .reportConcern(text: "concern \(n)", scene: nil)), signer: Self.signer)
+            try await store.append("dry-creek", from: before, to: grown)
+        }
+        var waited = 0
+        while store.checkpointer.copied == 0 && waited < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(store.checkpointer.copied > 0, "no checkpoint copied the WAL after \(Checkpointer.every + 10) appends")
+        let loaded = try SQLiteLogStore(path: path).load("dry-creek", logKey: Self.signer.verifierKey)
+        #expect(loaded.entries == grown.entries && loaded.state == grown.state)
+    }
+
     @Test func whatIsAppendedIsWhatIsLoaded() throws {
         let path = Self.database()
         let (store, log) = try Self.recorded(path)
