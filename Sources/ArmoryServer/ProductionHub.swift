@@ -73,8 +73,11 @@ public actor ProductionHub {
     var storedMarks: [String: ProductionLog.Mark] = [:]
     /// Changes decided and waiting for the next append, per production.
     var queued: [String: [PendingWrite]] = [:]
-    /// Readers waiting for a production to have nothing waiting for the store.
-    var drained: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// Readers waiting for a production to have nothing waiting for the store: handed the
+    /// log then (nil: the append failed, and the log is to be loaded again).
+    var drained: [String: [CheckedContinuation<ProductionLog?, Never>]] = [:]
+    /// Changes waiting for those readers to be served before they are decided.
+    var parked: [String: [CheckedContinuation<Void, Never>]] = [:]
     var subscribers: [String: [UUID: AsyncStream<LiveMessage>.Continuation]] = [:]
     /// Called with every recorded entry's decision (metrics).
     let onRecord: @Sendable (String, Decision, Int) -> Void
@@ -88,14 +91,15 @@ public actor ProductionHub {
 
     /// The production's log as stored: loaded and verified once, and handed out only when
     /// no change is waiting for the store, so no one sees (or exports, or proves) an entry
-    /// or checkpoint that is not yet durable. On a set, that wait is one append at most.
+    /// or checkpoint that is not yet durable. The wait is for what is queued when the reader
+    /// asks: changes arriving meanwhile wait for the reader (`write`), so a stream of steps
+    /// cannot keep a report or an export waiting.
     public func log(_ id: String) async throws -> ProductionLog {
         try await load(id)
-        while queued[id] != nil {
-            await withCheckedContinuation { drained[id, default: []].append($0) }
-            try await load(id)
-        }
-        return logs[id]!
+        guard queued[id] != nil else { return logs[id]! }
+        // Handed over as the queue empties, before a change decided afterwards can join it.
+        if let log = await withCheckedContinuation({ drained[id, default: []].append($0) }) { return log }
+        return try await log(id)
     }
 
     /// Loads and verifies the production's log, unless it is held already. Returns no copy:
@@ -176,6 +180,11 @@ public actor ProductionHub {
     /// change that records nothing (invalid input, a checkpoint already signed) answers at once.
     func write(_ id: String, _ change: @escaping @Sendable (inout ProductionLog) throws(StepFormatError) -> Written) async throws -> Written {
         do { try await load(id) } catch { throw HubError.store(error) }
+        while drained[id] != nil {
+            // Readers are waiting for what is queued to be stored: this change waits for them.
+            await withCheckedContinuation { parked[id, default: []].append($0) }
+            do { try await load(id) } catch { throw HubError.store(error) }
+        }
         // No suspension from here until the change is queued: changes are decided one at a time.
         let (mark, result, unchanged) = try decide(id, change)
         if unchanged && queued[id] == nil { return result }
@@ -252,8 +261,10 @@ public actor ProductionHub {
         wakeReaders(id)
     }
 
+    /// Hands the readers the log as stored, then lets the changes that waited for them go on.
     func wakeReaders(_ id: String) {
-        for reader in drained.removeValue(forKey: id) ?? [] { reader.resume() }
+        for reader in drained.removeValue(forKey: id) ?? [] { reader.resume(returning: logs[id]) }
+        for change in parked.removeValue(forKey: id) ?? [] { change.resume() }
     }
 
     /// What the next append needs from the log, and where the log will then stand.

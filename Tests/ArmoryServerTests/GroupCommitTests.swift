@@ -99,6 +99,53 @@ struct GroupCommitTests {
         #expect(try LogEntry(decoding: stored.entries[2]).body.contains("concern 2"))
     }
 
+    /// A reader of the whole log (a report, an export, a proof) is served while steps keep
+    /// arriving: new steps wait for it, instead of it waiting for a pause that a busy set
+    /// never makes.
+    @Test func aReaderIsServedWhileStepsKeepArriving() async throws {
+        let (hub, _, _) = try Self.hub()
+        try await hub.create("set", Self.opened())
+        final class Counts: Sendable {
+            let stop = Mutex(false), recorded = Mutex(0)
+        }
+        let counts = Counts()
+        let writers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for w in 0..<16 {
+                    group.addTask {
+                        var n = 0
+                        while !counts.stop.withLock({ $0 }) {
+                            if (try? await hub.record("set", Self.concern(w * 1_000_000 + n))) != nil { counts.recorded.withLock { $0 += 1 } }
+                            n += 1
+                        }
+                    }
+                }
+            }
+        }
+        while counts.recorded.withLock({ $0 }) < 100 { try await Task.sleep(for: .milliseconds(5)) }
+        // Each read is raced against ten seconds; the writers stop only afterwards.
+        var served: [Bool] = []
+        for _ in 0..<3 {
+            served.append(await withTaskGroup(of: Bool.self) { group in
+                group.addTask { (try? await hub.log("set")) != nil }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(10))
+                    return false
+                }
+                let first = await group.next()!
+                group.cancelAll()
+                if !first { counts.stop.withLock { $0 = true } }
+                return first
+            })
+        }
+        let during = counts.recorded.withLock { $0 }
+        try await Task.sleep(for: .milliseconds(50))
+        counts.stop.withLock { $0 = true }
+        await writers.value
+        #expect(served == [true, true, true], "a reader waited ten seconds while steps kept arriving")
+        #expect(counts.recorded.withLock { $0 } > during, "the steps did not go on after the reads")
+    }
+
     /// Two tablets send steps without a time at the same moment; the server stamps each on
     /// arrival, and they can reach the hub in the other order. The later-stamped one is not
     /// refused as out of order: it takes the time of the step before it. A time the tablet
