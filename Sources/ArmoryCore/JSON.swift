@@ -9,6 +9,10 @@ public enum JSON: Equatable, Sendable {
     case string(String)
     case array([JSON])
     case object([(key: String, value: JSON)])
+    /// JSON text already written and known to be valid (a log entry's body, which the log
+    /// checked when it was recorded or loaded), copied into the output as it is instead of
+    /// being parsed and written again. The parser never makes one.
+    case text(String)
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
@@ -17,6 +21,7 @@ public enum JSON: Equatable, Sendable {
         case let (.number(a, ia), .number(b, ib)): return a == b && ia == ib
         case let (.string(a), .string(b)): return a == b
         case let (.array(a), .array(b)): return a == b
+        case let (.text(a), .text(b)): return a == b
         case let (.object(a), .object(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: return false
@@ -38,6 +43,7 @@ public enum JSON: Equatable, Sendable {
         case .string: return "a string"
         case .array: return "an array"
         case .object: return "an object"
+        case .text: return "JSON text"
         }
     }
 }
@@ -300,6 +306,7 @@ extension JSON {
         case .number(let v, let isInteger):
             if isInteger, let n = Int64(exactly: v) { out += String(n) } else { out += String(v) }
         case .string(let s): JSON.writeString(s, to: &out)
+        case .text(let t): out += t
         case .array(let elements):
             out += "["
             for (k, e) in elements.enumerated() {

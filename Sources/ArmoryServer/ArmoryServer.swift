@@ -394,10 +394,13 @@ public struct ArmoryAPI: Sendable {
         }))
     }
 
+    /// An entry as the API shows it. Its body is copied as stored: every stored body is
+    /// canonical JSON, checked when the log was recorded or loaded, so parsing and writing
+    /// it again would give the same text.
     func entryJSON(_ e: StoredEntry) -> JSON {
         .object([("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .orNull(e.entry.by)),
                  ("outcome", .string(e.entry.outcome.rawValue)), ("rules", .strings(e.entry.rules.map(\.rawValue))),
-                 ("message", .string(e.entry.message)), ("body", (try? JSON.parse(e.entry.body)) ?? .null)])
+                 ("message", .string(e.entry.message)), ("body", .text(e.entry.body))])
     }
 
     func intQuery(_ req: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

@@ -48,6 +48,10 @@ struct CommandTests {
             #expect(all.json["history"]?.arrayValue?.count == 2 + 1 + 50)
             let older = try await client.call(.get, "/api/v1/productions/p/firearms/colt-1?limit=2&before=6", token: ana)
             #expect(older.json["history"]?.arrayValue?.compactMap { $0["index"] } == [.number(1, isInteger: true), .number(2, isInteger: true)])
+            // Each entry's body is the step as recorded, a JSON object like the request's.
+            let body = firearm.json["history"]?.arrayValue?.last?["body"]
+            #expect(body == .object([("at", .string(Self.at(8))), ("by", .string("ana")), ("do", .string("hand_over")), ("firearm", .string("colt-1")),
+                                     ("to", .string("ben")), ("scene", .string("1"))]), "\(String(describing: body))")
         }
     }
 
