@@ -351,23 +351,33 @@ public final class SQLiteLogStore: Sendable {
 /// writer or the readers wait for, and syncs the WAL before it copies, so nothing
 /// acknowledged is put at risk.
 final class Checkpointer: Sendable {
-    /// Appends between two checkpoints: a few seconds of a busy server, hours of a set.
+    /// Appends between two checkpoints: hours of a set...
     static let every = 256
+    /// ...and at most ten a second on a busy server: each one's fsync of the database file
+    /// slows the appends syncing beside it. Under nonstop appends a checkpoint never
+    /// catches up with the writer, so the writer still copies at its threshold, but only
+    /// what arrived since the last one: a tenth of a second (with half a second, a
+    /// saturated server's p99 went from 3.7 back to 16 ms).
+    static let interval = Duration.milliseconds(100)
     let connection: DatabaseQueue
     let queue = DispatchQueue(label: "armory.sqlite.checkpoint", qos: .utility)
-    let state = Mutex<(appends: Int, running: Bool, copied: Int)>((0, false, 0))
+    let state = Mutex<(appends: Int, running: Bool, last: ContinuousClock.Instant?, copied: Int)>((0, false, nil, 0))
 
     init(path: String, configuration: Configuration) throws {
         connection = try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// Counts an append, and starts a checkpoint once enough have been made (unless one is running).
+    /// Counts an append, and starts a checkpoint once enough have been made (unless one is
+    /// running, or one started less than `interval` ago).
     func appended() {
         let start = state.withLock { s in
             s.appends += 1
             guard s.appends >= Self.every, !s.running else { return false }
+            let now = ContinuousClock.now
+            if let last = s.last, now - last < Self.interval { return false }
             s.appends = 0
             s.running = true
+            s.last = now
             return true
         }
         guard start else { return }
