@@ -293,65 +293,79 @@ private struct JSONReader {
 extension JSON {
     /// Compact serialisation. Keys keep their order; strings are escaped minimally
     /// (quote, backslash, control characters), so the output is stable byte for byte.
-    public var compactText: String {
-        var out = ""
+    public var compactText: String { String(decoding: compactBytes, as: UTF8.self) }
+
+    /// The compact serialisation as UTF-8 (what goes on the wire).
+    public var compactBytes: [UInt8] {
+        var out: [UInt8] = []
         write(to: &out)
         return out
     }
 
     public func write(to out: inout String) {
+        out += compactText
+    }
+
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
         case .number(let v, let isInteger):
-            if isInteger, let n = Int64(exactly: v) { out += String(n) } else { out += String(v) }
+            if isInteger, let n = Int64(exactly: v) { out += String(n).utf8 } else { out += String(v).utf8 }
         case .string(let s): JSON.writeString(s, to: &out)
-        case .text(let t): out += t
+        case .text(let t): out += t.utf8
         case .array(let elements):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (k, e) in elements.enumerated() {
-                if k > 0 { out += "," }
+                if k > 0 { out.append(UInt8(ascii: ",")) }
                 e.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (k, m) in members.enumerated() {
-                if k > 0 { out += "," }
+                if k > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(m.key, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 m.value.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Writes `s` as a JSON string literal.
     public static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        // Most strings (ids, times, rule names) need no escape: appended whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += s
-            out += "\""
-            return
-        }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
+        var bytes: [UInt8] = []
+        writeString(s, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A JSON string: the text between quotes, with runs that need no escape (most of
+    /// it: ids, times, rule names, sentences) copied whole.
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var run = 0
+            for i in bytes.indices {
+                let b = bytes[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
+                switch b {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case UInt8(ascii: "\n"): out += #"\n"#.utf8
+                case UInt8(ascii: "\r"): out += #"\r"#.utf8
+                case UInt8(ascii: "\t"): out += #"\t"#.utf8
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += #"\u00"#.utf8
+                    out += [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
                 }
+                run = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 

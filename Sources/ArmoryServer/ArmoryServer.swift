@@ -225,9 +225,9 @@ public struct ArmoryAPI: Sendable {
         try await answering(production) { try await hub.read(production, body) }
     }
 
-    /// A 404 unless the production exists.
+    /// A 404 unless the production exists (loaded and verified once; productions are never removed).
     func exists(_ production: String) async throws {
-        try await loaded(production) { _ in () }
+        _ = try await zone(production)
     }
 
     func answering<T>(_ production: String, _ body: () async throws -> T) async throws -> T {
@@ -250,10 +250,16 @@ public struct ArmoryAPI: Sendable {
 
     /// Now, in the production's zone (and a 404 for a production that does not exist).
     func now(_ production: String) async throws -> String {
-        if let zone = zones.zone(of: production) { return now(in: zone) }
+        now(in: try await zone(production))
+    }
+
+    /// The production's time zone, from its header: read from the hub the first time, when
+    /// the production is loaded and verified, and kept (a header never changes).
+    func zone(_ production: String) async throws -> TimeZone {
+        if let zone = zones.zone(of: production) { return zone }
         let zone = zones.zone(named: try await loaded(production) { $0.header.timezone })
         zones.set(zone, of: production)
-        return now(in: zone)
+        return zone
     }
 
     func step(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
