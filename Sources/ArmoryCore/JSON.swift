@@ -302,10 +302,6 @@ extension JSON {
         return out
     }
 
-    public func write(to out: inout String) {
-        out += compactText
-    }
-
     public func write(to out: inout [UInt8]) {
         switch self {
         case .null: out += "null".utf8
@@ -333,11 +329,7 @@ extension JSON {
         }
     }
 
-    public static func writeString(_ s: String, to out: inout String) {
-        var bytes: [UInt8] = []
-        writeString(s, to: &bytes)
-        out += String(decoding: bytes, as: UTF8.self)
-    }
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A JSON string: the text between quotes, with runs that need no escape (most of
     /// it: ids, times, rule names, sentences) copied whole.
@@ -357,9 +349,8 @@ extension JSON {
                 case UInt8(ascii: "\r"): out += #"\r"#.utf8
                 case UInt8(ascii: "\t"): out += #"\t"#.utf8
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
                     out += #"\u00"#.utf8
-                    out += [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+                    out += [hexDigits[Int(b >> 4)], hexDigits[Int(b & 0xF)]]
                 }
                 run = i + 1
             }

@@ -118,9 +118,7 @@ extension Decision {
     public func jsonLine(step number: Int) -> String {
         var out = "{\"step\": \(number), \"outcome\": \"\(outcome.rawValue)\", \"rules\": ["
         out += rules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-        out += "], \"message\": "
-        JSON.writeString(message, to: &out)
-        out += "}"
+        out += "], \"message\": " + JSON.string(message).compactText + "}"
         return out
     }
 }

@@ -410,13 +410,12 @@ struct Pages: Sendable {
         for e in entries {
             guard let body = try? JSON.parse(e.entry.body) else { continue }
             bodies[e.index] = body
-            if let f = body["firearm"]?.stringValue, !firearms.contains(f) { firearms.append(f) }
-            for f in body["firearms"]?.arrayValue ?? [] { if let f = f.stringValue, !firearms.contains(f) { firearms.append(f) } }
+            for f in TimelineDrawing.firearms(namedIn: body) where !firearms.contains(f) { firearms.append(f) }
         }
         out += "<h2>Firearms: custody chain</h2>"
         if firearms.isEmpty { out += "<p>No firearm was named this day.</p>" }
         for f in firearms {
-            let named = entries.filter { bodies[$0.index]?["firearm"]?.stringValue == f || (bodies[$0.index]?["firearms"]?.arrayValue ?? []).contains(.string(f)) }
+            let named = entries.filter { bodies[$0.index].map { TimelineDrawing.firearms(namedIn: $0).contains(f) } ?? false }
             let state = log.state.firearm(f)
             out += "<section class=\"firearm-chain\"><h3>\(htmlEscape(f))\(state.map { " — \(htmlEscape($0.make)) \(htmlEscape($0.model)), serial \(htmlEscape($0.serial))" } ?? "")</h3>"
                 + entryTable(id, named) + "</section>"
@@ -507,10 +506,7 @@ struct Pages: Sendable {
         let px = max(1, min(60, Double(req.uri.queryParameters["px"].flatMap { Double(String($0)) } ?? TimelineDrawing.fitting(entries))))
         var drawing = TimelineDrawing(production: id, entries: entries, pxPerMinute: px)
         if let first = entries.first?.index {
-            let named = Set(entries.flatMap { e -> [String] in
-                let body = try? JSON.parse(e.entry.body)
-                return [body?["firearm"]?.stringValue].compactMap { $0 } + (body?["firearms"]?.arrayValue ?? []).compactMap(\.stringValue)
-            })
+            let named = Set(entries.flatMap { TimelineDrawing.firearms(namedIn: (try? JSON.parse($0.entry.body)) ?? .null) })
             for f in named {
                 let before = try await api.hub.store.history(id, of: .firearm(f), before: first, limit: 200)
                 if let holder = TimelineDrawing.custodian(after: before) { drawing.openingCustodians[f] = holder }

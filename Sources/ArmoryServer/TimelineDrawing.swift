@@ -14,6 +14,11 @@ struct TimelineDrawing {
     /// Who held each firearm when the day began, from the entries before it.
     var openingCustodians: [String: String] = [:]
 
+    /// The firearms a step's body names (`firearm`, then `firearms`), in order.
+    static func firearms(namedIn body: JSON) -> [String] {
+        [body["firearm"]?.stringValue].compactMap { $0 } + (body["firearms"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
     /// Who holds the firearms a recorded entry names once it is done, when the entry moves
     /// custody: `.some(nil)` when no one does (returned, handed to investigators); nil when
     /// custody did not move (or the command was refused).
@@ -79,7 +84,7 @@ struct TimelineDrawing {
             let body = (try? JSON.parse(e.entry.body)) ?? .object([])
             let action = body["do"]?.stringValue ?? e.entry.kind.rawValue
             let t = Self.minute(e.entry.at)
-            let firearms = [body["firearm"]?.stringValue].compactMap { $0 } + (body["firearms"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let firearms = Self.firearms(namedIn: body)
             for f in firearms {
                 if !firearmLanes.contains(f), let holder = openingCustodians[f] { spans.append((f, holder, 0, nil)) }
                 lane(&firearmLanes, f)

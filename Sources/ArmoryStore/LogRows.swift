@@ -60,8 +60,8 @@ public final class AppendBatch: Sendable {
     struct Taken: Sendable {
         let start: Int
         let entries: [[UInt8]]
-        /// Per new entry, the nodes its leaf completed, level 0 first.
-        let nodes: [[[UInt8]]]
+        /// Per new entry, the nodes its leaf completed, packed as its row holds them (`EntryRow.nodes`).
+        let nodes: [[UInt8]]
         let checkpoints: [(position: Int, size: Int, note: String)]
         /// The rows of the firearms and lots changed since the mark. Made here rather than
         /// from a copy of the state: a copy held while the log goes on deciding would make
@@ -79,7 +79,7 @@ public final class AppendBatch: Sendable {
             entries = Array(log.entries[start...])
             nodes = (start..<log.size).map { index in
                 // The nodes this leaf completed: itself, then each parent it closes.
-                (0...(~index).trailingZeroBitCount).map { level in log.tree.store.node(level: level, index: index >> level)! }
+                (0...(~index).trailingZeroBitCount).flatMap { level in log.tree.store.node(level: level, index: index >> level)! }
             }
             var checkpoints: [(position: Int, size: Int, note: String)] = []
             if checkpointsChanged {
@@ -113,7 +113,7 @@ struct LogRows: Sendable {
         for (k, bytes) in t.entries.enumerated() {
             let index = t.start + k
             var row = LogRows.entryRow(index, bytes)
-            for hash in t.nodes[k] { row.nodes += hash }
+            row.nodes = t.nodes[k]
             entries.append(row)
         }
         checkpoints = t.checkpoints
