@@ -128,7 +128,7 @@ if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
         ),
         .executableTarget(
             name: "HelloServer",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/HelloServer"
         ),
         .executableTarget(
