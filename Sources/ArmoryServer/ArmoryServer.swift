@@ -57,7 +57,7 @@ public struct ArmoryAPI: Sendable {
     public func router() -> Router<ArmoryContext> {
         let router = Router(context: ArmoryContext.self)
         router.add(middleware: metrics.middleware())
-        router.add(middleware: Authenticate(sessions: sessions, clock: clock))
+        router.add(middleware: Authenticate(sessions: sessions, hub: hub, clock: clock))
         router.get("/health") { _, _ in try await self.health() }
         router.get("/metrics") { req, ctx in try await self.metricsPage(req, ctx) }
         router.get("/openapi.json") { _, _ in
@@ -90,7 +90,7 @@ public struct ArmoryAPI: Sendable {
         p.post("checkpoints") { _, ctx in try await self.signNow(ctx) }
         p.get("consistency") { req, ctx in try await self.consistency(req, ctx) }
         p.get("bundle") { req, ctx in try await self.bundle(req, ctx) }
-        p.get("events") { _, ctx in try await self.events(ctx) }
+        p.get("events") { req, ctx in try await self.events(req, ctx) }
         Pages(api: self).register(on: router)
         return router
     }
@@ -174,7 +174,20 @@ public struct ArmoryAPI: Sendable {
             throw denied
         }
         sessions.noteSuccess(production: production, person: personID)
-        return sessions.open(production: production, person: person, now: now)
+        let (token, session, stored) = sessions.open(production: production, person: person, now: now)
+        do { try await hub.store.saveSession(stored) } catch {
+            sessions.close(token)
+            throw APIError(.serviceUnavailable, "the sign-in could not be kept: the store does not answer")
+        }
+        return (token, session)
+    }
+
+    /// Signs a session out, here and in the store (so a restart does not bring it back).
+    func endSession(_ token: String) async throws {
+        let digest = sessions.close(token)
+        do { try await hub.store.deleteSession(digest: digest) } catch {
+            throw APIError(.serviceUnavailable, "the sign-out could not be stored: the store does not answer; try again")
+        }
     }
 
     func sessionCookie(_ token: String, maxAge: Int) -> Cookie {
@@ -190,7 +203,7 @@ public struct ArmoryAPI: Sendable {
 
     func signOut(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         guard let token = ctx.token else { throw APIError.unauthenticated }
-        sessions.close(token)
+        try await endSession(token)
         var response = Response(status: .noContent)
         response.setCookie(sessionCookie("", maxAge: 0))
         return response
@@ -540,14 +553,33 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// Server-Sent Events: every entry recorded from now on, alarms as `event: alarm`.
-    func events(_ ctx: ArmoryContext) async throws -> Response {
+    /// Live entries as Server-Sent Events. A screen that was away (a dropped connection,
+    /// a restarted server) says which entry it saw last, as the browser's `Last-Event-ID`
+    /// or `after`, and is first sent what was recorded since: every entry up to 1,000 and
+    /// every alarm in any case, so no alarm is lost to a gap in the stream.
+    func events(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
         try await exists(s.production)
+        let after = try lastSeen(req)
+        // Subscribed before the store is read: an entry stored meanwhile is in both, and
+        // sent once; one stored later is in the stream.
         let stream = await hub.subscribe(s.production)
+        var missed: [StoredEntry] = []
+        if let after {
+            missed = try await answering(s.production) { try await hub.store.entries(s.production, from: after + 1, limit: 1000) }
+            let beyond = missed.last?.index ?? after
+            missed += try await answering(s.production) { try await hub.store.alarms(s.production, after: beyond) }
+        }
         let api = self
+        let replay = missed
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                         body: .init { writer in
                             try await writer.write(ByteBuffer(string: ": armory live events\n\n"))
+                            var last = after ?? -1
+                            for e in replay where e.index > last {
+                                try await writer.write(api.event(e))
+                                last = e.index
+                            }
                             // The stream ends when the server shuts down gracefully, or when a
                             // write (an entry or a heartbeat) finds the client gone.
                             for await message in stream.cancelOnGracefulShutdown() {
@@ -555,12 +587,30 @@ public struct ArmoryAPI: Sendable {
                                     try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                                     continue
                                 }
-                                let kind = event.entry.outcome == .alarm ? "alarm" : "entry"
-                                let data = api.entryJSON(StoredEntry(index: event.index, entry: event.entry)).compactText
-                                try await writer.write(ByteBuffer(string: "id: \(event.index)\nevent: \(kind)\ndata: \(data)\n\n"))
+                                guard event.index > last else { continue }
+                                try await writer.write(api.event(StoredEntry(index: event.index, entry: event.entry)))
+                                last = event.index
                             }
                             try await writer.finish(nil)
                         })
+    }
+
+    /// One entry as a Server-Sent Event: `id` its index, `event` alarm or entry.
+    func event(_ e: StoredEntry) -> ByteBuffer {
+        ByteBuffer(string: "id: \(e.index)\nevent: \(e.entry.outcome == .alarm ? "alarm" : "entry")\ndata: \(entryJSON(e).compactText)\n\n")
+    }
+
+    /// The last entry a reconnecting screen saw: the `Last-Event-ID` header its browser
+    /// sends (the `id` of the last event it got), or the `after` query parameter.
+    func lastSeen(_ req: Request) throws -> Int? {
+        if let header = req.headers[.init("Last-Event-ID")!], !header.isEmpty {
+            guard let n = Int(header), n >= 0 else {
+                throw APIError.badRequest("the Last-Event-ID header must be an entry index, not '\(header)'", field: "Last-Event-ID")
+            }
+            return n
+        }
+        guard req.uri.queryParameters["after"] != nil else { return nil }
+        return try intQuery(req, "after", default: 0, range: 0...Int(Int32.max))
     }
 
     func metricsPage(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -579,15 +629,24 @@ public struct ArmoryAPI: Sendable {
 struct Authenticate: RouterMiddleware {
     typealias Context = ArmoryContext
     let sessions: SessionBook
+    let hub: ProductionHub
     let clock: @Sendable () -> Date
 
     func handle(_ request: Request, context: ArmoryContext, next: (Request, ArmoryContext) async throws -> Response) async throws -> Response {
         var context = context
         let header = request.headers[.authorization]
         let token = header.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? request.cookies[ArmoryAPI.cookieName]?.value
-        if let token, !token.isEmpty, let s = sessions.session(for: token, now: clock()) {
-            context.session = s
-            context.token = token
+        if let token, !token.isEmpty {
+            if let s = sessions.session(for: token, now: clock()) {
+                context.session = s
+                context.token = token
+            } else if let kept = sessions.takeRestored(token, now: clock()) {
+                // Kept from before a restart: in use again with the roles the log gives its person.
+                if let person = try? await hub.read(kept.production, { $0.state.people[kept.person] }) {
+                    context.session = sessions.adopt(kept, person: person)
+                    context.token = token
+                }
+            }
         }
         return try await next(request, context)
     }

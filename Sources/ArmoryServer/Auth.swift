@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryStore
 import Crypto
 import Foundation
 import Synchronization
@@ -50,13 +51,19 @@ public struct Session: Sendable, Equatable {
     public let expires: Date
 }
 
-/// Sessions, one-time PINs and sign-in throttling, in memory: a restart signs everyone
-/// out, which on set costs one sign-in. Tokens are 256 random bits; only their SHA-256
-/// is kept, so a memory dump does not hand out sessions. Every request looks its session
-/// up here, so it is a lock held for a dictionary lookup, not an actor to hop to.
+/// Sessions, one-time PINs and sign-in throttling. Tokens are 256 random bits; only their
+/// SHA-256 is kept, here and in the store, so neither a memory dump nor the database hands
+/// out sessions. Sessions are kept in the store too (by the API, which signs people in and
+/// out), so a restarted server signs no one out and a screen following live alarms
+/// reconnects on its own; a restarted server's sessions are `restore`d, and each takes its
+/// roles from the production's log when it is next used. PINs and throttling live here
+/// only. Every request looks its session up here, so it is a lock held for a dictionary
+/// lookup, not an actor to hop to.
 public final class SessionBook: Sendable {
     struct Book {
         var sessions: [String: Session] = [:]
+        /// Sessions kept from before a restart, not yet used since.
+        var restored: [String: StoredSession] = [:]
         var pins: [String: (hash: [UInt8], expires: Date)] = [:]
         var failures: [String: [Date]] = [:]
     }
@@ -81,14 +88,38 @@ public final class SessionBook: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Opens a session and returns its token.
-    public func open(production: String, person: Person, now: Date) -> (token: String, session: Session) {
+    /// Opens a session and returns its token, and the session as the store keeps it.
+    public func open(production: String, person: Person, now: Date) -> (token: String, session: Session, stored: StoredSession) {
         var generator = SystemRandomNumberGenerator()
         let token = Self.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime))
         let key = Self.digest(token)
         book.withLock { $0.sessions[key] = s }
-        return (token, s)
+        return (token, s, StoredSession(digest: key, production: production, person: person.id, expires: Int64(s.expires.timeIntervalSince1970)))
+    }
+
+    /// Takes back the sessions a store kept from before a restart (those still valid).
+    public func restore(_ kept: [StoredSession], now: Date) {
+        book.withLock { b in
+            for s in kept where Double(s.expires) > now.timeIntervalSince1970 && b.sessions[s.digest] == nil { b.restored[s.digest] = s }
+        }
+    }
+
+    /// A session kept from before a restart that `token` opens, taken out to be used
+    /// again (`adopt`) once its person's roles are read.
+    func takeRestored(_ token: String, now: Date) -> StoredSession? {
+        let key = Self.digest(token)
+        return book.withLock { b in
+            guard let s = b.restored.removeValue(forKey: key), Double(s.expires) > now.timeIntervalSince1970 else { return nil }
+            return s
+        }
+    }
+
+    /// A restored session, in use again with its person's roles.
+    func adopt(_ kept: StoredSession, person: Person) -> Session {
+        let s = Session(production: kept.production, person: person.id, roles: person.roles, expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)))
+        book.withLock { $0.sessions[kept.digest] = s }
+        return s
     }
 
     public func session(for token: String, now: Date) -> Session? {
@@ -103,9 +134,15 @@ public final class SessionBook: Sendable {
         }
     }
 
-    public func close(_ token: String) {
+    /// Ends a session; returns its digest, for the store to forget it too.
+    @discardableResult
+    public func close(_ token: String) -> String {
         let key = Self.digest(token)
-        book.withLock { $0.sessions[key] = nil }
+        book.withLock { b in
+            b.sessions[key] = nil
+            b.restored[key] = nil
+        }
+        return key
     }
 
     /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old.

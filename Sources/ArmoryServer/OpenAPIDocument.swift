@@ -708,16 +708,21 @@ enum OpenAPIDocument {
           "get": {
             "operationId": "events",
             "summary": "Live entries as Server-Sent Events.",
-            "description": "For armorer, first_ad, producer and safety. The stream stays open.",
+            "description": "For armorer, first_ad, producer and safety. The stream stays open. A screen coming back (a browser retrying sends `Last-Event-ID`; a new stream gives `after`) is first sent what was recorded after that entry: every entry up to 1,000, and every alarm.",
             "tags": ["live"],
             "parameters": [
-              {"$ref": "#/components/parameters/Production"}
+              {"$ref": "#/components/parameters/Production"},
+              {"name": "after", "in": "query", "required": false, "description": "The index of the last entry this screen saw.",
+               "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}},
+              {"name": "Last-Event-ID", "in": "header", "required": false, "description": "The `id` of the last event received; wins over `after`.",
+               "schema": {"type": "string", "pattern": "^[0-9]+$"}}
             ],
             "responses": {
               "200": {
-                "description": "From now on: `event: entry` or `event: alarm`, `id:` the index, `data:` the entry as JSON.",
+                "description": "What was missed, if asked, then from now on: `event: entry` or `event: alarm`, `id:` the index, `data:` the entry as JSON.",
                 "content": {"text/event-stream": {"schema": {"type": "string"}}}
               },
+              "400": {"$ref": "#/components/responses/BadRequest"},
               "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Forbidden"},
               "404": {"$ref": "#/components/responses/NotFound"},

@@ -44,6 +44,9 @@ enum PageAssets {
     .rules { font-weight: 800; font-size: 1.2rem; }
     .error { border: 4px solid var(--refused); padding: .8rem; border-radius: 10px; background: #fdecec; }
     .muted { color: #333; }
+    #live-status { position: sticky; top: 0; z-index: 5; background: #ffd500; color: #000; border-bottom: 4px solid #000;
+                   padding: .7rem 1rem; font-weight: bold; font-size: 1.1rem; }
+    #live-status a { color: #000; }
     #takeover { position: fixed; inset: 0; background: #8b0000; color: #fff; display: none; z-index: 10; padding: 2rem; overflow: auto; }
     #takeover.open { display: block; }
     #takeover h2 { color: #fff; border-color: #fff; font-size: 2rem; }
@@ -72,9 +75,38 @@ enum PageAssets {
       var body = document.body;
       var production = body.dataset.production;
       var live = body.dataset.live === "1";
-      if (production && live && window.EventSource) {
-        var source = new EventSource("/api/v1/productions/" + encodeURIComponent(production) + "/events");
+      // The stream says which entry each event is; a screen that was away (a dropped
+      // connection, a restarted server) is sent what it missed when it is back: the browser
+      // sends the last id it saw on its own retries, and a new stream asks with ?after=.
+      // While no stream is open, the screen says so: alarms must never stop arriving unseen.
+      var lastSeen = null;
+      var status = document.getElementById("live-status");
+      function say(text, signIn) {
+        if (!status) return;
+        status.hidden = !text;
+        status.textContent = text || "";
+        if (signIn) {
+          var a = document.createElement("a");
+          a.href = "/p/" + encodeURIComponent(production) + "/sign-in";
+          a.textContent = "Sign in again";
+          status.appendChild(document.createTextNode(" "));
+          status.appendChild(a);
+        }
+      }
+      function connect() {
+        var url = "/api/v1/productions/" + encodeURIComponent(production) + "/events" + (lastSeen === null ? "" : "?after=" + lastSeen);
+        var source = new EventSource(url);
+        source.addEventListener("open", function () { say(null); });
+        source.addEventListener("error", function () {
+          if (source.readyState === EventSource.CLOSED) {
+            say("Live alarms are NOT reaching this screen: the server turned it away (signed out?). Trying again every 15 seconds.", true);
+            setTimeout(connect, 15000);
+          } else {
+            say("Live alarms are NOT reaching this screen: the server cannot be reached. Reconnecting\\u2026");
+          }
+        });
         source.addEventListener("alarm", function (e) {
+          seen(e);
           var entry = JSON.parse(e.data);
           var box = document.getElementById("takeover");
           if (box) {
@@ -85,9 +117,20 @@ enum PageAssets {
             box.setAttribute("aria-hidden", "false");
             document.getElementById("takeover-ack").focus();
           }
-          refresh();
+          refreshSoon();
         });
-        source.addEventListener("entry", refresh);
+        source.addEventListener("entry", function (e) { seen(e); refreshSoon(); });
+      }
+      function seen(e) {
+        var n = parseInt(e.lastEventId, 10);
+        if (!isNaN(n)) lastSeen = n;
+      }
+      if (production && live && window.EventSource) connect();
+      // Entries sent together (a screen catching up) refresh the live part once.
+      var pending = null;
+      function refreshSoon() {
+        if (pending) clearTimeout(pending);
+        pending = setTimeout(function () { pending = null; refresh(); }, 150);
       }
       function refresh() {
         var part = document.getElementById("live");

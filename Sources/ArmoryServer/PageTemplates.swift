@@ -13,6 +13,7 @@ enum PageTemplates {
         <a href="/p/{{production}}/labels">Labels</a> <a href="/p/{{production}}/concern">Concern</a></nav>
         <span class="who">{{person}} ({{roles}})</span>
         <form method="post" action="/p/{{production}}/sign-out"><button type="submit">Sign out</button></form></header>{{/signedIn}}
+        {{#live}}<div id="live-status" role="alert" hidden></div>{{/live}}
         <main id="main">{{{body}}}</main>
         <div id="takeover" role="alertdialog" aria-modal="true" aria-labelledby="takeover-title" aria-hidden="true">
         <h2 id="takeover-title">ALARM</h2><p class="rules" id="takeover-rules"></p><p id="takeover-message"></p><p id="takeover-when"></p>

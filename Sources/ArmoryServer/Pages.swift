@@ -36,7 +36,7 @@ struct Pages: Sendable {
         p.get("sign-in") { _, ctx in try await signInPage(ctx, error: nil, status: .ok) }
         p.post("sign-in") { req, ctx in try await signIn(req, ctx) }
         p.post("sign-out") { _, ctx in
-            if let token = ctx.token { api.sessions.close(token) }
+            if let token = ctx.token { try await api.endSession(token) }
             var r = redirect("/p/\(try ctx.param("production"))/sign-in")
             r.setCookie(api.sessionCookie("", maxAge: 0))
             return r

@@ -1,5 +1,21 @@
 import ArmoryLedger
 
+/// A signed-in session as kept across restarts: the SHA-256 of its token (never the token),
+/// whose it is, and when it ends (Unix seconds). Roles are not kept: they are the
+/// production's, read from its log when the session is next used.
+public struct StoredSession: Sendable, Equatable {
+    public let digest: String
+    public let production: String
+    public let person: String
+    public let expires: Int64
+    public init(digest: String, production: String, person: String, expires: Int64) {
+        self.digest = digest
+        self.production = production
+        self.person = person
+        self.expires = expires
+    }
+}
+
 /// An entry as the read models give it back.
 public struct StoredEntry: Sendable, Equatable {
     public let index: Int
@@ -77,6 +93,13 @@ public protocol LogStore: Sendable {
     func setSecret(_ production: String, person: String, secret: String) async throws
     /// A person's sign-in secret, if one was set.
     func secret(_ production: String, person: String) async throws -> String?
+
+    /// Keeps a session, so a restarted server does not sign everyone out.
+    func saveSession(_ session: StoredSession) async throws
+    /// Forgets a session (signed out).
+    func deleteSession(digest: String) async throws
+    /// The sessions still valid at `now` (Unix seconds); the ended ones are forgotten.
+    func sessions(validAt now: Int64) async throws -> [StoredSession]
 }
 
 /// Opens the store a database option names: a `postgres://` URL, or a SQLite file path.

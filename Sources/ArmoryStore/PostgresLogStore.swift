@@ -140,6 +140,38 @@ public final class PostgresLogStore: Sendable {
                 """, logger: logger)
             try await c.query("INSERT INTO armory_schema (version) VALUES (3)", logger: logger)
         }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 4", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            try await c.query("""
+                CREATE TABLE session (digest TEXT NOT NULL PRIMARY KEY, production TEXT NOT NULL REFERENCES production,
+                                      person TEXT NOT NULL, expires BIGINT NOT NULL)
+                """, logger: logger)
+            try await c.query("INSERT INTO armory_schema (version) VALUES (4)", logger: logger)
+        }
+    }
+
+    public func saveSession(_ s: StoredSession) async throws {
+        try await client.query("""
+            INSERT INTO session (digest, production, person, expires) VALUES (\(s.digest), \(s.production), \(s.person), \(s.expires))
+            ON CONFLICT (digest) DO UPDATE SET expires = EXCLUDED.expires
+            """, logger: logger)
+    }
+
+    public func deleteSession(digest: String) async throws {
+        try await client.query("DELETE FROM session WHERE digest = \(digest)", logger: logger)
+    }
+
+    public func sessions(validAt now: Int64) async throws -> [StoredSession] {
+        try await client.query("DELETE FROM session WHERE expires <= \(now)", logger: logger)
+        var out: [StoredSession] = []
+        for try await (digest, production, person, expires) in try await client.query(
+            "SELECT digest, production, person, expires FROM session ORDER BY digest", logger: logger
+        ).decode((String, String, String, Int64).self) {
+            out.append(StoredSession(digest: digest, production: production, person: person, expires: expires))
+        }
+        return out
     }
 
     /// Sets a person's sign-in secret (a password hash; never the password).

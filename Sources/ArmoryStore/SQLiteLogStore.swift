@@ -155,6 +155,12 @@ public final class SQLiteLogStore: Sendable {
                 ALTER TABLE production DROP COLUMN size;
                 """)
         }
+        m.registerMigration("v5: sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE session (digest TEXT NOT NULL PRIMARY KEY, production TEXT NOT NULL REFERENCES production,
+                                      person TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID
+                """)
+        }
         return m
     }
 
@@ -162,6 +168,26 @@ public final class SQLiteLogStore: Sendable {
     public func setSecret(_ production: String, person: String, secret: String) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO credential (production, person, secret) VALUES (?, ?, ?)", arguments: [production, person, secret])
+        }
+    }
+
+    public func saveSession(_ s: StoredSession) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO session (digest, production, person, expires) VALUES (?, ?, ?, ?)",
+                           arguments: [s.digest, s.production, s.person, s.expires])
+        }
+    }
+
+    public func deleteSession(digest: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM session WHERE digest = ?", arguments: [digest]) }
+    }
+
+    public func sessions(validAt now: Int64) throws -> [StoredSession] {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE expires <= ?", arguments: [now])
+            return try Row.fetchAll(db, sql: "SELECT digest, production, person, expires FROM session ORDER BY digest").map {
+                StoredSession(digest: $0["digest"], production: $0["production"], person: $0["person"], expires: $0["expires"])
+            }
         }
     }
 

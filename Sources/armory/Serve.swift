@@ -71,7 +71,10 @@ struct Serve: AsyncParsableCommand {
         }
         var logins: [(String, String, String)] = []
         if demo { logins = try await demoLogins(hub: hub, store: store, signer: signer, hasher: options.passwords) }
-        let api = ArmoryAPI(hub: hub, options: options, metrics: metrics)
+        // Whoever was signed in before a restart still is (only the tokens' digests are kept).
+        let sessions = SessionBook()
+        sessions.restore(try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)), now: Date())
+        let api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics)
         let (host, configuredPort, demoLogins) = (options.host, options.port, logins)
         let app = Application(router: api.router(), configuration: .init(address: .hostname(host, port: configuredPort), serverName: "Armory"),
                               onServerRunning: { channel in

@@ -12,13 +12,15 @@ import Testing
 struct Harness {
     static let signer = try! NoteSigner(name: "armory.example/server-tests", seed: Array(repeating: 7, count: 32))
     static let hasher = PasswordHasher(costLog2: 4)
+    let path: String
     let store: SQLiteLogStore
     let hub: ProductionHub
     let api: ArmoryAPI
 
-    init() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
-        store = try SQLiteLogStore(path: path)
+    /// A new database, or (`path`) the server restarted on one: its sessions restored as `armory serve` does.
+    init(path: String? = nil) throws {
+        self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
+        store = try SQLiteLogStore(path: self.path)
         let metrics = ArmoryMetrics()
         hub = ProductionHub(store: store, signer: Self.signer, logger: Logger(label: "test")) { id, d, size in
             metrics.recorded(production: id, decision: d, logSize: size)
@@ -26,7 +28,9 @@ struct Harness {
         var options = ServerOptions()
         options.passwords = Self.hasher
         options.metricsToken = "scrape-token"
-        api = ArmoryAPI(hub: hub, options: options, metrics: metrics)
+        let sessions = SessionBook()
+        sessions.restore(try store.sessions(validAt: Int64(Date().timeIntervalSince1970)), now: Date())
+        api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics)
     }
 
     var app: some ApplicationProtocol { Application(router: api.router()) }

@@ -173,4 +173,23 @@ struct LogStoreBehaviourTests {
         try await tamper("UPDATE firearm_state SET state = replace(state, '\"unknown\":true', '\"unknown\":false') WHERE production = '\(id)'")
         await #expect(throws: StoreError.self) { try await store.load(id, logKey: nil) }
     }
+
+    /// Sessions are kept by their token's digest until they end or are signed out, so a
+    /// restarted server signs no one out; ended ones are forgotten when next listed.
+    @Test(arguments: backends)
+    func sessionsAreKeptUntilTheyEndOrAreSignedOut(_ backend: Backend) async throws {
+        let (store, _) = try await Self.open(backend)
+        let id = Self.newID()
+        _ = try await Self.record(store, id)
+        let now: Int64 = 1_900_000_000
+        let live = StoredSession(digest: "\(id)-live", production: id, person: "ana", expires: now + 3600)
+        let ended = StoredSession(digest: "\(id)-ended", production: id, person: "ben", expires: now - 1)
+        let signedOut = StoredSession(digest: "\(id)-out", production: id, person: "cy", expires: now + 3600)
+        for s in [live, ended, signedOut] { try await store.saveSession(s) }
+        try await store.deleteSession(digest: signedOut.digest)
+        func mine() async throws -> [StoredSession] { try await store.sessions(validAt: now).filter { $0.production == id } }
+        #expect(try await mine() == [live])
+        // The ended one is gone from the store, not only left out.
+        #expect(try await store.sessions(validAt: now - 10).filter { $0.production == id } == [live])
+    }
 }

@@ -15,11 +15,11 @@ ARMORY = os.environ.get("ARMORY_BIN", str(ROOT / ".build" / "debug" / "armory"))
 class Server:
     """A running `armory serve --demo` in its own folder."""
 
-    def __init__(self, folder, *extra):
+    def __init__(self, folder, *extra, port=0):
         self.folder = pathlib.Path(folder)
         self.stderr = open(self.folder / "server.err", "w")
         self.proc = subprocess.Popen(
-            [ARMORY, "serve", "--demo", "--demo-dir", str(self.folder / "demo"), "--port", "0",
+            [ARMORY, "serve", "--demo", "--demo-dir", str(self.folder / "demo"), "--port", str(port),
              "--password-cost", "10", "--insecure-cookies", *extra],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=self.folder)
         deadline = time.time() + 60

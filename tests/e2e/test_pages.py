@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from server import ARMORY, ROOT
+from server import ARMORY, ROOT, Server
 
 selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
@@ -286,3 +286,52 @@ def test_an_anonymous_concern_from_the_poster_page(site, browsers):
     d.get(f"{site['url']}/p/clean/concern/poster")
     assert d.find_elements(By.CSS_SELECTOR, "svg[role=img]")
     shot(d, "concern-poster")
+
+
+def test_a_dashboard_says_when_alarms_stop_arriving_and_catches_up(tmp_path, browsers):
+    """The server goes away under a first AD's dashboard: the screen says at once that live
+    alarms are not reaching it. The server comes back: the dashboard reconnects without a
+    new sign-in (sessions outlive a restart) and the alarm raised meanwhile takes it over.
+    A stream turned away (here: signed out elsewhere) says so, with a link to sign in."""
+    server = Server(tmp_path)
+    port = int(server.url.rsplit(":", 1)[1])
+    d = browsers("restart-dashboard", 1280, 900)
+    try:
+        d.get(f"{server.url}/p/demo/sign-in")
+        Select(d.find_element(By.ID, "person")).select_by_value("dee")
+        d.find_element(By.ID, "password").send_keys(server.logins["dee"])
+        d.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
+        WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
+        d.get(f"{server.url}/p/demo/dashboard")
+        ana = server.sign_in("ana")
+        time.sleep(1)  # the live stream connects
+        status = d.find_element(By.ID, "live-status")
+        assert not status.is_displayed()
+        # An entry seen, so the browser knows where it was.
+        assert server.json("POST", "/api/v1/productions/demo/steps", {"do": "inspect_lot", "lot": "D2", "inspected": 1, "live_found": 0},
+                           token=ana)[0] in (201, 409)
+        time.sleep(0.5)
+        assert server.stop() == 0
+        WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "live-status").is_displayed())
+        assert "NOT reaching this screen" in d.find_element(By.ID, "live-status").text
+        shot(d, "dashboard-live-alarms-lost")
+        server = Server(tmp_path, port=port)
+        status, body = server.json("POST", "/api/v1/productions/demo/steps", {"do": "report_concern", "text": "a live round on the cart"},
+                                   token=ana)
+        assert status == 201 and body["outcome"] == "alarm"
+        takeover = WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+        assert "CONCERN-1" in takeover.text and "live round on the cart" in takeover.text
+        assert not d.find_element(By.ID, "live-status").is_displayed()
+        d.find_element(By.ID, "takeover-ack").click()
+        # Signed out from elsewhere, then the server restarts: the stream is turned away.
+        cookie = d.get_cookie("armory_session")["value"]
+        assert server.json("POST", "/api/v1/sign-out", token=cookie)[0] == 204
+        assert server.stop() == 0
+        server = Server(tmp_path, port=port)
+        WebDriverWait(d, 20).until(lambda d: "turned it away" in d.find_element(By.ID, "live-status").text)
+        link = d.find_element(By.CSS_SELECTOR, "#live-status a")
+        assert link.get_attribute("href").endswith("/p/demo/sign-in")
+        shot(d, "dashboard-live-alarms-turned-away")
+        accessible(d, "dashboard-live-status")
+    finally:
+        server.stop()
