@@ -182,12 +182,13 @@ public struct ArmoryAPI: Sendable {
         return (token, session)
     }
 
-    /// Signs a session out, here and in the store (so a restart does not bring it back).
+    /// Signs a session out, in the store (so a restart does not bring it back) and then here:
+    /// if the store does not answer, the session stands and the sign-out can be tried again.
     func endSession(_ token: String) async throws {
-        let digest = sessions.close(token)
-        do { try await hub.store.deleteSession(digest: digest) } catch {
+        do { try await hub.store.deleteSession(digest: SessionBook.digest(token)) } catch {
             throw APIError(.serviceUnavailable, "the sign-out could not be stored: the store does not answer; try again")
         }
+        sessions.close(token)
     }
 
     func sessionCookie(_ token: String, maxAge: Int) -> Cookie {
@@ -640,12 +641,12 @@ struct Authenticate: RouterMiddleware {
             if let s = sessions.session(for: token, now: clock()) {
                 context.session = s
                 context.token = token
-            } else if let kept = sessions.takeRestored(token, now: clock()) {
+            } else if let kept = sessions.restored(token, now: clock()),
+                      let person = try? await hub.read(kept.production, { $0.state.people[kept.person] }),
+                      let s = sessions.adopt(kept, person: person) {
                 // Kept from before a restart: in use again with the roles the log gives its person.
-                if let person = try? await hub.read(kept.production, { $0.state.people[kept.person] }) {
-                    context.session = sessions.adopt(kept, person: person)
-                    context.token = token
-                }
+                context.session = s
+                context.token = token
             }
         }
         return try await next(request, context)

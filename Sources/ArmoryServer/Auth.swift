@@ -105,21 +105,32 @@ public final class SessionBook: Sendable {
         }
     }
 
-    /// A session kept from before a restart that `token` opens, taken out to be used
-    /// again (`adopt`) once its person's roles are read.
-    func takeRestored(_ token: String, now: Date) -> StoredSession? {
+    /// A session kept from before a restart that `token` opens, to be used again (`adopt`)
+    /// once its person's roles are read.
+    func restored(_ token: String, now: Date) -> StoredSession? {
         let key = Self.digest(token)
         return book.withLock { b in
-            guard let s = b.restored.removeValue(forKey: key), Double(s.expires) > now.timeIntervalSince1970 else { return nil }
+            guard let s = b.restored[key] else { return nil }
+            guard Double(s.expires) > now.timeIntervalSince1970 else {
+                b.restored[key] = nil
+                return nil
+            }
             return s
         }
     }
 
-    /// A restored session, in use again with its person's roles.
-    func adopt(_ kept: StoredSession, person: Person) -> Session {
-        let s = Session(production: kept.production, person: person.id, roles: person.roles, expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)))
-        book.withLock { $0.sessions[kept.digest] = s }
-        return s
+    /// A restored session, in use again with its person's roles: the same one for requests
+    /// that came together (a page, its live stream and its refresh), and none if it was
+    /// signed out meanwhile.
+    func adopt(_ kept: StoredSession, person: Person) -> Session? {
+        book.withLock { b in
+            if let s = b.sessions[kept.digest] { return s }
+            guard b.restored.removeValue(forKey: kept.digest) != nil else { return nil }
+            let s = Session(production: kept.production, person: person.id, roles: person.roles,
+                            expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)))
+            b.sessions[kept.digest] = s
+            return s
+        }
     }
 
     public func session(for token: String, now: Date) -> Session? {
@@ -134,15 +145,13 @@ public final class SessionBook: Sendable {
         }
     }
 
-    /// Ends a session; returns its digest, for the store to forget it too.
-    @discardableResult
-    public func close(_ token: String) -> String {
+    /// Ends a session (the store forgets it first: `ArmoryAPI.endSession`).
+    public func close(_ token: String) {
         let key = Self.digest(token)
         book.withLock { b in
             b.sessions[key] = nil
             b.restored[key] = nil
         }
-        return key
     }
 
     /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old.

@@ -41,17 +41,29 @@ struct SessionRestartTests {
         }
     }
 
-    @Test func anEndedSessionIsNotRestored() throws {
+    @Test func anEndedOrSignedOutSessionIsNotRestored() throws {
         let book = SessionBook()
         let now = Date()
         let person = Person(id: "ana", name: "Ana", roles: [.armorer])
         let (token, _, stored) = book.open(production: "set", person: person, now: now)
         let later = SessionBook()
         later.restore([stored], now: now.addingTimeInterval(book.lifetime + 1))
-        #expect(later.takeRestored(token, now: now.addingTimeInterval(book.lifetime + 1)) == nil)
+        #expect(later.restored(token, now: now.addingTimeInterval(book.lifetime + 1)) == nil)
         let meanwhile = SessionBook()
         meanwhile.restore([stored], now: now.addingTimeInterval(60))
-        #expect(meanwhile.takeRestored(token, now: now.addingTimeInterval(book.lifetime + 1)) == nil, "ended while waiting to be used")
-        #expect(meanwhile.takeRestored(token, now: now.addingTimeInterval(60)) == nil, "taken once only")
+        #expect(meanwhile.restored(token, now: now.addingTimeInterval(book.lifetime + 1)) == nil, "ended while waiting to be used")
+        // Requests arriving together adopt the same session; once signed out, none does.
+        let again = SessionBook()
+        again.restore([stored], now: now)
+        let kept = try #require(again.restored(token, now: now))
+        #expect(again.restored(token, now: now) == kept)
+        let first = again.adopt(kept, person: person), second = again.adopt(kept, person: person)
+        #expect(first != nil && first == second && first?.roles == [.armorer])
+        again.close(token)
+        #expect(again.adopt(kept, person: person) == nil && again.session(for: token, now: now) == nil)
+        let signedOut = SessionBook()
+        signedOut.restore([stored], now: now)
+        signedOut.close(token)
+        #expect(signedOut.restored(token, now: now) == nil)
     }
 }
