@@ -77,9 +77,10 @@ enum PageAssets {
       var live = body.dataset.live === "1";
       // The stream says which entry each event is; a screen that was away (a dropped
       // connection, a restarted server) is sent what it missed when it is back: the browser
-      // sends the last id it saw on its own retries, and a new stream asks with ?after=.
-      // While no stream is open, the screen says so: alarms must never stop arriving unseen.
-      var lastSeen = null;
+      // sends the last id it saw on its own retries, and a new stream asks with ?after=,
+      // starting from the last entry the page itself shows. While no stream is open, the
+      // screen says so: alarms must never stop arriving unseen.
+      var lastSeen = /^[0-9]+$/.test(body.dataset.seen || "") ? parseInt(body.dataset.seen, 10) : null;
       var status = document.getElementById("live-status");
       function say(text, signIn) {
         if (!status) return;

@@ -6,7 +6,7 @@ enum PageTemplates {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Armory</title><link rel="stylesheet" href="/static/armory.css"></head>
-        <body data-production="{{production}}" data-live="{{#live}}1{{/live}}">
+        <body data-production="{{production}}" data-live="{{#live}}1{{/live}}" data-seen="{{seen}}">
         {{#signedIn}}<header class="top"><strong>Armory</strong><span>{{productionTitle}}</span>
         <nav aria-label="Pages" class="actions"><a href="/p/{{production}}/tablet">Tablet</a> <a href="/p/{{production}}/dashboard">Dashboard</a>
         <a href="/p/{{production}}/report/{{today}}">Daily report</a> <a href="/p/{{production}}/timeline/{{today}}">Timeline</a>

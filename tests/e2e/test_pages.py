@@ -219,6 +219,28 @@ def test_an_alarm_reaches_the_dashboard_from_another_session(site, browsers):
     shot(dash, "dashboard-after-alarm")
 
 
+def test_an_alarm_between_a_page_and_its_stream_is_not_missed(site, browsers):
+    """The dashboard's live stream starts from the last entry the page shows: an alarm
+    recorded after the page was sent, before its stream could connect (here held back by
+    blocking it), still takes the screen over once the stream gets through."""
+    import requests
+    d = browsers("clean:ines:gap", 1280, 900)
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/events*"]})
+    d.get(f"{site['url']}/p/clean/dashboard")
+    WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "live-status").is_displayed())
+    seen = int(d.find_element(By.TAG_NAME, "body").get_attribute("data-seen"))
+    r = requests.post(f"{site['url']}/api/v1/productions/clean/sign-in", timeout=10,
+                      json={"person": "mae", "password": site["logins"]["clean"]["mae"][1]})
+    r = requests.post(f"{site['url']}/api/v1/productions/clean/steps", timeout=10, headers={"Authorization": "Bearer " + r.json()["token"]},
+                      json={"do": "report_concern", "text": "blanks box left open by the cart"})
+    assert r.status_code == 201 and r.json()["index"] > seen
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    takeover = WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+    assert "blanks box left open" in takeover.text
+    WebDriverWait(d, 5).until(lambda d: not d.find_element(By.ID, "live-status").is_displayed())
+
+
 def test_the_daily_report_prints(site, browsers, walked):
     d = browsers("clean:raj", 1280, 900)
     d.get(f"{site['url']}/p/clean/dashboard")
