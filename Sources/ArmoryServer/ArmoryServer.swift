@@ -553,8 +553,7 @@ public struct ArmoryAPI: Sendable {
         }
     }
 
-    /// Server-Sent Events: every entry recorded from now on, alarms as `event: alarm`.
-    /// Live entries as Server-Sent Events. A screen that was away (a dropped connection,
+    /// Live entries as Server-Sent Events, alarms as `event: alarm`. A screen that was away (a dropped connection,
     /// a restarted server) says which entry it saw last, as the browser's `Last-Event-ID`
     /// or `after`, and is first sent what was recorded since: every entry up to 1,000 and
     /// every alarm in any case, so no alarm is lost to a gap in the stream.

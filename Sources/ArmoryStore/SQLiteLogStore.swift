@@ -171,17 +171,19 @@ public final class SQLiteLogStore: Sendable {
         }
     }
 
-    public func saveSession(_ s: StoredSession) throws {
-        try pool.write { db in
+    // Sign-ins and sign-outs wait for the writer (and its sync) without holding a thread.
+    public func saveSession(_ s: StoredSession) async throws {
+        try await pool.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO session (digest, production, person, expires) VALUES (?, ?, ?, ?)",
                            arguments: [s.digest, s.production, s.person, s.expires])
         }
     }
 
-    public func deleteSession(digest: String) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM session WHERE digest = ?", arguments: [digest]) }
+    public func deleteSession(digest: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM session WHERE digest = ?", arguments: [digest]) }
     }
 
+    /// Read once, as the server starts.
     public func sessions(validAt now: Int64) throws -> [StoredSession] {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM session WHERE expires <= ?", arguments: [now])
