@@ -258,8 +258,7 @@ public struct ArmoryAPI: Sendable {
 
     func now(in zone: TimeZone) -> String {
         let date = clock()
-        let offset = zone.secondsFromGMT(for: date) / 60
-        return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: Int16(offset)).text
+        return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date)).text
     }
 
     /// Now, in the production's zone (and a 404 for a production that does not exist).
@@ -656,6 +655,8 @@ extension ArmoryContext {
     /// A path parameter, percent-decoded: ids chosen on set may hold spaces or slashes.
     func param(_ name: String) throws -> String {
         let raw = try parameters.require(name)
+        // Most ids have nothing to decode; Foundation's decoder costs more than the lookup.
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         return raw.removingPercentEncoding ?? raw
     }
 }
@@ -676,4 +677,16 @@ final class ZoneBook: Sendable {
     func zone(of production: String) -> TimeZone? { zones.withLock { $0.productions[production] } }
 
     func set(_ zone: TimeZone, of production: String) { zones.withLock { $0.productions[production] = zone } }
+
+    /// A zone's offset from UTC at `date`, in minutes, asked of the zone once per quarter
+    /// hour: every zone changes its offset on a quarter hour, and each step asks for "now".
+    let offsets = Mutex<[String: (quarter: Int64, minutes: Int16)]>([:])
+
+    func offsetMinutes(of zone: TimeZone, at date: Date) -> Int16 {
+        let quarter = Int64((date.timeIntervalSince1970 / 900).rounded(.down))
+        if let known = offsets.withLock({ $0[zone.identifier] }), known.quarter == quarter { return known.minutes }
+        let minutes = Int16(zone.secondsFromGMT(for: date) / 60)
+        offsets.withLock { $0[zone.identifier] = (quarter, minutes) }
+        return minutes
+    }
 }

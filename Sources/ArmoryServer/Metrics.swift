@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The server's metrics, in its own Prometheus registry (swift-metrics API, Prometheus
 /// exposition at `/metrics`): requests and latencies by route and status, refusals and
@@ -23,22 +24,53 @@ public final class ArmoryMetrics: Sendable {
     public func recorded(production: String, decision: Decision, logSize: Int) {
         switch decision.outcome {
         case .refused:
-            for r in decision.rules { Counter(label: "armory_refusals_total", dimensions: [("rule", r.rawValue)], factory: factory).increment() }
+            for r in decision.rules { handles.counter("armory_refusals_total", [("rule", r.rawValue)], factory).increment() }
         case .alarm:
-            for r in decision.rules { Counter(label: "armory_alarms_total", dimensions: [("rule", r.rawValue)], factory: factory).increment() }
+            for r in decision.rules { handles.counter("armory_alarms_total", [("rule", r.rawValue)], factory).increment() }
         case .ok:
             break
         }
-        Gauge(label: "armory_log_entries", dimensions: [("production", production)], factory: factory).record(logSize)
+        handles.gauge("armory_log_entries", [("production", production)], factory).record(logSize)
     }
 
-    func middleware() -> RequestMetrics { RequestMetrics(factory: factory) }
+    func middleware() -> RequestMetrics { RequestMetrics(factory: factory, handles: handles) }
+
+    /// Each metric's handle, made once per label set: making one asks the registry, under
+    /// its lock, and checks its name, on every request otherwise.
+    let handles = MetricHandles()
+}
+
+final class MetricHandles: Sendable {
+    let counters = Mutex<[[String]: Metrics.Counter]>([:])
+    let timers = Mutex<[[String]: Metrics.Timer]>([:])
+    let gauges = Mutex<[[String]: Metrics.Gauge]>([:])
+
+    func counter(_ label: String, _ dimensions: [(String, String)], _ factory: PrometheusMetricsFactory) -> Metrics.Counter {
+        handle(counters, label, dimensions) { Metrics.Counter(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    func timer(_ label: String, _ dimensions: [(String, String)], _ factory: PrometheusMetricsFactory) -> Metrics.Timer {
+        handle(timers, label, dimensions) { Metrics.Timer(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    func gauge(_ label: String, _ dimensions: [(String, String)], _ factory: PrometheusMetricsFactory) -> Metrics.Gauge {
+        handle(gauges, label, dimensions) { Metrics.Gauge(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    func handle<H: Sendable>(_ book: borrowing Mutex<[[String]: H]>, _ label: String, _ dimensions: [(String, String)], _ make: () -> H) -> H {
+        let key = [label] + dimensions.flatMap { [$0.0, $0.1] }
+        if let h = book.withLock({ $0[key] }) { return h }
+        let h = make()
+        book.withLock { $0[key] = h }
+        return h
+    }
 }
 
 /// Counts every request and times it, by route pattern (never the raw path, which holds ids).
 struct RequestMetrics: RouterMiddleware {
     typealias Context = ArmoryContext
     let factory: PrometheusMetricsFactory
+    let handles: MetricHandles
 
     func handle(_ request: Request, context: ArmoryContext, next: (Request, ArmoryContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -46,8 +78,8 @@ struct RequestMetrics: RouterMiddleware {
         defer {
             let route = context.endpointPath ?? "unmatched"
             let dims = [("method", request.method.rawValue), ("route", route), ("status", String(status))]
-            Counter(label: "armory_http_requests_total", dimensions: dims, factory: factory).increment()
-            Metrics.Timer(label: "armory_http_request_duration_seconds", dimensions: [("method", request.method.rawValue), ("route", route)], factory: factory)
+            handles.counter("armory_http_requests_total", dims, factory).increment()
+            handles.timer("armory_http_request_duration_seconds", [("method", request.method.rawValue), ("route", route)], factory)
                 .record(duration: ContinuousClock.now - start)
         }
         do {

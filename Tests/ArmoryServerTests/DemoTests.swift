@@ -21,3 +21,20 @@ struct DemoTests {
         #expect(entries.allSatisfy { $0.outcome != .refused }, "the demo's days are clean")
     }
 }
+
+/// "Now" in a production's zone is asked for on every step; the zone's offset is kept for a
+/// quarter hour at most, so a change of offset (daylight saving) shows at once.
+struct ZoneOffsetTests {
+    @Test func anOffsetChangeShowsAtOnce() throws {
+        let zones = ZoneBook()
+        let denver = zones.zone(named: "America/Denver")
+        // 2026-03-08 02:00 local, 09:00 UTC: Denver goes from -7 to -6 hours.
+        let change = Timestamp(rfc3339: "2026-03-08T09:00:00Z")!.seconds
+        func at(_ s: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(s)) }
+        #expect(zones.offsetMinutes(of: denver, at: at(change - 1)) == -420)
+        #expect(zones.offsetMinutes(of: denver, at: at(change - 1)) == -420)
+        #expect(zones.offsetMinutes(of: denver, at: at(change)) == -360)
+        #expect(zones.offsetMinutes(of: denver, at: at(change + 60)) == -360)
+        #expect(zones.offsetMinutes(of: zones.zone(named: "Asia/Kathmandu"), at: at(change)) == 345)
+    }
+}
