@@ -552,10 +552,10 @@ public struct ArmoryAPI: Sendable {
         }
     }
 
-    /// Live entries as Server-Sent Events, alarms as `event: alarm`. A screen that was away (a dropped connection,
-    /// a restarted server) says which entry it saw last, as the browser's `Last-Event-ID`
-    /// or `after`, and is first sent what was recorded since: every entry up to 1,000 and
-    /// every alarm in any case, so no alarm is lost to a gap in the stream.
+    /// Live entries as Server-Sent Events, alarms as `event: alarm`. A screen that was away
+    /// (a dropped connection, a restarted server) says which entry it saw last, as the
+    /// browser's `Last-Event-ID` or `after`, and is first sent what was recorded since: every
+    /// entry up to 1,000 and every alarm in any case, so no alarm is lost to a gap in the stream.
     func events(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
         try await exists(s.production)

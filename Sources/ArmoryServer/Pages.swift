@@ -66,9 +66,14 @@ struct Pages: Sendable {
         library.render(context, withTemplate: template) ?? ""
     }
 
-    /// A whole page in the layout, with the headers every page carries.
-    /// A page in the layout. `seen`: the last entry it shows, from which its live stream
-    /// starts, so nothing recorded between the page and its stream is missed.
+    /// A page of a production drawn from its stored log: its live stream starts from the
+    /// log's last entry, so nothing recorded between the page and its stream is missed.
+    func page(title: String, body: String, ctx: ArmoryContext, log: (id: String, stored: ProductionLog), status: HTTPResponse.Status = .ok) -> Response {
+        page(title: title, body: body, ctx: ctx, production: (log.id, log.stored.header), seen: log.stored.size - 1, status: status)
+    }
+
+    /// A whole page in the layout, with the headers every page carries. `seen`: the last
+    /// entry it shows, from which its live stream starts (none: from when it opens).
     func page(title: String, body: String, ctx: ArmoryContext, production: (id: String, header: ProductionHeader)?, seen: Int? = nil,
               status: HTTPResponse.Status = .ok) -> Response {
         var context: [String: Any] = ["title": title, "body": body]
@@ -123,7 +128,7 @@ struct Pages: Sendable {
         }
         var context: [String: Any] = ["production": id, "productionTitle": log.header.title, "people": people]
         if let error { context["error"] = error }
-        return page(title: "Sign in", body: render("signin", context), ctx: ctx, production: (id, log.header), seen: log.size - 1, status: status)
+        return page(title: "Sign in", body: render("signin", context), ctx: ctx, log: (id, log), status: status)
     }
 
     func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -185,7 +190,7 @@ struct Pages: Sendable {
         let general: [[String: Any]] = ActionForm.generalActions.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title] }
         let body = render("tablet", ["production": id, "firearms": firearms, "lots": try await lotRows(id), "general": general])
         _ = s
-        return page(title: "Tablet", body: body, ctx: ctx, production: (id, log.header), seen: log.size - 1)
+        return page(title: "Tablet", body: body, ctx: ctx, log: (id, log))
     }
 
     func item(_ ctx: ArmoryContext, lot: Bool) async throws -> Response {
@@ -212,7 +217,7 @@ struct Pages: Sendable {
         let body = render("item", ["production": id, "id": itemID, "kindTitle": lot ? "Lot" : "Firearm",
                                    "condition": lot ? "" : (row["conditionClass"] as? String ?? ""), "summary": summary, "actions": actions,
                                    "history": entryTable(id, Array(history.reversed()))])
-        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: body, ctx: ctx, production: (id, log.header), seen: log.size - 1)
+        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: body, ctx: ctx, log: (id, log))
     }
 
     /// The scene most recently named in the log: what a new step's scene field starts as.
@@ -236,7 +241,7 @@ struct Pages: Sendable {
         var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(timezone: log.header.timezone).dropFirst(11).prefix(5)),
                                       "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values), "back": back]
         if let error { context["error"] = error }
-        return page(title: form.title, body: render("act", context), ctx: ctx, production: (id, log.header), seen: log.size - 1, status: status)
+        return page(title: form.title, body: render("act", context), ctx: ctx, log: (id, log), status: status)
     }
 
     func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]]) -> String {
@@ -333,7 +338,7 @@ struct Pages: Sendable {
         let (id, log) = try await production(ctx)
         let live = try await dashboardLive(id, log)
         if req.uri.queryParameters["part"] == "live" { return html(live) }
-        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live]), ctx: ctx, production: (id, log.header), seen: log.size - 1)
+        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live]), ctx: ctx, log: (id, log))
     }
 
     func dashboardLive(_ id: String, _ log: ProductionLog) async throws -> String {
@@ -476,7 +481,7 @@ struct Pages: Sendable {
             out += "<p>No signed checkpoint covers this day yet: one is signed at the wrap.</p>"
         }
         return page(title: "Daily report \(day)", body: render("report", ["production": id, "productionTitle": log.header.title, "day": day, "content": out]),
-                    ctx: ctx, production: (id, log.header), seen: log.size - 1)
+                    ctx: ctx, log: (id, log))
     }
 
     // MARK: Labels
@@ -497,7 +502,7 @@ struct Pages: Sendable {
             labels.append(["kind": "LOT", "id": lid, "detail": " \((l["kind"] as! String).uppercased()) \(l["caliber"]!)", "payload": payload,
                            "svg": QRCode(payload)?.svg(pixels: 140, label: "QR code for lot \(lid)") ?? "", "productionTitle": log.header.title])
         }
-        return page(title: "Labels", body: render("labels", ["productionTitle": log.header.title, "labels": labels]), ctx: ctx, production: (id, log.header), seen: log.size - 1)
+        return page(title: "Labels", body: render("labels", ["productionTitle": log.header.title, "labels": labels]), ctx: ctx, log: (id, log))
     }
 
     // MARK: Timeline
@@ -519,7 +524,7 @@ struct Pages: Sendable {
         let body = render("timeline", ["production": id, "productionTitle": log.header.title, "day": day, "zoomIn": Int(min(60, px * 2)),
                                        "zoomOut": max(1, Int(px / 2)), "svg": drawing.svg(), "legend": TimelineDrawing.legend,
                                        "failures": drawing.failuresTable(entryTable(id, entries.filter { $0.entry.outcome != .ok }))])
-        return page(title: "Timeline \(day)", body: body, ctx: ctx, production: (id, log.header), seen: log.size - 1)
+        return page(title: "Timeline \(day)", body: body, ctx: ctx, log: (id, log))
     }
 
     // MARK: Entry
@@ -538,7 +543,7 @@ struct Pages: Sendable {
             let proof = TlogProof(index: i, proof: try log.tree.inclusionProof(index: i, size: cp.size), checkpoint: note)
             context["proof"] = ["proof": proof.formatted, "size": cp.size] as [String: Any]
         }
-        return page(title: "Entry \(i)", body: render("entry", context), ctx: ctx, production: (id, log.header), seen: log.size - 1)
+        return page(title: "Entry \(i)", body: render("entry", context), ctx: ctx, log: (id, log))
     }
 
     // MARK: Anonymous concerns
@@ -548,7 +553,7 @@ struct Pages: Sendable {
         let log = try await api.loaded(id)
         var context: [String: Any] = ["production": id]
         if let error { context["error"] = error }
-        return page(title: "Raise a safety concern", body: render("concern", context), ctx: ctx, production: (id, log.header), seen: log.size - 1, status: status)
+        return page(title: "Raise a safety concern", body: render("concern", context), ctx: ctx, log: (id, log), status: status)
     }
 
     /// Records the concern with no identity: the session, cookies and address are not read.
@@ -571,7 +576,7 @@ struct Pages: Sendable {
         let url = baseURL(req) + "/p/\(id)/concern"
         let svg = QRCode(url)?.svg(pixels: 320, label: "QR code: the anonymous concern page, \(url)") ?? ""
         return page(title: "Concern poster", body: render("poster", ["productionTitle": log.header.title, "svg": svg, "url": url]), ctx: ctx,
-                    production: (id, log.header), seen: log.size - 1)
+                    log: (id, log))
     }
 
     // MARK: Forms
