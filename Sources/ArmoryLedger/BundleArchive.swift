@@ -68,32 +68,137 @@ public struct BundleArchive: Sendable, Equatable {
         return h
     }
 
-    /// Reads an archive written by `encoded()`; anything else is rejected.
-    public init(decoding bytes: [UInt8]) throws(ArchiveError) {
+    /// What an archive may declare. Both are checked before anything is allocated for it:
+    /// a member's declared size is checked against the bytes that remain, never trusted.
+    public struct Limits: Sendable {
+        /// The whole archive, in bytes (`armory verify` refuses a larger file unread).
+        public var bytes: Int
+        /// Members: an entry's inclusion proof is one, so this is far above any real log.
+        public var members: Int
+
+        public init(bytes: Int, members: Int) {
+            self.bytes = bytes
+            self.members = members
+        }
+
+        /// 2 GiB and 2 Mi members.
+        public static let standard = Limits(bytes: 1 << 31, members: 1 << 21)
+    }
+
+    /// The ustar header fields, to name the one that is not canonical.
+    static let fields: [(name: String, range: Range<Int>)] = [
+        ("name", 0..<100), ("mode", 100..<108), ("uid", 108..<116), ("gid", 116..<124), ("size", 124..<136),
+        ("mtime", 136..<148), ("checksum", 148..<156), ("type", 156..<157), ("link name", 157..<257),
+        ("magic", 257..<263), ("version", 263..<265), ("user name", 265..<297), ("group name", 297..<329),
+        ("device major", 329..<337), ("device minor", 337..<345), ("name prefix", 345..<500), ("padding", 500..<512),
+    ]
+
+    /// What a ustar type flag other than a regular file's makes a member.
+    static func kind(_ flag: UInt8) -> String {
+        switch flag {
+        case 0: "an old-style (type NUL) file"
+        case UInt8(ascii: "1"): "a hard link"
+        case UInt8(ascii: "2"): "a symbolic link"
+        case UInt8(ascii: "3"): "a character device"
+        case UInt8(ascii: "4"): "a block device"
+        case UInt8(ascii: "5"): "a directory"
+        case UInt8(ascii: "6"): "a FIFO"
+        case UInt8(ascii: "7"): "a contiguous file"
+        case UInt8(ascii: "x"), UInt8(ascii: "g"): "a pax extended header"
+        case UInt8(ascii: "L"), UInt8(ascii: "K"): "a GNU long-name header"
+        default: "an entry of type 0x\(String(flag, radix: 16))"
+        }
+    }
+
+    /// Why `name` cannot name a bundle member, or nil when it can: a relative path of
+    /// letters, digits, '.', '_' and '-' in components joined by '/', none empty, '.' or
+    /// '..', so that no tool extracting a bundle could write outside its directory.
+    public static func problem(withName name: String) -> String? {
+        if name.hasPrefix("/") { return "is an absolute path" }
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains("..") { return "climbs out of the bundle's directory ('..')" }
+        if components.contains(where: { $0.isEmpty || $0 == "." }) { return "has an empty or '.' path component" }
+        let allowed: (Unicode.Scalar) -> Bool = { u in
+            u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || u == "." || u == "_" || u == "-" || u == "/")
+        }
+        if !name.unicodeScalars.allSatisfy(allowed) { return "holds a character other than letters, digits, '.', '_', '-' and '/'" }
+        return nil
+    }
+
+    /// Reads an archive written by `encoded()`; anything else is rejected, member by member,
+    /// with the member and the problem named: a name that is not a safe relative path, a
+    /// link, device or directory, a size beyond the bytes that remain, any header field or
+    /// padding not as `encoded()` writes it, a name given twice, anything after the end.
+    public init(decoding bytes: [UInt8], limits: Limits = .standard) throws(ArchiveError) {
+        let block = BundleArchive.block
+        guard bytes.count <= limits.bytes else {
+            throw ArchiveError("archive is \(bytes.count) bytes, more than a bundle may be (\(limits.bytes))")
+        }
         var files: [File] = []
+        var names = Set<String>()
         var offset = 0
-        let zero = [UInt8](repeating: 0, count: BundleArchive.block)
         while true {
-            guard offset + BundleArchive.block <= bytes.count else { throw ArchiveError("archive ends inside a header") }
-            let h = Array(bytes[offset..<(offset + BundleArchive.block)])
-            if h == zero { break }
-            let nameBytes = h[0..<100].prefix { $0 != 0 }
-            guard let name = String(validating: Array(nameBytes), as: UTF8.self), !name.isEmpty else {
-                throw ArchiveError("archive entry at byte \(offset) has no valid name")
+            let number = files.count + 1
+            guard bytes.count - offset >= block else {
+                throw ArchiveError("archive is truncated: it ends inside the header of member \(number) (byte \(offset))")
             }
-            let sizeText = String(decoding: h[124..<135], as: UTF8.self)
-            guard let size = Int(sizeText, radix: 8), size >= 0 else { throw ArchiveError("\(name): bad size field") }
-            offset += BundleArchive.block
-            guard offset + size <= bytes.count else { throw ArchiveError("\(name): archive ends inside the file") }
-            files.append(File(name: name, contents: Array(bytes[offset..<(offset + size)])))
-            offset += (size + BundleArchive.block - 1) / BundleArchive.block * BundleArchive.block
+            let h = bytes[offset..<(offset + block)]
+            if h.allSatisfy({ $0 == 0 }) { break }
+            guard files.count < limits.members else { throw ArchiveError("archive holds more than \(limits.members) members") }
+            // Name: UTF-8, and a safe relative path.
+            let nameBytes = h.prefix(100).prefix { $0 != 0 }
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                throw ArchiveError("member \(number) (byte \(offset)): its name is not UTF-8")
+            }
+            guard !name.isEmpty else { throw ArchiveError("member \(number) (byte \(offset)) has no name") }
+            if let problem = BundleArchive.problem(withName: name) { throw ArchiveError("member '\(name)' \(problem)") }
+            if h[offset + 345..<offset + 500].contains(where: { $0 != 0 }) {
+                throw ArchiveError("member '\(name)' uses the ustar name prefix field; a bundle's names fit in 100 bytes")
+            }
+            // Type: a regular file only.
+            let flag = h[offset + 156]
+            guard flag == UInt8(ascii: "0") else {
+                throw ArchiveError("member '\(name)' is \(BundleArchive.kind(flag)); a bundle holds only regular files")
+            }
+            // Size: 11 octal digits and a NUL, checked against what remains before any use.
+            let sizeField = h[offset + 124..<offset + 136]
+            if let first = sizeField.first, first & 0x80 != 0 {
+                throw ArchiveError("member '\(name)': its size is in base-256 form (8 GiB or more), beyond any bundle")
+            }
+            guard sizeField.last == 0, sizeField.dropLast().allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) }) else {
+                throw ArchiveError("member '\(name)': its size field is not 11 octal digits")
+            }
+            let size = sizeField.dropLast().reduce(0) { $0 * 8 + Int($1 - UInt8(ascii: "0")) }  // at most 8^11 - 1
+            let start = offset + block
+            let padded = (size + block - 1) / block * block
+            guard size <= bytes.count - start else {
+                throw ArchiveError("member '\(name)' declares \(size) bytes but only \(bytes.count - start) remain: the archive is truncated or the size is false")
+            }
+            // Every other header byte exactly as `encoded()` writes it.
+            let expected = BundleArchive.header(name: name, size: size)
+            if let k = zip(h.indices, expected).first(where: { bytes[$0.0] != $0.1 })?.0 {
+                let at = k - offset
+                let field = BundleArchive.fields.first { $0.range.contains(at) }?.name ?? "header"
+                throw ArchiveError("member '\(name)': header field '\(field)' is not as Armory writes it (byte \(k))")
+            }
+            guard names.insert(name).inserted else { throw ArchiveError("member '\(name)' appears twice") }
+            guard padded <= bytes.count - start else {
+                throw ArchiveError("archive is truncated: it ends inside the padding after member '\(name)'")
+            }
+            if let k = (start + size..<start + padded).first(where: { bytes[$0] != 0 }) {
+                throw ArchiveError("member '\(name)': the padding after its contents is not zero (byte \(k))")
+            }
+            files.append(File(name: name, contents: Array(bytes[start..<(start + size)])))
+            offset = start + padded
+        }
+        // The end: exactly two zero blocks, and nothing after them.
+        guard bytes.count - offset >= 2 * block else { throw ArchiveError("archive is truncated: it ends inside its end-of-archive blocks") }
+        guard bytes.count - offset == 2 * block else {
+            throw ArchiveError("archive has \(bytes.count - offset - 2 * block) bytes after its end-of-archive blocks")
+        }
+        if let k = (offset + block..<bytes.count).first(where: { bytes[$0] != 0 }) {
+            throw ArchiveError("archive's end-of-archive blocks are not zero (byte \(k))")
         }
         self.files = files
-        guard Set(files.map(\.name)).count == files.count else { throw ArchiveError("archive holds a file twice") }
-        let canonical = encoded()
-        guard canonical == bytes else {
-            let at = (0..<min(canonical.count, bytes.count)).first { canonical[$0] != bytes[$0] } ?? min(canonical.count, bytes.count)
-            throw ArchiveError("archive is not in canonical form (differs at byte \(at))")
-        }
     }
 }

@@ -126,6 +126,9 @@ public enum EvidenceBundle {
     public static func verify(_ bytes: [UInt8], trustedLogKey: NoteVerifierKey? = nil) throws(BundleError) -> BundleSummary {
         let archive: BundleArchive
         do { archive = try BundleArchive(decoding: bytes) } catch { throw BundleError("not an Armory bundle: \(error.message)") }
+        if let stray = archive.files.first(where: { !isDocumented($0.name) }) {
+            throw BundleError("not an Armory bundle: member '\(stray.name)' is none of the files a bundle holds (docs/FORMAT.md)")
+        }
         func text(_ name: String) throws(BundleError) -> String {
             guard let b = archive.file(name) else { throw BundleError("missing \(name)") }
             guard let s = String(validating: b, as: UTF8.self) else { throw BundleError("\(name) is not UTF-8") }
@@ -234,6 +237,17 @@ public enum EvidenceBundle {
             logKey: logKey, keyWasTrusted: trustedLogKey != nil,
             witnesses: coveredSigs.compactMap { s in s.timestamp.map { (s.key.name, $0) } },
             proofs: report.selected.count)
+    }
+
+    /// Whether `name` is one of the files docs/FORMAT.md lists for a bundle.
+    static func isDocumented(_ name: String) -> Bool {
+        let fixed: Set = ["manifest.json", "entries.bin", "checkpoint.txt", "latest-checkpoint.txt", "consistency.txt", "keys/log.vkey", "report.txt"]
+        if fixed.contains(name) { return true }
+        func numbered(_ prefix: String, _ suffix: String) -> Bool {
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return false }
+            return name.dropFirst(prefix.count).dropLast(suffix.count).allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return numbered("proofs/", ".tlog-proof") || numbered("keys/witness-", ".vkey")
     }
 
     static func parseScope(_ json: JSON?) throws(BundleError) -> EvidenceScope {

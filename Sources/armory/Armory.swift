@@ -1,7 +1,19 @@
 import ArgumentParser
+import Foundation
+
+/// The entry point: every file `armory` creates is its owner's alone (umask 077), whoever
+/// runs it and whatever their umask. The SQLite database and its -wal and -shm files hold
+/// scrypt password hashes and session digests; keys, sign-in lists and bundles are evidence
+/// or secrets. A file meant for others is shared on purpose, with chmod.
+@main
+enum Main {
+    static func main() async {
+        umask(0o077)
+        await Armory.main()
+    }
+}
 
 /// The `armory` command: prop-firearm custody and evidence for film and TV productions.
-@main
 struct Armory: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "armory",

@@ -20,11 +20,7 @@ struct Create: AsyncParsableCommand {
     var production: String
 
     func run() async throws {
-        guard !production.isEmpty, production.count <= 64,
-              production.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            printError("error: a production id is 1 to 64 letters, digits, '-' or '_' (it appears in URLs and on labels), not '\(production)'")
-            throw ExitCode(ExitStatus.invalidInput)
-        }
+        try checkProductionID(production)
         let parsed: Scenario
         do { parsed = try Scenario(bytes: try readInput(scenario)) } catch let e as ScenarioError {
             printError("error: \(e)")
@@ -38,6 +34,17 @@ struct Create: AsyncParsableCommand {
             throw ExitCode(ExitStatus.cannotCreate)
         }
         printError("production '\(production)' opened with \(parsed.people.count) people")
+    }
+}
+
+/// Refuses a production id that is not 1 to 64 ASCII letters, digits, '-' or '_': it
+/// appears in URLs, on labels and in the log's origin line. `hint` says how to give another.
+func checkProductionID(_ id: String, hint: String = "") throws {
+    guard !id.isEmpty, id.utf8.count <= 64,
+          id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") })
+    else {
+        printError("error: a production id is 1 to 64 letters, digits, '-' or '_' (it appears in URLs and on labels), not '\(printable(id))'\(hint)")
+        throw ExitCode(ExitStatus.invalidInput)
     }
 }
 
@@ -66,21 +73,31 @@ struct SignIns: AsyncParsableCommand {
             printError("error: \(output) already exists; Armory never overwrites a sign-in file")
             throw ExitCode(ExitStatus.cannotCreate)
         }
-        let store = try await openStore(database)
-        let log: ProductionLog
-        do { log = try await store.load(production, logKey: nil) } catch let e as StoreError {
-            printError("error: \(e)")
-            throw ExitCode(ExitStatus.invalidInput)
-        }
-        let chosen = people.isEmpty ? log.header.people : try people.map { id in
-            guard let p = log.state.people[id] else {
-                printError("error: no person '\(id)' in production '\(production)'")
+        // Created (empty, 0600) before any password is changed: if the file cannot be made,
+        // nobody's password is replaced; if a password cannot be set, the file is removed.
+        let file = try SecretFile.create(output)
+        let lines: String
+        let chosen: [Person]
+        do {
+            let store = try await openStore(database)
+            let log: ProductionLog
+            do { log = try await store.load(production, logKey: nil) } catch let e as StoreError {
+                printError("error: \(e)")
                 throw ExitCode(ExitStatus.invalidInput)
             }
-            return p
+            chosen = people.isEmpty ? log.header.people : try people.map { id in
+                guard let p = log.state.people[id] else {
+                    printError("error: no person '\(id)' in production '\(production)'")
+                    throw ExitCode(ExitStatus.invalidInput)
+                }
+                return p
+            }
+            lines = try await Self.newPasswords(store, production: production, people: chosen, hasher: PasswordHasher(costLog2: passwordCost))
+        } catch {
+            file.discard()
+            throw error
         }
-        let lines = try await Self.newPasswords(store, production: production, people: chosen, hasher: PasswordHasher(costLog2: passwordCost))
-        try writeOutput(Array(lines.utf8), to: output, secret: true)
+        try file.write(Array(lines.utf8))
         printError("new passwords for \(chosen.count) people written to \(output)")
     }
 

@@ -57,8 +57,8 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signer = try loadSigner(key, what: "log key")
-        let witnesses = try witnessKey.map { try loadSigner($0, what: "witness key") }
+        let signer = try loadSigner(key, for: .log)
+        let witnesses = try witnessKey.map { try loadSigner($0, for: .witness) }
         if let database, let production {
             try await exportStored(database: database, production: production, signer: signer, witnesses: witnesses)
             return
@@ -80,6 +80,7 @@ struct Export: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let id = productionID ?? URL(fileURLWithPath: scenarioPath).deletingPathExtension().lastPathComponent
+        try checkProductionID(id, hint: productionID == nil ? "; give one with --production-id" : "")
         var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
         var cosigners = try witnesses.map { try Witness(signer: $0, logKey: signer.verifierKey) }
         var cosigned = 0
@@ -146,7 +147,7 @@ struct Export: AsyncParsableCommand {
         let archive = try EvidenceBundle.make(log: log, scope: scope, witnessKeys: witnesses.map(\.verifierKey), logKey: signer.verifierKey)
         try writeOutput(archive.encoded(), to: output)
         let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }.count
-        print("wrote \(output): \(scope), \(proofs) entries in scope of \(log.size), \(log.checkpoints.count) checkpoints, signed by \(signer.verifierKey)")
+        printLine("wrote \(printable(output)): \(printable(scope.description)), \(proofs) entries in scope of \(log.size), \(log.checkpoints.count) checkpoints, signed by \(printable(signer.verifierKey.description))")
     }
 }
 

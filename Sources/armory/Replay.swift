@@ -63,22 +63,54 @@ struct Replay: AsyncParsableCommand {
 }
 
 /// Reads a whole file, or standard input for "-", exiting 66 with a clear line if it cannot.
-func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" {
-        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-    }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        var isDirectory: ObjCBool = false
-        let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist"
+/// With a `limit`, a larger input is refused before it is read into memory (a regular
+/// file by its size; a pipe or device once more than `limit` bytes have come).
+func readInput(_ path: String, limit: Int? = nil, what: String = "the input") throws -> [UInt8] {
+    func fail(_ why: String, _ status: Int32 = ExitStatus.noInput) -> ExitCode {
         printError("error: \(path) \(why)")
-        throw ExitCode(ExitStatus.noInput)
+        return ExitCode(status)
     }
-    return [UInt8](data)
+    func tooLarge(_ size: Int?) -> ExitCode {
+        fail("\(size.map { "is \($0) bytes," } ?? "holds") more than \(what) may be (\(limit ?? 0) bytes)", ExitStatus.invalidInput)
+    }
+    let handle: FileHandle
+    if path == "-" {
+        guard limit != nil else { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        handle = FileHandle.standardInput
+    } else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("does not exist") }
+        guard !isDirectory.boolValue else { throw fail("is a directory") }
+        guard let limit else {
+            guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot be read") }
+            return [UInt8](data)
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > limit {
+            throw tooLarge(size.intValue)
+        }
+        guard let h = FileHandle(forReadingAtPath: path) else { throw fail("cannot be read") }
+        handle = h
+    }
+    defer { if path != "-" { try? handle.close() } }
+    let cap = limit ?? Int.max
+    var bytes: [UInt8] = []
+    do {
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            guard chunk.count <= cap - bytes.count else { throw tooLarge(nil) }
+            bytes += chunk
+        }
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        throw fail("cannot be read: \(error.localizedDescription)")
+    }
+    return bytes
 }
 
+/// Writes one line to standard error. Messages quote what files say (ids, names, titles):
+/// control characters and bidi overrides in them are shown, never sent to the terminal.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((printable(line, keepingLines: true) + "\n").utf8))
 }
 
 extension Replay {
@@ -86,7 +118,8 @@ extension Replay {
     func recordInto(_ path: String, scenario: Scenario, steps: [Step]) async throws {
         guard let first = steps.first else { return }
         let id = productionID ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let signer = try key.map { try loadSigner($0, what: "log key") }
+        try checkProductionID(id, hint: productionID == nil ? "; give one with --production-id" : "")
+        let signer = try key.map { try loadSigner($0, for: .log) }
         var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
         for step in steps { _ = try log.record(step, signer: signer) }
         if let signer { log.signCheckpoint(signer) }
@@ -96,6 +129,6 @@ extension Replay {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.cannotCreate)
         }
-        printError("recorded \(log.size) entries as production '\(id)'")
+        printError("recorded \(log.size) entries as production '\(printable(id))'")
     }
 }

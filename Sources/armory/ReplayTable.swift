@@ -27,8 +27,10 @@ struct ReplayTable {
             let date = step.at.localDate
             let time = date == shownDate ? step.at.localClock : date + " " + step.at.localClock
             shownDate = date
-            rows.append([String(k + 1), time, step.by ?? "(anonymous)", what, outcome,
-                         d.rules.map(\.rawValue).joined(separator: ","), d.message])
+            // Ids, names and messages come from the scenario file: shown, never obeyed, by
+            // the terminal (the colour codes below are the only escapes the table sends).
+            rows.append([String(k + 1), time, printable(step.by ?? "(anonymous)"), printable(what), outcome,
+                         d.rules.map(\.rawValue).joined(separator: ","), printable(d.message)])
         }
         var widths = header.map(\.count)
         for row in rows {
@@ -40,7 +42,7 @@ struct ReplayTable {
             }.joined(separator: "  ")
         }
         var out = ""
-        if let title { out += title + "\n\n" }
+        if let title { out += printable(title) + "\n\n" }
         out += line(header) + "\n"
         for (k, row) in rows.enumerated() {
             let text = line(row)

@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = env["ARMORY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         if demo { try FileManager.default.createDirectory(atPath: demoDir, withIntermediateDirectories: true) }
         let location = database ?? env["ARMORY_DATABASE_URL"] ?? (demo ? "\(demoDir)/armory.db" : nil)
-        let store = try await openStore(location)
+        // The key first: a wrong key stops the server before any database is opened or made.
         let keyPath = key ?? env["ARMORY_KEY_FILE"] ?? (demo ? "\(demoDir)/log.key" : nil)
         var signer: NoteSigner?
         if let keyPath {
@@ -55,10 +55,12 @@ struct Serve: AsyncParsableCommand {
                 let s = try NoteSigner(name: "armory.demo/dry-creek", type: .ed25519)
                 try writeOutput(Array((s.signerKeyText + "\n").utf8), to: keyPath, secret: true)
             }
-            signer = try loadSigner(keyPath, what: "signing key")
+            signer = try loadSigner(keyPath, for: .log)
         } else {
             logger.warning("no signing key (--key or ARMORY_KEY_FILE): checkpoints will not be signed and bundles cannot be exported")
         }
+        if let location { Self.warnIfShared(database: location, logger: logger) }
+        let store = try await openStore(location)
         var options = ServerOptions()
         options.host = host ?? env["ARMORY_HOST"] ?? "127.0.0.1"
         options.port = port ?? env["ARMORY_PORT"].flatMap(Int.init) ?? 8080
@@ -84,7 +86,7 @@ struct Serve: AsyncParsableCommand {
                                       out += "Demo production '\(Demo.productionID)'. Sign in at POST /api/v1/productions/\(Demo.productionID)/sign-in with:\n"
                                       for (id, roles, password) in demoLogins { out += "  \(id.padding(toLength: 5, withPad: " ", startingAt: 0)) \(password)  (\(roles))\n" }
                                   }
-                                  FileHandle.standardOutput.write(Data(out.utf8))
+                                  FileHandle.standardOutput.write(Data(printable(out, keepingLines: true).utf8))
                               },
                               logger: logger)
         try await app.runService()
@@ -96,6 +98,9 @@ struct Serve: AsyncParsableCommand {
     func demoLogins(hub: ProductionHub, store: any LogStore, signer: NoteSigner?, hasher: PasswordHasher) async throws -> [(String, String, String)] {
         let file = "\(demoDir)/logins.txt"
         if try await !store.productionIDs().contains(Demo.productionID) {
+            // A sign-in file left from an earlier demo database is stale: its passwords are
+            // replaced, and the new file is created afresh (mode 0600, never written through).
+            try? FileManager.default.removeItem(atPath: file)
             try await hub.create(Demo.productionID, try Demo.log(now: Date(), signer: signer))
             let lines = try await SignIns.newPasswords(store, production: Demo.productionID, people: Demo.people, hasher: hasher)
             try writeOutput(Array(lines.utf8), to: file, secret: true)
@@ -105,5 +110,16 @@ struct Serve: AsyncParsableCommand {
             let f = line.split(separator: " ").map(String.init)
             return f.count == 3 ? (f[0], f[1], f[2]) : nil
         }
+    }
+
+    /// Warns when an existing SQLite database can be read by others: it holds password
+    /// hashes and session digests, and SQLite gives its -wal and -shm files the same mode.
+    /// (New databases are made 0600 by the umask `armory` sets.)
+    static func warnIfShared(database location: String, logger: Logger) {
+        guard !location.hasPrefix("postgres://"), !location.hasPrefix("postgresql://"),
+              let attributes = try? FileManager.default.attributesOfItem(atPath: location),
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+        else { return }
+        logger.warning("database \(location) is readable by others (mode \(String(mode, radix: 8))); it holds password hashes: chmod 600 it and its -wal and -shm files")
     }
 }

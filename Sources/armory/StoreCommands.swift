@@ -37,10 +37,10 @@ struct Import: AsyncParsableCommand {
     var productionID: String?
 
     func run() async throws {
-        let bytes = try readInput(bundle)
-        let trusted = try key.map(loadVerifierKey)
+        let trusted = try key.map { try loadVerifierKey($0, for: .log) }
+        let bytes = try readInput(bundle, limit: BundleArchive.Limits.standard.bytes, what: "a bundle")
         do { _ = try EvidenceBundle.verify(bytes, trustedLogKey: trusted) } catch {
-            printError("error: \(bundle) does not verify, nothing imported: \(error.description)")
+            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(error.description))")
             throw ExitCode(1)
         }
         // Verified above, so each part reads.
@@ -49,12 +49,13 @@ struct Import: AsyncParsableCommand {
         let note = try SignedNote(parsing: String(decoding: archive.file("checkpoint.txt")!, as: UTF8.self))
         let origin = try Checkpoint(text: note.text).origin
         let id = productionID ?? (origin.hasPrefix("armory/") ? String(origin.dropFirst(7)) : origin)
+        try checkProductionID(id, hint: productionID == nil ? " (from the bundle's origin); give one with --production-id" : "")
         let log = try ProductionLog(origin: origin, entries: entries, checkpoints: [note])
         do { try await openStore(database).create(id, log) } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.cannotCreate)
         }
-        print("imported production '\(id)': \(log.size) entries, checkpoint \(log.size) verified")
+        printLine("imported production '\(printable(id))': \(log.size) entries, checkpoint \(log.size) verified")
     }
 }
 
@@ -73,15 +74,16 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await openStore(database)
-        let trusted = try key.map(loadVerifierKey)
+        let trusted = try key.map { try loadVerifierKey($0, for: .log) }
         var failed = 0
         for id in try await store.productionIDs() {
             do {
                 let log = try await store.load(id, logKey: trusted)
-                print("ok  \(id): \(log.size) entries, \(log.checkpoints.count) checkpoints")
+                // A production's id and a store's errors quote what the database holds.
+                printLine("ok  \(printable(id)): \(log.size) entries, \(log.checkpoints.count) checkpoints")
             } catch {
                 failed += 1
-                print("BAD \(id): \(error)")
+                printLine("BAD \(printable(id)): \(printable("\(error)"))")
             }
         }
         if failed > 0 { throw ExitCode(1) }
@@ -103,7 +105,7 @@ struct Soak: AsyncParsableCommand {
         let store = try await openStore(database)
         let scenario = ScenarioGenerator(seed: seed).scenario(steps: steps)
         let all = try scenario.steps.map { try Step(json: $0) }
-        let signer = try key.map { try loadSigner($0, what: "log key") }
+        let signer = try key.map { try loadSigner($0, for: .log) }
         let id = "soak-\(seed)"
         var log: ProductionLog
         if try await store.productionIDs().contains(id) {

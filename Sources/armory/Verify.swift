@@ -18,28 +18,29 @@ struct Verify: ParsableCommand {
     var key: String?
 
     func run() throws {
-        let trusted = try key.map(loadVerifierKey)
-        let bytes = try readInput(bundle)
+        let trusted = try key.map { try loadVerifierKey($0, for: .log) }
+        let bytes = try readInput(bundle, limit: BundleArchive.Limits.standard.bytes, what: "a bundle")
         let s: BundleSummary
         do { s = try EvidenceBundle.verify(bytes, trustedLogKey: trusted) } catch {
-            printError("error: \(bundle) does not verify: \(error.description)")
+            printError("error: \(printable(bundle)) does not verify: \(printable(error.description))")
             throw ExitCode(1)
         }
-        var out = "VERIFIED  \(bundle)\n"
-        out += "production   \(s.production)  (\(s.origin))\n"
-        out += "scope        \(s.scope): \(s.inScope) of \(s.entries) entries, each with its inclusion proof\n"
+        // Every field below comes from the bundle, so each is printed through `printable`.
+        var out = "VERIFIED  \(printable(bundle))\n"
+        out += "production   \(printable(s.production))  (\(printable(s.origin)))\n"
+        out += "scope        \(printable(s.scope.description)): \(s.inScope) of \(s.entries) entries, each with its inclusion proof\n"
         out += "decisions    \(s.steps) steps replayed through the protocol engine: \(s.refused) refused, \(s.alarms) alarms"
         out += s.critical > 0 ? " (\(s.critical) critical)\n" : "\n"
         out += "checkpoint   \(s.coveredSize) entries, root \(s.rootBase64)\n"
         out += "complete     every entry 0..\(s.coveredSize - 1) present; "
         out += s.latestSize > s.coveredSize ? "consistent with the later checkpoint of \(s.latestSize)\n" : "this is the latest checkpoint\n"
-        out += "signed by    \(s.logKey)\(s.keyWasTrusted ? "  (the trusted key)" : "")\n"
+        out += "signed by    \(printable(s.logKey.description))\(s.keyWasTrusted ? "  (the trusted key)" : "")\n"
         for w in s.witnesses {
-            out += "witnessed by \(w.name) at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(w.timestamp))))\n"
+            out += "witnessed by \(printable(w.name)) at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(w.timestamp))))\n"
         }
         if !s.keyWasTrusted {
             out += "WARNING      no --key given: the bundle's own key was trusted. Compare it with the production's published key.\n"
         }
-        print(out, terminator: "")
+        print(printable(out, keepingLines: true), terminator: "")
     }
 }

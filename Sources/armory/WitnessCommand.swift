@@ -33,8 +33,8 @@ struct WitnessCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let signer = try loadSigner(key, what: "witness key")
-        let log = try loadVerifierKey(logKey)
+        let signer = try loadSigner(key, for: .witness)
+        let log = try loadVerifierKey(logKey, for: .log)
         var last: Checkpoint?
         if FileManager.default.fileExists(atPath: state) {
             last = try? Checkpoint(text: String(decoding: try readInput(state), as: UTF8.self))
@@ -68,6 +68,6 @@ struct WitnessCommand: ParsableCommand {
         }
         try writeOutput(Array(cosigned.formatted.utf8), to: output)
         try writeOutput(Array(witness.last!.text.utf8), to: state)
-        print("cosigned \(witness.last!.origin) at size \(witness.last!.size) as \(signer.verifierKey.name)")
+        printLine("cosigned \(printable(witness.last!.origin)) at size \(witness.last!.size) as \(printable(signer.verifierKey.name))")
     }
 }
