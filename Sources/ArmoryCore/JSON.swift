@@ -371,7 +371,9 @@ extension JSON {
     /// The string, when this is one.
     public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
     /// The number as a whole number, when this is a number.
-    public var intValue: Int? { if case let .number(n, _) = self { return Int(n) } else { return nil } }
+    /// The value as an `Int` when it is a whole number an `Int` can hold (never a trap on
+    /// `1e300`, `NaN` or a fraction: those are nil).
+    public var intValue: Int? { if case let .number(n, _) = self { return Int(exactly: n) } else { return nil } }
     /// The elements, when this is an array.
     public var arrayValue: [JSON]? { if case let .array(a) = self { return a } else { return nil } }
 }

@@ -71,7 +71,7 @@ struct StrictObject {
     /// A distance or duration: a number, zero or more.
     mutating func measure(_ key: String) throws(StepFormatError) -> Double {
         guard let v = value(key) else { throw StepFormatError("missing field '\(key)'", field: key) }
-        guard case let .number(n, _) = v else { throw StepFormatError("field '\(key)' must be a number, not \(v.kindName)", field: key) }
+        guard case let .number(n, _) = v, n.isFinite else { throw StepFormatError("field '\(key)' must be a number, not \(v.kindName)", field: key) }
         guard n >= 0 else { throw StepFormatError("field '\(key)' must not be negative (got \(Policy.format(n)))", field: key) }
         return n
     }

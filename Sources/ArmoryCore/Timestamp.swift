@@ -146,9 +146,18 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 }
 
 extension Timestamp {
+    /// 0000-01-01T00:00:00 and 9999-12-31T23:59:59, local time, in seconds from the epoch.
+    static let earliestLocal: Int64 = -62_167_219_200
+    static let latestLocal: Int64 = 253_402_300_799
+
     /// The moment `seconds` after the epoch, written in RFC 3339 with the given offset.
+    /// The moment is kept within years 0000 to 9999 as written in `offsetMinutes`, the
+    /// years RFC 3339 can write: a later moment is written as 9999-12-31T23:59:59 there
+    /// (a log dated past it could not be read back).
     public init(seconds: Int64, offsetMinutes: Int16 = 0) {
-        let local = seconds + Int64(offsetMinutes) * 60
+        let offsetSeconds = Int64(offsetMinutes) * 60
+        let seconds = min(max(seconds, Timestamp.earliestLocal - offsetSeconds), Timestamp.latestLocal - offsetSeconds)
+        let local = seconds + offsetSeconds
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secondOfDay = local - days * 86_400
         let (y, m, d) = Timestamp.civil(fromDays: days)

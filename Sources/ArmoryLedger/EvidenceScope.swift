@@ -43,11 +43,11 @@ public enum EvidenceScope: Sendable, Equatable, CustomStringConvertible {
                 case .production: take = true
                 case .step: take = item.step?.action.firearm == f
                 case .transfer: take = entry.body.contains("\"\(f)\"")
-                case .correction: take = false
+                case .correction, .pin: take = false
                 }
             }
             if !take, entry.kind == .correction, case let .number(n, _)? = (try? JSON.parse(entry.body))?["corrects"] {
-                take = chosenSet.contains(Int(n))
+                take = Int(exactly: n).map(chosenSet.contains) ?? false
             }
             if take {
                 chosen.append(k)

@@ -21,10 +21,38 @@ public struct LogEntry: Sendable, Hashable {
         case correction
         /// Frozen firearms and lots handed to investigators under a case number.
         case transfer
+        /// A one-time sign-in PIN issued: who issued it (`by`) and for whom, never the PIN.
+        case pin
     }
 
-    /// The domain-separation and version line every entry starts with.
+    /// How the server came to hold what an entry records (version 2 entries only).
+    public enum Via: String, Sendable, CaseIterable {
+        /// Sent by a person signed in with their password.
+        case password
+        /// Sent by a person signed in with a one-time PIN.
+        case pin
+        /// An anonymous safety concern: no one signed in.
+        case anonymous
+        /// Written by the server itself (a production opened on it).
+        case server
+    }
+
+    /// When and how the server received an entry, recorded beside the time the person or
+    /// device claims (`at`): the server's own clock, which no request can set.
+    public struct Receipt: Sendable, Hashable {
+        public var received: String
+        public var via: Via
+        public init(received: String, via: Via) {
+            self.received = received
+            self.via = via
+        }
+    }
+
+    /// The domain-separation and version line every entry starts with: version 1 entries
+    /// (no receipt) are written by replays and were written by servers before receipts;
+    /// version 2 entries carry the server's `receipt`.
     public static let magic = Array("armory-entry/v1\n".utf8)
+    public static let magic2 = Array("armory-entry/v2\n".utf8)
 
     public var index: UInt64
     public var kind: Kind
@@ -37,9 +65,11 @@ public struct LogEntry: Sendable, Hashable {
     public var outcome: Outcome
     public var rules: [Rule]
     public var message: String
+    /// The server's receipt (version 2); nil in a version 1 entry.
+    public var receipt: Receipt?
 
     public init(index: UInt64, kind: Kind, at: String, by: String?, body: String,
-                outcome: Outcome = .ok, rules: [Rule] = [], message: String) {
+                outcome: Outcome = .ok, rules: [Rule] = [], message: String, receipt: Receipt? = nil) {
         self.index = index
         self.kind = kind
         self.at = at
@@ -48,17 +78,18 @@ public struct LogEntry: Sendable, Hashable {
         self.outcome = outcome
         self.rules = rules
         self.message = message
+        self.receipt = receipt
     }
 
     /// The entry for a decided step.
-    public init(index: UInt64, step: Step, decision: Decision) {
+    public init(index: UInt64, step: Step, decision: Decision, receipt: Receipt? = nil) {
         self.init(index: index, kind: .step, at: step.at.text, by: step.by, body: step.json.compactText,
-                  outcome: decision.outcome, rules: decision.rules, message: decision.message)
+                  outcome: decision.outcome, rules: decision.rules, message: decision.message, receipt: receipt)
     }
 
     /// The canonical bytes (docs/FORMAT.md): the Merkle leaf.
     public func encoded() -> [UInt8] {
-        var out = LogEntry.magic
+        var out = receipt == nil ? LogEntry.magic : LogEntry.magic2
         out.reserveCapacity(64 + body.utf8.count + message.utf8.count)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
         func str(_ s: String) {
@@ -69,6 +100,10 @@ public struct LogEntry: Sendable, Hashable {
         }
         str(kind.rawValue)
         str(at)
+        if let receipt {
+            str(receipt.received)
+            str(receipt.via.rawValue)
+        }
         str(by ?? "")
         str(body)
         str(outcome.rawValue)
@@ -82,12 +117,20 @@ public struct LogEntry: Sendable, Hashable {
     /// (trailing data, unsorted rules, an unknown kind or rule) is rejected.
     public init(decoding bytes: [UInt8]) throws(EntryFormatError) {
         var r = ByteReader(bytes)
-        guard try r.take(LogEntry.magic.count) == LogEntry.magic else { throw EntryFormatError("not an Armory v1 entry (bad magic)") }
+        let magic = try r.take(LogEntry.magic.count)
+        guard magic == LogEntry.magic || magic == LogEntry.magic2 else { throw EntryFormatError("not an Armory v1 or v2 entry (bad magic)") }
         var index: UInt64 = 0
         for b in try r.take(8) { index = index << 8 | UInt64(b) }
         let kindText = try r.string("kind")
         guard let kind = Kind(rawValue: kindText) else { throw EntryFormatError("unknown entry kind '\(kindText)'") }
         let at = try r.string("at")
+        var receipt: Receipt?
+        if magic == LogEntry.magic2 {
+            let received = try r.string("received")
+            let viaText = try r.string("via")
+            guard let via = Via(rawValue: viaText) else { throw EntryFormatError("unknown via '\(viaText)'") }
+            receipt = Receipt(received: received, via: via)
+        }
         let by = try r.string("by")
         let body = try r.string("body")
         let outcomeText = try r.string("outcome")
@@ -106,7 +149,7 @@ public struct LogEntry: Sendable, Hashable {
         let message = try r.string("message")
         guard r.atEnd else { throw EntryFormatError("\(r.remaining) trailing bytes after the entry") }
         self.init(index: index, kind: kind, at: at, by: by.isEmpty ? nil : by, body: body,
-                  outcome: outcome, rules: rules, message: message)
+                  outcome: outcome, rules: rules, message: message, receipt: receipt)
         guard encoded() == bytes else { throw EntryFormatError("entry is not in canonical form") }
     }
 }

@@ -80,6 +80,9 @@ public struct LogReplay: Sendable {
                 throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
             }
             func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
+            if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
+                throw fail("received '\(receipt.received)' is not an RFC 3339 time")
+            }
             let body: JSON
             do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
             guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }
@@ -127,6 +130,17 @@ public struct LogReplay: Sendable {
                       case let .number(n, true)? = body["corrects"], n > 0, n < Double(position),
                       case let .string(text)? = body["text"], !text.isEmpty
                 else { throw fail("a correction is {corrects: an earlier entry, text}") }
+                decoded.append((entry, nil))
+            case .pin:
+                guard position > 0 else { throw fail("entry 0 must be the production header") }
+                guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("PIN issuance entries carry no decision") }
+                guard Timestamp(rfc3339: entry.at) != nil else { throw fail("a PIN issuance needs its time") }
+                guard case let .object(members) = body, members.map(\.key) == ["for"], case let .string(person)? = body["for"],
+                      let by = entry.by
+                else { throw fail("a PIN issuance is {for: a person}, by the person who issued it") }
+                guard state.people[by] != nil, state.people[person] != nil else {
+                    throw fail("a PIN issuance names a person who is not in this production")
+                }
                 decoded.append((entry, nil))
             }
         }

@@ -66,10 +66,11 @@ public struct ProductionLog: Sendable {
     /// Decides and records a step. With a `signer`, a checkpoint is signed when the step
     /// is a wrap or raised an FA-7 alarm. Invalid input is thrown and nothing is recorded.
     @discardableResult
-    public mutating func record(_ step: Step, signer: NoteSigner? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
+    /// A `receipt` (the server's clock and how the sender signed in) makes a version 2 entry.
+    public mutating func record(_ step: Step, signer: NoteSigner? = nil, receipt: LogEntry.Receipt? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
         let decision = try state.apply(step)
         let index = entries.count
-        append(LogEntry(index: UInt64(index), step: step, decision: decision))
+        append(LogEntry(index: UInt64(index), step: step, decision: decision, receipt: receipt))
         lastAt = step.at
         if let signer, decision.isCritical || step.action == .wrap {
             _ = signCheckpoint(signer)
@@ -91,14 +92,29 @@ public struct ProductionLog: Sendable {
         return index
     }
 
+    /// Records that `by` issued a one-time sign-in PIN for `person` (never the PIN itself).
+    @discardableResult
+    public mutating func recordPIN(for person: String, by: String, at: Timestamp, receipt: LogEntry.Receipt? = nil) throws(StepFormatError) -> Int {
+        guard state.people[by] != nil else { throw StepFormatError("unknown person '\(by)'", field: "by") }
+        guard state.people[person] != nil else { throw StepFormatError("unknown person '\(person)'", field: "person") }
+        if let lastAt = state.lastAt, at < lastAt {
+            throw StepFormatError("'at' \(at.text) is earlier than the step before it (\(lastAt.text))", field: "at")
+        }
+        let index = entries.count
+        append(LogEntry(index: UInt64(index), kind: .pin, at: at.text, by: by, body: JSON.object([("for", .string(person))]).compactText,
+                        message: "a one-time sign-in PIN was issued for \(person) by \(by)", receipt: receipt))
+        lastAt = at
+        return index
+    }
+
     /// Decides and records an evidence transfer to investigators (refused ones too: the
     /// attempt is evidence). A checkpoint is signed at once, with a `signer`, when it is accepted.
     @discardableResult
-    public mutating func transfer(_ t: EvidenceTransfer, signer: NoteSigner? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
+    public mutating func transfer(_ t: EvidenceTransfer, signer: NoteSigner? = nil, receipt: LogEntry.Receipt? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
         let decision = try state.apply(t)
         let index = entries.count
         append(LogEntry(index: UInt64(index), kind: .transfer, at: t.at.text, by: t.by, body: t.json.compactText,
-                        outcome: decision.outcome, rules: decision.rules, message: decision.message))
+                        outcome: decision.outcome, rules: decision.rules, message: decision.message, receipt: receipt))
         lastAt = t.at
         if let signer, decision.outcome == .ok { _ = signCheckpoint(signer) }
         return (index, decision)

@@ -8,12 +8,16 @@ public struct APIError: HTTPResponseError, Sendable {
     public let message: String
     public let field: String?
     public let extra: [(key: String, value: JSON)]
+    /// Seconds to wait before trying again (429 and 503), sent as `Retry-After`.
+    public let retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, extra: [(key: String, value: JSON)] = []) {
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, extra: [(key: String, value: JSON)] = [],
+                retryAfter: Int? = nil) {
         self.status = status
         self.message = message
         self.field = field
         self.extra = extra
+        self.retryAfter = retryAfter
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -22,6 +26,7 @@ public struct APIError: HTTPResponseError, Sendable {
         members += extra
         var response = jsonResponse(.object(members), status: status)
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"armory\"" }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 

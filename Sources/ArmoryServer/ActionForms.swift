@@ -86,10 +86,13 @@ struct ActionForm {
                 if !values.isEmpty || !field.optional { members.append((field.name, .bool(!values.isEmpty))) }
             case .count:
                 guard let v = values.first else { if !field.optional { members.append((field.name, .null)) }; continue }
-                if let n = Int(v) { members.append((field.name, .number(Double(n), isInteger: true))) } else { members.append((field.name, .string(v))) }
+                // Only digits make a count; anything else goes on as text, for the decoder to name.
+                if v.utf8.count <= 18, let n = Int(v) { members.append((field.name, .number(Double(n), isInteger: true))) } else { members.append((field.name, .string(v))) }
             case .measure:
                 guard let v = values.first else { continue }
-                if let n = Double(v) { members.append((field.name, .number(n, isInteger: Double(Int(n)) == n))) } else { members.append((field.name, .string(v))) }
+                // `nan`, `inf` and `1e300` are numbers to Double(_:) but never a distance: Limits names the bound
+                // before the step is decoded or written.
+                if let n = Double(v) { members.append((field.name, .number(n, isInteger: n.isFinite && n == n.rounded(.towardZero)))) } else { members.append((field.name, .string(v))) }
             default:
                 if let v = values.first { members.append((field.name, .string(v))) } else if !field.optional { members.append((field.name, .null)) }
             }

@@ -14,8 +14,13 @@ public struct ArmoryContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var session: Session?
     public var token: String?
+    /// Whether the session came from the cookie (a browser), not an Authorization header.
+    public var cookieAuthenticated = false
+    /// The client's address, for throttling sign-ins and anonymous concerns ("local" when unknown).
+    public let address: String
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        address = source.channel.remoteAddress?.ipAddress ?? "local"
     }
     public var maxUploadSize: Int { 1 << 20 }
 }
@@ -41,6 +46,13 @@ public struct ArmoryAPI: Sendable {
     public let metrics: ArmoryMetrics
     let clock: @Sendable () -> Date
     let zones = ZoneBook()
+    /// Anonymous concerns per client address, and per production.
+    let concernsPerAddress = RateLimiter(limit: ArmoryAPI.concernsPerAddress, per: 600)
+    let concernsPerProduction = RateLimiter(limit: ArmoryAPI.concernsPerProduction, per: 600)
+    /// Anonymous concerns one address may send in ten minutes.
+    public static let concernsPerAddress = 10
+    /// Anonymous concerns one production takes in ten minutes, from everyone.
+    public static let concernsPerProduction = 120
 
     public init(hub: ProductionHub, sessions: SessionBook = SessionBook(), options: ServerOptions = ServerOptions(),
                 metrics: ArmoryMetrics, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -58,6 +70,7 @@ public struct ArmoryAPI: Sendable {
         let router = Router(context: ArmoryContext.self)
         router.add(middleware: metrics.middleware())
         router.add(middleware: Authenticate(sessions: sessions, hub: hub, clock: clock))
+        router.add(middleware: SameOrigin())
         router.get("/health") { _, _ in try await self.health() }
         router.get("/metrics") { req, ctx in try await self.metricsPage(req, ctx) }
         router.get("/openapi.json") { _, _ in
@@ -73,6 +86,8 @@ public struct ArmoryAPI: Sendable {
         p.get("") { _, ctx in try await self.production(ctx) }
         p.get("people") { _, ctx in try await self.people(ctx) }
         p.post("people/:person/pin") { _, ctx in try await self.issuePIN(ctx) }
+        p.post("people/:person/sign-out") { _, ctx in try await self.signOutPerson(ctx) }
+        p.post("password") { req, ctx in try await self.changePassword(req, ctx) }
         p.post("steps") { req, ctx in try await self.step(req, ctx) }
         p.post("transfers") { req, ctx in try await self.transfer(req, ctx) }
         p.get("firearms") { _, ctx in try await self.items(ctx, lots: false) }
@@ -118,6 +133,11 @@ public struct ArmoryAPI: Sendable {
     }
 
     func body(_ req: Request) async throws -> JSON {
+        // Only JSON: a form or text/plain post (what another site can make a browser send) is not a step.
+        let type = req.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard type == "application/json" else {
+            throw APIError(.unsupportedMediaType, "the body must be sent as Content-Type: application/json", field: "Content-Type")
+        }
         let buffer = try await Self.collect(req)
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("the request needs a JSON body") }
         do { return try JSON.parse(Array(buffer.readableBytesView)) } catch { throw APIError.badRequest("the body is \(error)") }
@@ -149,19 +169,31 @@ public struct ArmoryAPI: Sendable {
         let password = try string(members, "password", optional: true)
         let pin = try string(members, "pin", optional: true)
         guard (password == nil) != (pin == nil) else { throw APIError.unprocessable("give either 'password' or 'pin'", field: "password") }
-        let (token, session) = try await authenticate(production: production, person: personID, password: password, pin: pin)
+        let (token, session) = try await authenticate(production: production, person: personID, password: password, pin: pin, address: ctx.address)
         var response = jsonResponse(sessionJSON(session, token: token))
         response.setCookie(sessionCookie(token, maxAge: Int(sessions.lifetime)))
         return response
     }
 
     /// Checks a password or a one-time PIN and opens a session; the same for the API and the pages.
-    func authenticate(production: String, person personID: String, password: String?, pin: String?) async throws -> (String, Session) {
+    /// Attempts are counted before they are checked (`SessionBook.reserveAttempt`), per
+    /// person and credential and per address: guessing someone's password locks out
+    /// neither their fresh PIN nor anyone signing in from elsewhere.
+    func authenticate(production: String, person personID: String, password: String?, pin: String?, address: String) async throws -> (String, Session) {
         let now = clock()
         let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
+        guard personID.utf8.count <= Limits.maximumIDLength, (password?.utf8.count ?? 0) <= 1024, (pin?.utf8.count ?? 0) <= 64 else { throw denied }
         guard let person = try? await hub.read(production, { $0.state.people[personID] }) else { throw denied }
-        if sessions.throttled(production: production, person: personID, now: now) {
-            throw APIError(.tooManyRequests, "too many failed sign-ins for \(personID); wait 15 minutes or ask the armorer for a PIN")
+        let via: LogEntry.Via = pin != nil && password == nil ? .pin : .password
+        let (reserved, refusal) = sessions.reserveAttempt(production: production, person: personID, via: via, address: address, now: now)
+        guard let reserved else {
+            let wait = Int(SessionBook.attemptWindow)
+            if refusal == .address {
+                throw APIError(.tooManyRequests, "too many failed sign-ins from this device; wait 15 minutes", retryAfter: wait)
+            }
+            throw APIError(.tooManyRequests, via == .pin
+                ? "too many wrong PINs for \(personID); ask the armorer or a producer for a new PIN"
+                : "too many failed sign-ins for \(personID); wait 15 minutes or ask the armorer for a PIN", retryAfter: wait)
         }
         var ok = false
         if let password, let secret = try await hub.store.secret(production, person: personID) {
@@ -169,12 +201,9 @@ public struct ArmoryAPI: Sendable {
         } else if let pin {
             ok = sessions.redeemPIN(production: production, person: personID, pin: pin, now: now)
         }
-        guard ok else {
-            sessions.noteFailure(production: production, person: personID, now: now)
-            throw denied
-        }
-        sessions.noteSuccess(production: production, person: personID)
-        let (token, session, stored) = sessions.open(production: production, person: person, now: now)
+        guard ok else { throw denied }
+        sessions.attemptSucceeded(production: production, person: personID, via: via, address: address, reserved: reserved)
+        let (token, session, stored) = sessions.open(production: production, person: person, now: now, via: via)
         do { try await hub.store.saveSession(stored) } catch {
             sessions.close(token)
             throw APIError(.serviceUnavailable, "the sign-in could not be kept: the store does not answer")
@@ -215,16 +244,90 @@ public struct ArmoryAPI: Sendable {
         return jsonResponse(sessionJSON(s))
     }
 
+    /// Issues a one-time PIN: a dedicated armorer for talent and crew only, a producer for
+    /// anyone but producers (no one makes themselves, or another, a producer's session).
+    /// The issuance is recorded first, naming who issued it and for whom (never the PIN).
     func issuePIN(_ ctx: ArmoryContext) async throws -> Response {
-        let s = try require(ctx, roles: [.armorer], action: "issue sign-in PINs")
+        let s = try require(ctx, roles: [.armorer, .producer], action: "issue sign-in PINs")
         let people = try await loaded(s.production) { $0.state.people }
-        guard people[s.person]?.mayActAsArmorer == true else {
-            throw APIError.forbidden("an armorer with another job on set may not issue PINs (ROLE-1)")
-        }
         let person = try ctx.param("person")
-        guard people[person] != nil else { throw APIError.notFound("no person '\(person)' in this production") }
+        guard let target = people[person] else { throw APIError.notFound("no person '\(person)' in this production") }
+        try Self.mayIssuePIN(issuer: people[s.person], for: target)
+        let (now, receipt) = try await receipt(s.production, s)
+        do {
+            _ = try await hub.recordPIN(s.production, for: person, by: s.person, at: now, receipt: receipt)
+        } catch HubError.invalid(let e) {
+            throw APIError.unprocessable(e.message, field: e.field)
+        } catch {
+            throw APIError(.serviceUnavailable, "the PIN could not be recorded, so none was issued: the store does not answer", retryAfter: 5)
+        }
         let pin = sessions.issuePIN(production: s.production, person: person, now: clock())
         return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
+    }
+
+    /// Who may issue a PIN for whom (ROLE-1 keeps a dual-hatted armorer from it).
+    static func mayIssuePIN(issuer: Person?, for target: Person) throws {
+        guard let issuer else { throw APIError.forbidden("only armorer, producer may issue sign-in PINs") }
+        if issuer.roles.contains(.producer) {
+            guard !target.roles.contains(.producer) else {
+                throw APIError.forbidden("a producer may not issue a PIN for a producer; producers sign in with their own password")
+            }
+            return
+        }
+        guard issuer.mayActAsArmorer else {
+            throw APIError.forbidden("an armorer with another job on set may not issue PINs (ROLE-1)")
+        }
+        guard target.roles.isSubset(of: [.talent, .crew]) else {
+            throw APIError.forbidden("an armorer issues PINs for talent and crew only; ask a producer for \(target.id)'s")
+        }
+    }
+
+    /// A producer ends every session of a person at once (a stolen tablet, a lost phone).
+    func signOutPerson(_ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx, roles: [.producer], action: "sign a person out everywhere")
+        let person = try ctx.param("person")
+        guard try await loaded(s.production, { $0.state.people[person] }) != nil else {
+            throw APIError.notFound("no person '\(person)' in this production")
+        }
+        let ended = try await endSessions(s.production, person: person)
+        return jsonResponse(.object([("person", .string(person)), ("sessions_ended", .int(ended))]))
+    }
+
+    /// Ends every session of a person, in the store first and then here.
+    func endSessions(_ production: String, person: String, keeping token: String? = nil) async throws -> Int {
+        let digests: [String]
+        do { digests = try await hub.store.deleteSessions(production, person: person) } catch {
+            throw APIError(.serviceUnavailable, "the sessions could not be ended: the store does not answer; try again", retryAfter: 5)
+        }
+        let kept = token.map(SessionBook.digest)
+        sessions.close(digests: digests.filter { $0 != kept }, production: production, person: person, keeping: kept)
+        if let token, let s = sessions.session(for: token, now: clock()) {
+            // The session that changed the password goes on, and is kept again.
+            try? await hub.store.saveSession(StoredSession(digest: SessionBook.digest(token), production: s.production, person: s.person,
+                                                           expires: Int64(s.expires.timeIntervalSince1970), via: s.via.rawValue))
+        }
+        return digests.filter { $0 != kept }.count
+    }
+
+    /// A person sets a new password with their current one; every other session of theirs ends.
+    func changePassword(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        let s = try require(ctx)
+        let members = try fields(try await body(req))
+        for m in members where !["current", "new"].contains(m.key) {
+            throw APIError.unprocessable("unknown field '\(m.key)' (allowed: current, new)", field: m.key)
+        }
+        let current = try string(members, "current")!, new = try string(members, "new")!
+        guard (12...1024).contains(new.utf8.count) else {
+            throw APIError.badRequest("field 'new' must be 12 to 1024 bytes long", field: "new")
+        }
+        guard current.utf8.count <= 1024, let secret = try await hub.store.secret(s.production, person: s.person),
+              options.passwords.verify(current, against: secret)
+        else { throw APIError(.forbidden, "the current password is not right", field: "current") }
+        do { try await hub.store.setSecret(s.production, person: s.person, secret: try options.passwords.hash(new)) } catch {
+            throw APIError(.serviceUnavailable, "the new password could not be stored; the old one stands", retryAfter: 5)
+        }
+        let ended = try await endSessions(s.production, person: s.person, keeping: ctx.token)
+        return jsonResponse(.object([("person", .string(s.person)), ("sessions_ended", .int(ended))]))
     }
 
     // MARK: Commands and observations
@@ -277,40 +380,44 @@ public struct ArmoryAPI: Sendable {
 
     func step(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
-        var members = try fields(try await body(req))
-        let now = try await now(s.production)
-        if let by = members.first(where: { $0.key == "by" })?.value {
-            guard by == .string(s.person) else {
-                throw APIError.forbidden("steps are recorded as the person signed in (\(s.person)); 'by' may not name anyone else")
-            }
-        } else {
-            members.insert(("by", .string(s.person)), at: 0)
-        }
-        let stampedNow = !members.contains(where: { $0.key == "at" })
-        if stampedNow { members.insert(("at", .string(now)), at: 0) }
-        let step: Step
-        do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
-        return try await decided(s.production) { try await hub.record(s.production, step, stampedNow: stampedNow) }
+        let members = try fields(try await body(req))
+        return try await decided(s.production) { try await recordStep(s.production, members: members, session: s) }
     }
 
     /// Anonymous safety concerns (SCENE-2): no session, and nothing about the sender (no
-    /// address, no cookie, no person) is read or recorded.
+    /// cookie, no person) is recorded; the time is the server's. The address is held in
+    /// memory only, for ten minutes, to keep one device from flooding every safety screen.
     func anonymousConcern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let production = try ctx.param("production")
         let members = try fields(try await body(req))
-        for m in members where !["text", "scene", "at"].contains(m.key) {
-            throw APIError.unprocessable("unknown field '\(m.key)' (allowed: text, scene, at)", field: m.key)
+        for m in members where !["text", "scene"].contains(m.key) {
+            throw APIError.badRequest("unknown field '\(m.key)' (allowed: text, scene; the time is the server's)", field: m.key)
         }
-        let now = try await now(production)
-        let text = try string(members, "text")!
-        let scene = try string(members, "scene", optional: true)
-        let given = try string(members, "at", optional: true)
-        let atText = given ?? now
-        guard let at = Timestamp(rfc3339: atText) else {
-            throw APIError.unprocessable("field 'at' must be an RFC 3339 time with offset, not '\(atText)'", field: "at")
+        return try await decided(production) {
+            try await limitedConcern(production, address: ctx.address) {
+                try await recordStep(production, members: [("do", .string("report_concern"))] + members, session: nil)
+            }
         }
-        let step = Step(at: at, by: nil, action: .reportConcern(text: text, scene: scene))
-        return try await decided(production) { try await hub.record(production, step, stampedNow: given == nil) }
+    }
+
+    /// Runs `record` for an anonymous concern within the rate limits, or answers 429 with
+    /// `Retry-After`. A concern that was not recorded does not count.
+    func limitedConcern<T>(_ production: String, address: String, _ record: () async throws -> T) async throws -> T {
+        try await exists(production)
+        let now = clock()
+        if let wait = concernsPerAddress.take(production + "\u{0}" + address, now: now) {
+            throw APIError(.tooManyRequests, "too many concerns from this device; wait \(wait) seconds, or tell the safety rep in person", retryAfter: wait)
+        }
+        if let wait = concernsPerProduction.take(production, now: now) {
+            concernsPerAddress.giveBack(production + "\u{0}" + address)
+            throw APIError(.tooManyRequests, "too many concerns for this production just now; wait \(wait) seconds, or tell the safety rep in person",
+                           retryAfter: wait)
+        }
+        do { return try await record() } catch {
+            concernsPerAddress.giveBack(production + "\u{0}" + address)
+            concernsPerProduction.giveBack(production)
+            throw error
+        }
     }
 
     func transfer(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -321,11 +428,13 @@ public struct ArmoryAPI: Sendable {
             throw APIError.forbidden("transfers are recorded as the person signed in (\(s.person))")
         }
         members.removeAll { $0.key == "by" || $0.key == "at" }
+        let (at, receipt) = try await receipt(s.production, s)
+        _ = now
         let t: EvidenceTransfer
         do {
-            t = try EvidenceTransfer(json: .object(members), at: Timestamp(rfc3339: now)!, by: s.person)
+            t = try EvidenceTransfer(json: .object(members), at: at, by: s.person)
         } catch { throw APIError.unprocessable(error.message, field: error.field) }
-        return try await decided(s.production) { try await hub.transfer(s.production, t) }
+        return try await decided(s.production) { try await hub.transfer(s.production, t, receipt: receipt) }
     }
 
     /// Records through the hub and answers: 201 for a recorded step (ok or alarm), 409 for a
@@ -343,7 +452,7 @@ public struct ArmoryAPI: Sendable {
         } catch HubError.invalid(let e) {
             throw APIError.unprocessable(e.message, field: e.field)
         } catch HubError.store(let e) {
-            throw APIError(.serviceUnavailable, "the record could not be stored, nothing was recorded: \(e)")
+            throw APIError(.serviceUnavailable, "the record could not be stored, nothing was recorded: \(e)", retryAfter: 5)
         }
     }
 
@@ -417,9 +526,16 @@ public struct ArmoryAPI: Sendable {
     /// canonical JSON, checked when the log was recorded or loaded, so parsing and writing
     /// it again would give the same text.
     func entryJSON(_ e: StoredEntry) -> JSON {
-        .object([("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .orNull(e.entry.by)),
-                 ("outcome", .string(e.entry.outcome.rawValue)), ("rules", .strings(e.entry.rules.map(\.rawValue))),
-                 ("message", .string(e.entry.message)), ("body", .text(e.entry.body))])
+        var members: [(key: String, value: JSON)] = [
+            ("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .orNull(e.entry.by)),
+            ("outcome", .string(e.entry.outcome.rawValue)), ("rules", .strings(e.entry.rules.map(\.rawValue))),
+            ("message", .string(e.entry.message)), ("body", .text(e.entry.body)),
+        ]
+        if let receipt = e.entry.receipt {
+            members.append(("received", .string(receipt.received)))
+            members.append(("via", .string(receipt.via.rawValue)))
+        }
+        return .object(members)
     }
 
     func intQuery(_ req: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -434,7 +550,8 @@ public struct ArmoryAPI: Sendable {
         let s = try require(ctx)
         try await exists(s.production)
         let after = try intQuery(req, "after", default: 0, range: 0...Int(Int32.max))
-        return jsonResponse(.array(try await hub.store.alarms(s.production, after: after).map(entryJSON)))
+        let limit = try intQuery(req, "limit", default: 100, range: 1...1000)
+        return jsonResponse(.array(try await hub.store.alarms(s.production, after: after, limit: limit).map(entryJSON)))
     }
 
     func days(_ ctx: ArmoryContext) async throws -> Response {
@@ -560,6 +677,11 @@ public struct ArmoryAPI: Sendable {
         let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
         try await exists(s.production)
         let after = try lastSeen(req)
+        guard let token = ctx.token, sessions.openStream(token) else {
+            throw APIError(.tooManyRequests, "this session has \(SessionBook.streamsPerSession) live streams open already; close one first",
+                           retryAfter: 15)
+        }
+        let sessions = self.sessions
         // Subscribed before the store is read: an entry stored meanwhile is in both, and
         // sent once; one stored later is in the stream.
         let stream = await hub.subscribe(s.production)
@@ -573,6 +695,7 @@ public struct ArmoryAPI: Sendable {
         let replay = missed
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                         body: .init { writer in
+                            defer { sessions.closeStream(token) }
                             try await writer.write(ByteBuffer(string: ": armory live events\n\n"))
                             var last = after ?? -1
                             for e in replay where e.index > last {
@@ -603,8 +726,9 @@ public struct ArmoryAPI: Sendable {
     /// sends (the `id` of the last event it got), or the `after` query parameter.
     func lastSeen(_ req: Request) throws -> Int? {
         if let header = req.headers[.init("Last-Event-ID")!], !header.isEmpty {
-            guard let n = Int(header), n >= 0 else {
-                throw APIError.badRequest("the Last-Event-ID header must be an entry index, not '\(header)'", field: "Last-Event-ID")
+            guard header.utf8.count <= 10, let n = Int(header), (0...Int(Int32.max)).contains(n) else {
+                throw APIError.badRequest("the Last-Event-ID header must be an entry index from 0 to \(Int32.max), not '\(header.prefix(20))'",
+                                          field: "Last-Event-ID")
             }
             return n
         }
@@ -613,11 +737,14 @@ public struct ArmoryAPI: Sendable {
     }
 
     func metricsPage(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+        // Metrics name every production and its size: only the server's operator (its
+        // Prometheus, with the metrics token) reads them, never a person of one production.
         let bearer = req.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        let tokenOK = options.metricsToken.map { t in bearer.map { constantTimeEqual(Array($0.utf8), Array(t.utf8)) } ?? false } ?? false
-        if !tokenOK {
-            guard let s = ctx.session else { throw APIError.unauthenticated }
-            guard !s.roles.isDisjoint(with: [.producer, .safety, .armorer]) else { throw APIError.forbidden("only armorer, producer, safety may read metrics") }
+        guard let expected = options.metricsToken else {
+            throw APIError.forbidden("metrics are served only with the metrics token (ARMORY_METRICS_TOKEN), and none is set")
+        }
+        guard let bearer, constantTimeEqual(Array(bearer.utf8), Array(expected.utf8)) else {
+            throw APIError(.unauthorized, "metrics need the metrics token: Authorization: Bearer <ARMORY_METRICS_TOKEN>")
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
@@ -639,15 +766,43 @@ struct Authenticate: RouterMiddleware {
             if let s = sessions.session(for: token, now: clock()) {
                 context.session = s
                 context.token = token
+                context.cookieAuthenticated = header == nil
             } else if let kept = sessions.restored(token, now: clock()),
                       let person = try? await hub.read(kept.production, { $0.state.people[kept.person] }),
                       let s = sessions.adopt(kept, person: person) {
                 // Kept from before a restart: in use again with the roles the log gives its person.
                 context.session = s
                 context.token = token
+                context.cookieAuthenticated = header == nil
             }
         }
         return try await next(request, context)
+    }
+}
+
+/// Refuses a state-changing request that a browser sent from another site with the
+/// session cookie (CSRF): its `Origin` (or, without one, its `Sec-Fetch-Site`) must be
+/// this server's. Bearer tokens are not sent by browsers on their own, so a request
+/// carrying one is not checked.
+struct SameOrigin: RouterMiddleware {
+    typealias Context = ArmoryContext
+
+    func handle(_ request: Request, context: ArmoryContext, next: (Request, ArmoryContext) async throws -> Response) async throws -> Response {
+        if context.cookieAuthenticated, ![.get, .head, .options].contains(request.method), !Self.sameOrigin(request) {
+            throw APIError.forbidden("this request came from another site with your session cookie; it was refused (send it from Armory's own pages)")
+        }
+        return try await next(request, context)
+    }
+
+    static func sameOrigin(_ request: Request) -> Bool {
+        if let origin = request.headers[.origin] {
+            guard origin != "null", let host = request.head.authority else { return false }
+            let bare = origin.hasPrefix("https://") ? origin.dropFirst(8) : origin.hasPrefix("http://") ? origin.dropFirst(7) : Substring("")
+            return !bare.isEmpty && bare.lowercased() == host.lowercased()
+        }
+        if let site = request.headers[.init("Sec-Fetch-Site")!] { return site == "same-origin" || site == "none" }
+        // Neither header: not a browser's cross-site request (browsers send Origin on every cross-site POST).
+        return true
     }
 }
 

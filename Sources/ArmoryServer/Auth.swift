@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryLedger
 import ArmoryStore
 import Crypto
 import Foundation
@@ -49,6 +50,8 @@ public struct Session: Sendable, Equatable {
     public let person: String
     public let roles: Set<Role>
     public let expires: Date
+    /// How its person signed in; every entry the session makes records it (a PIN session is marked as one).
+    public var via: LogEntry.Via = .password
 }
 
 /// Sessions, one-time PINs and sign-in throttling. Tokens are 256 random bits; only their
@@ -65,8 +68,19 @@ public final class SessionBook: Sendable {
         /// Sessions kept from before a restart, not yet used since.
         var restored: [String: StoredSession] = [:]
         var pins: [String: (hash: [UInt8], expires: Date)] = [:]
+        /// Sign-in attempts not (yet) successful, per person and credential and per address.
         var failures: [String: [Date]] = [:]
+        /// Live streams open, per session digest.
+        var streams: [String: Int] = [:]
     }
+
+    /// Failed sign-ins allowed per person and credential in `attemptWindow`; a fresh PIN starts its count again.
+    public static let attemptsPerPerson = 5
+    /// Failed sign-ins allowed from one address in `attemptWindow`, whoever they name.
+    public static let attemptsPerAddress = 20
+    public static let attemptWindow: TimeInterval = 15 * 60
+    /// Live streams one session may hold open at once (a dashboard, a tablet, a spare).
+    public static let streamsPerSession = 4
     let book = Mutex(Book())
     public let lifetime: TimeInterval
 
@@ -89,13 +103,46 @@ public final class SessionBook: Sendable {
     }
 
     /// Opens a session and returns its token, and the session as the store keeps it.
-    public func open(production: String, person: Person, now: Date) -> (token: String, session: Session, stored: StoredSession) {
+    public func open(production: String, person: Person, now: Date, via: LogEntry.Via = .password) -> (token: String, session: Session, stored: StoredSession) {
         var generator = SystemRandomNumberGenerator()
         let token = Self.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime))
+        let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime), via: via)
         let key = Self.digest(token)
         book.withLock { $0.sessions[key] = s }
-        return (token, s, StoredSession(digest: key, production: production, person: person.id, expires: Int64(s.expires.timeIntervalSince1970)))
+        return (token, s, StoredSession(digest: key, production: production, person: person.id,
+                                        expires: Int64(s.expires.timeIntervalSince1970), via: via.rawValue))
+    }
+
+    /// Ends, here, every session whose digest is given (the store forgot them first) and
+    /// every other session of the person, but the one `keeping` (its digest).
+    public func close(digests: [String], production: String, person: String, keeping: String? = nil) {
+        book.withLock { b in
+            for d in digests where d != keeping {
+                b.sessions[d] = nil
+                b.restored[d] = nil
+            }
+            for (d, s) in b.sessions where s.production == production && s.person == person && d != keeping { b.sessions[d] = nil }
+            for (d, s) in b.restored where s.production == production && s.person == person && d != keeping { b.restored[d] = nil }
+        }
+    }
+
+    /// Opens a live stream for a session, unless it holds `streamsPerSession` already;
+    /// `closeStream` gives the place back.
+    public func openStream(_ token: String) -> Bool {
+        let key = Self.digest(token)
+        return book.withLock { b in
+            guard b.streams[key, default: 0] < Self.streamsPerSession else { return false }
+            b.streams[key, default: 0] += 1
+            return true
+        }
+    }
+
+    public func closeStream(_ token: String) {
+        let key = Self.digest(token)
+        book.withLock { b in
+            b.streams[key, default: 1] -= 1
+            if b.streams[key]! <= 0 { b.streams[key] = nil }
+        }
     }
 
     /// Takes back the sessions a store kept from before a restart (those still valid).
@@ -127,7 +174,8 @@ public final class SessionBook: Sendable {
             if let s = b.sessions[kept.digest] { return s }
             guard b.restored.removeValue(forKey: kept.digest) != nil else { return nil }
             let s = Session(production: kept.production, person: person.id, roles: person.roles,
-                            expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)))
+                            expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)),
+                            via: LogEntry.Via(rawValue: kept.via) ?? .password)
             b.sessions[kept.digest] = s
             return s
         }
@@ -154,11 +202,15 @@ public final class SessionBook: Sendable {
         }
     }
 
-    /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old.
+    /// Issues a six-digit PIN for one sign-in within 15 minutes; a new PIN replaces the old,
+    /// and the person's failed PIN attempts start again from none.
     public func issuePIN(production: String, person: String, now: Date) -> String {
         let pin = String(format: "%06d", Int.random(in: 0..<1_000_000))
         let issued = ([UInt8](SHA256.hash(data: Array(pin.utf8))), now.addingTimeInterval(15 * 60))
-        book.withLock { $0.pins[Self.key(production, person)] = issued }
+        book.withLock {
+            $0.pins[Self.key(production, person)] = issued
+            $0.failures[Self.attemptKey(production, person, .pin)] = nil
+        }
         return pin
     }
 
@@ -174,21 +226,61 @@ public final class SessionBook: Sendable {
         }
     }
 
-    /// Whether a person's sign-ins are paused after five failures in 15 minutes.
-    public func throttled(production: String, person: String, now: Date) -> Bool {
-        let key = Self.key(production, person)
+    static func attemptKey(_ production: String, _ person: String, _ via: LogEntry.Via) -> String {
+        key(production, person) + "\u{0}" + via.rawValue
+    }
+
+    static func addressKey(_ address: String) -> String { "address\u{0}" + address }
+
+    /// What a sign-in attempt must wait for, if anything.
+    public enum Refusal: Equatable, Sendable {
+        case person, address
+    }
+
+    /// Reserves one sign-in attempt before anything is verified: it counts as a failure
+    /// until `attemptSucceeded` takes it back, so attempts arriving together are each
+    /// counted and no more than the allowance are ever evaluated. Password and PIN
+    /// attempts are counted apart: guessing passwords never blocks a fresh PIN.
+    public func reserveAttempt(production: String, person: String, via: LogEntry.Via, address: String, now: Date) -> (Date?, Refusal?) {
+        let personKey = Self.attemptKey(production, person, via), addressKey = Self.addressKey(address)
         return book.withLock { b in
-            let recent = (b.failures[key] ?? []).filter { now.timeIntervalSince($0) < 15 * 60 }
-            b.failures[key] = recent
-            return recent.count >= 5
+            func recent(_ key: String) -> [Date] {
+                let kept = (b.failures[key] ?? []).filter { now.timeIntervalSince($0) < Self.attemptWindow && $0 <= now.addingTimeInterval(1) }
+                b.failures[key] = kept.isEmpty ? nil : kept
+                return kept
+            }
+            if recent(addressKey).count >= Self.attemptsPerAddress { return (nil, .address) }
+            if recent(personKey).count >= Self.attemptsPerPerson { return (nil, .person) }
+            b.failures[personKey, default: []].append(now)
+            b.failures[addressKey, default: []].append(now)
+            return (now, nil)
         }
     }
 
-    public func noteFailure(production: String, person: String, now: Date) {
-        book.withLock { $0.failures[Self.key(production, person), default: []].append(now) }
+    /// A reserved attempt succeeded: the person's failures are forgotten and the address's
+    /// count gives this attempt back.
+    public func attemptSucceeded(production: String, person: String, via: LogEntry.Via, address: String, reserved: Date) {
+        book.withLock { b in
+            b.failures[Self.attemptKey(production, person, via)] = nil
+            let key = Self.addressKey(address)
+            if var list = b.failures[key], let i = list.lastIndex(of: reserved) {
+                list.remove(at: i)
+                b.failures[key] = list.isEmpty ? nil : list
+            }
+        }
     }
 
-    public func noteSuccess(production: String, person: String) {
-        book.withLock { $0.failures[Self.key(production, person)] = nil }
+    /// Forgets the bookkeeping of sessions, PINs and attempts that have run out, so a
+    /// server up for months holds only what is current.
+    public func sweep(now: Date) {
+        book.withLock { b in
+            b.sessions = b.sessions.filter { $0.value.expires > now }
+            b.restored = b.restored.filter { Double($0.value.expires) > now.timeIntervalSince1970 }
+            b.pins = b.pins.filter { $0.value.expires > now }
+            b.failures = b.failures.compactMapValues { list in
+                let kept = list.filter { now.timeIntervalSince($0) < Self.attemptWindow }
+                return kept.isEmpty ? nil : kept
+            }
+        }
     }
 }

@@ -31,7 +31,9 @@ enum PageTemplates {
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="post" action="/p/{{production}}/sign-in">
         <label for="person">Who you are</label>
-        <select id="person" name="person" required>{{#people}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}} ({{roles}})</option>{{/people}}</select>
+        {{#list}}<select id="person" name="person" required>{{#people}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}} ({{roles}})</option>{{/people}}</select>{{/list}}
+        {{^list}}<input type="text" id="person" name="person" required autocomplete="username" autocapitalize="none" value="{{typed}}" maxlength="64">
+        <p class="hint">Your id, as on the call sheet.</p>{{/list}}
         <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password">
         <label for="pin">or the PIN the armorer gave you</label><input type="text" id="pin" name="pin" inputmode="numeric" autocomplete="one-time-code">
         <p><button type="submit" class="primary big">Sign in</button></p></form>

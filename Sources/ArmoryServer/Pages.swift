@@ -122,13 +122,19 @@ struct Pages: Sendable {
     // MARK: Sign-in
 
     func signInPage(_ ctx: ArmoryContext, error: String?, status: HTTPResponse.Status, selected: String? = nil) async throws -> Response {
-        let (id, log) = try await production(ctx)
-        let people: [[String: Any]] = log.header.people.map {
+        let id = try ctx.param("production")
+        let header = try await api.loaded(id) { $0.header }
+        // The crew list (ids, names, roles) is shown only on a producer's signed-in device,
+        // to hand it to the next person; anyone else types the id from their call sheet.
+        let producerDevice = ctx.session.map { $0.production == id && $0.roles.contains(.producer) } ?? false
+        let people: [[String: Any]] = producerDevice ? header.people.map {
             ["id": $0.id, "name": $0.name, "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", "), "selected": $0.id == selected]
-        }
-        var context: [String: Any] = ["production": id, "productionTitle": log.header.title, "people": people]
+        } : []
+        var context: [String: Any] = ["production": id, "productionTitle": header.title, "people": people, "list": producerDevice,
+                                      "typed": selected ?? ""]
         if let error { context["error"] = error }
-        return page(title: "Sign in", body: render("signin", context), ctx: ctx, log: (id, log), status: status)
+        // No log size on this page: anyone may open it.
+        return page(title: "Sign in", body: render("signin", context), ctx: ctx, production: (id, header), status: status)
     }
 
     func signIn(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
@@ -139,7 +145,7 @@ struct Pages: Sendable {
         let pin = form.first { $0.0 == "pin" }?.1 ?? ""
         do {
             let (token, _) = try await api.authenticate(production: id, person: person, password: password.isEmpty ? nil : password,
-                                                        pin: password.isEmpty && !pin.isEmpty ? pin : nil)
+                                                        pin: password.isEmpty && !pin.isEmpty ? pin : nil, address: ctx.address)
             var r = redirect("/p/\(id)")
             r.setCookie(api.sessionCookie(token, maxAge: Int(api.sessions.lifetime)))
             return r
@@ -223,12 +229,15 @@ struct Pages: Sendable {
     /// The scene most recently named in the log: what a new step's scene field starts as.
     func currentScene(_ log: ProductionLog) -> String? {
         for bytes in log.entries.suffix(80).reversed() {
-            if let e = try? LogEntry(decoding: bytes), e.kind == .step, let body = try? JSON.parse(e.body), let scene = body["scene"]?.stringValue { return scene }
+            // Only a signed-in person's step sets the scene: an anonymous concern never fills in the armorer's forms.
+            if let e = try? LogEntry(decoding: bytes), e.kind == .step, e.by != nil, let body = try? JSON.parse(e.body),
+               let scene = body["scene"]?.stringValue { return scene }
         }
         return nil
     }
 
-    func actForm(_ req: Request, _ ctx: ArmoryContext, error: String?, prefill: [(String, String)]?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func actForm(_ req: Request, _ ctx: ArmoryContext, error: String?, prefill: [(String, String)]?, status: HTTPResponse.Status = .ok,
+                 field: String? = nil) async throws -> Response {
         let s = try session(ctx)
         let (id, log) = try await production(ctx)
         let name = try ctx.param("action")
@@ -239,12 +248,14 @@ struct Pages: Sendable {
         if name == "store" && prefill == nil { values["locked"] = ["on"] }
         let back = values["firearm"].map { "/p/\(id)/tablet/firearm/\(urlEncode($0[0]))" } ?? values["lot"].map { "/p/\(id)/tablet/lot/\(urlEncode($0[0]))" } ?? "/p/\(id)/tablet"
         var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(timezone: log.header.timezone).dropFirst(11).prefix(5)),
-                                      "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values), "back": back]
+                                      "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values, error: field.flatMap { f in error.map { (f, $0) } }),
+                                      "back": back]
         if let error { context["error"] = error }
         return page(title: form.title, body: render("act", context), ctx: ctx, log: (id, log), status: status)
     }
 
-    func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]]) -> String {
+    /// The form's controls, with `error`'s message beside the field it names.
+    func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]], error: (field: String, message: String)? = nil) -> String {
         var out = ""
         let people = log.header.people
         for field in form.fields {
@@ -292,6 +303,9 @@ struct Pages: Sendable {
             case .newFirearm, .newLot, .text:
                 out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"text\" id=\"\(fid)\" name=\"\(field.name)\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required") autocomplete=\"off\">"
             }
+            if let error, error.field == field.name {
+                out += "<p class=\"field-error\" id=\"\(fid)-error\" role=\"alert\">\(htmlEscape(error.message))</p>"
+            }
         }
         return out
     }
@@ -304,20 +318,17 @@ struct Pages: Sendable {
         let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)'") }
         let fields = try await formFields(req)
-        guard case var .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
-        members.insert(("by", .string(s.person)), at: 0)
-        members.insert(("at", .string(api.now(timezone: header.timezone))), at: 0)
-        let step: Step
-        do { step = try Step(json: .object(members)) } catch {
-            return try await actForm(req, ctx, error: error.message, prefill: fields, status: .unprocessableContent)
-        }
+        guard case let .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
         let index: Int, decision: Decision
         do {
-            (index, decision) = try await api.hub.record(id, step, stampedNow: true)
-        } catch HubError.invalid(let e) {
-            return try await actForm(req, ctx, error: e.message, prefill: fields, status: .unprocessableContent)
+            (index, decision) = try await api.recordStep(id, members: members, session: s)
+        } catch let e as APIError where e.status.code < 500 {
+            // The same message the API gives, beside the field it names.
+            return try await actForm(req, ctx, error: e.message, prefill: fields, status: e.status, field: e.field)
         }
-        let back = step.action.firearm.map { "/p/\(id)/tablet/firearm/\(urlEncode($0))" } ?? step.action.lot.map { "/p/\(id)/tablet/lot/\(urlEncode($0))" } ?? "/p/\(id)/tablet"
+        _ = header
+        let firearm = members.first { $0.key == "firearm" }?.value.stringValue, lot = members.first { $0.key == "lot" }?.value.stringValue
+        let back = firearm.map { "/p/\(id)/tablet/firearm/\(urlEncode($0))" } ?? lot.map { "/p/\(id)/tablet/lot/\(urlEncode($0))" } ?? "/p/\(id)/tablet"
         let headline: String
         switch decision.outcome {
         case .ok: headline = "Recorded: \(form.title.lowercased())"
@@ -346,7 +357,7 @@ struct Pages: Sendable {
         let lots = try await lotRows(id)
         let day = String(api.now(timezone: log.header.timezone).prefix(10))
         let todays = try await api.hub.store.timeline(id, day: day)
-        let alarms = try await api.hub.store.alarms(id, after: 0).suffix(20)
+        let alarms = try await api.hub.store.recentAlarms(id, limit: 20)
         var out = "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
             + "<thead><tr><th scope=\"col\">Firearm</th><th scope=\"col\">Condition</th><th scope=\"col\">Held by</th><th scope=\"col\">Contents</th></tr></thead><tbody>"
         for f in firearms {
@@ -564,8 +575,18 @@ struct Pages: Sendable {
         let text = (form.first { $0.0 == "text" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let scene = (form.first { $0.0 == "scene" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return try await concernPage(ctx, error: "Write what worries you first.", status: .unprocessableContent) }
-        let step = Step(at: Timestamp(rfc3339: api.now(timezone: header.timezone))!, by: nil, action: .reportConcern(text: text, scene: scene.isEmpty ? nil : scene))
-        let (index, _) = try await api.hub.record(id, step, stampedNow: true)
+        var members: [(key: String, value: JSON)] = [("do", .string("report_concern")), ("text", .string(text))]
+        if !scene.isEmpty { members.append(("scene", .string(scene))) }
+        let index: Int
+        do {
+            (index, _) = try await api.limitedConcern(id, address: ctx.address) {
+                try await api.recordStep(id, members: members, session: nil)
+            }
+        } catch let e as APIError where e.status.code < 500 {
+            var r = try await concernPage(ctx, error: e.message, status: e.status)
+            if let wait = e.retryAfter { r.headers[.retryAfter] = String(wait) }
+            return r
+        }
         return page(title: "Concern recorded", body: render("concern-sent", ["production": id, "index": index]), ctx: ctx,
                     production: (id, header), status: .created)
     }

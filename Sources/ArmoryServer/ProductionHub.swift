@@ -131,14 +131,16 @@ public actor ProductionHub {
     /// time when the request arrived (the tablet sent none). Requests can cross on the way
     /// here; such a step is then given the time of the step decided before it, instead of
     /// being refused as out of time order.
-    public func record(_ id: String, _ step: Step, stampedNow: Bool = false) async throws -> (index: Int, decision: Decision) {
+    /// `receipt`: the server's clock when the request arrived and how its sender signed in,
+    /// recorded beside the step's own time (a version 2 entry).
+    public func record(_ id: String, _ step: Step, stampedNow: Bool = false, receipt: LogEntry.Receipt? = nil) async throws -> (index: Int, decision: Decision) {
         let signer = self.signer
         return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
             var step = step
             if stampedNow, let at = Self.stamp(step.at, after: log.state.lastAt) {
                 step = Step(at: at, by: step.by, action: step.action)
             }
-            let (index, decision) = try log.record(step, signer: signer)
+            let (index, decision) = try log.record(step, signer: signer, receipt: receipt)
             return .decided(index: index, decision: decision)
         })
     }
@@ -151,16 +153,27 @@ public actor ProductionHub {
     }
 
     /// Decides and records an evidence transfer; its time is the server's, stamped as for steps.
-    public func transfer(_ id: String, _ t: EvidenceTransfer) async throws -> (index: Int, decision: Decision) {
+    public func transfer(_ id: String, _ t: EvidenceTransfer, receipt: LogEntry.Receipt? = nil) async throws -> (index: Int, decision: Decision) {
         let signer = self.signer
         return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
             var t = t
             if let at = Self.stamp(t.at, after: log.state.lastAt) {
                 t = EvidenceTransfer(at: at, by: t.by, caseNumber: t.caseNumber, to: t.to, firearms: t.firearms, lots: t.lots)
             }
-            let (index, decision) = try log.transfer(t, signer: signer)
+            let (index, decision) = try log.transfer(t, signer: signer, receipt: receipt)
             return .decided(index: index, decision: decision)
         })
+    }
+
+    /// Records that `by` issued a one-time PIN for `person`, stamped by the server; the
+    /// PIN is handed out only once this entry is stored.
+    public func recordPIN(_ id: String, for person: String, by: String, at: Timestamp, receipt: LogEntry.Receipt) async throws -> Int {
+        let w = try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            let at = Self.stamp(at, after: log.state.lastAt) ?? at
+            return .decided(index: try log.recordPIN(for: person, by: by, at: at, receipt: receipt),
+                            decision: Decision(outcome: .ok, rules: [], message: "PIN issued"))
+        }
+        return decided(w).index
     }
 
     func decided(_ w: Written) -> (index: Int, decision: Decision) {

@@ -8,11 +8,14 @@ public struct StoredSession: Sendable, Equatable {
     public let production: String
     public let person: String
     public let expires: Int64
-    public init(digest: String, production: String, person: String, expires: Int64) {
+    /// How its person signed in: `password` or `pin` (every entry the session makes says so).
+    public let via: String
+    public init(digest: String, production: String, person: String, expires: Int64, via: String = "password") {
         self.digest = digest
         self.production = production
         self.person = person
         self.expires = expires
+        self.via = via
     }
 }
 
@@ -85,7 +88,9 @@ public protocol LogStore: Sendable {
     /// chain and loads), oldest first.
     func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry]
     /// Alarms recorded after entry `after`, in order.
-    func alarms(_ production: String, after: Int) async throws -> [StoredEntry]
+    func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry]
+    /// The latest `limit` alarms, oldest first.
+    func recentAlarms(_ production: String, limit: Int) async throws -> [StoredEntry]
     /// Entries `from..<from+limit`.
     func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry]
 
@@ -98,6 +103,8 @@ public protocol LogStore: Sendable {
     func saveSession(_ session: StoredSession) async throws
     /// Forgets a session (signed out).
     func deleteSession(digest: String) async throws
+    /// Forgets every session of a person (a stolen tablet, a new password); returns their digests.
+    func deleteSessions(_ production: String, person: String) async throws -> [String]
     /// The sessions still valid at `now` (Unix seconds); the ended ones are forgotten.
     func sessions(validAt now: Int64) async throws -> [StoredSession]
 }
@@ -109,6 +116,11 @@ public func openStore(_ location: String) async throws -> any LogStore {
 }
 
 extension LogStore {
+    /// Every alarm after entry `after`, oldest first.
+    public func alarms(_ production: String, after: Int) async throws -> [StoredEntry] {
+        try await alarms(production, after: after, limit: Int(Int32.max))
+    }
+
     /// Every entry naming a firearm or lot, oldest first.
     public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
         try await history(production, of: subject, before: .max, limit: .max)

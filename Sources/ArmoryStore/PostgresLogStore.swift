@@ -150,11 +150,18 @@ public final class PostgresLogStore: Sendable {
                 """, logger: logger)
             try await c.query("INSERT INTO armory_schema (version) VALUES (4)", logger: logger)
         }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 5", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            try await c.query("ALTER TABLE session ADD COLUMN via TEXT NOT NULL DEFAULT 'password'", logger: logger)
+            try await c.query("INSERT INTO armory_schema (version) VALUES (5)", logger: logger)
+        }
     }
 
     public func saveSession(_ s: StoredSession) async throws {
         try await client.query("""
-            INSERT INTO session (digest, production, person, expires) VALUES (\(s.digest), \(s.production), \(s.person), \(s.expires))
+            INSERT INTO session (digest, production, person, expires, via) VALUES (\(s.digest), \(s.production), \(s.person), \(s.expires), \(s.via))
             ON CONFLICT (digest) DO UPDATE SET expires = EXCLUDED.expires
             """, logger: logger)
     }
@@ -166,12 +173,22 @@ public final class PostgresLogStore: Sendable {
     public func sessions(validAt now: Int64) async throws -> [StoredSession] {
         try await client.query("DELETE FROM session WHERE expires <= \(now)", logger: logger)
         var out: [StoredSession] = []
-        for try await (digest, production, person, expires) in try await client.query(
-            "SELECT digest, production, person, expires FROM session ORDER BY digest", logger: logger
-        ).decode((String, String, String, Int64).self) {
-            out.append(StoredSession(digest: digest, production: production, person: person, expires: expires))
+        for try await (digest, production, person, expires, via) in try await client.query(
+            "SELECT digest, production, person, expires, via FROM session ORDER BY digest", logger: logger
+        ).decode((String, String, String, Int64, String).self) {
+            out.append(StoredSession(digest: digest, production: production, person: person, expires: expires, via: via))
         }
         return out
+    }
+
+    public func deleteSessions(_ production: String, person: String) async throws -> [String] {
+        var out: [String] = []
+        for try await digest in try await client.query(
+            "DELETE FROM session WHERE production = \(production) AND person = \(person) RETURNING digest", logger: logger
+        ).decode(String.self) {
+            out.append(digest)
+        }
+        return out.sorted()
     }
 
     /// Sets a person's sign-in secret (a password hash; never the password).
@@ -370,8 +387,12 @@ public final class PostgresLogStore: Sendable {
             """).reversed()
     }
 
-    public func alarms(_ production: String, after: Int) async throws -> [StoredEntry] {
-        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND outcome = 'alarm' AND idx > \(after) ORDER BY idx")
+    public func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND outcome = 'alarm' AND idx > \(after) ORDER BY idx LIMIT \(limit)")
+    }
+
+    public func recentAlarms(_ production: String, limit: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND outcome = 'alarm' ORDER BY idx DESC LIMIT \(limit)").reversed()
     }
 
     public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {

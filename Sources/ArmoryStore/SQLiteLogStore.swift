@@ -161,6 +161,9 @@ public final class SQLiteLogStore: Sendable {
                                       person TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID
                 """)
         }
+        m.registerMigration("v6: how a session signed in") { db in
+            try db.execute(sql: "ALTER TABLE session ADD COLUMN via TEXT NOT NULL DEFAULT 'password'")
+        }
         return m
     }
 
@@ -174,8 +177,8 @@ public final class SQLiteLogStore: Sendable {
     // Sign-ins and sign-outs wait for the writer (and its sync) without holding a thread.
     public func saveSession(_ s: StoredSession) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO session (digest, production, person, expires) VALUES (?, ?, ?, ?)",
-                           arguments: [s.digest, s.production, s.person, s.expires])
+            try db.execute(sql: "INSERT OR REPLACE INTO session (digest, production, person, expires, via) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [s.digest, s.production, s.person, s.expires, s.via])
         }
     }
 
@@ -183,12 +186,21 @@ public final class SQLiteLogStore: Sendable {
         try await pool.write { db in try db.execute(sql: "DELETE FROM session WHERE digest = ?", arguments: [digest]) }
     }
 
+    public func deleteSessions(_ production: String, person: String) async throws -> [String] {
+        try await pool.write { db in
+            let digests = try String.fetchAll(db, sql: "SELECT digest FROM session WHERE production = ? AND person = ? ORDER BY digest",
+                                              arguments: [production, person])
+            try db.execute(sql: "DELETE FROM session WHERE production = ? AND person = ?", arguments: [production, person])
+            return digests
+        }
+    }
+
     /// Read once, as the server starts.
     public func sessions(validAt now: Int64) throws -> [StoredSession] {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM session WHERE expires <= ?", arguments: [now])
-            return try Row.fetchAll(db, sql: "SELECT digest, production, person, expires FROM session ORDER BY digest").map {
-                StoredSession(digest: $0["digest"], production: $0["production"], person: $0["person"], expires: $0["expires"])
+            return try Row.fetchAll(db, sql: "SELECT digest, production, person, expires, via FROM session ORDER BY digest").map {
+                StoredSession(digest: $0["digest"], production: $0["production"], person: $0["person"], expires: $0["expires"], via: $0["via"])
             }
         }
     }
@@ -363,8 +375,12 @@ public final class SQLiteLogStore: Sendable {
         try history(production, of: subject, before: .max, limit: .max)
     }
 
-    public func alarms(_ production: String, after: Int) throws -> [StoredEntry] {
-        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' AND idx > ? ORDER BY idx", [production, after])
+    public func alarms(_ production: String, after: Int, limit: Int) throws -> [StoredEntry] {
+        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' AND idx > ? ORDER BY idx LIMIT ?", [production, after, limit])
+    }
+
+    public func recentAlarms(_ production: String, limit: Int) throws -> [StoredEntry] {
+        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' ORDER BY idx DESC LIMIT ?", [production, limit]).reversed()
     }
 
     public func entries(_ production: String, from: Int, limit: Int) throws -> [StoredEntry] {

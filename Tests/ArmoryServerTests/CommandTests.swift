@@ -66,12 +66,23 @@ struct CommandTests {
                 ("[1,2]", 422, nil),
                 (#"{"do":"dance"}"#, 422, "do"),
                 (#"{"do":"load","firearm":"colt-1"}"#, 422, "lot"),
-                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":-1,"scene":"1"}"#, 422, "rounds"),
-                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":1.5,"scene":"1"}"#, 422, "rounds"),
+                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":-1,"scene":"1"}"#, 400, "rounds"),
+                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":1.5,"scene":"1"}"#, 400, "rounds"),
                 (#"{"do":"load","firearm":"colt-404","lot":"D1","rounds":1,"scene":"1"}"#, 422, "firearm"),
                 (#"{"do":"wrap","at":"yesterday"}"#, 422, "at"),
                 (#"{"do":"wrap","at":"2020-01-01T00:00:00Z"}"#, 422, "at"),
                 (#"{"do":"wrap","do":"wrap"}"#, 400, nil),
+                // Out of bounds: a 400 naming the field and its bound.
+                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":1e300,"scene":"1"}"#, 400, "rounds"),
+                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":100001,"scene":"1"}"#, 400, "rounds"),
+                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":-0,"scene":"1"}"#, 400, "rounds"),
+                (#"{"do":"load","firearm":"colt-1","lot":"D1","rounds":1,"scene":"\#(String(repeating: "s", count: 65))"}"#, 400, "scene"),
+                (#"{"do":"report_concern","text":"\#(String(repeating: "x", count: 4001))"}"#, 400, "text"),
+                (#"{"do":"report_concern","text":"a\u0000b"}"#, 400, "text"),
+                (#"{"do":"receive_firearm","firearm":"<script>","serial":"S","make":"M","model":"M"}"#, 400, "firearm"),
+                (#"{"do":"fire","firearm":"colt-1","scene":"1","rounds":0,"result":"click","nearest_person_ft":1e300}"#, 400, "nearest_person_ft"),
+                // A time ahead of the server's clock is refused: the record's clock is the server's.
+                (#"{"do":"wrap","at":"2099-01-01T00:00:00Z"}"#, 400, "at"),
                 (#"{"do":"wrap","extra":1}"#, 422, "extra"),
             ]
             for (body, status, field) in cases {

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import Testing
 
 /// A server over a fresh SQLite file, with cheap password hashing for speed.
@@ -18,6 +19,9 @@ struct Harness {
     let api: ArmoryAPI
 
     /// A new database, or (`path`) the server restarted on one: its sessions restored as `armory serve` does.
+    /// The server's clock: now, unless a test sets it (`clock.set`).
+    let clock = TestClock()
+
     init(path: String? = nil) throws {
         self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
         store = try SQLiteLogStore(path: self.path)
@@ -30,7 +34,8 @@ struct Harness {
         options.metricsToken = "scrape-token"
         let sessions = SessionBook()
         sessions.restore(try store.sessions(validAt: Int64(Date().timeIntervalSince1970)), now: Date())
-        api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics)
+        let clock = self.clock
+        api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics, clock: { clock.now })
     }
 
     var app: some ApplicationProtocol { Application(router: api.router()) }
@@ -42,6 +47,13 @@ struct Harness {
         try await hub.create(id, log)
         for p in people { try store.setSecret(id, person: p.id, secret: try Self.hasher.hash("pw-\(p.id)")) }
     }
+}
+
+/// A clock a test can stop at a moment; the real time otherwise.
+final class TestClock: Sendable {
+    let fixed = Mutex<Date?>(nil)
+    var now: Date { fixed.withLock { $0 } ?? Date() }
+    func set(_ date: Date?) { fixed.withLock { $0 = date } }
 }
 
 /// One answer: status and JSON body (null when the body is not JSON).

@@ -42,8 +42,12 @@ struct ScenarioOverHTTPTests {
                     let body = JSON.object(members.filter { $0.key != "by" }).compactText
                     answer = try await client.call(.post, "/api/v1/productions/p/steps", token: tokens[by], body: body)
                 } else {
-                    let body = JSON.object(members.filter { ["text", "scene", "at"].contains($0.key) }).compactText
+                    // An anonymous concern takes the server's time: the server's clock stands at the step's.
+                    let at = Timestamp(rfc3339: step["at"]!.stringValue!)!
+                    h.clock.set(Date(timeIntervalSince1970: TimeInterval(at.seconds)))
+                    let body = JSON.object(members.filter { ["text", "scene"].contains($0.key) }).compactText
                     answer = try await client.call(.post, "/api/v1/productions/p/concerns", body: body)
+                    h.clock.set(nil)
                 }
                 let want = expected[k]
                 let wantStatus = want["outcome"] == .string("refused") ? 409 : 201

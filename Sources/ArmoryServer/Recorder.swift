@@ -1,0 +1,105 @@
+import ArmoryCore
+import ArmoryLedger
+import Foundation
+import Synchronization
+
+/// The one way a step comes in, from the API, the tablet's forms and the anonymous concern
+/// page alike: its fields held to `Limits`, its sender fixed by the sign-in, its time held
+/// to the server's clock, and the server's receipt recorded beside it.
+extension ArmoryAPI {
+    /// Records a step sent as JSON members (`at` and `by` optional). `session` nil: an
+    /// anonymous concern, which takes the server's time only. Throws an `APIError` naming
+    /// the field: 400 for a value out of bounds or a time ahead of the clock, 403 for a
+    /// step in another person's name, 422 for a step the production cannot take, 503 when
+    /// the store does not answer. A refused command is recorded, and returned.
+    func recordStep(_ production: String, members given: [(key: String, value: JSON)], session: Session?) async throws -> (index: Int, decision: Decision) {
+        var members = given
+        var seen = Set<String>()
+        for m in members where !seen.insert(m.key).inserted { throw APIError.badRequest("field '\(m.key)' is given twice", field: m.key) }
+        do { try Limits.check(step: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
+        let zone = try await zone(production)
+        let date = clock()
+        let now = Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date))
+        let via: LogEntry.Via
+        if let session {
+            if let by = members.first(where: { $0.key == "by" })?.value {
+                guard by == .string(session.person) else {
+                    throw APIError.forbidden("steps are recorded as the person signed in (\(session.person)); 'by' may not name anyone else")
+                }
+            } else {
+                members.insert(("by", .string(session.person)), at: 0)
+            }
+            via = session.via
+        } else {
+            guard members.first(where: { $0.key == "do" })?.value == .string("report_concern") else {
+                throw APIError.unauthenticated
+            }
+            if let key = members.first(where: { $0.key == "at" || $0.key == "by" })?.key {
+                throw APIError.badRequest("an anonymous concern takes the server's time and names no one: leave out '\(key)'", field: key)
+            }
+            via = .anonymous
+        }
+        let stampedNow = !members.contains(where: { $0.key == "at" })
+        if stampedNow {
+            members.insert(("at", .string(now.text)), at: 0)
+        } else if case let .string(text)? = members.first(where: { $0.key == "at" })?.value, let at = Timestamp(rfc3339: text),
+                  at.seconds > now.seconds + Limits.clockTolerance {
+            throw APIError.badRequest("field 'at' (\(text)) is more than \(Limits.clockTolerance / 60) minutes ahead of the server's clock (\(now.text)); "
+                                      + "a step is recorded when it happens, not before", field: "at")
+        }
+        let step: Step
+        do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
+        let receipt = LogEntry.Receipt(received: now.text, via: via)
+        do {
+            return try await hub.record(production, step, stampedNow: stampedNow, receipt: receipt)
+        } catch HubError.invalid(let e) {
+            throw APIError.unprocessable(e.message, field: e.field)
+        } catch HubError.store(let e) {
+            throw APIError(.serviceUnavailable, "the record could not be stored, nothing was recorded: \(e)", retryAfter: 5)
+        }
+    }
+
+    /// The server's receipt for something it records now on a person's behalf.
+    func receipt(_ production: String, _ session: Session) async throws -> (Timestamp, LogEntry.Receipt) {
+        let zone = try await zone(production)
+        let date = clock()
+        let now = Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date))
+        return (now, LogEntry.Receipt(received: now.text, via: session.via))
+    }
+}
+
+/// Counts requests per key in a sliding window: anonymous concerns per address and per
+/// production. Below the limit every request goes through; above it the caller is told
+/// how long to wait.
+final class RateLimiter: Sendable {
+    let limit: Int
+    let window: TimeInterval
+    let seen = Mutex<[String: [Date]]>([:])
+
+    init(limit: Int, per window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Takes one place for `key` now, or says in how many seconds one frees up.
+    func take(_ key: String, now: Date) -> Int? {
+        seen.withLock { seen in
+            var times = (seen[key] ?? []).filter { now.timeIntervalSince($0) < window }
+            if seen.count > 100_000 { seen = seen.filter { !$0.value.isEmpty && now.timeIntervalSince($0.value.last!) < window } }
+            guard times.count < limit else {
+                seen[key] = times
+                return max(1, Int((window - now.timeIntervalSince(times[0])).rounded(.up)))
+            }
+            times.append(now)
+            seen[key] = times
+            return nil
+        }
+    }
+
+    /// Gives a place back (the request was not recorded after all).
+    func giveBack(_ key: String) {
+        seen.withLock { seen in
+            if seen[key]?.isEmpty == false { seen[key]!.removeLast() }
+        }
+    }
+}
