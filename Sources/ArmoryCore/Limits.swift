@@ -55,7 +55,7 @@ public enum Limits {
         case .id: return "1 to \(maximumIDLength) letters, digits, spaces or - _ . : # / ( ) +"
         case .name: return "1 to \(maximumNameLength) characters, no control characters"
         case .text: return "1 to \(maximumTextLength) characters, no control characters but line breaks and tabs"
-        case .people: return "a list of at most \(maximumPeople) person ids"
+        case .people: return "a list of at most \(maximumPeople) ids, each \(describe(.id))"
         case .time: return "an RFC 3339 time of at most \(maximumTimeLength) characters"
         case .flag: return "true or false"
         case .choice: return "one of the listed words"
@@ -73,6 +73,20 @@ public enum Limits {
             if key == "to" { bound = action == "return_firearm" ? .name : (action == "show_clear" ? .people : .id) }
             guard let bound else { continue }
             try check(value, key, bound)
+        }
+    }
+
+    /// Checks an evidence transfer's fields as sent: `case` an id, `to` a name, and the
+    /// firearms and lots lists of ids.
+    public static func check(transfer json: JSON) throws(StepFormatError) {
+        guard case let .object(members) = json else { return }
+        for (key, value) in members {
+            switch key {
+            case "case": try check(value, key, .id)
+            case "to": try check(value, key, .name)
+            case "firearms", "lots": try check(value, key, .people)
+            default: continue
+            }
         }
     }
 

@@ -48,11 +48,15 @@ public struct LogEntry: Sendable, Hashable {
         }
     }
 
-    /// The domain-separation and version line every entry starts with: version 1 entries
-    /// (no receipt) are written by replays and were written by servers before receipts;
-    /// version 2 entries carry the server's `receipt`.
+    /// The domain-separation and version line every entry starts with. The version is also
+    /// the protocol revision the entry was decided under (`protocolRevision`): version 1
+    /// entries were decided before PROTOCOL.md's settled readings and are re-decided by
+    /// those rules; version 2 entries are decided by today's, and carry the server's
+    /// receipt (both fields empty when no server received it: a replay, the demo).
     public static let magic = Array("armory-entry/v1\n".utf8)
     public static let magic2 = Array("armory-entry/v2\n".utf8)
+    /// The revision new entries are written and decided under.
+    public static let currentRevision = ProtocolRevision.current
 
     public var index: UInt64
     public var kind: Kind
@@ -65,11 +69,14 @@ public struct LogEntry: Sendable, Hashable {
     public var outcome: Outcome
     public var rules: [Rule]
     public var message: String
-    /// The server's receipt (version 2); nil in a version 1 entry.
+    /// The server's receipt (version 2); nil in a version 1 entry and when no server received it.
     public var receipt: Receipt?
+    /// The protocol revision the entry was decided under: its format version.
+    public var protocolRevision: Int
 
     public init(index: UInt64, kind: Kind, at: String, by: String?, body: String,
-                outcome: Outcome = .ok, rules: [Rule] = [], message: String, receipt: Receipt? = nil) {
+                outcome: Outcome = .ok, rules: [Rule] = [], message: String, receipt: Receipt? = nil,
+                protocolRevision: Int = LogEntry.currentRevision) {
         self.index = index
         self.kind = kind
         self.at = at
@@ -78,7 +85,8 @@ public struct LogEntry: Sendable, Hashable {
         self.outcome = outcome
         self.rules = rules
         self.message = message
-        self.receipt = receipt
+        self.receipt = protocolRevision >= 2 ? receipt : nil
+        self.protocolRevision = protocolRevision
     }
 
     /// The entry for a decided step.
@@ -89,7 +97,7 @@ public struct LogEntry: Sendable, Hashable {
 
     /// The canonical bytes (docs/FORMAT.md): the Merkle leaf.
     public func encoded() -> [UInt8] {
-        var out = receipt == nil ? LogEntry.magic : LogEntry.magic2
+        var out = protocolRevision >= 2 ? LogEntry.magic2 : LogEntry.magic
         out.reserveCapacity(64 + body.utf8.count + message.utf8.count)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
         func str(_ s: String) {
@@ -100,9 +108,9 @@ public struct LogEntry: Sendable, Hashable {
         }
         str(kind.rawValue)
         str(at)
-        if let receipt {
-            str(receipt.received)
-            str(receipt.via.rawValue)
+        if protocolRevision >= 2 {
+            str(receipt?.received ?? "")
+            str(receipt?.via.rawValue ?? "")
         }
         str(by ?? "")
         str(body)
@@ -125,11 +133,15 @@ public struct LogEntry: Sendable, Hashable {
         guard let kind = Kind(rawValue: kindText) else { throw EntryFormatError("unknown entry kind '\(kindText)'") }
         let at = try r.string("at")
         var receipt: Receipt?
-        if magic == LogEntry.magic2 {
+        let revision = magic == LogEntry.magic2 ? 2 : 1
+        if revision >= 2 {
             let received = try r.string("received")
             let viaText = try r.string("via")
-            guard let via = Via(rawValue: viaText) else { throw EntryFormatError("unknown via '\(viaText)'") }
-            receipt = Receipt(received: received, via: via)
+            if !(received.isEmpty && viaText.isEmpty) {
+                guard !received.isEmpty else { throw EntryFormatError("a receipt needs its time") }
+                guard let via = Via(rawValue: viaText) else { throw EntryFormatError("unknown via '\(viaText)'") }
+                receipt = Receipt(received: received, via: via)
+            }
         }
         let by = try r.string("by")
         let body = try r.string("body")
@@ -149,7 +161,7 @@ public struct LogEntry: Sendable, Hashable {
         let message = try r.string("message")
         guard r.atEnd else { throw EntryFormatError("\(r.remaining) trailing bytes after the entry") }
         self.init(index: index, kind: kind, at: at, by: by.isEmpty ? nil : by, body: body,
-                  outcome: outcome, rules: rules, message: message, receipt: receipt)
+                  outcome: outcome, rules: rules, message: message, receipt: receipt, protocolRevision: revision)
         guard encoded() == bytes else { throw EntryFormatError("entry is not in canonical form") }
     }
 }

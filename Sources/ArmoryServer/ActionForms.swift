@@ -83,7 +83,9 @@ struct ActionForm {
             case .people:
                 members.append((field.name, .array(values.map { .string($0) })))
             case .flag:
-                if !values.isEmpty || !field.optional { members.append((field.name, .bool(!values.isEmpty))) }
+                // A checkbox sends "on"; anything else is not a yes, and the decoder names the field.
+                if let v = values.first, !["on", "true", "1", "yes"].contains(v.lowercased()) { members.append((field.name, .string(String(v.prefix(64))))) }
+                else if !values.isEmpty || !field.optional { members.append((field.name, .bool(!values.isEmpty))) }
             case .count:
                 guard let v = values.first else { if !field.optional { members.append((field.name, .null)) }; continue }
                 // Only digits make a count; anything else goes on as text, for the decoder to name.

@@ -34,6 +34,10 @@ public struct ServerOptions: Sendable {
     public var metricsToken: String?
     /// Mark session cookies `Secure` (behind TLS; browsers also accept them on localhost).
     public var secureCookies = true
+    /// Seconds a connection may idle (or take to send its headers) before it is closed.
+    public var idleTimeout = ServerOptions.defaultIdleTimeout
+    /// Connections open at once; more are closed as they arrive.
+    public var maximumConnections = ServerOptions.defaultMaximumConnections
     public init() {}
 }
 
@@ -428,6 +432,7 @@ public struct ArmoryAPI: Sendable {
             throw APIError.forbidden("transfers are recorded as the person signed in (\(s.person))")
         }
         members.removeAll { $0.key == "by" || $0.key == "at" }
+        do { try Limits.check(transfer: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
         let (at, receipt) = try await receipt(s.production, s)
         _ = now
         let t: EvidenceTransfer

@@ -317,7 +317,10 @@ struct Pages: Sendable {
         let header = try await api.loaded(id) { $0.header }
         let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)'") }
-        let fields = try await formFields(req)
+        let fields: [(String, String)]
+        do { fields = try await formFields(req) } catch let e as APIError where e.status == .badRequest {
+            return try await actForm(req, ctx, error: e.message, prefill: [], status: e.status, field: e.field)
+        }
         guard case let .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
         let index: Int, decision: Decision
         do {
@@ -567,7 +570,8 @@ struct Pages: Sendable {
         return page(title: "Raise a safety concern", body: render("concern", context), ctx: ctx, log: (id, log), status: status)
     }
 
-    /// Records the concern with no identity: the session, cookies and address are not read.
+    /// Records the concern with no identity: the session and cookies are not read, and the
+    /// address is held in memory only, for ten minutes, for the rate limit.
     func concern(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let id = try ctx.param("production")
         let header = try await api.loaded(id) { $0.header }
@@ -602,19 +606,35 @@ struct Pages: Sendable {
 
     // MARK: Forms
 
+    /// The posted form's fields, or a 400 naming the first field that is not UTF-8 text.
     func formFields(_ req: Request) async throws -> [(String, String)] {
-        parseForm(String(buffer: try await ArmoryAPI.collect(req)))
+        let buffer = try await ArmoryAPI.collect(req)
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw APIError.badRequest("the form is not UTF-8 text")
+        }
+        do { return try parseForm(text) } catch { throw APIError.badRequest(error.message, field: error.field) }
     }
 }
 
-/// Reads `application/x-www-form-urlencoded` text.
-func parseForm(_ text: String) -> [(String, String)] {
-    text.split(separator: "&").compactMap { pair in
+/// Reads `application/x-www-form-urlencoded` text. A field whose percent-escapes are not
+/// UTF-8 is an error naming it, never kept as the escapes themselves.
+func parseForm(_ text: String) throws(StepFormatError) -> [(String, String)] {
+    var out: [(String, String)] = []
+    for pair in text.split(separator: "&") {
         let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-        guard let key = parts.first else { return nil }
-        return (decode(key), parts.count > 1 ? decode(parts[1]) : "")
+        func decode(_ s: Substring, _ name: String) throws(StepFormatError) -> String {
+            let plain = String(s).replacingOccurrences(of: "+", with: " ")
+            guard plain.utf8.contains(UInt8(ascii: "%")) else { return plain }
+            guard let decoded = plain.removingPercentEncoding else {
+                throw StepFormatError("field '\(name.prefix(64))' is not UTF-8 text", field: String(name.prefix(64)))
+            }
+            return decoded
+        }
+        guard let first = parts.first else { continue }
+        let key = try decode(first, String(first))
+        out.append((key, parts.count > 1 ? try decode(parts[1], key) : ""))
     }
+    return out
 }
 
 func urlEncode(_ s: String) -> String {

@@ -41,6 +41,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Send session cookies without the Secure attribute (plain HTTP on a LAN).")
     var insecureCookies = false
 
+    @Option(help: "Seconds a connection may idle, or take to send its headers, before it is closed.")
+    var idleTimeout = ServerOptions.defaultIdleTimeout
+
+    @Option(help: "Connections open at once; more are closed as they arrive.")
+    var maximumConnections = ServerOptions.defaultMaximumConnections
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         var logger = Logger(label: "armory")
@@ -67,6 +73,8 @@ struct Serve: AsyncParsableCommand {
         options.passwords = PasswordHasher(costLog2: passwordCost)
         options.metricsToken = env["ARMORY_METRICS_TOKEN"]
         options.secureCookies = !insecureCookies
+        options.idleTimeout = idleTimeout
+        options.maximumConnections = maximumConnections
         let metrics = ArmoryMetrics()
         let hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
             metrics.recorded(production: id, decision: decision, logSize: size)
@@ -78,8 +86,7 @@ struct Serve: AsyncParsableCommand {
         sessions.restore(try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)), now: Date())
         let api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics)
         let (host, configuredPort, demoLogins) = (options.host, options.port, logins)
-        let app = Application(router: api.router(), configuration: .init(address: .hostname(host, port: configuredPort), serverName: "Armory"),
-                              onServerRunning: { channel in
+        let app = buildApplication(api: api, logger: logger, onServerRunning: { channel in
                                   let port = channel.localAddress?.port ?? configuredPort
                                   var out = "Armory is serving on http://\(host):\(port)\n"
                                   if !demoLogins.isEmpty {
@@ -87,8 +94,7 @@ struct Serve: AsyncParsableCommand {
                                       for (id, roles, password) in demoLogins { out += "  \(id.padding(toLength: 5, withPad: " ", startingAt: 0)) \(password)  (\(roles))\n" }
                                   }
                                   FileHandle.standardOutput.write(Data(printable(out, keepingLines: true).utf8))
-                              },
-                              logger: logger)
+                              })
         try await app.runService()
         if let pg = store as? PostgresLogStore { pg.shutdown() }
     }

@@ -8,9 +8,35 @@ struct EntryEncodingTests {
                            action: .handOver(firearm: "colt-1", to: "ben", scene: "12A"))
     static let entry = LogEntry(index: 7, step: step,
                                 decision: Decision(outcome: .refused, rules: [.fa2, .scene1], message: "no show-clear"))
+    static let received = LogEntry(index: 7, step: step,
+                                   decision: Decision(outcome: .refused, rules: [.fa2, .scene1], message: "no show-clear"),
+                                   receipt: .init(received: "2026-03-02T08:15:02-07:00", via: .pin))
+    static let version1 = LogEntry(index: 7, kind: .step, at: step.at.text, by: "ana", body: step.json.compactText, outcome: .refused,
+                                   rules: [.fa2, .scene1], message: "no show-clear", protocolRevision: 1)
 
-    @Test func anEntryEncodesAsDocumented() {
-        let bytes = Self.entry.encoded()
+    /// Version 2 (today's): `received` and `via` after `at`, empty when no server received it.
+    @Test(arguments: [(entry, "", ""), (received, "2026-03-02T08:15:02-07:00", "pin")])
+    func anEntryEncodesAsDocumented(entry: LogEntry, received: String, via: String) throws {
+        var expected = Array("armory-entry/v2\n".utf8) + [0, 0, 0, 0, 0, 0, 0, 7]
+        func str(_ s: String) { expected += [0, 0, UInt8(s.utf8.count >> 8), UInt8(s.utf8.count & 0xFF)] + Array(s.utf8) }
+        str("step")
+        str("2026-03-02T08:15:00-07:00")
+        str(received)
+        str(via)
+        str("ana")
+        str(#"{"at":"2026-03-02T08:15:00-07:00","by":"ana","do":"hand_over","firearm":"colt-1","to":"ben","scene":"12A"}"#)
+        str("refused")
+        expected += [0, 2]
+        str("FA-2")
+        str("SCENE-1")
+        str("no show-clear")
+        #expect(entry.encoded() == expected)
+        #expect(try LogEntry(decoding: expected) == entry)
+    }
+
+    /// Version 1, as every entry was written before receipts: still read, and decided by revision 1.
+    @Test func aVersion1EntryEncodesAsDocumented() throws {
+        let bytes = Self.version1.encoded()
         var expected = Array("armory-entry/v1\n".utf8) + [0, 0, 0, 0, 0, 0, 0, 7]
         func str(_ s: String) { expected += [0, 0, UInt8(s.utf8.count >> 8), UInt8(s.utf8.count & 0xFF)] + Array(s.utf8) }
         str("step")
@@ -23,6 +49,14 @@ struct EntryEncodingTests {
         str("SCENE-1")
         str("no show-clear")
         #expect(bytes == expected)
+        let decoded = try LogEntry(decoding: expected)
+        #expect(decoded == Self.version1 && decoded.protocolRevision == 1 && decoded.receipt == nil)
+    }
+
+    @Test func aReceiptWithoutItsTimeIsRejected() {
+        var e = Self.received
+        e.receipt = .init(received: "", via: .password)
+        #expect(throws: EntryFormatError.self) { try LogEntry(decoding: e.encoded()) }
     }
 
     @Test func decodingGivesTheSameEntry() throws {
@@ -34,8 +68,9 @@ struct EntryEncodingTests {
         #expect(again == anonymous && again.by == nil)
     }
 
-    @Test func everyTruncationIsRejected() {
-        let bytes = Self.entry.encoded()
+    @Test(arguments: [entry, received, version1])
+    func everyTruncationIsRejected(entry: LogEntry) {
+        let bytes = entry.encoded()
         for n in 0..<bytes.count {
             #expect(throws: EntryFormatError.self) { try LogEntry(decoding: Array(bytes.prefix(n))) }
         }
@@ -55,9 +90,11 @@ struct EntryEncodingTests {
     }
 
     @Test func aChangedMagicIsRejected() {
-        var bytes = Self.entry.encoded()
-        bytes[14] = UInt8(ascii: "2")
-        #expect(throws: EntryFormatError.self) { try LogEntry(decoding: bytes) }
+        for (entry, other) in [(Self.entry, "1"), (Self.version1, "2"), (Self.entry, "3")] {
+            var bytes = entry.encoded()
+            bytes[14] = Array(other.utf8)[0]
+            #expect(throws: EntryFormatError.self) { try LogEntry(decoding: bytes) }
+        }
     }
 }
 
