@@ -89,7 +89,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ArmoryLedgerTests",
-            dependencies: ["ArmoryLedger"]
+            dependencies: ["ArmoryLedger"],
+            // Bundles written by earlier mains, read by path (OldBundleTests, tests/e2e).
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ArmoryServerTests",
@@ -143,4 +145,25 @@ if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ])
+}
+
+// Fuzz targets (libFuzzer, one executable per parser that reads outside input) are added
+// only when asked for: `scripts/fuzz` builds them with ARMORY_FUZZ=1 in .build-fuzz with
+// `-sanitize=fuzzer,address -parse-as-library` (docs/FUZZING.md). CI's single debug build
+// never sees them.
+if ProcessInfo.processInfo.environment["ARMORY_FUZZ"] != nil {
+    let fuzzTargets = [
+        "FuzzJSON", "FuzzStep", "FuzzScenario", "FuzzSignedNote", "FuzzCheckpoint", "FuzzTlogProof",
+        "FuzzLogEntry", "FuzzLogReplay", "FuzzBundleArchive", "FuzzBundleMutation", "FuzzMerkleProof",
+    ]
+    package.targets.append(
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["ArmoryCore", "ArmoryLedger"],
+            path: "Fuzz/FuzzSupport"
+        )
+    )
+    package.targets.append(contentsOf: fuzzTargets.map { name in
+        .executableTarget(name: name, dependencies: ["ArmoryCore", "ArmoryLedger", "FuzzSupport"], path: "Fuzz/\(name)")
+    })
 }

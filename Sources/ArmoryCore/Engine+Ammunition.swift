@@ -46,13 +46,21 @@ extension StepContext {
 
     mutating func reconcile(_ id: String, counted: Int) -> String {
         guard let lot = before.lots[id] else { return "" }
+        // Precise "Who counts as the armorer": a reconcile by anyone else (a dual-hatted armorer
+        // included) "is recorded and raises the AMMO-4 alarm if its count differs, but it never
+        // counts as the lot's reconcile at wrap". Revision 1 counted anyone's.
+        let counts = !settled || (actor?.mayActAsArmorer ?? false)
         if counted != lot.box {
             findings.add(.ammo4, "lot \(id) counted \(counted) but its box should hold \(lot.box)")
         }
         update(lot: id) { l in
             l.touchedSinceWrap = true
+            guard counts else { return }
             l.reconciledSinceMove = true
             l.lastReconcileMatched = counted == lot.box
+        }
+        if !counts {
+            return "lot \(id) counted \(counted) by \(actorID), who is not the armorer: recorded, but only the armorer's reconcile counts at wrap"
         }
         return "lot \(id) reconciled: \(counted) in the box as expected"
     }

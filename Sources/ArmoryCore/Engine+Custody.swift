@@ -60,7 +60,10 @@ extension StepContext {
                 findings.add(.fa3, "\(giver.id) is not the armorer; only the armorer hands a firearm to talent")
             }
         }
-        if byTalent && !toArmorer {
+        // Precise "Custody": "A never-accepted firearm is not unknown (FA-4 starts when a firearm
+        // is received or handed back): commands on it cite FA-5 and what they break for other
+        // reasons, not FA-4." Revision 1 cited FA-4 for it too.
+        if byTalent && !toArmorer && (!settled || f.presence != .neverAccepted) {
             findings.add(.fa4, "talent hands \(id) back only to the armorer, not to \(recipientID)")
         }
         if f.frozen && !isHandBack {
@@ -82,11 +85,20 @@ extension StepContext {
         return "\(id) handed from \(giver.id) to \(recipientID)\(scene.map { " for scene \($0)" } ?? "")"
     }
 
-    /// FA-2: why the firearm's last show-clear does not cover this handover, or nil if it does.
+    /// FA-2: why none of the firearm's show-clears since it was last loaded, unloaded or handed
+    /// over covers this handover, or nil if one does. Precise "Show-clear": "the handover is
+    /// covered if any one of them qualifies"; when none does, the latest one says why.
+    /// Revision 1 looked at the latest one only.
     func showClearProblem(_ f: FirearmState, recipient: String) -> String? {
-        guard let shown = f.showClear else {
+        guard let latest = f.showClears.last else {
             return "\(f.id) was not shown clear to \(recipient) and the first AD since it was last loaded, unloaded or handed over"
         }
+        if settled, f.showClears.contains(where: { showClearProblem(f, $0, recipient: recipient) == nil }) { return nil }
+        return showClearProblem(f, latest, recipient: recipient)
+    }
+
+    /// FA-2: why the show-clear `shown` does not cover this handover, or nil if it does.
+    func showClearProblem(_ f: FirearmState, _ shown: ShowClear, recipient: String) -> String? {
         if !shown.audience.contains(recipient) {
             return "\(f.id) was shown clear without \(recipient) present"
         }

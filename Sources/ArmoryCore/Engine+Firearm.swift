@@ -135,8 +135,21 @@ extension StepContext {
         requireNotFrozen(f)
         requireNotWithdrawn(f)
         let shown = ShowClear(at: step.at, by: actorID, audience: Set(audience))
+        let window = before.policy.showClearWindowMinutes * 60
+        let settled = settled
         update(firearm: id) { f in
-            f.showClear = shown
+            // FA-2, Precise "Show-clear": a later show-clear does not undo an earlier one; any
+            // that qualifies covers the next handover. An earlier one is dropped only when it can
+            // never cover what this one does not: out of the window for any later handover, or
+            // shown to no one this one was not shown to. Revision 1 kept only the latest.
+            if settled {
+                f.showClears.removeAll { earlier in
+                    shown.at.seconds(since: earlier.at) > window || earlier.audience.isSubset(of: shown.audience)
+                }
+                f.showClears.append(shown)
+            } else {
+                f.showClear = shown
+            }
             f.storedLocked = false
         }
         return "\(id) shown clear to \(audience.joined(separator: ", "))"

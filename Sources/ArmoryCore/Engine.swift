@@ -3,10 +3,13 @@
 public enum Engine {
     /// Decides `step` against `state`. Throws when the step cannot be understood against
     /// this production (an unknown person or id, a step out of time order); such a step
-    /// is invalid input, not a protocol decision, and is never recorded.
-    public static func decide(_ state: ProductionState, _ step: Step) throws(StepFormatError) -> (Decision, ProductionState) {
+    /// is invalid input, not a protocol decision, and is never recorded. `revision` is the
+    /// reading of PROTOCOL.md to decide by (`ProtocolRevision`): today's unless re-deciding
+    /// evidence recorded under an earlier one.
+    public static func decide(_ state: ProductionState, _ step: Step,
+                              revision: Int = ProtocolRevision.current) throws(StepFormatError) -> (Decision, ProductionState) {
         var next = state
-        let decision = try next.apply(step)
+        let decision = try next.apply(step, revision: revision)
         return (decision, next)
     }
 }
@@ -36,7 +39,9 @@ extension ProductionState {
             for t in to { try person(t, "to") }
         case let .handOver(_, to, scene):
             try person(to, "to")
-            if scene == nil, people[to]?.roles.contains(.talent) == true {
+            // Precise "Who counts as the armorer": a dual-hatted armorer acts "not as talent (a
+            // hand_over to them is not a handover to talent)", so it needs no scene.
+            if scene == nil, people[to]?.acts(as: .talent) == true {
                 throw StepFormatError("a hand_over to talent needs 'scene'", field: "scene")
             }
         case let .fire(_, _, _, _, shooter, _, _):
@@ -55,12 +60,19 @@ extension ProductionState {
 
     /// Decides `step` and, unless it is a refused command, applies it. Every rule is
     /// evaluated against the state before the step, and the decision cites all it breaks.
-    public mutating func apply(_ step: Step) throws(StepFormatError) -> Decision {
+    /// `revision` is the reading of PROTOCOL.md to decide by (`ProtocolRevision`): the current
+    /// one for anything new; an entry recorded under an earlier one is re-decided by its own,
+    /// so old evidence still verifies. One state may be carried across revisions (a log that
+    /// spans an upgrade): each step changes it as its own revision says.
+    public mutating func apply(_ step: Step, revision: Int = ProtocolRevision.current) throws(StepFormatError) -> Decision {
+        guard ProtocolRevision.all.contains(revision) else {
+            throw StepFormatError("protocol revision \(revision) is not one this engine knows (\(ProtocolRevision.all.lowerBound)...\(ProtocolRevision.all.upperBound))")
+        }
         try validate(step)
         // The context holds a snapshot of this state while it works; it is gone before the
         // changes are committed, so they are made in place instead of copying every table.
         let (findings, okMessage, changes) = {
-            var ctx = StepContext(before: self, step: step, sequence: stepCount + 1)
+            var ctx = StepContext(before: self, step: step, sequence: stepCount + 1, revision: revision)
             let (findings, message) = ctx.evaluate()
             return (findings, message, ctx.changes)
         }()
@@ -99,14 +111,21 @@ struct StepContext {
     let step: Step
     /// This step's sequence number (1-based), ordering inspections against holdings.
     let sequence: Int
+    /// The reading of PROTOCOL.md this step is decided by (`ProtocolRevision`).
+    let revision: Int
     var findings = Findings()
     var changes = StateChanges()
 
-    init(before: ProductionState, step: Step, sequence: Int) {
+    init(before: ProductionState, step: Step, sequence: Int, revision: Int = ProtocolRevision.current) {
         self.before = before
         self.step = step
         self.sequence = sequence
+        self.revision = revision
     }
+
+    /// Whether this step follows PROTOCOL.md's settled readings (revision 2 on): revision 1
+    /// read AMMO-4's reconcile, FA-4 on a never-accepted firearm and FA-2's show-clears otherwise.
+    var settled: Bool { revision >= 2 }
 
     var actor: Person? { step.by.flatMap { before.people[$0] } }
     var actorID: String { step.by ?? "someone" }

@@ -284,7 +284,9 @@ private struct JSONReader {
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw JSONSyntaxError(offset: start, reason: "number out of range") }
-        return .number(value, isInteger: isInteger)
+        // An integer no Int64 holds is written back with an exponent: it is read as a number,
+        // so that what is read writes back to what reads the same.
+        return .number(value, isInteger: isInteger && Int64(exactly: value) != nil)
     }
 
     func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }

@@ -37,7 +37,7 @@ public struct LoadedRounds: Sendable, Hashable {
     public var count: Int
 }
 
-/// The last show-clear of a firearm that can still cover a handover (FA-2).
+/// A show-clear of a firearm that can still cover its next handover (FA-2).
 public struct ShowClear: Sendable, Hashable {
     public let at: Timestamp
     public let by: String
@@ -70,8 +70,15 @@ public struct FirearmState: Sendable, Hashable {
     public var storedLocked = false
     /// The last declaration, cleared when the contents change.
     public var declared: DeclaredState?
-    /// The show-clear that may cover its next handover.
-    public var showClear: ShowClear?
+    /// The show-clears since it last changed hands or was loaded or unloaded, oldest first:
+    /// any one of them may cover its next handover (FA-2, Precise "Show-clear": "a later
+    /// show-clear to other people does not undo an earlier one").
+    public var showClears: [ShowClear] = []
+    /// The latest of `showClears`; setting it replaces them all (nil: none covers a handover).
+    public var showClear: ShowClear? {
+        get { showClears.last }
+        set { showClears = newValue.map { [$0] } ?? [] }
+    }
     /// Sequence number of the armorer's last inspection (0: never).
     public var lastArmorerInspection = 0
     /// For each lot, the sequence number of the last step at which the firearm held its rounds.
@@ -127,9 +134,10 @@ public struct LotState: Sendable, Hashable {
     public var loadedInto: Set<String> = []
     /// AMMO-4: named by a recorded step since the last wrap.
     public var touchedSinceWrap = false
-    /// AMMO-4: reconciled since the last wrap and since rounds last moved in or out of the box.
+    /// AMMO-4: reconciled by the armorer since the last wrap and since rounds last moved in or out
+    /// of the box (anyone else's count "never counts as the lot's reconcile at wrap").
     public var reconciledSinceMove = false
-    /// AMMO-4: whether the latest reconcile matched the box.
+    /// AMMO-4: whether the armorer's latest reconcile matched the box.
     public var lastReconcileMatched: Bool?
     /// EVID-2: the case number under which the box went to investigators, if it did.
     public var withInvestigators: String?

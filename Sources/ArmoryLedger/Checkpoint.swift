@@ -13,6 +13,7 @@ public struct Checkpoint: Sendable, Hashable {
         guard size >= 0 else { throw NoteError("checkpoint size must not be negative") }
         guard rootHash.count == 32 else { throw NoteError("checkpoint root hash must be 32 bytes") }
         guard extensions.allSatisfy({ !$0.isEmpty && !$0.contains("\n") }) else { throw NoteError("checkpoint extension lines must be non-empty single lines") }
+        guard !([origin] + extensions).contains(where: { $0.unicodeScalars.contains { $0.value < 0x20 } }) else { throw NoteError("checkpoint lines must not hold control characters (a signed note cannot)") }
         self.origin = origin
         self.size = size
         self.rootHash = rootHash

@@ -66,7 +66,8 @@ public struct LogReplay: Sendable {
 
     /// Decodes every entry and re-decides every step, requiring: index 0 is the header and
     /// nothing else is; indices run 0, 1, 2, ... with none missing or repeated; each body
-    /// is canonical; and each recorded decision (outcome and rules) is what the engine decides now.
+    /// is canonical; and each recorded decision (outcome and rules) is what the engine decides
+    /// now under the protocol revision the entry was recorded under.
     public init(entryBytes: [[UInt8]]) throws(LogReplayError) {
         var decoded: [(entry: LogEntry, step: Step?)] = []
         decoded.reserveCapacity(entryBytes.count)
@@ -80,6 +81,11 @@ public struct LogReplay: Sendable {
                 throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
             }
             func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
+            // Each entry is re-decided by the protocol revision it was recorded under (its
+            // format version), so a log that spans an upgrade verifies entry by entry.
+            guard ProtocolRevision.all.contains(entry.protocolRevision) else {
+                throw fail("protocol revision \(entry.protocolRevision) is not one this verifier knows")
+            }
             if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
                 throw fail("received '\(receipt.received)' is not an RFC 3339 time")
             }
@@ -103,7 +109,7 @@ public struct LogReplay: Sendable {
                     throw fail("step fields disagree with the entry")
                 }
                 let decision: Decision
-                do { decision = try state.apply(step) } catch { throw fail("step is invalid for this production: \(error.message)") }
+                do { decision = try state.apply(step, revision: entry.protocolRevision) } catch { throw fail("step is invalid for this production: \(error.message)") }
                 guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
                     throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
                 }

@@ -73,6 +73,7 @@ public struct ArmoryAPI: Sendable {
     public func router() -> Router<ArmoryContext> {
         let router = Router(context: ArmoryContext.self)
         router.add(middleware: metrics.middleware())
+        router.add(middleware: StoreFailures())
         router.add(middleware: Authenticate(sessions: sessions, hub: hub, clock: clock))
         router.add(middleware: SameOrigin())
         router.get("/health") { _, _ in try await self.health() }
@@ -354,7 +355,7 @@ public struct ArmoryAPI: Sendable {
     func answering<T>(_ production: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as StoreError {
             if case .unknownProduction = e { throw APIError.notFound("no production '\(production)'") }
-            throw APIError(.serviceUnavailable, "\(e)")
+            throw APIError(.serviceUnavailable, "\(e)", retryAfter: 5)
         }
     }
 
@@ -782,6 +783,23 @@ struct Authenticate: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+}
+
+/// A store that fails under a request (a full disk, a database restarting) is a 503 with
+/// `Retry-After`, never a 500: nothing was recorded, and trying again later is right.
+struct StoreFailures: RouterMiddleware {
+    typealias Context = ArmoryContext
+
+    func handle(_ request: Request, context: ArmoryContext, next: (Request, ArmoryContext) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let e as any HTTPResponseError {
+            throw e
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            context.logger.warning("store failure answered 503: \(String(describing: error).prefix(300))")
+            throw APIError(.serviceUnavailable, "the store does not answer just now; nothing was recorded; try again", retryAfter: 5)
+        }
     }
 }
 

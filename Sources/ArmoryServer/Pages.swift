@@ -400,15 +400,33 @@ struct Pages: Sendable {
             let body = try? JSON.parse(e.entry.body)
             var what = body?["do"]?.stringValue ?? e.entry.kind.rawValue
             for subject in [body?["firearm"]?.stringValue, body?["lot"]?.stringValue] { if let subject { what += " " + subject } }
-            if let text = body?["text"]?.stringValue { what += ": “\(text)”" }
+            let link = "/p/\(htmlEscape(urlEncode(production)))/entry/\(e.index)"
+            var more = ""
+            if let text = body?["text"]?.stringValue {
+                // A long concern is cut here; its entry page holds the whole text.
+                let cut = text.count > Self.excerptLength
+                what += ": “\(cut ? String(text.prefix(Self.excerptLength)) + "…" : text)”"
+                if cut { more = " <a href=\"\(link)\">(the whole text)</a>" }
+            }
             let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
-            out += "<tr><td><a href=\"/p/\(htmlEscape(urlEncode(production)))/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
-                + "<td>\(htmlEscape(what))</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
+            out += "<tr><td><a href=\"\(link)\">\(htmlEscape(clock(e.entry.at)))</a>\(receivedNote(e.entry))</td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
+                + "<td>\(htmlEscape(what))\(more)</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
         }
         return out + "</tbody></table>"
     }
 
     func clock(_ at: String) -> String { String(at.dropFirst(11).prefix(5)) }
+
+    /// Characters of a concern shown in a table; the entry page shows all of it.
+    static let excerptLength = 280
+
+    /// When the server received an entry, shown beside its claimed time when the two differ
+    /// by more than the clock tolerance: a reader sees at once a time the device got wrong.
+    func receivedNote(_ e: LogEntry) -> String {
+        guard let received = e.receipt?.received, let r = Timestamp(rfc3339: received), let at = Timestamp(rfc3339: e.at),
+              abs(r.seconds - at.seconds) > Limits.clockTolerance else { return "" }
+        return "<br><span class=\"received\" title=\"the server's clock when it received this\">received \(htmlEscape(received))</span>"
+    }
 
     // MARK: Daily report
 
@@ -549,8 +567,12 @@ struct Pages: Sendable {
         let raw = try ctx.param("index")
         guard let i = Int(raw), i >= 0, i < log.size else { throw APIError.notFound("no entry \(raw)") }
         let e = try LogEntry(decoding: log.entries[i])
-        let rows: [(String, String)] = [("Kind", e.kind.rawValue), ("Time", e.at), ("By", e.by ?? "anonymous"), ("Outcome", e.outcome.rawValue),
-                                        ("Rules", e.rules.map { "\($0.rawValue) (\($0.title))" }.joined(separator: "; ")), ("Message", e.message), ("Body", e.body)]
+        var rows: [(String, String)] = [("Kind", e.kind.rawValue), ("Time", e.at)]
+        if let receipt = e.receipt {
+            rows += [("Received by the server", receipt.received), ("Signed in with", receipt.via.rawValue)]
+        }
+        rows += [("By", e.by ?? "anonymous"), ("Outcome", e.outcome.rawValue),
+                 ("Rules", e.rules.map { "\($0.rawValue) (\($0.title))" }.joined(separator: "; ")), ("Message", e.message), ("Body", e.body)]
         let table = "<table><tbody>" + rows.map { "<tr><th scope=\"row\">\($0.0)</th><td>\(htmlEscape($0.1))</td></tr>" }.joined() + "</tbody></table>"
         var context: [String: Any] = ["index": i, "table": table]
         if let note = log.checkpoints.last, let cp = try? Checkpoint(text: note.text), cp.size > i {

@@ -48,8 +48,37 @@ public final class PostgresLogStore: Sendable {
         }
     }
 
+    /// How long a request waits for a connection. The pool waits for PostgreSQL's return
+    /// (up to a minute), so with PostgreSQL down or restarting every request would hang
+    /// and /health would not answer; instead the store says it is unavailable (a 503 and
+    /// Retry-After) and nothing is done.
+    static let connectionWait = Duration.seconds(2)
+
+    /// Returns once the pool hands out a connection, or throws `StoreError.unavailable`
+    /// after `connectionWait`. Asked before each statement, which then finds the
+    /// connection idle; the statement itself is never timed out (its outcome would be unknown).
+    func connected() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.client.withConnection { _ in } }
+            group.addTask {
+                try await Task.sleep(for: Self.connectionWait)
+                throw StoreError.unavailable("no connection to PostgreSQL within \(Self.connectionWait)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// One statement, once a connection is to be had (`connected`).
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connected()
+        return try await client.query(query, logger: logger)
+    }
+
     /// Runs `body` in a transaction, rethrowing the store's own errors as themselves.
     func transaction(_ body: (PostgresConnection) async throws -> Void) async throws {
+        try await connected()
         do {
             try await client.withTransaction(logger: logger) { c in try await body(c) }
         } catch let e as PostgresTransactionError {
@@ -160,21 +189,21 @@ public final class PostgresLogStore: Sendable {
     }
 
     public func saveSession(_ s: StoredSession) async throws {
-        try await client.query("""
+        try await query("""
             INSERT INTO session (digest, production, person, expires, via) VALUES (\(s.digest), \(s.production), \(s.person), \(s.expires), \(s.via))
             ON CONFLICT (digest) DO UPDATE SET expires = EXCLUDED.expires
-            """, logger: logger)
+            """)
     }
 
     public func deleteSession(digest: String) async throws {
-        try await client.query("DELETE FROM session WHERE digest = \(digest)", logger: logger)
+        try await query("DELETE FROM session WHERE digest = \(digest)")
     }
 
     public func sessions(validAt now: Int64) async throws -> [StoredSession] {
-        try await client.query("DELETE FROM session WHERE expires <= \(now)", logger: logger)
+        try await query("DELETE FROM session WHERE expires <= \(now)")
         var out: [StoredSession] = []
-        for try await (digest, production, person, expires, via) in try await client.query(
-            "SELECT digest, production, person, expires, via FROM session ORDER BY digest", logger: logger
+        for try await (digest, production, person, expires, via) in try await query(
+            "SELECT digest, production, person, expires, via FROM session ORDER BY digest"
         ).decode((String, String, String, Int64, String).self) {
             out.append(StoredSession(digest: digest, production: production, person: person, expires: expires, via: via))
         }
@@ -183,8 +212,8 @@ public final class PostgresLogStore: Sendable {
 
     public func deleteSessions(_ production: String, person: String) async throws -> [String] {
         var out: [String] = []
-        for try await digest in try await client.query(
-            "DELETE FROM session WHERE production = \(production) AND person = \(person) RETURNING digest", logger: logger
+        for try await digest in try await query(
+            "DELETE FROM session WHERE production = \(production) AND person = \(person) RETURNING digest"
         ).decode(String.self) {
             out.append(digest)
         }
@@ -193,17 +222,16 @@ public final class PostgresLogStore: Sendable {
 
     /// Sets a person's sign-in secret (a password hash; never the password).
     public func setSecret(_ production: String, person: String, secret: String) async throws {
-        try await client.query("""
+        try await query("""
             INSERT INTO credential (production, person, secret) VALUES (\(production), \(person), \(secret))
             ON CONFLICT (production, person) DO UPDATE SET secret = EXCLUDED.secret
-            """, logger: logger)
+            """)
     }
 
     /// A person's sign-in secret, if one was set.
     public func secret(_ production: String, person: String) async throws -> String? {
         var out: String?
-        for try await s in try await client.query("SELECT secret FROM credential WHERE production = \(production) AND person = \(person)",
-                                                  logger: logger).decode(String.self) {
+        for try await s in try await query("SELECT secret FROM credential WHERE production = \(production) AND person = \(person)").decode(String.self) {
             out = s
         }
         return out
@@ -211,7 +239,7 @@ public final class PostgresLogStore: Sendable {
 
     public func productionIDs() async throws -> [String] {
         var out: [String] = []
-        for try await id in try await client.query("SELECT id FROM production ORDER BY id", logger: logger).decode(String.self) {
+        for try await id in try await query("SELECT id FROM production ORDER BY id").decode(String.self) {
             out.append(id)
         }
         return out
@@ -234,9 +262,9 @@ public final class PostgresLogStore: Sendable {
     /// size the writer decided against (the row lock serialises writers to a production),
     /// and only then are the entries, nodes, checkpoints and read models written.
     public func append(_ id: String, _ batch: AppendBatch) async throws {
-        guard try await Self.wrote(client.query(Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize), logger: logger)) else {
+        guard try await Self.wrote(query(Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize))) else {
             var stored: Int?
-            for try await size in try await client.query("SELECT size FROM production WHERE id = \(id)", logger: logger).decode(Int.self) {
+            for try await size in try await query("SELECT size FROM production WHERE id = \(id)").decode(Int.self) {
                 stored = size
             }
             guard let stored else { throw StoreError.unknownProduction(id) }
@@ -311,21 +339,21 @@ public final class PostgresLogStore: Sendable {
     /// Loads and verifies a production's log, exactly as the embedded store does.
     public func load(_ id: String, logKey: NoteVerifierKey? = nil) async throws -> ProductionLog {
         var header: (String, Int)?
-        for try await row in try await client.query("SELECT origin, size FROM production WHERE id = \(id)", logger: logger).decode((String, Int).self) {
+        for try await row in try await query("SELECT origin, size FROM production WHERE id = \(id)").decode((String, Int).self) {
             header = row
         }
         guard let (origin, size) = header else { throw StoreError.unknownProduction(id) }
         var entries: [[UInt8]] = []
-        for try await bytes in try await client.query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx", logger: logger).decode(Data.self) {
+        for try await bytes in try await query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx").decode(Data.self) {
             entries.append([UInt8](bytes))
         }
         var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
-        for try await (level, index, hash) in try await client.query("SELECT level, idx, hash FROM node WHERE production = \(id)", logger: logger)
+        for try await (level, index, hash) in try await query("SELECT level, idx, hash FROM node WHERE production = \(id)")
             .decode((Int, Int, Data).self) {
             nodes.append((level, index, [UInt8](hash)))
         }
         var notes: [String] = []
-        for try await note in try await client.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
+        for try await note in try await query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position").decode(String.self) {
             notes.append(note)
         }
         let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
@@ -346,13 +374,13 @@ public final class PostgresLogStore: Sendable {
         q.binds.append(production)
         if let id { q.binds.append(id) }
         var out: [ItemState] = []
-        for try await (i, state) in try await client.query(q, logger: logger).decode((String, String).self) { out.append(ItemState(id: i, json: state)) }
+        for try await (i, state) in try await query(q).decode((String, String).self) { out.append(ItemState(id: i, json: state)) }
         return out
     }
 
     func entries(_ query: PostgresQuery) async throws -> [StoredEntry] {
         var out: [StoredEntry] = []
-        for try await (index, bytes) in try await client.query(query, logger: logger).decode((Int, Data).self) {
+        for try await (index, bytes) in try await self.query(query).decode((Int, Data).self) {
             out.append(try StoredEntry(index: index, bytes: [UInt8](bytes)))
         }
         return out
@@ -371,8 +399,7 @@ public final class PostgresLogStore: Sendable {
         var out: [String] = []
         while true {
             var next: String?
-            for try await day in try await client.query("SELECT MIN(day) FROM entry WHERE production = \(production) AND day > \(out.last ?? "")",
-                                                        logger: logger).decode(String?.self) {
+            for try await day in try await query("SELECT MIN(day) FROM entry WHERE production = \(production) AND day > \(out.last ?? "")").decode(String?.self) {
                 next = day
             }
             guard let next else { return out }

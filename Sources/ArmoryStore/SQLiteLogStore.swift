@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case badURL(String)
     /// No PostgreSQL server answered there.
     case unreachable(host: String, port: Int)
+    /// The database does not answer just now (PostgreSQL down or restarting): nothing was done.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tampered(id, reason): return "production '\(id)' does not verify and will not be served: \(reason)"
         case .badURL: return "the database URL must look like postgres://user[:password]@host[:port]/database"
         case let .unreachable(host, port): return "no PostgreSQL server answered at \(host):\(port) within 15 seconds"
+        case .unavailable(let why): return "the database does not answer just now (\(why)); nothing was done, try again shortly"
         }
     }
 }

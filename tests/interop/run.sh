@@ -39,7 +39,7 @@ for scenario in "$root"/scenarios/*.json; do
         n=$((n + 1))
         # A negative control: one flipped byte inside an entry must fail both.
         python3 -c "
-import sys; b = bytearray(open(sys.argv[1], 'rb').read()); i = b.find(b'armory-entry/v1') + 40; b[i] ^= 1
+import sys; b = bytearray(open(sys.argv[1], 'rb').read()); i = b.find(b'armory-entry/v') + 40; b[i] ^= 1
 open(sys.argv[2], 'wb').write(b)" "$bundle" "$work/bad.bundle"
         rm -rf "$work/y" && mkdir "$work/y" && tar -xf "$work/bad.bundle" -C "$work/y"
         if "$work/checkbundle" "$work/y" >/dev/null; then echo "Go accepted a tampered bundle"; status=1; fi

@@ -4,7 +4,7 @@ the C2SP specs alone (Python standard library + `cryptography`), sharing no code
 Armory. It checks everything but the protocol decisions (which need the engine):
 
 - the archive holds the documented files, in order;
-- every entry decodes canonically, indices run 0..size-1;
+- every entry decodes canonically (version 1 or 2), indices run 0..size-1;
 - the RFC 9162 root of all entries equals the signed checkpoint's root;
 - the checkpoint's signed-note signature verifies with keys/log.vkey (Ed25519);
 - every witness cosignature (tlog-cosignature/v1) verifies with keys/witness-*.vkey;
@@ -14,8 +14,10 @@ Armory. It checks everything but the protocol decisions (which need the engine):
 Usage: verify_bundle.py BUNDLE [--log-key VKEY]. Exit 0 when all hold, 1 otherwise.
 """
 import base64
+import datetime
 import hashlib
 import io
+import re
 import struct
 import sys
 import tarfile
@@ -131,6 +133,63 @@ def split_note(text):
     return body, out
 
 
+MAGICS = {b"armory-entry/v1\n": 1, b"armory-entry/v2\n": 2}
+KINDS = ("production", "step", "correction", "transfer", "pin")
+VIAS = ("password", "pin", "anonymous", "server")
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
+
+
+def is_rfc3339(text):
+    if not RFC3339.match(text):
+        return False
+    try:
+        datetime.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return int(text[11:13]) <= 23 and int(text[14:16]) <= 59 and int(text[17:19]) <= 59
+
+
+def check_entry(i, e):
+    """Decodes entry `i` (docs/FORMAT.md, version 1 or 2); raises Invalid unless it is well formed.
+    Returns (version, kind, at, by, body, outcome, rules)."""
+    # Version 1: kind, at, by, body, outcome. Version 2 adds received and via after at.
+    version = MAGICS.get(bytes(e[:16]))
+    if version is None:
+        raise Invalid(f"entry {i}: bad magic")
+    (index,) = struct.unpack(">Q", e[16:24])
+    if index != i:
+        raise Invalid(f"entry {i}: says index {index}")
+    pos, fields = 24, []
+    for _ in range(5 if version == 1 else 7):
+        (n,) = struct.unpack(">I", e[pos:pos + 4])
+        if pos + 4 + n > len(e):
+            raise Invalid(f"entry {i}: ends early")
+        fields.append(e[pos + 4:pos + 4 + n].decode("utf-8"))
+        pos += 4 + n
+    if version == 2:
+        received, via = fields[2], fields[3]
+        del fields[2:4]
+        if (received or via) and not (is_rfc3339(received) and via in VIAS):
+            raise Invalid(f"entry {i}: a receipt is an RFC 3339 time and one of {', '.join(VIAS)}")
+    (count,) = struct.unpack(">H", e[pos:pos + 2])
+    pos += 2
+    rules = []
+    for _ in range(count):
+        (n,) = struct.unpack(">I", e[pos:pos + 4])
+        rules.append(e[pos + 4:pos + 4 + n].decode("utf-8"))
+        pos += 4 + n
+    (n,) = struct.unpack(">I", e[pos:pos + 4])
+    e[pos + 4:pos + 4 + n].decode("utf-8")
+    pos += 4 + n
+    if pos != len(e):
+        raise Invalid(f"entry {i}: trailing bytes")
+    if rules != sorted(set(rules)):
+        raise Invalid(f"entry {i}: rules not sorted")
+    if fields[0] not in KINDS or fields[4] not in ("ok", "refused", "alarm"):
+        raise Invalid(f"entry {i}: unknown kind or outcome")
+    return (version, *fields, rules)
+
+
 def verify_bundle(path, trusted_log_key=None):
     with tarfile.open(path) as tar:
         names = tar.getnames()
@@ -148,32 +207,7 @@ def verify_bundle(path, trusted_log_key=None):
     if offset != len(data):
         raise Invalid("entries.bin ends inside an entry")
     for i, e in enumerate(entries):
-        if e[:16] != b"armory-entry/v1\n":
-            raise Invalid(f"entry {i}: bad magic")
-        (index,) = struct.unpack(">Q", e[16:24])
-        if index != i:
-            raise Invalid(f"entry {i}: says index {index}")
-        pos, fields = 24, []
-        for _ in range(5):
-            (n,) = struct.unpack(">I", e[pos:pos + 4])
-            fields.append(e[pos + 4:pos + 4 + n].decode("utf-8"))
-            pos += 4 + n
-        (count,) = struct.unpack(">H", e[pos:pos + 2])
-        pos += 2
-        rules = []
-        for _ in range(count):
-            (n,) = struct.unpack(">I", e[pos:pos + 4])
-            rules.append(e[pos + 4:pos + 4 + n].decode("utf-8"))
-            pos += 4 + n
-        (n,) = struct.unpack(">I", e[pos:pos + 4])
-        e[pos + 4:pos + 4 + n].decode("utf-8")
-        pos += 4 + n
-        if pos != len(e):
-            raise Invalid(f"entry {i}: trailing bytes")
-        if rules != sorted(set(rules)):
-            raise Invalid(f"entry {i}: rules not sorted")
-        if fields[0] not in ("production", "step", "correction", "transfer") or fields[4] not in ("ok", "refused", "alarm"):
-            raise Invalid(f"entry {i}: unknown kind or outcome")
+        check_entry(i, e)
     leaves = [leaf_hash(e) for e in entries]
 
     # Keys and checkpoint signatures.

@@ -206,13 +206,15 @@ struct RoleRuleTests {
         day.refuse("dee", A.handOver(to: "ben", scene: "1"), [.fa3])
     }
 
-    // PROTOCOL: "An observation is never refused"; SCENARIOS.md: "Observations are recorded whoever reports them"
+    // PROTOCOL: "An observation is never refused"; SCENARIOS.md: "Observations are recorded whoever reports them" —
+    // but ben's reconcile "never counts as the lot's reconcile at wrap" (Precise "Who counts as the armorer"), so
+    // the wrap still alarms for D1 (AMMO-4)
     @Test func observationsAreRecordedWhoeverReportsThem() {
         var day = Day()
         day.ok("cy", A.receiveAmmo("D1", .dummy, count: 12))
         day.ok("pm", A.inspectLot("D1", inspected: 3))
         day.ok("ben", A.reconcile("D1", counted: 12))
-        day.ok("pat", A.wrap)
+        day.alarm("pat", A.wrap, [.ammo4])
     }
 
     // MARK: - CONCERN-1: Anyone may raise a safety concern, anonymously

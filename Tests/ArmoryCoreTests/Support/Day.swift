@@ -7,6 +7,8 @@ struct Day {
     var state: ProductionState
     /// Seconds since the epoch of the next step (2026-03-02T07:00:00-07:00 to start).
     var clock: Int64 = 1_772_460_000
+    /// The reading of PROTOCOL.md the day's steps are decided by (`ProtocolRevision`).
+    var revision = ProtocolRevision.current
     private(set) var decisions: [Decision] = []
 
     /// ana and sam are armorers, ben and kim talent, dee the first AD, pat a producer,
@@ -37,7 +39,7 @@ struct Day {
         clock += Int64(minutes * 60)
         let step = Step(at: Timestamp(seconds: clock, offsetMinutes: -420), by: by, action: action)
         do {
-            let d = try state.apply(step)
+            let d = try state.apply(step, revision: revision)
             decisions.append(d)
             return d
         } catch {

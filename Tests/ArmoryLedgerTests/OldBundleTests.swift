@@ -1,0 +1,155 @@
+import ArmoryCore
+import ArmoryLedger
+import Foundation
+import Testing
+
+/// Old evidence stays valid: bundles written by an earlier main (d5fc985, every entry
+/// `armory-entry/v1`, decided under protocol revision 1) verify with today's code, although
+/// today's engine (revision 2, PROTOCOL.md's settled readings) decides some of their steps
+/// otherwise. The fixtures were made with that main's own binary (Fixtures/README.md).
+struct OldBundleTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: fixtures.appendingPathComponent(name)))
+    }
+
+    /// The log's published verifier key.
+    static func logKey() throws -> NoteVerifierKey {
+        let text = try #require(String(validating: try bytes("old-main.vkey"), as: UTF8.self))
+        return try NoteVerifierKey(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The bundle's entries, decoded.
+    static func entries(_ name: String) throws -> [LogEntry] {
+        let archive = try BundleArchive(decoding: try bytes("\(name).tar"))
+        return try EvidenceBundle.entries(in: archive).map { try LogEntry(decoding: $0) }
+    }
+
+    /// The fixture's scenario decided today (revision 2), step by step: the steps the bundle records.
+    static func decidedToday(_ name: String) throws -> [(step: Step, decision: Decision)] {
+        try Scenario(bytes: try bytes("\(name).json")).run().steps
+    }
+
+    /// One decision: outcome and rules.
+    struct Said: Equatable, CustomStringConvertible {
+        let outcome: Outcome
+        let rules: [Rule]
+        init(_ outcome: Outcome, _ rules: [Rule] = []) {
+            self.outcome = outcome
+            self.rules = rules
+        }
+        var description: String { "\(outcome.rawValue) \(rules.map(\.rawValue))" }
+    }
+
+    /// For each fixture: the steps (entry index = step number) whose decision changed, as the
+    /// old main recorded it and as today's engine decides it.
+    static let changed: [(name: String, index: Int, old: Said, today: Said)] = [
+        // AMMO-4: talent's matching reconcile counted at wrap under revision 1, not under revision 2
+        ("old-main-ammo4", 6, Said(.ok), Said(.ok)),
+        ("old-main-ammo4", 7, Said(.ok), Said(.alarm, [.ammo4])),
+        // ... and a crew member's mismatch after the armorer's match was the lot's latest reconcile
+        ("old-main-ammo4", 10, Said(.alarm, [.ammo4]), Said(.ok)),
+        // FA-2: only the latest show-clear counted under revision 1
+        ("old-main-fa2", 9, Said(.refused, [.fa2]), Said(.ok)),
+        // FA-4: cited for a never-accepted firearm under revision 1
+        ("old-main-fa4", 3, Said(.refused, [.fa3, .fa4, .fa5]), Said(.refused, [.fa3, .fa5])),
+        ("old-main-fa4", 4, Said(.refused, [.fa2, .fa3, .fa4, .fa5]), Said(.refused, [.fa2, .fa3, .fa5])),
+    ]
+
+    static let names = ["old-main-ammo4", "old-main-fa2", "old-main-fa4"]
+
+    @Test(arguments: names)
+    func anOldBundleVerifiesWithTodaysCode(_ name: String) throws {
+        let summary = try EvidenceBundle.verify(try Self.bytes("\(name).tar"), trustedLogKey: try Self.logKey())
+        #expect(summary.keyWasTrusted)
+        #expect(summary.origin == "armory/\(name)")
+        #expect(summary.coveredSize == summary.latestSize && summary.inScope == summary.entries)
+        let entries = try Self.entries(name)
+        #expect(entries.count == summary.entries)
+        // Every entry was written by the old main: version 1, decided under revision 1, no receipt.
+        #expect(entries.allSatisfy { $0.protocolRevision == 1 && $0.receipt == nil })
+    }
+
+    @Test(arguments: names)
+    func theBundleRecordsTheFixturesScenario(_ name: String) throws {
+        let entries = try Self.entries(name)
+        let today = try Self.decidedToday(name)
+        #expect(entries.count == today.count + 1)
+        for (k, (step, _)) in today.enumerated() {
+            #expect(entries[k + 1].kind == .step && entries[k + 1].body == step.json.compactText, "entry \(k + 1)")
+        }
+    }
+
+    // The fixtures really exercise the change: the old main recorded the old decision, today's engine gives the
+    // new one, and every other step is decided alike.
+    @Test(arguments: names)
+    func theChangedDecisionsAreTheOldOnesInTheBundleAndTheNewOnesToday(_ name: String) throws {
+        let entries = try Self.entries(name)
+        let today = try Self.decidedToday(name)
+        let changes = Self.changed.filter { $0.name == name }
+        #expect(changes.contains { $0.old != $0.today })
+        for index in 1..<entries.count {
+            let recorded = Said(entries[index].outcome, entries[index].rules)
+            let decided = Said(today[index - 1].decision.outcome, today[index - 1].decision.rules)
+            if let change = changes.first(where: { $0.index == index }) {
+                #expect(recorded == change.old, "entry \(index) as the old main recorded it")
+                #expect(decided == change.today, "entry \(index) as today's engine decides it")
+            } else {
+                #expect(recorded == decided, "entry \(index): no reading changed it")
+            }
+        }
+    }
+
+    // Were the old entries decided by today's rules, the bundle would not verify: the entry recorded under revision 1
+    // is what verify re-decides by revision 1, and relabelling it as revision 2 is caught at the first changed step.
+    @Test(arguments: names)
+    func theOldEntriesRelabelledAsRevision2DoNotReplay(_ name: String) throws {
+        let relabelled = try Self.entries(name).map { e in
+            LogEntry(index: e.index, kind: e.kind, at: e.at, by: e.by, body: e.body, outcome: e.outcome, rules: e.rules,
+                     message: e.message, protocolRevision: 2).encoded()
+        }
+        let firstChange = try #require(Self.changed.filter { $0.name == name && $0.old != $0.today }.map(\.index).min())
+        let error = try #require(throws: LogReplayError.self) { try LogReplay(entryBytes: relabelled) }
+        #expect(error.index == UInt64(firstChange))
+    }
+
+    // A log that spans the upgrade: the old main's entries up to the first wrap, then today's entries (version 2) of
+    // the next day. Each is re-decided by its own revision: day 1's wrap stands on talent's reconcile (revision 1),
+    // and day 2's wrap stands on the armorer's match despite the crew member's mismatch (revision 2).
+    @Test func aLogMixingOldAndNewEntriesIsReDecidedEntryByEntry() throws {
+        let old = try Self.entries("old-main-ammo4")
+        let steps = try Self.decidedToday("old-main-ammo4").map(\.step)
+        var state = ProductionState(people: [])
+        var entries: [[UInt8]] = []
+        for (k, e) in old.prefix(8).enumerated() {
+            entries.append(e.encoded())
+            if k == 0 { state = try ProductionHeader(json: try JSON.parse(e.body)).initialState }
+            else { _ = try state.apply(steps[k - 1], revision: 1) }
+        }
+        for k in 8..<old.count {
+            let d = try state.apply(steps[k - 1])
+            entries.append(LogEntry(index: UInt64(k), step: steps[k - 1], decision: d,
+                                    receipt: .init(received: steps[k - 1].at.text, via: .password)).encoded())
+        }
+        let replay = try LogReplay(entryBytes: entries)
+        #expect(replay.entries.map(\.entry.protocolRevision) == Array(repeating: 1, count: 8) + Array(repeating: 2, count: 3))
+        #expect(replay.entries[7].entry.outcome == .ok)  // day 1's wrap, revision 1: talent's reconcile counted
+        #expect(replay.entries[10].entry.outcome == .ok)  // day 2's wrap, revision 2: the armorer's match stands
+
+        // The old main's decision of day 2's wrap, written as a revision 2 entry, is caught.
+        var forged = entries
+        forged[10] = LogEntry(index: 10, step: steps[9], decision: Decision(outcome: .alarm, rules: [.ammo4], message: "x")).encoded()
+        let error = try #require(throws: LogReplayError.self) { try LogReplay(entryBytes: forged) }
+        #expect(error.index == 10)
+    }
+
+    // A revision this verifier does not know is refused, not decided by some other revision's rules.
+    @Test func anEntryOfAnUnknownRevisionIsRefused() throws {
+        var entries = try Self.entries("old-main-fa4").map { $0.encoded() }
+        // Version 3 does not exist: the entry's magic names it.
+        entries[2].replaceSubrange(0..<16, with: Array("armory-entry/v3\n".utf8))
+        let error = try #require(throws: LogReplayError.self) { try LogReplay(entryBytes: entries) }
+        #expect(error.index == 2)
+    }
+}
