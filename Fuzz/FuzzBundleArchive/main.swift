@@ -6,16 +6,13 @@
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    _ = Fixtures.bundles
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(prepare: { _ = Fixtures.bundles }, checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
     if let archive = try? BundleArchive(decoding: bytes) {
         require(archive.encoded() == bytes, "an archive read from bytes that are not its canonical encoding")
         require(Set(archive.files.map(\.name)).count == archive.files.count, "an archive with a name given twice was read")
@@ -30,15 +27,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if (try? EvidenceBundle.verify(bytes)) != nil || (try? EvidenceBundle.verify(bytes, trustedLogKey: Fixtures.logKey)) != nil {
         require(Fixtures.bundles.contains(bytes), "bytes other than a fixture bundle verified (\(bytes.count) bytes)")
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -5,18 +5,15 @@
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    _ = original
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(prepare: { _ = original }, checkInput) }
 }
 
 let original = Fixtures.bundle(.all)
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let edits = fuzzInput(data, size)
+/// The properties every input is held to.
+func checkInput(_ edits: [UInt8]) {
     var bytes = original
     var k = 0
     while k + 5 <= edits.count {
@@ -45,15 +42,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             violated("a changed bundle verified: \(bytes.count) bytes (original \(original.count)), first difference at byte \(at)")
         }
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

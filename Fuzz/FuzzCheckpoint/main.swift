@@ -4,16 +4,14 @@
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
-    guard let text = String(validating: bytes, as: UTF8.self), let cp = try? Checkpoint(text: text) else { return 0 }
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
+    guard let text = String(validating: bytes, as: UTF8.self), let cp = try? Checkpoint(text: text) else { return }
     require(cp.text == text, "a checkpoint does not write back the text it was read from: \(show(text)) -> \(show(cp.text))")
     require((try? Checkpoint(text: cp.text)) == cp, "a checkpoint does not parse back equal: \(show(text))")
     require(cp.size >= 0 && cp.rootHash.count == 32 && !cp.origin.isEmpty, "a checkpoint with an impossible field: \(show(text))")
@@ -22,15 +20,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // Any checkpoint can be signed; the signed note parses back to the same checkpoint.
     let note = cp.signed(by: Fixtures.logSigner)
     require((try? SignedNote(parsing: note.formatted))?.text == text, "a signed checkpoint does not parse back: \(show(text))")
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -3,16 +3,14 @@
 import ArmoryCore
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
-    guard let value = try? JSON.parse(bytes) else { return 0 }
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
+    guard let value = try? JSON.parse(bytes) else { return }
     let compact = value.compactBytes
     require(value.compactText == String(decoding: compact, as: UTF8.self), "compactText and compactBytes disagree")
     let again: JSON
@@ -22,15 +20,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = value.kindName
     if case let .object(members) = value, let first = members.first { require(value[first.key] == first.value, "subscript misses the first key") }
     _ = value.intValue  // never traps, whatever the number
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -11,20 +11,18 @@ import ArmoryCore
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
     let archive = BundleArchive(files: [.init(name: "entries.bin", contents: bytes)])
-    guard let entries = try? EvidenceBundle.entries(in: archive) else { return 0 }
+    guard let entries = try? EvidenceBundle.entries(in: archive) else { return }
     require(EvidenceBundle.entriesFile(entries) == bytes, "entries.bin does not write back to its bytes")
     let replay: LogReplay
-    do { replay = try LogReplay(entryBytes: entries) } catch { _ = error.description; return 0 }
+    do { replay = try LogReplay(entryBytes: entries) } catch { _ = error.description; return }
     require(replay.entries.count == entries.count, "replay accepted \(entries.count) entries but kept \(replay.entries.count)")
     for (k, item) in replay.entries.enumerated() {
         require(item.entry.index == UInt64(k), "entry \(k) says it is \(item.entry.index)")
@@ -63,15 +61,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             violated("a bundle made of an accepted log does not verify (\(scope)): \(error)")
         }
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -8,17 +8,14 @@
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    _ = ReferenceTree.pool
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(prepare: { _ = ReferenceTree.pool }, checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = fuzzInput(data, size)
-    guard input.count >= 4 else { return 0 }
+/// The properties every input is held to.
+func checkInput(_ input: [UInt8]) {
+    guard input.count >= 4 else { return }
     let mode = input[0] & 1
     let n = 1 + Int(input[1]) % ReferenceTree.maximumSize
     let pool = ReferenceTree.pool
@@ -56,15 +53,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                     "MerkleTree's consistency proof from \(first) to \(n) does not verify")
         }
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -5,17 +5,15 @@
 import ArmoryCore
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
     let scenario: Scenario
-    do { scenario = try Scenario(bytes: bytes) } catch { _ = error.description; return 0 }
+    do { scenario = try Scenario(bytes: bytes) } catch { _ = error.description; return }
     let canonical = scenario.json.compactBytes
     let again: Scenario
     do { again = try Scenario(bytes: canonical) } catch {
@@ -44,15 +42,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for (k, r) in a.steps.enumerated() { _ = r.decision.jsonLine(step: k + 1) }
     default: violated("the same scenario replayed twice: once it fails, once it does not")
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

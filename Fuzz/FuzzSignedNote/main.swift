@@ -10,11 +10,9 @@
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    _ = Fixtures.signedTexts
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(prepare: { _ = Fixtures.signedTexts }, checkInput) }
 }
 
 /// Texts the test-vector keys signed (golang/mod and the signed-note spec).
@@ -22,10 +20,9 @@ let vectorTexts: Set<String> = [
     "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n",
 ]
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
-    guard let text = String(validating: bytes, as: UTF8.self) else { return 0 }
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
+    guard let text = String(validating: bytes, as: UTF8.self) else { return }
 
     if let key = try? NoteVerifierKey(text) {
         require(key.description == text, "a verifier key parsed from a non-canonical text: \(show(text))")
@@ -36,7 +33,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(back?.verifierKey == signer.verifierKey, "a signer key does not parse back from its own text")
     }
 
-    guard let note = try? SignedNote(parsing: text) else { return 0 }
+    guard let note = try? SignedNote(parsing: text) else { return }
     let formatted = note.formatted
     let again: SignedNote
     do { again = try SignedNote(parsing: formatted) } catch { violated("a parsed note's formatted text does not parse (\(error)): \(show(formatted))") }
@@ -55,15 +52,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             require(vectorTexts.contains(note.text), "a note verified under the fixture keys with a text they never signed: \(show(note.text))")
         }
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -7,17 +7,14 @@
 import ArmoryCore
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    _ = Fixtures.log
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(prepare: { _ = Fixtures.log }, checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
-    guard let json = try? JSON.parse(bytes) else { return 0 }
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
+    guard let json = try? JSON.parse(bytes) else { return }
     let withinLimits = (try? Limits.check(step: json)) != nil
     if case let .object(members) = json { for m in members { _ = Limits.describe(m.key) } }
     // The same for an evidence transfer's body (POST .../transfers, a transfer entry).
@@ -32,7 +29,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? state.apply(transfer)
     }
     let step: Step
-    do { step = try Step(json: json) } catch { return 0 }
+    do { step = try Step(json: json) } catch { return }
     let canonical = step.json.compactBytes
     let reparsed: JSON
     do { reparsed = try JSON.parse(canonical) } catch { violated("a step's canonical text does not parse (\(error)): \(show(canonical))") }
@@ -54,15 +51,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var fresh = Fixtures.scenario.initialState
     _ = try? fresh.apply(step)
     _ = step.action.kind
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -22,3 +22,18 @@ public func runFuzzer(_ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CIn
     var argv = CommandLine.unsafeArgv
     exit(LLVMFuzzerRunDriver(&argc, &argv, test))
 }
+
+/// The property the running target holds each input to (set once, before libFuzzer starts).
+nonisolated(unsafe) private var property: ([UInt8]) -> Void = { _ in }
+
+/// A target's whole entry point: sets up (seeds, and `prepare` to build fixtures before the
+/// first input is timed), then runs libFuzzer with `check` on every input.
+public func runFuzzing(prepare: () -> Void = {}, _ check: @escaping ([UInt8]) -> Void) -> Never {
+    fuzzSetUp()
+    prepare()
+    property = check
+    runFuzzer { data, size in
+        property(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+        return 0
+    }
+}

@@ -1,10 +1,5 @@
-/// What every fuzz target shares: turning libFuzzer's buffer into bytes, and failing a
-/// property so that libFuzzer records the input as a crash.
-
-/// The input libFuzzer hands a target, as bytes.
-public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> [UInt8] {
-    Array(UnsafeBufferPointer(start: data, count: size))
-}
+/// What every fuzz target shares: failing a property so that libFuzzer records the input
+/// as a crash.
 
 /// Stops the run when a property does not hold. `fatalError` traps, libFuzzer catches the
 /// signal, prints the message and the stack, and saves the input as `crash-<sha1>`.

@@ -5,17 +5,14 @@
 import ArmoryLedger
 import FuzzSupport
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
-    fuzzSetUp()
-    _ = Fixtures.signedTexts
-    return 0
+@main
+enum FuzzMain {
+    static func main() { runFuzzing(prepare: { _ = Fixtures.signedTexts }, checkInput) }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = fuzzInput(data, size)
-    guard let text = String(validating: bytes, as: UTF8.self), let proof = try? TlogProof(parsing: text) else { return 0 }
+/// The properties every input is held to.
+func checkInput(_ bytes: [UInt8]) {
+    guard let text = String(validating: bytes, as: UTF8.self), let proof = try? TlogProof(parsing: text) else { return }
     require(proof.formatted == text, "a tlog-proof parsed from a non-canonical text: \(show(text))")
     require((try? TlogProof(parsing: proof.formatted)) == proof, "a tlog-proof does not parse back equal: \(show(text))")
 
@@ -26,7 +23,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for e in entries.prefix(3) {
             require((try? proof.verify(leafHash: MerkleHash.leaf(e), keys: keys)) == nil, "a proof of entry \(index), beyond the log, verified")
         }
-        return 0
+        return
     }
     if let cp = try? proof.verify(leafHash: MerkleHash.leaf(entries[index]), keys: keys) {
         require(Fixtures.signedTexts[proof.checkpoint.text] != nil, "a proof verified against a checkpoint the log never signed")
@@ -42,15 +39,5 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                     "the proof of entry \(index) also holds for the bytes of entry \(k)")
         }
     }
-    return 0
 }
 
-@main
-enum FuzzMain {
-    static func main() {
-        runFuzzer { data, size in
-            var empty: UInt8 = 0
-            return data.map { fuzz($0, size) } ?? fuzz(&empty, 0)
-        }
-    }
-}

@@ -60,20 +60,44 @@ public struct LogReplayError: Error, Equatable, Sendable, CustomStringConvertibl
 public struct LogReplay: Sendable {
     public let header: ProductionHeader
     /// Each entry, decoded, with the step it records (nil for non-step entries).
-    public let entries: [(entry: LogEntry, step: Step?)]
+    public private(set) var entries: [(entry: LogEntry, step: Step?)]
     /// The production's state after the last entry.
-    public let finalState: ProductionState
+    public private(set) var finalState: ProductionState
 
     /// Decodes every entry and re-decides every step, requiring: index 0 is the header and
     /// nothing else is; indices run 0, 1, 2, ... with none missing or repeated; each body
     /// is canonical; and each recorded decision (outcome and rules) is what the engine decides
     /// now under the protocol revision the entry was recorded under.
     public init(entryBytes: [[UInt8]]) throws(LogReplayError) {
+        try self.init(entryBytes: entryBytes, stoppingAtFault: false)
+    }
+
+    /// The first entry that does not stand up, when the replay was asked to stop there
+    /// (`readingUpToFault`); everything before it is in `entries` and `finalState`.
+    public private(set) var fault: LogReplayError?
+
+    /// Replays as far as the entries stand up: the header must, and the first entry after
+    /// it that does not is kept as `fault` instead of being thrown. A production whose log
+    /// holds an entry no reader can take (written by an older server) still opens, read-only,
+    /// with that entry named, instead of the whole production going dark.
+    public init(readingUpToFault entryBytes: [[UInt8]]) throws(LogReplayError) {
+        try self.init(entryBytes: entryBytes, stoppingAtFault: true)
+        if let fault {
+            // The state as it stood before the faulty entry, exactly: replayed again without it.
+            let before = try LogReplay(entryBytes: Array(entryBytes[..<Int(fault.index)]))
+            self.entries = before.entries
+            self.finalState = before.finalState
+        }
+    }
+
+    init(entryBytes: [[UInt8]], stoppingAtFault: Bool) throws(LogReplayError) {
         var decoded: [(entry: LogEntry, step: Step?)] = []
         decoded.reserveCapacity(entryBytes.count)
         var header: ProductionHeader?
         var state = ProductionState(people: [])
-        for (position, bytes) in entryBytes.enumerated() {
+        var fault: LogReplayError?
+        entries: for (position, bytes) in entryBytes.enumerated() {
+          do throws(LogReplayError) {
             let expected = UInt64(position)
             let entry: LogEntry
             do { entry = try LogEntry(decoding: bytes) } catch { throw LogReplayError(index: expected, message: error.message) }
@@ -149,10 +173,16 @@ public struct LogReplay: Sendable {
                 }
                 decoded.append((entry, nil))
             }
+          } catch {
+            guard stoppingAtFault, header != nil else { throw error }
+            fault = error
+            break entries
+          }
         }
         guard let header else { throw LogReplayError(index: 0, message: "the log is empty: no production header") }
         self.header = header
         self.entries = decoded
         self.finalState = state
+        self.fault = fault
     }
 }

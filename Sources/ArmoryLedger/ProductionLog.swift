@@ -27,16 +27,25 @@ public struct ProductionLog: Sendable {
     }
 
     /// Rebuilds a log from verified entries and checkpoints (an imported bundle).
-    public init(origin: String, entries: [[UInt8]], checkpoints: [SignedNote]) throws(LogReplayError) {
-        let replay = try LogReplay(entryBytes: entries)
+    /// `readOnlyAtFault`: an entry that does not stand up (after the header) does not stop
+    /// the log from opening; it is kept as `fault`, the state is the state before it, and
+    /// every entry's bytes stay in the tree as they were stored (nothing is changed or
+    /// dropped). Such a log is read-only: nothing may be recorded after an entry no reader
+    /// can take.
+    public init(origin: String, entries: [[UInt8]], checkpoints: [SignedNote], readOnlyAtFault: Bool = false) throws(LogReplayError) {
+        let replay = readOnlyAtFault ? try LogReplay(readingUpToFault: entries) : try LogReplay(entryBytes: entries)
         self.origin = origin
         self.header = replay.header
         self.state = replay.finalState
+        self.fault = replay.fault
         self.lastAt = Timestamp(rfc3339: replay.entries.last!.entry.at) ?? Timestamp(seconds: 0)
         for e in entries { appendBytes(e) }
         self.checkpoints = checkpoints
         self.checkpointEdits = checkpoints.count
     }
+
+    /// The first entry that does not stand up, in a log opened read-only because of it.
+    public private(set) var fault: LogReplayError?
 
     public var size: Int { entries.count }
 

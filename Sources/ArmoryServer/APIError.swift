@@ -34,6 +34,21 @@ public struct APIError: HTTPResponseError, Sendable {
     static func unprocessable(_ message: String, field: String? = nil) -> APIError { APIError(.unprocessableContent, message, field: field) }
     static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
     static func forbidden(_ message: String) -> APIError { APIError(.forbidden, message) }
+    /// What a person is told when a step, transfer, PIN or checkpoint could not be recorded:
+    /// one answer for every route that records.
+    static func notRecorded(_ error: any Error, what: String = "nothing was recorded") -> APIError {
+        switch error {
+        case let e as APIError: return e
+        case HubError.invalid(let e): return .unprocessable(e.message, field: e.field)
+        case let e as HubError:
+            if case .readOnly = e { return APIError(.serviceUnavailable, "\(e.description); \(what)") }
+            if case .noSigningKey = e { return APIError(.serviceUnavailable, "this server has no signing key; \(what)") }
+            if case .store(let inner) = e { return APIError(.serviceUnavailable, "the store does not answer (\(inner)); \(what)", retryAfter: 5) }
+            return APIError(.serviceUnavailable, "\(e); \(what)", retryAfter: 5)
+        default: return APIError(.serviceUnavailable, "the store does not answer (\(error)); \(what)", retryAfter: 5)
+        }
+    }
+
     static let unauthenticated = APIError(.unauthorized, "sign in first: a session cookie or an Authorization: Bearer token")
 }
 

@@ -261,10 +261,8 @@ public struct ArmoryAPI: Sendable {
         let (now, receipt) = try await receipt(s.production, s)
         do {
             _ = try await hub.recordPIN(s.production, for: person, by: s.person, at: now, receipt: receipt)
-        } catch HubError.invalid(let e) {
-            throw APIError.unprocessable(e.message, field: e.field)
         } catch {
-            throw APIError(.serviceUnavailable, "the PIN could not be recorded, so none was issued: the store does not answer", retryAfter: 5)
+            throw APIError.notRecorded(error, what: "the PIN was not recorded, so none was issued")
         }
         let pin = sessions.issuePIN(production: s.production, person: person, now: clock())
         return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
@@ -364,14 +362,12 @@ public struct ArmoryAPI: Sendable {
         now(in: zones.zone(named: timezone))
     }
 
-    func now(in zone: TimeZone) -> String {
-        let date = clock()
-        return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date)).text
-    }
+    func now(in zone: TimeZone) -> String { stamp(in: zone).text }
 
-    /// Now, in the production's zone (and a 404 for a production that does not exist).
-    func now(_ production: String) async throws -> String {
-        now(in: try await zone(production))
+    /// The server's clock now, written in `zone`: every time the server gives an entry.
+    func stamp(in zone: TimeZone) -> Timestamp {
+        let date = clock()
+        return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date))
     }
 
     /// The production's time zone, from its header: read from the hub the first time, when
@@ -428,14 +424,12 @@ public struct ArmoryAPI: Sendable {
     func transfer(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
         var members = try fields(try await body(req))
-        let now = try await now(s.production)
         if let by = members.first(where: { $0.key == "by" })?.value, by != .string(s.person) {
             throw APIError.forbidden("transfers are recorded as the person signed in (\(s.person))")
         }
         members.removeAll { $0.key == "by" || $0.key == "at" }
         do { try Limits.check(transfer: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
         let (at, receipt) = try await receipt(s.production, s)
-        _ = now
         let t: EvidenceTransfer
         do {
             t = try EvidenceTransfer(json: .object(members), at: at, by: s.person)
@@ -455,10 +449,8 @@ public struct ArmoryAPI: Sendable {
                                                              ("rules", .strings(d.rules.map(\.rawValue)))])
             }
             return jsonResponse(json, status: .created)
-        } catch HubError.invalid(let e) {
-            throw APIError.unprocessable(e.message, field: e.field)
-        } catch HubError.store(let e) {
-            throw APIError(.serviceUnavailable, "the record could not be stored, nothing was recorded: \(e)", retryAfter: 5)
+        } catch {
+            throw APIError.notRecorded(error)
         }
     }
 
@@ -481,7 +473,11 @@ public struct ArmoryAPI: Sendable {
 
     func productionJSON(_ id: String, _ log: ProductionLog) -> JSON {
         .object([("id", .string(id)), ("title", .string(log.header.title)), ("timezone", .string(log.header.timezone)),
-                 ("entries", .int(log.size)), ("checkpoints", .int(log.checkpoints.count))])
+                 ("entries", .int(log.size)), ("checkpoints", .int(log.checkpoints.count))]
+                + (log.fault.map { f in
+                    [("read_only", .object([("entry", .int(Int(f.index))), ("reason", .string(f.message)),
+                                            ("message", .string(HubError.readOnlyMessage(id, f)))]))]
+                } ?? []))
     }
 
     func production(_ ctx: ArmoryContext) async throws -> Response {
@@ -631,7 +627,7 @@ public struct ArmoryAPI: Sendable {
             let cp = try? Checkpoint(text: note.text)
             return jsonResponse(.object([("size", .int(cp?.size ?? 0)), ("note", .string(note.formatted))]), status: .created)
         } catch {
-            throw APIError(.serviceUnavailable, "no checkpoint was signed: \(error)")
+            throw APIError.notRecorded(error, what: "no checkpoint was signed")
         }
     }
 
@@ -818,12 +814,16 @@ struct SameOrigin: RouterMiddleware {
     }
 
     static func sameOrigin(_ request: Request) -> Bool {
+        let fetchSite = request.headers[.init("Sec-Fetch-Site")!]
         if let origin = request.headers[.origin] {
-            guard origin != "null", let host = request.head.authority else { return false }
+            // A browser sends "null" for a form post from a page whose referrer policy hides
+            // its origin; its Sec-Fetch-Site still says where the post came from.
+            if origin == "null" { return fetchSite == "same-origin" }
+            guard let host = request.head.authority else { return false }
             let bare = origin.hasPrefix("https://") ? origin.dropFirst(8) : origin.hasPrefix("http://") ? origin.dropFirst(7) : Substring("")
             return !bare.isEmpty && bare.lowercased() == host.lowercased()
         }
-        if let site = request.headers[.init("Sec-Fetch-Site")!] { return site == "same-origin" || site == "none" }
+        if let site = fetchSite { return site == "same-origin" || site == "none" }
         // Neither header: not a browser's cross-site request (browsers send Origin on every cross-site POST).
         return true
     }

@@ -2017,6 +2017,17 @@ enum OpenAPIDocument {
               "checkpoints": {
                 "type": "integer",
                 "minimum": 0
+              },
+              "read_only": {
+                "description": "Present when the production's log holds an entry that cannot be read or decided (written by an older server): the production is open read-only, everything before that entry can be read and exported, and steps are answered 503.",
+                "type": "object",
+                "properties": {
+                  "entry": { "type": "integer", "minimum": 1 },
+                  "reason": { "type": "string" },
+                  "message": { "type": "string" }
+                },
+                "required": ["entry", "reason", "message"],
+                "additionalProperties": false
               }
             },
             "required": [

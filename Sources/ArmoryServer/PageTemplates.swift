@@ -14,7 +14,7 @@ enum PageTemplates {
         <span class="who">{{person}} ({{roles}})</span>
         <form method="post" action="/p/{{production}}/sign-out"><button type="submit">Sign out</button></form></header>{{/signedIn}}
         {{#live}}<div id="live-status" role="alert" hidden></div>{{/live}}
-        <main id="main">{{{body}}}</main>
+        <main id="main">{{#readOnly}}<p class="error" role="alert" id="read-only">{{readOnly}}</p>{{/readOnly}}{{{body}}}</main>
         <div id="takeover" role="alertdialog" aria-modal="true" aria-labelledby="takeover-title" aria-hidden="true">
         <h2 id="takeover-title">ALARM</h2><p class="rules" id="takeover-rules"></p><p id="takeover-message"></p><p id="takeover-when"></p>
         <button type="button" id="takeover-ack" class="big">Acknowledge</button></div>

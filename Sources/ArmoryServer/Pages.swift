@@ -69,14 +69,16 @@ struct Pages: Sendable {
     /// A page of a production drawn from its stored log: its live stream starts from the
     /// log's last entry, so nothing recorded between the page and its stream is missed.
     func page(title: String, body: String, ctx: ArmoryContext, log: (id: String, stored: ProductionLog), status: HTTPResponse.Status = .ok) -> Response {
-        page(title: title, body: body, ctx: ctx, production: (log.id, log.stored.header), seen: log.stored.size - 1, status: status)
+        page(title: title, body: body, ctx: ctx, production: (log.id, log.stored.header), seen: log.stored.size - 1, status: status,
+             readOnly: log.stored.fault.map { HubError.readOnlyMessage(log.id, $0) })
     }
 
     /// A whole page in the layout, with the headers every page carries. `seen`: the last
     /// entry it shows, from which its live stream starts (none: from when it opens).
     func page(title: String, body: String, ctx: ArmoryContext, production: (id: String, header: ProductionHeader)?, seen: Int? = nil,
-              status: HTTPResponse.Status = .ok) -> Response {
+              status: HTTPResponse.Status = .ok, readOnly: String? = nil) -> Response {
         var context: [String: Any] = ["title": title, "body": body]
+        if let readOnly { context["readOnly"] = readOnly }
         if let seen { context["seen"] = seen }
         if let production {
             context["production"] = production.id
@@ -96,7 +98,9 @@ struct Pages: Sendable {
         Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
             .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; media-src 'self' blob: mediastream:; frame-ancestors 'none'; form-action 'self'",
-            .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
+            .init("X-Content-Type-Options")!: "nosniff", // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with
+            // the pages' own form posts, which the cross-site check must then refuse.
+            .init("Referrer-Policy")!: "same-origin",
         ], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 

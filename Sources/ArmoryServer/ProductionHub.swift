@@ -21,18 +21,28 @@ public enum LiveMessage: Sendable {
 
 /// Why the hub did not record something.
 public enum HubError: Error, Sendable, CustomStringConvertible {
+    /// What a person is told about a production open read-only.
+    public static func readOnlyMessage(_ production: String, _ fault: LogReplayError) -> String {
+        "production '\(production)' is open read-only: entry \(fault.index) cannot be read (\(fault.message)); "
+            + "everything before it can be read and exported, and nothing more can be recorded until it is repaired"
+    }
+
     /// The step is not valid input (unknown id, time out of order...): nothing recorded.
     case invalid(StepFormatError)
     /// The stored log does not verify, or the store failed: nothing recorded.
     case store(any Error)
     /// A checkpoint was asked for, but this server was started without a signing key.
     case noSigningKey
+    /// The production's log holds an entry that cannot be read or decided (written by an
+    /// older server): it is open read-only, and nothing is recorded after that entry.
+    case readOnly(production: String, fault: LogReplayError)
 
     public var description: String {
         switch self {
         case .invalid(let e): return e.message
         case .store(let e): return "\(e)"
         case .noSigningKey: return "this server has no signing key"
+        case let .readOnly(production, fault): return Self.readOnlyMessage(production, fault)
         }
     }
 }
@@ -106,9 +116,23 @@ public actor ProductionHub {
     /// a copy alive while the log changes would make the change copy every entry.
     func load(_ id: String) async throws {
         guard logs[id] == nil else { return }
-        let log = try await store.load(id, logKey: signer?.verifierKey)
+        let log = try await loadStored(id)
         // Another caller may have loaded it meanwhile; the first copy stays.
         if logs[id] == nil { logs[id] = log }
+    }
+
+    /// The production's log from the store. An entry no reader can take opens it read-only
+    /// (named in the log, refused for writes) instead of making the production unloadable.
+    func loadStored(_ id: String) async throws -> ProductionLog {
+        let log = try await store.load(id, logKey: signer?.verifierKey, readOnlyAtFault: true)
+        if let fault = log.fault { logger.error("\(HubError.readOnlyMessage(id, fault))") }
+        return log
+    }
+
+    /// The entry that keeps the production read-only, if any.
+    public func fault(_ id: String) async throws -> LogReplayError? {
+        try await load(id)
+        return logs[id]!.fault
     }
 
     /// What `body` reads from the production's log, at once and computed where the log is,
@@ -198,6 +222,7 @@ public actor ProductionHub {
             await withCheckedContinuation { parked[id, default: []].append($0) }
             do { try await load(id) } catch { throw HubError.store(error) }
         }
+        if let fault = logs[id]!.fault { throw HubError.readOnly(production: id, fault: fault) }
         // No suspension from here until the change is queued: changes are decided one at a time.
         let (mark, result, unchanged) = try decide(id, change)
         if unchanged && queued[id] == nil { return result }
@@ -241,7 +266,8 @@ public actor ProductionHub {
                 decidedAgain = true
                 do {
                     // Changes arriving meanwhile are decided against the old log and queued; they are decided again below.
-                    var fresh = try await store.load(id, logKey: signer?.verifierKey)
+                    var fresh = try await loadStored(id)
+                    if let fault = fresh.fault { throw HubError.readOnly(production: id, fault: fault) }
                     storedMarks[id] = fresh.mark
                     var again: [PendingWrite] = []
                     for var w in batch + (queued[id] ?? []) {

@@ -17,9 +17,7 @@ extension ArmoryAPI {
         var seen = Set<String>()
         for m in members where !seen.insert(m.key).inserted { throw APIError.badRequest("field '\(m.key)' is given twice", field: m.key) }
         do { try Limits.check(step: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
-        let zone = try await zone(production)
-        let date = clock()
-        let now = Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date))
+        let now = stamp(in: try await zone(production))
         let via: LogEntry.Via
         if let session {
             if let by = members.first(where: { $0.key == "by" })?.value {
@@ -52,18 +50,14 @@ extension ArmoryAPI {
         let receipt = LogEntry.Receipt(received: now.text, via: via)
         do {
             return try await hub.record(production, step, stampedNow: stampedNow, receipt: receipt)
-        } catch HubError.invalid(let e) {
-            throw APIError.unprocessable(e.message, field: e.field)
-        } catch HubError.store(let e) {
-            throw APIError(.serviceUnavailable, "the record could not be stored, nothing was recorded: \(e)", retryAfter: 5)
+        } catch {
+            throw APIError.notRecorded(error)
         }
     }
 
     /// The server's receipt for something it records now on a person's behalf.
     func receipt(_ production: String, _ session: Session) async throws -> (Timestamp, LogEntry.Receipt) {
-        let zone = try await zone(production)
-        let date = clock()
-        let now = Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date))
+        let now = stamp(in: try await zone(production))
         return (now, LogEntry.Receipt(received: now.text, via: session.via))
     }
 }

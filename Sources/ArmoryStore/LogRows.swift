@@ -168,13 +168,13 @@ struct LogRows: Sendable {
 /// re-decided by the engine, the tree recomputed from the entries and compared with the
 /// stored nodes, and the last signed checkpoint's root found again.
 func verifiedLog(id: String, origin: String, size: Int, entries: [[UInt8]], nodes: [(level: Int, index: Int, hash: [UInt8])],
-                 notes: [String], logKey: NoteVerifierKey?) throws -> ProductionLog {
+                 notes: [String], logKey: NoteVerifierKey?, readOnlyAtFault: Bool = false) throws -> ProductionLog {
     func tampered(_ why: String) -> StoreError { .tampered(production: id, reason: why) }
     guard entries.count == size else { throw tampered("\(entries.count) entries stored, the log says \(size)") }
     let checkpoints: [SignedNote]
     do { checkpoints = try notes.map { try SignedNote(parsing: $0) } } catch { throw tampered("a stored checkpoint is malformed: \(error)") }
     let log: ProductionLog
-    do { log = try ProductionLog(origin: origin, entries: entries, checkpoints: checkpoints) } catch {
+    do { log = try ProductionLog(origin: origin, entries: entries, checkpoints: checkpoints, readOnlyAtFault: readOnlyAtFault) } catch {
         throw tampered(error.description)
     }
     for n in nodes where log.tree.store.node(level: n.level, index: n.index) != n.hash {
@@ -196,6 +196,9 @@ func verifiedLog(id: String, origin: String, size: Int, entries: [[UInt8]], node
 
 /// Checks a store's read models against the verified log they were written from.
 func checkReadModels(id: String, log: ProductionLog, firearms: [String: String], lots: [String: String]) throws {
+    // A log opened read-only at a faulty entry: its read models were written from states
+    // that included that entry, so they cannot be checked against the state before it.
+    guard log.fault == nil else { return }
     // Only the state rows: the entries were checked when the log was rebuilt from them.
     let expected = LogRows.itemRows(log.state, changedSince: 0)
     func tampered(_ why: String) -> StoreError { .tampered(production: id, reason: why) }

@@ -70,7 +70,11 @@ public protocol LogStore: Sendable {
     /// throws `StoreError.conflict` if the stored log is no longer that size.
     func append(_ id: String, _ batch: AppendBatch) async throws
     /// Loads and verifies a production's log, or throws `StoreError.tampered`.
-    func load(_ id: String, logKey: NoteVerifierKey?) async throws -> ProductionLog
+    /// `readOnlyAtFault`: an entry that cannot be read or decided (one an older server
+    /// wrote), whose bytes are still those the tree and checkpoints commit to, opens the
+    /// log read-only with that entry as its `fault` instead of throwing. Altered entries,
+    /// nodes and checkpoints are still refused.
+    func load(_ id: String, logKey: NoteVerifierKey?, readOnlyAtFault: Bool) async throws -> ProductionLog
 
     /// Every firearm's current state, in id order.
     func firearms(_ production: String) async throws -> [ItemState]
@@ -116,6 +120,11 @@ public func openStore(_ location: String) async throws -> any LogStore {
 }
 
 extension LogStore {
+    /// Loads and verifies a production's log; any entry that does not stand up is refused.
+    public func load(_ id: String, logKey: NoteVerifierKey?) async throws -> ProductionLog {
+        try await load(id, logKey: logKey, readOnlyAtFault: false)
+    }
+
     /// Every alarm after entry `after`, oldest first.
     public func alarms(_ production: String, after: Int) async throws -> [StoredEntry] {
         try await alarms(production, after: after, limit: Int(Int32.max))

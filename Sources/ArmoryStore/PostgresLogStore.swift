@@ -336,8 +336,13 @@ public final class PostgresLogStore: Sendable {
         }
     }
 
-    /// Loads and verifies a production's log, exactly as the embedded store does.
+    /// Loads and verifies a production's log; any entry that does not stand up is refused.
     public func load(_ id: String, logKey: NoteVerifierKey? = nil) async throws -> ProductionLog {
+        try await load(id, logKey: logKey, readOnlyAtFault: false)
+    }
+
+    /// Loads and verifies a production's log, exactly as the embedded store does.
+    public func load(_ id: String, logKey: NoteVerifierKey?, readOnlyAtFault: Bool) async throws -> ProductionLog {
         var header: (String, Int)?
         for try await row in try await query("SELECT origin, size FROM production WHERE id = \(id)").decode((String, Int).self) {
             header = row
@@ -356,7 +361,7 @@ public final class PostgresLogStore: Sendable {
         for try await note in try await query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position").decode(String.self) {
             notes.append(note)
         }
-        let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey, readOnlyAtFault: readOnlyAtFault)
         try checkReadModels(id: id, log: log, firearms: try await states("firearm_state", id), lots: try await states("lot_state", id))
         return log
     }

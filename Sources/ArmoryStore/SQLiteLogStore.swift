@@ -296,11 +296,16 @@ public final class SQLiteLogStore: Sendable {
         for l in rows.lots { try lot.execute(arguments: [id, l.id, l.condition, l.json]) }
     }
 
+    /// Loads and verifies a production's log; any entry that does not stand up is refused.
+    public func load(_ id: String, logKey: NoteVerifierKey? = nil) throws -> ProductionLog {
+        try load(id, logKey: logKey, readOnlyAtFault: false)
+    }
+
     /// Loads a production's log and checks it before serving it: every entry re-decided by
     /// the engine, the tree recomputed from the entries and compared with the stored nodes,
     /// the last signed checkpoint's root found again, and the read models compared with
     /// the log. Nothing is overwritten either way.
-    public func load(_ id: String, logKey: NoteVerifierKey? = nil) throws -> ProductionLog {
+    public func load(_ id: String, logKey: NoteVerifierKey?, readOnlyAtFault: Bool) throws -> ProductionLog {
         let (origin, entries, nodes, notes, firearms, lots) = try pool.read { db in
             guard let origin = try String.fetchOne(db, sql: "SELECT origin FROM production WHERE id = ?", arguments: [id]) else {
                 throw StoreError.unknownProduction(id)
@@ -324,7 +329,7 @@ public final class SQLiteLogStore: Sendable {
             }
             return (origin, entries, nodes, notes, try states("firearm_state"), try states("lot_state"))
         }
-        let log = try verifiedLog(id: id, origin: origin, size: entries.count, entries: entries, nodes: nodes, notes: notes, logKey: logKey)
+        let log = try verifiedLog(id: id, origin: origin, size: entries.count, entries: entries, nodes: nodes, notes: notes, logKey: logKey, readOnlyAtFault: readOnlyAtFault)
         try checkReadModels(id: id, log: log, firearms: firearms, lots: lots)
         return log
     }

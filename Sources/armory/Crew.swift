@@ -81,7 +81,7 @@ struct SignIns: AsyncParsableCommand {
         do {
             let store = try await openStore(database)
             let log: ProductionLog
-            do { log = try await store.load(production, logKey: nil) } catch let e as StoreError {
+            do { log = try await store.load(production, logKey: nil, readOnlyAtFault: false) } catch let e as StoreError {
                 printError("error: \(e)")
                 throw ExitCode(ExitStatus.invalidInput)
             }

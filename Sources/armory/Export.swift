@@ -128,7 +128,7 @@ struct Export: AsyncParsableCommand {
     func exportStored(database: String, production: String, signer: NoteSigner, witnesses: [NoteSigner]) async throws {
         let store = try await openStore(database)
         var log: ProductionLog
-        do { log = try await store.load(production, logKey: signer.verifierKey) } catch let e as StoreError {
+        do { log = try await store.load(production, logKey: signer.verifierKey, readOnlyAtFault: false) } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.invalidInput)
         }

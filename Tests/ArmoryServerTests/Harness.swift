@@ -22,11 +22,13 @@ struct Harness {
     /// The server's clock: now, unless a test sets it (`clock.set`).
     let clock = TestClock()
 
-    init(path: String? = nil) throws {
+    /// `signer`: the log's key (nil: a server started without one, as on a database whose
+    /// key is not at hand).
+    init(path: String? = nil, signer: NoteSigner? = Harness.signer) throws {
         self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
         store = try SQLiteLogStore(path: self.path)
         let metrics = ArmoryMetrics()
-        hub = ProductionHub(store: store, signer: Self.signer, logger: Logger(label: "test")) { id, d, size in
+        hub = ProductionHub(store: store, signer: signer, logger: Logger(label: "test")) { id, d, size in
             metrics.recorded(production: id, decision: d, logSize: size)
         }
         var options = ServerOptions()

@@ -6,8 +6,8 @@ import HummingbirdTesting
 import Testing
 
 /// Every route, API and page, asked by each role, a person of another production and
-/// nobody: each answers as docs/SECURITY.md's matrix says. A route missing from the matrix
-/// fails the test, so a new route cannot go unchecked.
+/// nobody: each answers as the table below says (docs/SECURITY.md, promise 3). A route
+/// missing from the table fails the test, so a new route cannot go unchecked.
 struct RouteMatrixTests {
     enum Who: Hashable, CustomStringConvertible {
         case role(Role), dualHatted, otherProduction, nobody
@@ -103,7 +103,7 @@ struct RouteMatrixTests {
     /// Routes open to anyone, or checked elsewhere, by design: each with the test that covers it.
     static let publicOrElsewhere: [String: String] = [
         "GET /health": "public", "GET /openapi.json": "public",
-        "POST /api/v1/productions/:production/sign-in": "public; SecurityTests.signInThrottles",
+        "POST /api/v1/productions/:production/sign-in": "public; AuthorisationTests.signInRefusesWrongSecretsAndThrottles",
         "POST /api/v1/productions/:production/concerns": "public; test_security.py::test_concerns_are_capped_and_rate_limited",
         "POST /api/v1/sign-out": "any session ends itself; SessionRestartTests",
         "POST /api/v1/productions/:production/password": "any session, with its current password; test_security.py",

@@ -67,7 +67,7 @@ struct SQLiteLogStoreTests {
             waited += 1
         }
         #expect(store.checkpointer.copied > 0, "no checkpoint copied the WAL after \(Checkpointer.every + 10) appends")
-        let loaded = try SQLiteLogStore(path: path).load("dry-creek", logKey: Self.signer.verifierKey)
+        let loaded = try await SQLiteLogStore(path: path).load("dry-creek", logKey: Self.signer.verifierKey)
         #expect(loaded.entries == grown.entries && loaded.state == grown.state)
     }
 

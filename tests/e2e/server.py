@@ -1,4 +1,5 @@
 """Starts `armory serve` for process-level tests and speaks to it over HTTP."""
+import http.client
 import json
 import os
 import pathlib
@@ -6,6 +7,7 @@ import signal
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -15,13 +17,14 @@ ARMORY = os.environ.get("ARMORY_BIN", str(ROOT / ".build" / "debug" / "armory"))
 class Server:
     """A running `armory serve --demo` in its own folder."""
 
-    def __init__(self, folder, *extra, port=0):
+    def __init__(self, folder, *extra, port=0, env=None, insecure_cookies=True):
         self.folder = pathlib.Path(folder)
         self.stderr = open(self.folder / "server.err", "w")
         self.proc = subprocess.Popen(
             [ARMORY, "serve", "--demo", "--demo-dir", str(self.folder / "demo"), "--port", str(port),
-             "--password-cost", "10", "--insecure-cookies", *extra],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=self.folder)
+             "--password-cost", "10", *(["--insecure-cookies"] if insecure_cookies else []), *extra],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=self.folder,
+            env={**os.environ, **(env or {})})
         deadline = time.time() + 60
         self.url = None
         lines = []
@@ -59,6 +62,30 @@ class Server:
     def json(self, method, path, body=None, token=None):
         status, _, raw = self.request(method, path, body, token)
         return status, (json.loads(raw) if raw else None)
+
+    def raw(self, method, path, body=b"", headers=None, timeout=30):
+        """One request with exactly these headers (urllib adds its own): status, headers, body."""
+        u = urllib.parse.urlparse(self.url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, r.headers, data
+
+    def entries(self, token, production="demo"):
+        """Every entry of a production, as the API pages them."""
+        out, start = [], 0
+        while True:
+            status, page = self.json("GET", f"/api/v1/productions/{production}/entries?from={start}&limit=1000", token=token)
+            assert status == 200, page
+            out += page
+            if len(page) < 1000:
+                return out
+            start += 1000
+
+    def healthy(self):
+        return self.json("GET", "/health") == (200, {"status": "ok"})
 
     def sign_in(self, person):
         status, body = self.json("POST", "/api/v1/productions/demo/sign-in",

@@ -25,31 +25,15 @@ def server(tmp_path):
 
 
 def raw(server, method, path, body=b"", headers=None):
-    """One request with exactly these headers (urllib adds its own)."""
-    u = urllib.parse.urlparse(server.url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    conn.close()
-    return r.status, r.headers, data
+    return server.raw(method, path, body, headers)
 
 
 def entries(server, token):
-    """Every entry, as the API gives them."""
-    out, start = [], 0
-    while True:
-        status, page = server.json("GET", f"{P}/entries?from={start}&limit=1000", token=token)
-        assert status == 200, page
-        out += page
-        if len(page) < 1000:
-            return out
-        start += 1000
+    return server.entries(token)
 
 
 def healthy(server):
-    status, body = server.json("GET", "/health")
-    return status == 200 and body == {"status": "ok"}
+    return server.healthy()
 
 
 def check(tmp_path):
@@ -250,6 +234,9 @@ def test_cross_site_posts_with_the_cookie_are_refused_and_the_api_takes_json_onl
     status, _, answer = raw(server, "POST", f"{P}/steps", body,
                             {"Cookie": cookie, "Sec-Fetch-Site": "cross-site", "Content-Type": "application/json", "Host": host})
     assert status == 403, answer
+    status, _, answer = raw(server, "POST", f"{P}/steps", body, {"Cookie": cookie, "Origin": "null", "Sec-Fetch-Site": "cross-site",
+                                                                 "Content-Type": "application/json", "Host": host})
+    assert status == 403, answer
     token = server.sign_in("ana")
     status, _, answer = raw(server, "POST", f"{P}/steps", body, {"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
     assert status == 415, answer
@@ -258,6 +245,11 @@ def test_cross_site_posts_with_the_cookie_are_refused_and_the_api_takes_json_onl
     status, _, answer = raw(server, "POST", f"{P}/steps", body,
                             {"Cookie": cookie, "Origin": server.url, "Content-Type": "application/json", "Host": host})
     assert status == 201, answer
+    # A browser hiding the page's origin (Origin: null) still says the post is its own.
+    status, _, answer = raw(server, "POST", "/p/demo/tablet/act/report_concern", b"text=from+the+tablet",
+                            {"Cookie": cookie, "Origin": "null", "Sec-Fetch-Site": "same-origin",
+                             "Content-Type": "application/x-www-form-urlencoded", "Host": host})
+    assert status in (200, 201), answer
 
 
 def test_no_small_leaks(server):
@@ -374,5 +366,43 @@ def test_pages_send_security_headers_and_escape_what_people_type(server):
         assert status == 200, (path, status)
         csp = headers["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp and "script-src 'self'" in csp, path
-        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"], path
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin", path
         assert b"<script>alert" not in page and b"<svg/onload" not in page, path
+
+
+def test_no_secret_reaches_the_servers_output_and_cookies_are_secure(tmp_path):
+    """No password, PIN, session token, metrics token or private key appears in anything the
+    server writes after it starts, even at trace level; without --insecure-cookies the
+    session cookie is Secure (and HttpOnly, SameSite=Strict)."""
+    metrics_token = "metrics-token-never-logged-7f3a"
+    server = Server(tmp_path, env={"ARMORY_METRICS_TOKEN": metrics_token, "ARMORY_LOG_LEVEL": "trace"},
+                    insecure_cookies=False)
+    secrets = [metrics_token, "wrong-guess-never-logged-91c2", "a-new-password-never-logged-55e1"]
+    try:
+        status, headers, raw_body = server.request("POST", f"{P}/sign-in", {"person": "pat", "password": server.logins["pat"]})
+        assert status == 200
+        cookie = headers["Set-Cookie"]
+        assert all(a in cookie for a in ("Secure", "HttpOnly", "SameSite=Strict")), cookie
+        pat = json.loads(raw_body)["token"]
+        ana = server.sign_in("ana")
+        secrets += [pat, ana, server.logins["pat"], server.logins["ana"], server.logins["ben"]]
+        assert server.json("POST", f"{P}/sign-in", {"person": "ben", "password": secrets[1]})[0] == 401
+        status, body = server.json("POST", f"{P}/people/ben/pin", token=ana)
+        assert status == 201
+        secrets.append(body["pin"])
+        status, body = server.json("POST", f"{P}/sign-in", {"person": "ben", "pin": body["pin"]})
+        assert status == 200
+        secrets.append(body["token"])
+        assert server.json("POST", f"{P}/steps", {"do": "report_concern", "text": "logged?"}, token=body["token"])[0] == 201
+        status, _ = server.json("POST", f"{P}/password", {"current": server.logins["pat"], "new": secrets[2]}, token=pat)
+        assert status == 200
+        assert raw(server, "GET", "/metrics", headers={"Authorization": f"Bearer {metrics_token}"})[0] == 200
+        assert raw(server, "GET", "/p/demo/tablet", headers={"Cookie": cookie.split(";")[0]})[0] == 200
+    finally:
+        assert server.stop() == 0
+    written = server.proc.stdout.read() + (tmp_path / "server.err").read_text()
+    key = (tmp_path / "demo" / "log.key").read_text().strip()
+    secrets.append(key.split("+")[-1])
+    assert all(len(secret) >= 6 for secret in secrets), [len(secret) for secret in secrets]
+    for secret in secrets:
+        assert secret not in written, f"a secret reached the server's output: {secret[:4]}…"
