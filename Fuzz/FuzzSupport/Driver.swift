@@ -32,8 +32,14 @@ public func runFuzzing(prepare: () -> Void = {}, _ check: @escaping ([UInt8]) ->
     fuzzSetUp()
     prepare()
     property = check
-    runFuzzer { data, size in
-        property(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-        return 0
-    }
+    runFuzzer { data, size in testOneInput(data, size) }
+}
+
+/// libFuzzer's test function. Defined here once for every target: the sanitizer runtime
+/// refers to it by this name, so each binary must hold it even though the driver is handed
+/// the function directly.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    property(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
 }

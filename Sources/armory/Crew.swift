@@ -81,7 +81,9 @@ struct SignIns: AsyncParsableCommand {
         do {
             let store = try await openStore(database)
             let log: ProductionLog
-            do { log = try await store.load(production, logKey: nil, readOnlyAtFault: false) } catch let e as StoreError {
+            // A production open read-only (an entry no reader takes) still lets its people
+            // sign in to read it, so they can still be given passwords.
+            do { log = try await store.load(production, logKey: nil, readOnlyAtFault: true) } catch let e as StoreError {
                 printError("error: \(e)")
                 throw ExitCode(ExitStatus.invalidInput)
             }

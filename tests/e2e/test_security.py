@@ -81,6 +81,42 @@ def test_far_future_times_are_refused_and_the_production_stays_loadable(tmp_path
     assert code == 0 and "BAD" not in out, out
 
 
+def test_a_log_d5fc985_made_unloadable_opens_read_only_and_check_names_the_entry(tmp_path):
+    """Finding 1, on the database d5fc985 wrote when it was reproduced (entry 72 stamped in
+    year 10000): `armory serve` serves the production read-only (reads 200, steps 503 naming
+    entry 72), and `armory check` names the entry, exiting 1."""
+    from server import ROOT
+    import shutil
+    db = tmp_path / "old.db"
+    shutil.copy(ROOT / "Tests" / "ArmoryStoreTests" / "Fixtures" / "year-10000" / "armory.db", db)
+    r = subprocess.run([ARMORY, "check", "--database", str(db)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "entry 72 cannot be read" in r.stdout and "read-only" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([ARMORY, "sign-ins", "--database", str(db), "--production", "demo", "-o", str(tmp_path / "logins.txt"),
+                        "--password-cost", "10"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    password = {row.split(" ")[0]: row.split(" ")[2] for row in (tmp_path / "logins.txt").read_text().splitlines()}["ana"]
+    err = open(tmp_path / "server.err", "w")
+    proc = subprocess.Popen([ARMORY, "serve", "--database", str(db), "--port", "0", "--insecure-cookies"],
+                            stdout=subprocess.PIPE, stderr=err, text=True, cwd=tmp_path)
+    try:
+        url = proc.stdout.readline().split()[-1]
+        s = Server.__new__(Server)
+        s.url = url
+        status, body = s.json("POST", f"{P}/sign-in", {"person": "ana", "password": password})
+        assert status == 200, body
+        token = body["token"]
+        status, body = s.json("GET", P, token=token)
+        assert status == 200 and body["read_only"]["entry"] == 72, body
+        status, body = s.json("POST", f"{P}/steps", {"do": "report_concern", "text": "still here"}, token=token)
+        assert status == 503 and "entry 72 cannot be read" in body["error"], body
+        assert s.json("GET", "/health") == (200, {"status": "ok"})
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=15) == 0
+        err.close()
+    assert "entry 72 cannot be read" in (tmp_path / "server.err").read_text()
+
+
 def parse(text):
     from datetime import datetime
     return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")).timestamp()
@@ -284,6 +320,9 @@ def test_metrics_with_the_token_only(tmp_path):
         status, _, body = raw(server, "GET", "/metrics", headers={"Authorization": f"Bearer {env_token}"})
         assert status == 200 and b"armory" in body, body
         status, _, _ = raw(server, "GET", "/metrics", headers={"Authorization": "Bearer wrong"})
+        assert status == 401
+        # A producer's session is no metrics credential: the metrics name every production.
+        status, _, _ = raw(server, "GET", "/metrics", headers={"Authorization": f"Bearer {server.sign_in('pat')}"})
         assert status == 401
         assert env_token not in (tmp_path / "server.err").read_text()
     finally:
