@@ -97,87 +97,87 @@ public struct LogReplay: Sendable {
         var state = ProductionState(people: [])
         var fault: LogReplayError?
         entries: for (position, bytes) in entryBytes.enumerated() {
-          do throws(LogReplayError) {
-            let expected = UInt64(position)
-            let entry: LogEntry
-            do { entry = try LogEntry(decoding: bytes) } catch { throw LogReplayError(index: expected, message: error.message) }
-            guard entry.index == expected else {
-                throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
+            do throws(LogReplayError) {
+                let expected = UInt64(position)
+                let entry: LogEntry
+                do { entry = try LogEntry(decoding: bytes) } catch { throw LogReplayError(index: expected, message: error.message) }
+                guard entry.index == expected else {
+                    throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
+                }
+                func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
+                // Each entry is re-decided by the protocol revision it was recorded under (its
+                // format version), so a log that spans an upgrade verifies entry by entry.
+                guard ProtocolRevision.all.contains(entry.protocolRevision) else {
+                    throw fail("protocol revision \(entry.protocolRevision) is not one this verifier knows")
+                }
+                if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
+                    throw fail("received '\(receipt.received)' is not an RFC 3339 time")
+                }
+                let body: JSON
+                do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
+                guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }
+                switch entry.kind {
+                case .production:
+                    guard position == 0 else { throw fail("a production header may only be entry 0") }
+                    let h: ProductionHeader
+                    do { h = try ProductionHeader(json: body) } catch { throw fail(error.message) }
+                    guard h.json.compactText == entry.body else { throw fail("production header is not canonical") }
+                    header = h
+                    state = h.initialState
+                    decoded.append((entry, nil))
+                case .step:
+                    guard header != nil else { throw fail("a step before the production header") }
+                    let step: Step
+                    do { step = try Step(json: body) } catch { throw fail("step: \(error.message)") }
+                    guard step.json.compactText == entry.body, step.at.text == entry.at, step.by == entry.by else {
+                        throw fail("step fields disagree with the entry")
+                    }
+                    let decision: Decision
+                    do { decision = try state.apply(step, revision: entry.protocolRevision) } catch { throw fail("step is invalid for this production: \(error.message)") }
+                    guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
+                        throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
+                    }
+                    decoded.append((entry, step))
+                case .transfer:
+                    guard header != nil else { throw fail("a transfer before the production header") }
+                    guard let at = Timestamp(rfc3339: entry.at), let by = entry.by else { throw fail("a transfer needs its time and who made it") }
+                    let decision: Decision
+                    do throws(StepFormatError) {
+                        let transfer = try EvidenceTransfer(json: body, at: at, by: by)
+                        guard transfer.json.compactText == entry.body else { throw StepFormatError("transfer body is not canonical") }
+                        decision = try state.apply(transfer)
+                    } catch {
+                        throw fail("transfer: \(error.message)")
+                    }
+                    guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
+                        throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
+                    }
+                    decoded.append((entry, nil))
+                case .correction:
+                    guard position > 0 else { throw fail("entry 0 must be the production header") }
+                    guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("correction entries carry no decision") }
+                    guard case let .object(members) = body, members.map(\.key) == ["corrects", "text"],
+                          case let .number(n, true)? = body["corrects"], n > 0, n < Double(position),
+                          case let .string(text)? = body["text"], !text.isEmpty
+                    else { throw fail("a correction is {corrects: an earlier entry, text}") }
+                    decoded.append((entry, nil))
+                case .pin:
+                    guard position > 0 else { throw fail("entry 0 must be the production header") }
+                    guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("PIN issuance entries carry no decision") }
+                    guard Timestamp(rfc3339: entry.at) != nil else { throw fail("a PIN issuance needs its time") }
+                    guard case let .object(members) = body, members.map(\.key) == ["for"], case let .string(person)? = body["for"],
+                          let by = entry.by
+                    else { throw fail("a PIN issuance is {for: a person}, by the person who issued it") }
+                    guard state.people[by] != nil, state.people[person] != nil else {
+                        throw fail("a PIN issuance names a person who is not in this production")
+                    }
+                    decoded.append((entry, nil))
+                }
+            } catch {
+                guard stoppingAtFault, header != nil else { throw error }
+                fault = error
+                break entries
             }
-            func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
-            // Each entry is re-decided by the protocol revision it was recorded under (its
-            // format version), so a log that spans an upgrade verifies entry by entry.
-            guard ProtocolRevision.all.contains(entry.protocolRevision) else {
-                throw fail("protocol revision \(entry.protocolRevision) is not one this verifier knows")
-            }
-            if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
-                throw fail("received '\(receipt.received)' is not an RFC 3339 time")
-            }
-            let body: JSON
-            do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
-            guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }
-            switch entry.kind {
-            case .production:
-                guard position == 0 else { throw fail("a production header may only be entry 0") }
-                let h: ProductionHeader
-                do { h = try ProductionHeader(json: body) } catch { throw fail(error.message) }
-                guard h.json.compactText == entry.body else { throw fail("production header is not canonical") }
-                header = h
-                state = h.initialState
-                decoded.append((entry, nil))
-            case .step:
-                guard header != nil else { throw fail("a step before the production header") }
-                let step: Step
-                do { step = try Step(json: body) } catch { throw fail("step: \(error.message)") }
-                guard step.json.compactText == entry.body, step.at.text == entry.at, step.by == entry.by else {
-                    throw fail("step fields disagree with the entry")
-                }
-                let decision: Decision
-                do { decision = try state.apply(step, revision: entry.protocolRevision) } catch { throw fail("step is invalid for this production: \(error.message)") }
-                guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
-                    throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
-                }
-                decoded.append((entry, step))
-            case .transfer:
-                guard header != nil else { throw fail("a transfer before the production header") }
-                guard let at = Timestamp(rfc3339: entry.at), let by = entry.by else { throw fail("a transfer needs its time and who made it") }
-                let decision: Decision
-                do throws(StepFormatError) {
-                    let transfer = try EvidenceTransfer(json: body, at: at, by: by)
-                    guard transfer.json.compactText == entry.body else { throw StepFormatError("transfer body is not canonical") }
-                    decision = try state.apply(transfer)
-                } catch {
-                    throw fail("transfer: \(error.message)")
-                }
-                guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
-                    throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
-                }
-                decoded.append((entry, nil))
-            case .correction:
-                guard position > 0 else { throw fail("entry 0 must be the production header") }
-                guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("correction entries carry no decision") }
-                guard case let .object(members) = body, members.map(\.key) == ["corrects", "text"],
-                      case let .number(n, true)? = body["corrects"], n > 0, n < Double(position),
-                      case let .string(text)? = body["text"], !text.isEmpty
-                else { throw fail("a correction is {corrects: an earlier entry, text}") }
-                decoded.append((entry, nil))
-            case .pin:
-                guard position > 0 else { throw fail("entry 0 must be the production header") }
-                guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("PIN issuance entries carry no decision") }
-                guard Timestamp(rfc3339: entry.at) != nil else { throw fail("a PIN issuance needs its time") }
-                guard case let .object(members) = body, members.map(\.key) == ["for"], case let .string(person)? = body["for"],
-                      let by = entry.by
-                else { throw fail("a PIN issuance is {for: a person}, by the person who issued it") }
-                guard state.people[by] != nil, state.people[person] != nil else {
-                    throw fail("a PIN issuance names a person who is not in this production")
-                }
-                decoded.append((entry, nil))
-            }
-          } catch {
-            guard stoppingAtFault, header != nil else { throw error }
-            fault = error
-            break entries
-          }
         }
         guard let header else { throw LogReplayError(index: 0, message: "the log is empty: no production header") }
         self.header = header
