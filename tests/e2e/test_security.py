@@ -357,8 +357,10 @@ def test_a_new_password_ends_other_sessions_and_streams_are_capped(server):
     finally:
         for c in streams:
             c.close()
-    # A closed stream gives its place back.
-    deadline = time.time() + 20
+    # A closed stream gives its place back once a write finds its client gone: the first
+    # heartbeat (every 15 s) after the close may still be accepted by the socket, the second
+    # is not, so this can take two heartbeats, and longer on a loaded machine.
+    deadline = time.time() + 50
     while True:
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
         conn.request("GET", f"{P}/events", headers={"Authorization": f"Bearer {first}"})
@@ -441,7 +443,7 @@ def test_no_secret_reaches_the_servers_output_and_cookies_are_secure(tmp_path):
         assert server.stop() == 0
     written = server.proc.stdout.read() + (tmp_path / "server.err").read_text()
     key = (tmp_path / "demo" / "log.key").read_text().strip()
-    secrets.append(key.split("+")[-1])
-    assert all(len(secret) >= 6 for secret in secrets), [len(secret) for secret in secrets]
+    secrets.append(key.split("+", 4)[4])  # PRIVATE+KEY+name+hash+base64 (which may hold "+")
+    assert all(len(secret) >= 6 for secret in secrets), "lengths " + " ".join(str(len(secret)) for secret in secrets) + " key " + key[:12]
     for secret in secrets:
         assert secret not in written, f"a secret reached the server's output: {secret[:4]}…"
