@@ -2,6 +2,7 @@ import ArmoryLedger
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The studio server's store: many productions in one PostgreSQL database, each its own
 /// log, with the same guarantees as the embedded store. An append runs in one transaction
@@ -66,6 +67,49 @@ public final class PostgresLogStore: Sendable {
             }
             defer { group.cancelAll() }
             try await group.next()
+        }
+    }
+
+    /// Whether a bounded lease (`leased`) started its statement or gave up first.
+    enum Lease { case waiting, started, gaveUp }
+    final class LeaseState: Sendable {
+        let state = Mutex(Lease.waiting)
+        /// Moves from waiting to `next`; false if the other side moved first.
+        func claim(_ next: Lease) -> Bool {
+            state.withLock { state in
+                guard state == .waiting else { return false }
+                state = next
+                return true
+            }
+        }
+    }
+
+    /// Runs `body` on a connection the pool hands out within `connectionWait`, or throws
+    /// `StoreError.unavailable` having run nothing. The wait and the statement share one
+    /// lease: with a check first and a second lease for the statement, PostgreSQL stopping
+    /// in between left the statement waiting for its return. Once `body` has started it is
+    /// never timed out (its outcome would be unknown).
+    func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = LeaseState()
+        let unavailable = StoreError.unavailable("no connection to PostgreSQL within \(Self.connectionWait)")
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.client.withConnection { c in
+                    lease.claim(.started) ? try await body(c) : nil
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.connectionWait)
+                if lease.claim(.gaveUp) { throw unavailable }
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw unavailable
         }
     }
 
@@ -262,7 +306,9 @@ public final class PostgresLogStore: Sendable {
     /// size the writer decided against (the row lock serialises writers to a production),
     /// and only then are the entries, nodes, checkpoints and read models written.
     public func append(_ id: String, _ batch: AppendBatch) async throws {
-        guard try await Self.wrote(query(Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize))) else {
+        let statement = Self.appendQuery(id: id, rows: batch.rows, expected: batch.expectedSize)
+        let logger = self.logger
+        guard try await leased({ c in try await Self.wrote(c.query(statement, logger: logger)) }) else {
             var stored: Int?
             for try await size in try await query("SELECT size FROM production WHERE id = \(id)").decode(Int.self) {
                 stored = size
