@@ -40,11 +40,11 @@ public struct APIError: HTTPResponseError, Sendable {
         switch error {
         case let e as APIError: return e
         case HubError.invalid(let e): return .unprocessable(e.message, field: e.field)
-        case let e as HubError:
-            if case .readOnly = e { return APIError(.serviceUnavailable, "\(e.description); \(what)") }
-            if case .noSigningKey = e { return APIError(.serviceUnavailable, "this server has no signing key; \(what)") }
-            if case .store(let inner) = e { return APIError(.serviceUnavailable, "the store does not answer (\(inner)); \(what)", retryAfter: 5) }
-            return APIError(.serviceUnavailable, "\(e); \(what)", retryAfter: 5)
+        // Retrying does not help these two: no Retry-After.
+        case let HubError.readOnly(production, fault):
+            return APIError(.serviceUnavailable, "\(HubError.readOnlyMessage(production, fault)); \(what)")
+        case HubError.noSigningKey: return APIError(.serviceUnavailable, "this server has no signing key; \(what)")
+        case HubError.store(let inner): return APIError(.serviceUnavailable, "the store does not answer (\(inner)); \(what)", retryAfter: 5)
         default: return APIError(.serviceUnavailable, "the store does not answer (\(error)); \(what)", retryAfter: 5)
         }
     }

@@ -98,7 +98,8 @@ struct Pages: Sendable {
         Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
             .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; media-src 'self' blob: mediastream:; frame-ancestors 'none'; form-action 'self'",
-            .init("X-Content-Type-Options")!: "nosniff", // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with
+            .init("X-Content-Type-Options")!: "nosniff",
+            // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with
             // the pages' own form posts, which the cross-site check must then refuse.
             .init("Referrer-Policy")!: "same-origin",
         ], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -129,12 +129,6 @@ public actor ProductionHub {
         return log
     }
 
-    /// The entry that keeps the production read-only, if any.
-    public func fault(_ id: String) async throws -> LogReplayError? {
-        try await load(id)
-        return logs[id]!.fault
-    }
-
     /// What `body` reads from the production's log, at once and computed where the log is,
     /// so no copy of it outlives the call (a copy held elsewhere would make the next change
     /// copy it). The log may hold changes not yet stored: for what entries do not change

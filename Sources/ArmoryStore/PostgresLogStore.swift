@@ -59,15 +59,7 @@ public final class PostgresLogStore: Sendable {
     /// after `connectionWait`. Asked before each statement, which then finds the
     /// connection idle; the statement itself is never timed out (its outcome would be unknown).
     func connected() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.client.withConnection { _ in } }
-            group.addTask {
-                try await Task.sleep(for: Self.connectionWait)
-                throw StoreError.unavailable("no connection to PostgreSQL within \(Self.connectionWait)")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
-        }
+        try await leased { _ in }
     }
 
     /// Whether a bounded lease (`leased`) started its statement or gave up first.
