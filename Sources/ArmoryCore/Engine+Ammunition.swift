@@ -20,7 +20,7 @@ extension StepContext {
 
     mutating func inspectLot(_ id: String, inspected: Int, liveFound: Int) -> String {
         guard let lot = before.lots[id] else { return "" }
-        let byArmorer = actor?.mayActAsArmorer ?? false
+        let byArmorer = countsAsArmorer(actor)
         if liveFound > 0 {
             let withdrawn = lot.loadedInto.sorted()
             findings.add(.ammo1, "\(liveFound) live round\(liveFound == 1 ? "" : "s") found in lot \(id); lot quarantined"
@@ -49,7 +49,7 @@ extension StepContext {
         // Precise "Who counts as the armorer": a reconcile by anyone else (a dual-hatted armorer
         // included) "is recorded and raises the AMMO-4 alarm if its count differs, but it never
         // counts as the lot's reconcile at wrap". Revision 1 counted anyone's.
-        let counts = !settled || (actor?.mayActAsArmorer ?? false)
+        let counts = !settled || countsAsArmorer(actor)
         if counted != lot.box {
             findings.add(.ammo4, "lot \(id) counted \(counted) but its box should hold \(lot.box)")
         }
@@ -70,11 +70,11 @@ extension StepContext {
 extension StepContext {
     mutating func safetyMeeting(_ scene: String, attendees: [String], blanks: Bool) -> String {
         guard let holder = actor else { return "" }
-        if !(holder.acts(as: .armorer) || holder.acts(as: .firstAD)) {
+        if !(countsAsArmorer(holder) || holder.acts(as: .firstAD)) {
             findings.add(.role2, "\(holder.id) is neither the armorer nor the first AD; only they hold a safety meeting")
         }
         let present = [holder] + attendees.compactMap { before.people[$0] }
-        if !present.contains(where: { $0.mayActAsArmorer }) {
+        if !present.contains(where: { countsAsArmorer($0) }) {
             findings.add(.scene1, "the safety meeting for scene \(scene) needs the armorer present")
         }
         if !present.contains(where: { $0.acts(as: .firstAD) }) {

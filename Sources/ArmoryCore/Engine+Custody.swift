@@ -39,7 +39,7 @@ extension StepContext {
         let f = firearm(id)
         guard let giver = actor, let recipient = before.people[recipientID] else { return "" }
         let toTalent = recipient.acts(as: .talent)
-        let toArmorer = recipient.mayActAsArmorer
+        let toArmorer = countsAsArmorer(recipient)
         let byTalent = giver.acts(as: .talent)
         let isHandBack = byTalent && toArmorer
 
@@ -53,12 +53,8 @@ extension StepContext {
         if !toTalent && !toArmorer {
             findings.add(.fa3, "\(recipientID) is neither talent nor the armorer; a firearm passes only from the armorer to talent and back")
         }
-        if toTalent && !giver.mayActAsArmorer {
-            if giver.isDualHattedArmorer {
-                findings.add(.role1, "\(giver.id) is the armorer but also \(otherRoles(giver)); an armorer with another job on set may not hand firearms to talent")
-            } else {
-                findings.add(.fa3, "\(giver.id) is not the armorer; only the armorer hands a firearm to talent")
-            }
+        if toTalent && !countsAsArmorer(giver) && !disqualified(giver, "hand firearms to talent") {
+            findings.add(.fa3, "\(giver.id) is not the armorer; only the armorer hands a firearm to talent")
         }
         // Precise "Custody": "A never-accepted firearm is not unknown (FA-4 starts when a firearm
         // is received or handed back): commands on it cite FA-5 and what they break for other
@@ -73,6 +69,9 @@ extension StepContext {
             requireNotWithdrawn(f)
             if let scene { requireMeeting(scene, for: "handing \(id) to talent") }
             if let why = showClearProblem(f, recipient: recipientID) { findings.add(.fa2, why) }
+            if before.lacksTraining(recipient, at: step.at) {
+                findings.add(.qual1, "\(recipientID) has no unexpired firearms training on \(step.at.localDate); a firearm goes only to trained talent")
+            }
         }
 
         update(firearm: id) { f in
@@ -154,12 +153,19 @@ extension StepContext {
         for id in before.firearmOrder {
             guard let f = before.firearms[id], f.presence.isInProduction else { continue }
             switch f.presence {
-            case let .held(by) where before.people[by]?.mayActAsArmorer != true:
+            case let .held(by) where !countsAsArmorer(before.people[by]):
                 findings.add(.fa6, "\(id) is still with \(by) at wrap, not back with the armorer")
             case .missing:
                 findings.add(.fa6, "\(id) is missing at wrap")
             default:
                 if !f.storedLocked { findings.add(.fa6, "\(id) is not stored locked at wrap") }
+            }
+        }
+        // ALARM-1: with `alarms_answered_by_wrap`, every earlier alarm, on any day, answered.
+        if before.policy.alarmsAnsweredByWrap {
+            let open = before.openAlarms
+            if !open.isEmpty {
+                findings.add(.alarm1, "\(open.count == 1 ? "alarm" : "alarms") \(open.map(String.init).joined(separator: ", ")) still unanswered at wrap; a producer or safety must acknowledge \(open.count == 1 ? "it" : "them")")
             }
         }
         changes.wrapped = true

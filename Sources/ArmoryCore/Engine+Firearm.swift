@@ -3,7 +3,7 @@
 extension StepContext {
     mutating func inspectFirearm(_ id: String, result: InspectionResult) -> String {
         let f = firearm(id)
-        let byArmorer = actor?.mayActAsArmorer ?? false
+        let byArmorer = countsAsArmorer(actor)
         if result != .clear {
             findings.add(.fa8, "\(id) found \(result.rawValue) by \(actorID); withdrawn until the armorer inspects it clear")
         }

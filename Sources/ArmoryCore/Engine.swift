@@ -46,6 +46,13 @@ extension ProductionState {
             }
         case let .fire(_, _, _, _, shooter, _, _):
             if let shooter { try person(shooter, "shooter") }
+        case let .setRoles(p, _), let .leave(p), let .credential(p, _):
+            // Precise "Known and on the crew": a step naming a person who is not known is invalid.
+            try person(p, "person")
+        case let .acknowledge(alarm, _):
+            if alarms[alarm] == nil {
+                throw StepFormatError("'alarm' \(alarm) names no earlier step whose outcome was alarm", field: "alarm")
+            }
         default:
             break
         }
@@ -64,7 +71,9 @@ extension ProductionState {
     /// one for anything new; an entry recorded under an earlier one is re-decided by its own,
     /// so old evidence still verifies. One state may be carried across revisions (a log that
     /// spans an upgrade): each step changes it as its own revision says.
-    public mutating func apply(_ step: Step, revision: Int = ProtocolRevision.current) throws(StepFormatError) -> Decision {
+    /// `number` is the step's number as `acknowledge` names it: its entry index in a
+    /// production's log, or (by default) its 1-based place among the steps decided.
+    public mutating func apply(_ step: Step, revision: Int = ProtocolRevision.current, number: Int? = nil) throws(StepFormatError) -> Decision {
         guard ProtocolRevision.all.contains(revision) else {
             throw StepFormatError("protocol revision \(revision) is not one this engine knows (\(ProtocolRevision.all.lowerBound)...\(ProtocolRevision.all.upperBound))")
         }
@@ -87,10 +96,15 @@ extension ProductionState {
         if decision.outcome == .refused {
             // A refused command changes nothing, except that a firearm named by a refused
             // receipt becomes known (never accepted), so later steps may name it.
+            // Likewise a person named by a refused `join` becomes known, off the crew (ROLE-3).
             if case let .receiveFirearm(f, _, _, _, _) = step.action { noteUnaccepted(f) }
+            if case let .join(p, name, _, _) = step.action, people[p] == nil {
+                setPerson(Person(id: p, name: name, roles: [], onCrew: false))
+            }
         } else {
             commit(changes)
         }
+        if decision.outcome == .alarm { noteAlarm(number ?? stepCount + 1, concern: decision.rules.contains(.concern1)) }
         advance(to: step.at)
         return decision
     }
@@ -102,6 +116,10 @@ struct StateChanges {
     var lots: [String: LotState] = [:]
     var meetings: [String: Bool] = [:]
     var wrapped = false
+    /// People joined, changed or taken off the crew (ROLE-3).
+    var people: [String: Person] = [:]
+    /// Alarms answered (ALARM-1), by step number.
+    var answered: [Int] = []
 }
 
 /// Works out one step: checks every rule against the state as it was, and collects the
@@ -193,20 +211,51 @@ struct StepContext {
             message = unfreeze(f, reason: reason)
         case .wrap:
             message = wrap()
+        case let .join(p, name, roles, credentials):
+            message = join(p, name: name, roles: roles, credentials: credentials)
+        case let .setRoles(p, roles):
+            message = setRoles(p, roles: roles)
+        case let .leave(p):
+            message = leave(p)
+        case let .credential(p, credential):
+            message = record(credential, for: p)
+        case let .acknowledge(alarm, _):
+            message = acknowledge(alarm)
         }
         return (findings, message)
     }
 
     // MARK: - Checks shared by several commands
 
-    /// ROLE-1 / ROLE-2 (or the more specific `roleRule`) for a command only the armorer gives.
+    /// ROLE-1 / QUAL-1 / ROLE-2 (or the more specific `roleRule`) for a command only the armorer gives.
     mutating func requireArmorer(_ doing: String, roleRule: Rule = .role2) {
         guard let p = actor else { return }
-        if p.isDualHattedArmorer {
-            findings.add(.role1, "\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
-        } else if !p.mayActAsArmorer {
+        if !disqualified(p, doing) && !p.mayActAsArmorer {
             findings.add(roleRule, "\(p.id) is not the armorer; only the armorer may \(doing)")
         }
+    }
+
+    /// ROLE-1 for a dual-hatted armorer and QUAL-1 for an unqualified one (Precise
+    /// "Credentials": "a person both dual-hatted and unqualified cites ROLE-1 and QUAL-1"),
+    /// cited where the role alone would have cited ROLE-2, FA-1, FA-3 or AMMO-3. Whether it
+    /// cited either.
+    mutating func disqualified(_ p: Person, _ doing: String) -> Bool {
+        var cited = false
+        if p.isDualHattedArmorer {
+            findings.add(.role1, "\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
+            cited = true
+        }
+        if before.isUnqualifiedArmorer(p, at: step.at) {
+            findings.add(.qual1, "\(p.id) has no unexpired armorer's permit and training on \(step.at.localDate); an armorer without them may not \(doing)")
+            cited = true
+        }
+        return cited
+    }
+
+    /// Whether `p` counts as the armorer at this step (ROLE-1, QUAL-1).
+    func countsAsArmorer(_ p: Person?) -> Bool {
+        guard let p else { return false }
+        return before.countsAsArmorer(p, at: step.at)
     }
 
     func otherRoles(_ p: Person) -> String {
@@ -216,7 +265,7 @@ struct StepContext {
     /// FA-5 for the commands the armorer gives only on a firearm in their own custody.
     mutating func requireArmorerCustody(_ f: FirearmState) {
         if let custodian = f.custodian {
-            if let p = actor, p.mayActAsArmorer, custodian != p.id {
+            if let p = actor, countsAsArmorer(p), custodian != p.id {
                 findings.add(.fa5, "\(f.id) is in \(custodian)'s custody, not \(p.id)'s")
             }
         } else {

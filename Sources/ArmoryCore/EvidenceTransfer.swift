@@ -55,16 +55,21 @@ extension ProductionState {
         }
         for l in t.lots where lots[l] == nil { throw StepFormatError("unknown lot '\(l)': no earlier step received it", field: "lots") }
         var findings = Findings()
+        let armorer = countsAsArmorer(person, at: t.at)
         if person.isDualHattedArmorer {
             findings.add(.role1, "\(person.id) is the armorer but also has another job on set; an armorer with another job may not hand over evidence")
-        } else if !person.mayActAsArmorer {
+        }
+        if isUnqualifiedArmorer(person, at: t.at) {
+            findings.add(.qual1, "\(person.id) has no unexpired armorer's permit and training on \(t.at.localDate); an armorer without them may not hand over evidence")
+        }
+        if !person.isDualHattedArmorer && !isUnqualifiedArmorer(person, at: t.at) && !person.mayActAsArmorer {
             findings.add(.role2, "\(person.id) is not the armorer; only the armorer hands firearms and ammunition to investigators")
         }
         for id in t.firearms {
             let f = firearms[id]!
             // As for the armorer's other custody commands, FA-5 speaks to an armorer or to a
             // firearm no one holds; anyone else has ROLE-2 already.
-            if f.custodian != t.by && (person.mayActAsArmorer || f.custodian == nil) {
+            if f.custodian != t.by && (armorer || f.custodian == nil) {
                 findings.add(.fa5, f.presence.whyNotHeld(id) ?? "\(id) is in \(f.custodian!)'s custody, not \(t.by)'s")
             }
         }

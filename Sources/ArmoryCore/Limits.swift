@@ -19,6 +19,10 @@ public enum Limits {
     public static let maximumTextLength = 4_000
     /// People named in one step (attendees, a show-clear's witnesses).
     public static let maximumPeople = 200
+    /// Credentials carried by one person or one `join` (there are two kinds).
+    public static let maximumCredentials = 8
+    /// The greatest step number an `acknowledge` may name.
+    public static let maximumStepNumber = 1_000_000_000
     /// A time as written, in characters (RFC 3339 needs at most 35 with nanoseconds).
     public static let maximumTimeLength = 40
     /// How far a time a device claims may run ahead of the server's clock, in seconds.
@@ -26,7 +30,7 @@ public enum Limits {
 
     /// The kind of value each field of a step holds, for its bound.
     enum Bound {
-        case rounds, feet, id, name, text, people, time, flag, choice
+        case rounds, feet, id, name, text, people, time, flag, choice, date, stepNumber, credentials
     }
 
     /// Every field a step (or an anonymous concern) may carry, by name.
@@ -40,6 +44,8 @@ public enum Limits {
         "attendees": .people,
         "blanks": .flag, "rehearsal": .flag, "injuries": .flag, "locked": .flag,
         "text": .text, "note": .text, "reason": .text,
+        "person": .id, "name": .name, "roles": .people, "number": .name, "expires": .date,
+        "alarm": .stepNumber, "credentials": .credentials,
     ]
 
     /// The bound of `field` in words, as the API and the pages state it.
@@ -59,6 +65,9 @@ public enum Limits {
         case .time: return "an RFC 3339 time of at most \(maximumTimeLength) characters"
         case .flag: return "true or false"
         case .choice: return "one of the listed words"
+        case .date: return "a date written YYYY-MM-DD"
+        case .stepNumber: return "a whole number from 0 to \(maximumStepNumber)"
+        case .credentials: return "a list of at most \(maximumCredentials) credentials, each {kind, number, expires}"
         }
     }
 
@@ -115,6 +124,24 @@ public enum Limits {
             }
         case (.choice, .string(let s)):
             guard s.utf8.count <= maximumIDLength else { throw outOfBounds("is too long") }
+        case (.date, .string(let s)):
+            guard s.utf8.count <= maximumIDLength else { throw outOfBounds("is too long") }
+        case let (.stepNumber, .number(n, isInteger)):
+            guard n.isFinite, isInteger || n == n.rounded(.towardZero) else { throw outOfBounds("is not a whole number") }
+            guard n >= 0, n <= Double(maximumStepNumber), !(n == 0 && n.sign == .minus) else { throw outOfBounds("is out of bounds") }
+        case let (.credentials, .array(items)):
+            guard items.count <= maximumCredentials else { throw outOfBounds("holds too many credentials") }
+            for item in items {
+                guard case let .object(fields) = item else { continue }
+                for (key, value) in fields {
+                    switch key {
+                    case "number": try check(value, key, .name)
+                    case "expires": try check(value, key, .date)
+                    case "kind": try check(value, key, .choice)
+                    default: continue
+                    }
+                }
+            }
         default:
             // The wrong kind of value: the decoder names the kind it needs.
             return

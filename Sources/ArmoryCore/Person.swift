@@ -9,28 +9,106 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Codable {
     case crew
 }
 
-/// Someone on the production. Identified by a short id that steps use in `by` and `to`.
+/// The kind of paper a person carries (QUAL-1): an armorer's permit, or firearms training.
+public enum CredentialKind: String, CaseIterable, Sendable, Hashable {
+    case permit, training
+}
+
+/// A calendar date written `YYYY-MM-DD`: a credential's last valid day. Only real dates
+/// (a 30 February is refused); the text is kept as written, and dates compare as days.
+public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let text: String
+
+    public init?(_ text: String) {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var v = 0
+            for k in range {
+                guard b[k] >= UInt8(ascii: "0"), b[k] <= UInt8(ascii: "9") else { return nil }
+                v = v * 10 + Int(b[k] - UInt8(ascii: "0"))
+            }
+            return v
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10), (1...12).contains(m), d >= 1 else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        guard d <= days else { return nil }
+        self.text = text
+    }
+
+    public var description: String { text }
+    // Four-digit years, two-digit months and days: the text orders as the days do.
+    public static func < (a: CalendarDate, b: CalendarDate) -> Bool { a.text < b.text }
+}
+
+/// A permit or training record (QUAL-1): valid through `expires`, inclusive.
+public struct Credential: Sendable, Hashable {
+    public let kind: CredentialKind
+    public let number: String
+    public let expires: CalendarDate
+
+    public init(kind: CredentialKind, number: String, expires: CalendarDate) {
+        self.kind = kind
+        self.number = number
+        self.expires = expires
+    }
+
+    /// Precise "Credentials": unexpired on a step whose date, as written in its `at`, is on
+    /// or before `expires`.
+    public func isValid(on date: CalendarDate) -> Bool { date <= expires }
+}
+
+/// Someone known to the production. Identified by a short id that steps use in `by` and `to`.
+/// Whether they are on the crew, their roles and credentials change only through the steps
+/// of ROLE-3; a person off the crew holds no roles.
 public struct Person: Sendable, Hashable {
     public let id: String
-    public let name: String
-    public let roles: Set<Role>
+    public internal(set) var name: String
+    public internal(set) var roles: Set<Role>
+    /// At most one of each kind, in `CredentialKind` order: a later one replaces the earlier.
+    public internal(set) var credentials: [Credential]
+    /// On the crew from the header or an accepted `join` until an accepted `leave` (ROLE-3).
+    public internal(set) var onCrew: Bool
 
-    public init(id: String, name: String, roles: Set<Role>) {
+    public init(id: String, name: String, roles: Set<Role>, credentials: [Credential] = [], onCrew: Bool = true) {
         self.id = id
         self.name = name
         self.roles = roles
+        self.credentials = []
+        self.onCrew = onCrew
+        for c in credentials { record(c) }
     }
 
+    /// Keeps `c`, replacing an earlier credential of its kind.
+    mutating func record(_ c: Credential) {
+        credentials.removeAll { $0.kind == c.kind }
+        credentials.append(c)
+        credentials.sort { CredentialKind.allCases.firstIndex(of: $0.kind)! < CredentialKind.allCases.firstIndex(of: $1.kind)! }
+    }
+
+    /// The person's credential of `kind`, if they have one.
+    public func credential(_ kind: CredentialKind) -> Credential? { credentials.first { $0.kind == kind } }
+
+    /// Whether they hold a credential of `kind` unexpired on `date`.
+    public func holds(_ kind: CredentialKind, on date: CalendarDate) -> Bool {
+        credential(kind)?.isValid(on: date) ?? false
+    }
+
+    /// The roles they act in, as the crew list stands: none off the crew.
+    public var rolesInForce: Set<Role> { onCrew ? roles : [] }
+
     /// Only a dedicated armorer acts as armorer (ROLE-1): `armorer` and no other role.
-    public var mayActAsArmorer: Bool { roles == [.armorer] }
+    public var mayActAsArmorer: Bool { rolesInForce == [.armorer] }
 
     /// An armorer who also holds another job. ROLE-1 forbids it, so such a person
     /// acts in none of their roles: their armorer-only commands cite ROLE-1, the rest ROLE-2.
-    public var isDualHattedArmorer: Bool { roles.contains(.armorer) && roles.count > 1 }
+    public var isDualHattedArmorer: Bool { rolesInForce.contains(.armorer) && rolesInForce.count > 1 }
 
-    /// Whether this person may act in `role` on set, ROLE-1 taken into account.
+    /// Whether this person may act in `role` on set, ROLE-1 taken into account (QUAL-1 is
+    /// the engine's to weigh, as it depends on the step's date and the policy).
     public func acts(as role: Role) -> Bool {
         if role == .armorer { return mayActAsArmorer }
-        return roles.contains(role) && !isDualHattedArmorer
+        return rolesInForce.contains(role) && !isDualHattedArmorer
     }
 }

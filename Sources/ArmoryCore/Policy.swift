@@ -4,12 +4,24 @@ public struct Policy: Sendable, Hashable {
     public var showClearWindowMinutes: Double
     /// SCENE-2: how near the muzzle line anyone may stand when a blank is fired, in feet (at least 20).
     public var blankSafeDistanceFeet: Double
+    /// QUAL-1: the armorer needs an unexpired permit and training, talent unexpired training.
+    public var requireCredentials: Bool
+    /// ALARM-1: a wrap while an earlier alarm is unanswered raises an alarm.
+    public var alarmsAnsweredByWrap: Bool
 
     public static let protocolDefault = Policy(showClearWindowMinutes: 10, blankSafeDistanceFeet: 20)
 
-    public init(showClearWindowMinutes: Double, blankSafeDistanceFeet: Double) {
+    public init(showClearWindowMinutes: Double, blankSafeDistanceFeet: Double,
+                requireCredentials: Bool = false, alarmsAnsweredByWrap: Bool = false) {
         self.showClearWindowMinutes = showClearWindowMinutes
         self.blankSafeDistanceFeet = blankSafeDistanceFeet
+        self.requireCredentials = requireCredentials
+        self.alarmsAnsweredByWrap = alarmsAnsweredByWrap
+    }
+
+    /// The rules this policy turns on beyond the protocol's defaults (QUAL-1, ALARM-1).
+    public var rulesTurnedOn: [Rule] {
+        (requireCredentials ? [.qual1] : []) + (alarmsAnsweredByWrap ? [.alarm1] : [])
     }
 
     /// Why this policy would loosen the protocol, or nil when it does not.

@@ -155,10 +155,24 @@ public struct LotState: Sendable, Hashable {
     public var frozen: Bool { !frozenBy.isEmpty }
 }
 
+/// An alarm as ALARM-1 follows it: open until a producer or safety answers it.
+public struct AlarmStatus: Sendable, Hashable {
+    /// A CONCERN-1 alarm: only a producer or safety may acknowledge it.
+    public let concern: Bool
+    /// A producer or safety acknowledged it.
+    public internal(set) var answered: Bool
+}
+
 /// The state of one production: a fold of its steps. The engine's only input besides the step.
 public struct ProductionState: Sendable, Hashable {
-    public let people: [String: Person]
+    /// Everyone known to the production (the header, and anyone an earlier `join` named),
+    /// on the crew or not, with their roles and credentials as of now (ROLE-3).
+    public private(set) var people: [String: Person]
+    /// Person ids in the order they became known: the header's, then each `join`'s.
+    public private(set) var personOrder: [String]
     public let policy: Policy
+    /// ALARM-1: every alarm raised, by its step number (a log's entry index).
+    public private(set) var alarms: [Int: AlarmStatus] = [:]
     public private(set) var firearms: [String: FirearmState] = [:]
     /// Firearm ids in the order they were first named, for stable listings.
     public private(set) var firearmOrder: [String] = []
@@ -184,9 +198,38 @@ public struct ProductionState: Sendable, Hashable {
 
     public init(people: [Person], policy: Policy = .protocolDefault) {
         var map: [String: Person] = [:]
-        for p in people { map[p.id] = p }
+        var order: [String] = []
+        for p in people where map.updateValue(p, forKey: p.id) == nil { order.append(p.id) }
         self.people = map
+        self.personOrder = order
         self.policy = policy
+    }
+
+    /// The people on the crew now, in the order they became known.
+    public var crew: [Person] { personOrder.compactMap { people[$0] }.filter(\.onCrew) }
+
+    /// The alarms not yet answered (ALARM-1), oldest first.
+    public var openAlarms: [Int] { alarms.filter { !$0.value.answered }.keys.sorted() }
+
+    /// QUAL-1: under `require_credentials`, a person whose roles hold `armorer` but who lacks
+    /// an unexpired permit or training on the date `at` is written on.
+    public func isUnqualifiedArmorer(_ p: Person, at: Timestamp) -> Bool {
+        guard policy.requireCredentials, p.rolesInForce.contains(.armorer) else { return false }
+        guard let date = CalendarDate(at.localDate) else { return true }
+        return !(p.holds(.permit, on: date) && p.holds(.training, on: date))
+    }
+
+    /// Whether `p` counts as the armorer at `at`: a dedicated armorer (ROLE-1), on the crew,
+    /// qualified where the policy asks (QUAL-1).
+    public func countsAsArmorer(_ p: Person, at: Timestamp) -> Bool {
+        p.mayActAsArmorer && !isUnqualifiedArmorer(p, at: at)
+    }
+
+    /// QUAL-1: under `require_credentials`, whether talent `p` lacks unexpired training at `at`.
+    public func lacksTraining(_ p: Person, at: Timestamp) -> Bool {
+        guard policy.requireCredentials else { return false }
+        guard let date = CalendarDate(at.localDate) else { return true }
+        return !p.holds(.training, on: date)
     }
 
     /// The firearm by id, or nil when it was never named.
@@ -199,6 +242,10 @@ public struct ProductionState: Sendable, Hashable {
     public func sameProtocolState(as other: ProductionState) -> Bool {
         firearms == other.firearms && lots == other.lots && meetings == other.meetings
             && lotsTouchedSinceWrap == other.lotsTouchedSinceWrap
+            // The crew as it stands (a refused join only makes its person known, off the crew)
+            // and the alarms answered (an alarm raised is a record, not a change of state).
+            && people.filter(\.value.onCrew) == other.people.filter(\.value.onCrew)
+            && alarms.filter(\.value.answered).keys.sorted() == other.alarms.filter(\.value.answered).keys.sorted()
     }
 
     // Mutation is only for the engine, in this module.
@@ -212,6 +259,8 @@ public struct ProductionState: Sendable, Hashable {
             setLot(l)
         }
         for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
+        for (_, p) in changes.people { setPerson(p) }
+        for n in changes.answered { alarms[n]?.answered = true }
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)
             for id in lotsTouchedSinceWrap {
@@ -284,6 +333,14 @@ public struct ProductionState: Sendable, Hashable {
         lotRevisions[l.id] = revision
         journal(l.id, isLot: true)
         if lots.updateValue(l, forKey: l.id) == nil { lotOrder.append(l.id) }
+    }
+    /// Keeps `p` as now known; a new id goes to the end of the listing order.
+    mutating func setPerson(_ p: Person) {
+        if people.updateValue(p, forKey: p.id) == nil { personOrder.append(p.id) }
+    }
+    /// ALARM-1: records the alarm raised by step `number`.
+    mutating func noteAlarm(_ number: Int, concern: Bool) {
+        alarms[number] = AlarmStatus(concern: concern, answered: false)
     }
     mutating func advance(to at: Timestamp) {
         stepCount += 1

@@ -20,12 +20,17 @@ public struct ScenarioGenerator: Sendable {
 
     public init(seed: UInt64) { self.seed = seed }
 
+    /// Credentials of the generated crew: valid through 2027, well past any generated day.
+    static func papers(_ kinds: [CredentialKind]) -> [Credential] {
+        kinds.map { Credential(kind: $0, number: "\($0.rawValue.uppercased())-2026", expires: CalendarDate("2027-12-31")!) }
+    }
+
     /// The crew every generated production uses.
     public static let people: [Person] = [
-        Person(id: "ana", name: "Ana Ortiz", roles: [.armorer]),
-        Person(id: "sam", name: "Sam Reyes", roles: [.armorer]),
-        Person(id: "ben", name: "Ben Cole", roles: [.talent]),
-        Person(id: "kim", name: "Kim Vale", roles: [.talent]),
+        Person(id: "ana", name: "Ana Ortiz", roles: [.armorer], credentials: papers([.permit, .training])),
+        Person(id: "sam", name: "Sam Reyes", roles: [.armorer], credentials: papers([.permit, .training])),
+        Person(id: "ben", name: "Ben Cole", roles: [.talent], credentials: papers([.training])),
+        Person(id: "kim", name: "Kim Vale", roles: [.talent], credentials: papers([.training])),
         Person(id: "dee", name: "Dee Park", roles: [.firstAD]),
         Person(id: "pat", name: "Pat Lee", roles: [.producer]),
         Person(id: "sol", name: "Sol Grant", roles: [.safety]),
@@ -94,13 +99,21 @@ public struct ScenarioGenerator: Sendable {
         return w.steps
     }
 
+    /// The policy of a chaotic production: every switch on, so QUAL-1 and ALARM-1 are reached.
+    public static let chaosPolicy = Policy(showClearWindowMinutes: 10, blankSafeDistanceFeet: 20,
+                                           requireCredentials: true, alarmsAnsweredByWrap: true)
+
+    /// The state a chaotic production starts in: `people` under `chaosPolicy`.
+    public static var chaosStart: ProductionState { ProductionState(people: people, policy: chaosPolicy) }
+
     /// `count` steps that stay valid input (known people, ids, time order) but mix what a
     /// careful crew would do next (read off the state so far) with random mistakes, so
-    /// rounds move, firearms freeze and thaw, and every rule gets broken sooner or later.
+    /// rounds move, firearms freeze and thaw, the crew changes, and every rule gets broken
+    /// sooner or later. Decided from `chaosStart`.
     public func chaos(count: Int, mistakeRate: Double = 0.35) -> [Step] {
         var rng = SeededRandom(seed: seed)
         var w = Writer(start: 1_772_460_000)
-        var state = ProductionState(people: Self.people)
+        var state = Self.chaosStart
         let firearms = ["f1", "f2", "f3"]
         let lots: [(String, AmmoKind)] = [("d1", .dummy), ("b1", .blank), ("d2", .dummy), ("l1", .live)]
         let scenes = ["s1", "s2"]
@@ -115,11 +128,35 @@ public struct ScenarioGenerator: Sendable {
             func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
             let mistake = Double(rng.next() % 1000) / 1000 < mistakeRate
             let next = mistake ? Self.randomStep(&rng, state: state, firearms: firearms, lots: lots, scenes: scenes, ids: ids)
-                               : Self.carefulStep(&rng, state: state, firearm: pick(firearms), lots: lots, scenes: scenes)
+                               : Self.carefulCrewStep(&rng, state: state) ?? Self.carefulStep(&rng, state: state, firearm: pick(firearms), lots: lots, scenes: scenes)
             guard let (by, action) = next else { continue }
             record(by, action)
         }
         return w.steps
+    }
+
+    /// What a careful producer does when the crew list has drifted from the generated crew
+    /// (someone off it, other roles, papers lapsed) or an alarm is open: put it right.
+    static func carefulCrewStep(_ rng: inout SeededRandom, state: ProductionState) -> (String, Action)? {
+        guard let date = state.lastAt.flatMap({ CalendarDate($0.localDate) }) else { return nil }
+        for original in people where original.id != "pat" {
+            guard let now = state.people[original.id] else { continue }
+            if !now.onCrew {
+                return ("pat", .join(person: original.id, name: original.name, roles: Role.allCases.filter(original.roles.contains),
+                                     credentials: original.credentials))
+            }
+            let holds = state.firearms.values.contains { $0.custodian == original.id }
+            if now.roles != original.roles && !holds {
+                return ("pat", .setRoles(person: original.id, roles: Role.allCases.filter(original.roles.contains)))
+            }
+            for c in original.credentials where !now.holds(c.kind, on: date) {
+                return ("pat", .credential(person: original.id, credential: c))
+            }
+        }
+        if let open = state.openAlarms.first, rng.next() % 2 == 0 {
+            return (rng.next() % 2 == 0 ? "pat" : "sol", .acknowledge(alarm: open, note: nil))
+        }
+        return nil
     }
 
     /// What a careful crew would do next with `id`, or with the day, given the state.
@@ -203,6 +240,28 @@ public struct ScenarioGenerator: Sendable {
         let lot = known.isEmpty || rng.next() % 4 == 0 ? pick(lots) : pick(known)
         let scene = pick(scenes)
         let action: Action
+        // Crew changes by anyone, of anyone but the producer who puts the crew right again.
+        let target = pick(ids.filter { $0 != "pat" } + ["zed", "yan"])
+        let crewRoles: [Role] = [pick(Role.allCases.filter { $0 != .producer })] + (rng.next() % 4 == 0 ? [pick(Role.allCases.filter { $0 != .producer })] : [])
+        switch rng.next() % 27 {
+        case 22:
+            return (rng.next() % 2 == 0 ? "pat" : who, .join(person: target, name: "Person \(target)", roles: crewRoles, credentials: []))
+        case 23, 24, 25:
+            guard state.people[target] != nil else { return nil }
+            let by = rng.next() % 2 == 0 ? "pat" : who
+            switch rng.next() % 3 {
+            case 0: return (by, .setRoles(person: target, roles: crewRoles))
+            case 1: return (by, .leave(person: target))
+            default:
+                let expires = CalendarDate(rng.next() % 2 == 0 ? "2026-03-01" : "2027-12-31")!
+                return (by, .credential(person: target, credential: Credential(kind: pick(CredentialKind.allCases), number: "X", expires: expires)))
+            }
+        case 26:
+            guard let alarm = state.alarms.keys.sorted().last else { return nil }
+            return (pick(ids), .acknowledge(alarm: alarm, note: nil))
+        default:
+            break
+        }
         switch rng.next() % 22 {
         case 0: action = .receiveFirearm(firearm: f, serial: f, make: "Colt", model: "SAA", from: nil)
         case 1: action = .returnFirearm(firearm: f, to: nil)

@@ -49,6 +49,16 @@ public enum Action: Sendable, Hashable {
     case store(firearm: String, locked: Bool)
     case unfreeze(firearm: String, reason: String)
     case wrap
+    /// ROLE-3: a person put on the crew (new, or known and off it), roles as written.
+    case join(person: String, name: String, roles: [Role], credentials: [Credential])
+    /// ROLE-3: a person's roles replaced whole.
+    case setRoles(person: String, roles: [Role])
+    /// ROLE-3: a person taken off the crew.
+    case leave(person: String)
+    /// ROLE-3, QUAL-1: a permit or training recorded for a person.
+    case credential(person: String, credential: Credential)
+    /// ALARM-1: an earlier alarm seen and answered, by its step number (a log's entry index).
+    case acknowledge(alarm: Int, note: String?)
 
     /// The action's name as written in `do`.
     public var name: String {
@@ -72,6 +82,11 @@ public enum Action: Sendable, Hashable {
         case .store: return "store"
         case .unfreeze: return "unfreeze"
         case .wrap: return "wrap"
+        case .join: return "join"
+        case .setRoles: return "set_roles"
+        case .leave: return "leave"
+        case .credential: return "credential"
+        case .acknowledge: return "acknowledge"
         }
     }
 
@@ -80,13 +95,14 @@ public enum Action: Sendable, Hashable {
         "receive_firearm", "return_firearm", "receive_ammo", "inspect_lot", "safety_meeting",
         "inspect_firearm", "load", "unload", "show_clear", "hand_over", "declare", "fire",
         "report_discharge", "report_missing", "report_concern", "reconcile", "store", "unfreeze", "wrap",
+        "join", "set_roles", "leave", "credential", "acknowledge",
     ]
 
     /// Commands may be refused; observations never are.
     public var kind: StepKind {
         switch self {
         case .receiveFirearm, .returnFirearm, .safetyMeeting, .load, .unload, .showClear,
-             .handOver, .declare, .store, .unfreeze:
+             .handOver, .declare, .store, .unfreeze, .join, .setRoles, .leave, .credential, .acknowledge:
             return .command
         case .receiveAmmo, .inspectLot, .inspectFirearm, .fire, .reportDischarge, .reportMissing,
              .reportConcern, .reconcile, .wrap:
@@ -102,7 +118,18 @@ public enum Action: Sendable, Hashable {
              .declare(let f, _), .fire(let f, _, _, _, _, _, _), .reportDischarge(let f, _, _),
              .reportMissing(let f), .store(let f, _), .unfreeze(let f, _):
             return f
-        case .receiveAmmo, .inspectLot, .safetyMeeting, .reportConcern, .reconcile, .wrap:
+        case .receiveAmmo, .inspectLot, .safetyMeeting, .reportConcern, .reconcile, .wrap,
+             .join, .setRoles, .leave, .credential, .acknowledge:
+            return nil
+        }
+    }
+
+    /// The person a crew step is about (ROLE-3), if any.
+    public var person: String? {
+        switch self {
+        case .join(let p, _, _, _), .setRoles(let p, _), .leave(let p), .credential(let p, _):
+            return p
+        default:
             return nil
         }
     }

@@ -126,6 +126,11 @@ extension Step {
         "store": ["firearm", "locked"],
         "unfreeze": ["firearm", "reason"],
         "wrap": [],
+        "join": ["person", "name", "roles", "credentials"],
+        "set_roles": ["person", "roles"],
+        "leave": ["person"],
+        "credential": ["person", "kind", "number", "expires"],
+        "acknowledge": ["alarm", "note"],
     ]
 
     /// Reads a step as SCENARIOS.md writes it. Checks the form only (fields, types,
@@ -198,6 +203,17 @@ extension Step {
             action = .store(firearm: try o.string("firearm"), locked: try o.bool("locked"))
         case "unfreeze":
             action = .unfreeze(firearm: try o.string("firearm"), reason: try o.string("reason"))
+        case "join":
+            action = .join(person: try o.string("person"), name: try o.string("name"), roles: try o.roles("roles"),
+                           credentials: try o.credentials("credentials"))
+        case "set_roles":
+            action = .setRoles(person: try o.string("person"), roles: try o.roles("roles"))
+        case "leave":
+            action = .leave(person: try o.string("person"))
+        case "credential":
+            action = .credential(person: try o.string("person"), credential: try Credential(fields: &o))
+        case "acknowledge":
+            action = .acknowledge(alarm: try o.count("alarm"), note: try o.optionalString("note"))
         default:
             action = .wrap
         }
@@ -257,35 +273,107 @@ extension Step {
             s("firearm", firearm); s("reason", reason)
         case .wrap:
             break
+        case let .join(person, name, roles, credentials):
+            s("person", person); s("name", name); m.append(("roles", Role.json(roles)))
+            if !credentials.isEmpty { m.append(("credentials", .array(credentials.map(\.json)))) }
+        case let .setRoles(person, roles):
+            s("person", person); m.append(("roles", Role.json(roles)))
+        case let .leave(person):
+            s("person", person)
+        case let .credential(person, credential):
+            s("person", person)
+            if case let .object(fields) = credential.json { m.append(contentsOf: fields) }
+        case let .acknowledge(alarm, note):
+            n("alarm", alarm); s("note", note)
         }
         return .object(m)
     }
 }
 
 extension Person {
-    /// Reads a person as SCENARIOS.md writes it: `id`, `name`, `roles`, nothing else.
-    public init(json: JSON) throws(StepFormatError) {
+    /// Reads a person as SCENARIOS.md writes it: `id`, `name`, `roles` (at least one) and
+    /// optional `credentials`, nothing else. A log's header is read with `rolesRequired`
+    /// false: a production opened before empty roles were refused still replays.
+    public init(json: JSON, rolesRequired: Bool = true) throws(StepFormatError) {
         var o = try StrictObject(json, what: "a person")
-        if let first = o.unknownKeys(allowed: ["id", "name", "roles"]).first {
-            throw StepFormatError("unknown field '\(first)' (allowed: id, name, roles)", field: first)
+        if let first = o.unknownKeys(allowed: ["id", "name", "roles", "credentials"]).first {
+            throw StepFormatError("unknown field '\(first)' (allowed: id, name, roles, credentials)", field: first)
         }
         let id = try o.string("id")
         let name = try o.string("name")
-        let roleNames = try o.stringList("roles")
-        var roles = Set<Role>()
-        for r in roleNames {
-            guard let role = Role(rawValue: r) else {
-                throw StepFormatError("unknown role '\(r)' (one of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))", field: "roles")
-            }
-            roles.insert(role)
-        }
-        self.init(id: id, name: name, roles: roles)
+        let roles = try o.roles("roles", required: rolesRequired)
+        self.init(id: id, name: name, roles: Set(roles), credentials: try o.credentials("credentials"))
     }
 
-    /// The person as SCENARIOS.md writes it, roles in the protocol's order.
+    /// The person as SCENARIOS.md writes it, roles in the protocol's order, credentials
+    /// only when they carry any.
     public var json: JSON {
-        .object([("id", .string(id)), ("name", .string(name)),
-                 ("roles", .array(Role.allCases.filter(roles.contains).map { .string($0.rawValue) }))])
+        var m: [(key: String, value: JSON)] = [("id", .string(id)), ("name", .string(name)),
+                                               ("roles", Role.json(Role.allCases.filter(roles.contains)))]
+        if !credentials.isEmpty { m.append(("credentials", .array(credentials.map(\.json)))) }
+        return .object(m)
+    }
+}
+
+extension Role {
+    static func json(_ roles: [Role]) -> JSON { .array(roles.map { .string($0.rawValue) }) }
+}
+
+extension Credential {
+    /// Reads `kind`, `number` and `expires` from an object being read (a credential, or a
+    /// `credential` step).
+    init(fields o: inout StrictObject) throws(StepFormatError) {
+        let kind = try o.choice("kind", CredentialKind.self)
+        let number = try o.string("number")
+        let text = try o.string("expires")
+        guard let expires = CalendarDate(text) else {
+            throw StepFormatError("field 'expires' must be a date written YYYY-MM-DD, like 2027-06-30, not '\(text)'", field: "expires")
+        }
+        self.init(kind: kind, number: number, expires: expires)
+    }
+
+    /// Reads a credential as SCENARIOS.md writes it: `kind`, `number`, `expires`, nothing else.
+    public init(json: JSON) throws(StepFormatError) {
+        var o = try StrictObject(json, what: "a credential")
+        if let first = o.unknownKeys(allowed: ["kind", "number", "expires"]).first {
+            throw StepFormatError("unknown field '\(first)' in a credential (allowed: kind, number, expires)", field: first)
+        }
+        try self.init(fields: &o)
+    }
+
+    public var json: JSON {
+        .object([("kind", .string(kind.rawValue)), ("number", .string(number)), ("expires", .string(expires.text))])
+    }
+}
+
+extension StrictObject {
+    /// A list of roles: at least one, each a role of PROTOCOL.md's table.
+    mutating func roles(_ key: String, required: Bool = true) throws(StepFormatError) -> [Role] {
+        let names = try stringList(key)
+        guard !names.isEmpty || !required else { throw StepFormatError("field '\(key)' must name at least one role", field: key) }
+        var roles: [Role] = []
+        for r in names {
+            guard let role = Role(rawValue: r) else {
+                throw StepFormatError("unknown role '\(r)' (one of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))", field: key)
+            }
+            roles.append(role)
+        }
+        return roles
+    }
+
+    /// An optional list of credentials.
+    mutating func credentials(_ key: String) throws(StepFormatError) -> [Credential] {
+        guard let v = value(key) else { return [] }
+        guard case let .array(items) = v else {
+            throw StepFormatError("field '\(key)' must be an array of credentials, not \(v.kindName)", field: key)
+        }
+        var out: [Credential] = []
+        for item in items {
+            do { out.append(try Credential(json: item)) } catch {
+                throw StepFormatError("field '\(key)': \(error.message)", field: key)
+            }
+        }
+        return out
     }
 }
 
@@ -293,18 +381,31 @@ extension Policy {
     /// Reads `policy`: both keys optional, defaults from the protocol, nothing looser.
     public init(json: JSON) throws(StepFormatError) {
         var o = try StrictObject(json, what: "policy")
-        if let first = o.unknownKeys(allowed: ["show_clear_window_min", "blank_safe_distance_ft"]).first {
-            throw StepFormatError("unknown policy key '\(first)' (allowed: show_clear_window_min, blank_safe_distance_ft)", field: first)
+        let keys = Policy.keys
+        if let first = o.unknownKeys(allowed: Set(keys)).first {
+            throw StepFormatError("unknown policy key '\(first)' (allowed: \(keys.joined(separator: ", ")))", field: first)
         }
         var p = Policy.protocolDefault
         if o.value("show_clear_window_min") != nil { p.showClearWindowMinutes = try o.measure("show_clear_window_min") }
         if o.value("blank_safe_distance_ft") != nil { p.blankSafeDistanceFeet = try o.measure("blank_safe_distance_ft") }
+        p.requireCredentials = try o.optionalBool("require_credentials") ?? false
+        p.alarmsAnsweredByWrap = try o.optionalBool("alarms_answered_by_wrap") ?? false
         if let why = p.loosening { throw StepFormatError(why) }
         self = p
     }
 
+    /// The keys `policy` may hold.
+    public static let keys = ["show_clear_window_min", "blank_safe_distance_ft", "require_credentials", "alarms_answered_by_wrap"]
+
+    /// The policy as written; the two switches only when on, so a production opened before
+    /// they existed writes the same header.
     public var json: JSON {
-        .object([("show_clear_window_min", .number(showClearWindowMinutes, isInteger: showClearWindowMinutes == showClearWindowMinutes.rounded())),
-                 ("blank_safe_distance_ft", .number(blankSafeDistanceFeet, isInteger: blankSafeDistanceFeet == blankSafeDistanceFeet.rounded()))])
+        var m: [(key: String, value: JSON)] = [
+            ("show_clear_window_min", .number(showClearWindowMinutes, isInteger: showClearWindowMinutes == showClearWindowMinutes.rounded())),
+            ("blank_safe_distance_ft", .number(blankSafeDistanceFeet, isInteger: blankSafeDistanceFeet == blankSafeDistanceFeet.rounded())),
+        ]
+        if requireCredentials { m.append(("require_credentials", .bool(true))) }
+        if alarmsAnsweredByWrap { m.append(("alarms_answered_by_wrap", .bool(true))) }
+        return .object(m)
     }
 }

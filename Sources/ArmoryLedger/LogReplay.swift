@@ -34,7 +34,7 @@ public struct ProductionHeader: Sendable, Equatable {
         else { throw EntryFormatError("production header must be {title, timezone, policy, people}") }
         do {
             self.init(title: title, timezone: timezone, policy: try Policy(json: policyJSON),
-                      people: try peopleJSON.map { (p: JSON) throws(StepFormatError) -> Person in try Person(json: p) })
+                      people: try peopleJSON.map { (p: JSON) throws(StepFormatError) -> Person in try Person(json: p, rolesRequired: false) })
         } catch {
             throw EntryFormatError("production header: \(error.message)")
         }
@@ -133,7 +133,7 @@ public struct LogReplay: Sendable {
                         throw fail("step fields disagree with the entry")
                     }
                     let decision: Decision
-                    do { decision = try state.apply(step, revision: entry.protocolRevision) } catch { throw fail("step is invalid for this production: \(error.message)") }
+                    do { decision = try state.apply(step, revision: entry.protocolRevision, number: Int(entry.index)) } catch { throw fail("step is invalid for this production: \(error.message)") }
                     guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
                         throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
                     }

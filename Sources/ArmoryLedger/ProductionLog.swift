@@ -77,8 +77,9 @@ public struct ProductionLog: Sendable {
     @discardableResult
     /// A `receipt` (the server's clock and how the sender signed in) makes a version 2 entry.
     public mutating func record(_ step: Step, signer: NoteSigner? = nil, receipt: LogEntry.Receipt? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
-        let decision = try state.apply(step)
+        // An `acknowledge` names an alarm by its entry index (PROTOCOL.md, "Acknowledgements").
         let index = entries.count
+        let decision = try state.apply(step, number: index)
         append(LogEntry(index: UInt64(index), step: step, decision: decision, receipt: receipt))
         lastAt = step.at
         if let signer, decision.isCritical || step.action == .wrap {

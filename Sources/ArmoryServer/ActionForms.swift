@@ -7,6 +7,8 @@ import Foundation
 struct ActionForm {
     enum Kind: Equatable {
         case firearm, newFirearm, lot, newLot, person, people, scene, text, longText, count, measure, flag, choice([String])
+        /// A person id not on the crew yet; roles to tick; a permit and training with expiry; a date; an alarm raised earlier.
+        case newPerson, roles, credentials, date, alarm
     }
     struct Field {
         let name: String
@@ -62,6 +64,17 @@ struct ActionForm {
         ActionForm(name: "store", title: "Store", observation: false, fields: [f("firearm", "Firearm", .firearm), f("locked", "Locked away", .flag)]),
         ActionForm(name: "unfreeze", title: "Unfreeze", observation: false, fields: [f("firearm", "Firearm", .firearm), f("reason", "Reason", .longText)]),
         ActionForm(name: "wrap", title: "Wrap the day", observation: true, fields: []),
+        ActionForm(name: "join", title: "Add to the crew", observation: false, fields: [
+            f("person", "Person id", .newPerson), f("name", "Name", .text), f("roles", "Roles", .roles),
+            f("credentials", "Permit and training", .credentials, optional: true)]),
+        ActionForm(name: "set_roles", title: "Change roles", observation: false, fields: [
+            f("person", "Person", .person), f("roles", "Roles (replace all)", .roles)]),
+        ActionForm(name: "leave", title: "Take off the crew", observation: false, fields: [f("person", "Person", .person)]),
+        ActionForm(name: "credential", title: "Record a permit or training", observation: false, fields: [
+            f("person", "Person", .person), f("kind", "Kind", .choice(["permit", "training"])), f("number", "Number", .text),
+            f("expires", "Valid through", .date)]),
+        ActionForm(name: "acknowledge", title: "Acknowledge an alarm", observation: false, fields: [
+            f("alarm", "Alarm", .alarm), f("note", "Note", .longText, optional: true)]),
     ]
 
     static func named(_ name: String) -> ActionForm? { all.first { $0.name == name } }
@@ -80,13 +93,26 @@ struct ActionForm {
         for field in fields {
             let values = form.filter { $0.0 == field.name }.map { $0.1.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             switch field.kind {
-            case .people:
+            case .people, .roles:
                 members.append((field.name, .array(values.map { .string($0) })))
+            case .credentials:
+                // One credential per kind whose number was filled in: `credentials.permit.number` and
+                // `credentials.permit.expires`, the same for training.
+                var list: [JSON] = []
+                for kind in CredentialKind.allCases {
+                    func value(_ part: String) -> String? {
+                        form.first { $0.0 == "\(field.name).\(kind.rawValue).\(part)" }.map { $0.1.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+                    }
+                    guard let number = value("number") else { continue }
+                    list.append(.object([("kind", .string(kind.rawValue)), ("number", .string(number)),
+                                         ("expires", value("expires").map { .string($0) } ?? .null)]))
+                }
+                if !list.isEmpty { members.append((field.name, .array(list))) }
             case .flag:
                 // A checkbox sends "on"; anything else is not a yes, and the decoder names the field.
                 if let v = values.first, !["on", "true", "1", "yes"].contains(v.lowercased()) { members.append((field.name, .string(String(v.prefix(64))))) }
                 else if !values.isEmpty || !field.optional { members.append((field.name, .bool(!values.isEmpty))) }
-            case .count:
+            case .count, .alarm:
                 guard let v = values.first else { if !field.optional { members.append((field.name, .null)) }; continue }
                 // Only digits make a count; anything else goes on as text, for the decoder to name.
                 if v.utf8.count <= 18, let n = Int(v) { members.append((field.name, .number(Double(n), isInteger: true))) } else { members.append((field.name, .string(v))) }
@@ -124,6 +150,9 @@ enum RuleAdvice {
         case .fa8: return "Bring the firearm back to the armorer for inspection before anyone uses it."
         case .role1: return "An armorer with another job on set may not act as armorer. A dedicated armorer must do this."
         case .role2: return "Your role does not allow this command. Ask the armorer."
+        case .role3: return "Only a producer changes the crew list. Hand any firearm the person holds back to the armorer first."
+        case .qual1: return "Record an unexpired permit and training for the armorer, and training for the talent, before going on."
+        case .alarm1: return "A producer or safety rep acknowledges every open alarm before the wrap."
         case .scene1: return "Hold the scene's safety meeting with the armorer and the first AD first."
         case .scene2: return "Move everyone at least the safe distance from the muzzle line before firing blanks."
         case .scene3: return "Rehearsals are cold: no blanks or live rounds in a rehearsal."

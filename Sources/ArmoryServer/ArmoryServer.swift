@@ -188,7 +188,8 @@ public struct ArmoryAPI: Sendable {
         let now = clock()
         let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
         guard personID.utf8.count <= Limits.maximumIDLength, (password?.utf8.count ?? 0) <= 1024, (pin?.utf8.count ?? 0) <= 64 else { throw denied }
-        guard let person = try? await hub.read(production, { $0.state.people[personID] }) else { throw denied }
+        // A person off the crew (ROLE-3) holds no roles and cannot sign in.
+        guard let person = try? await hub.read(production, { $0.state.people[personID] }), person.onCrew else { throw denied }
         let via: LogEntry.Via = pin != nil && password == nil ? .pin : .password
         let (reserved, refusal) = sessions.reserveAttempt(production: production, person: personID, via: via, address: address, now: now)
         guard let reserved else {
@@ -271,7 +272,10 @@ public struct ArmoryAPI: Sendable {
     /// Who may issue a PIN for whom (ROLE-1 keeps a dual-hatted armorer from it).
     static func mayIssuePIN(issuer: Person?, for target: Person) throws {
         guard let issuer else { throw APIError.forbidden("only armorer, producer may issue sign-in PINs") }
-        if issuer.roles.contains(.producer) {
+        guard target.onCrew else {
+            throw APIError.forbidden("\(target.id) is not on the crew; a producer adds them (join) before they sign in")
+        }
+        if issuer.acts(as: .producer) {
             guard !target.roles.contains(.producer) else {
                 throw APIError.forbidden("a producer may not issue a PIN for a producer; producers sign in with their own password")
             }
@@ -280,7 +284,7 @@ public struct ArmoryAPI: Sendable {
         guard issuer.mayActAsArmorer else {
             throw APIError.forbidden("an armorer with another job on set may not issue PINs (ROLE-1)")
         }
-        guard target.roles.isSubset(of: [.talent, .crew]) else {
+        guard target.rolesInForce.isSubset(of: [.talent, .crew]) else {
             throw APIError.forbidden("an armorer issues PINs for talent and crew only; ask a producer for \(target.id)'s")
         }
     }
@@ -488,8 +492,13 @@ public struct ArmoryAPI: Sendable {
     func people(_ ctx: ArmoryContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
-        return jsonResponse(.array(log.header.people.map { p in
-            .object([("id", .string(p.id)), ("name", .string(p.name)), ("roles", .strings(p.roles.map(\.rawValue).sorted()))])
+        // Everyone known, as the crew list stands now (ROLE-3): off the crew, a person holds no roles.
+        return jsonResponse(.array(log.state.personOrder.compactMap { log.state.people[$0] }.map { p in
+            .object([("id", .string(p.id)), ("name", .string(p.name)), ("roles", .strings(p.rolesInForce.map(\.rawValue).sorted())),
+                     ("on_crew", .bool(p.onCrew)),
+                     ("credentials", .array(p.credentials.map { c in
+                         .object([("kind", .string(c.kind.rawValue)), ("number", .string(c.number)), ("expires", .string(c.expires.text))])
+                     }))])
         }))
     }
 
@@ -776,6 +785,19 @@ struct Authenticate: RouterMiddleware {
                 context.session = s
                 context.token = token
                 context.cookieAuthenticated = header == nil
+            }
+        }
+        // Roles as of now (ROLE-3): a session carries the roles its person holds on the crew
+        // list at this request; a person who has left the crew is signed out.
+        if let s = context.session {
+            // A production that cannot be read answers for itself in the handler.
+            if let known = try? await hub.read(s.production, { log -> Person?? in .some(log.state.people[s.person]) }) {
+                if let person = known, person.onCrew {
+                    context.session?.roles = person.rolesInForce
+                } else {
+                    context.session = nil
+                    context.token = nil
+                }
             }
         }
         return try await next(request, context)

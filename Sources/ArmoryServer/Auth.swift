@@ -48,7 +48,8 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
 public struct Session: Sendable, Equatable {
     public let production: String
     public let person: String
-    public let roles: Set<Role>
+    /// The person's roles in force now (ROLE-3): refreshed from the crew list on every request.
+    public internal(set) var roles: Set<Role>
     public let expires: Date
     /// How its person signed in; every entry the session makes records it (a PIN session is marked as one).
     public var via: LogEntry.Via = .password
@@ -173,7 +174,7 @@ public final class SessionBook: Sendable {
         book.withLock { b in
             if let s = b.sessions[kept.digest] { return s }
             guard b.restored.removeValue(forKey: kept.digest) != nil else { return nil }
-            let s = Session(production: kept.production, person: person.id, roles: person.roles,
+            let s = Session(production: kept.production, person: person.id, roles: person.rolesInForce,
                             expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)),
                             via: LogEntry.Via(rawValue: kept.via) ?? .password)
             b.sessions[kept.digest] = s

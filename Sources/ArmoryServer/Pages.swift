@@ -262,7 +262,8 @@ struct Pages: Sendable {
     /// The form's controls, with `error`'s message beside the field it names.
     func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]], error: (field: String, message: String)? = nil) -> String {
         var out = ""
-        let people = log.header.people
+        // Roles as of now (ROLE-3): the crew as it stands, not as the production opened.
+        let people = log.state.crew
         for field in form.fields {
             let fid = "f-\(field.name)"
             let current = values[field.name] ?? []
@@ -305,7 +306,26 @@ struct Pages: Sendable {
                 let scenes = Set(log.state.meetings.keys).sorted()
                 out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"text\" id=\"\(fid)\" name=\"\(field.name)\" list=\"\(fid)-known\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required")>"
                     + "<datalist id=\"\(fid)-known\">" + scenes.map { "<option value=\"\(htmlEscape($0))\"></option>" }.joined() + "</datalist>"
-            case .newFirearm, .newLot, .text:
+            case .roles:
+                out += "<fieldset><legend>\(htmlEscape(label))</legend>" + Role.allCases.map { r in
+                    "<label class=\"check\"><input type=\"checkbox\" name=\"\(field.name)\" value=\"\(r.rawValue)\"\(current.contains(r.rawValue) ? " checked" : "")>\(r.rawValue)</label>"
+                }.joined() + "</fieldset>"
+            case .credentials:
+                out += "<fieldset><legend>\(htmlEscape(label))</legend>" + CredentialKind.allCases.map { kind in
+                    let base = "\(field.name).\(kind.rawValue)"
+                    let id = "\(fid)-\(kind.rawValue)"
+                    return "<label for=\"\(id)-number\">\(kind.rawValue.capitalized) number</label><input type=\"text\" id=\"\(id)-number\" name=\"\(base).number\" autocomplete=\"off\">"
+                        + "<label for=\"\(id)-expires\">\(kind.rawValue.capitalized) valid through</label><input type=\"date\" id=\"\(id)-expires\" name=\"\(base).expires\">"
+                }.joined() + "</fieldset>"
+            case .date:
+                out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"date\" id=\"\(fid)\" name=\"\(field.name)\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required")>"
+            case .alarm:
+                // Open alarms first, newest first; answered ones after, for a second acknowledgement.
+                let open = log.state.openAlarms.reversed()
+                let answered = log.state.alarms.keys.filter { log.state.alarms[$0]?.answered == true }.sorted(by: >)
+                out += select(prompt: current.isEmpty ? "Choose an alarm" : nil,
+                              open.map { option(String($0), "Alarm \($0) (open)") } + answered.map { option(String($0), "Alarm \($0) (answered)") })
+            case .newPerson, .newFirearm, .newLot, .text:
                 out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"text\" id=\"\(fid)\" name=\"\(field.name)\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required") autocomplete=\"off\">"
             }
             if let error, error.field == field.name {

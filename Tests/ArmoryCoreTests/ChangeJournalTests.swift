@@ -12,7 +12,7 @@ struct ChangeJournalTests {
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func changesSinceAnyRevisionAreTheOnesAScanFinds(seed: UInt64) throws {
-        var state = ProductionState(people: ScenarioGenerator.people)
+        var state = ScenarioGenerator.chaosStart
         var revisions: [Int] = [0]
         let steps = ScenarioGenerator(seed: seed).chaos(count: 6_000) + ScenarioGenerator(seed: seed).cleanDays(1..<200).map {
             Step(at: Timestamp(seconds: $0.at.seconds + 10 * 86_400, offsetMinutes: -420), by: $0.by, action: $0.action)

@@ -16,7 +16,7 @@ struct InvariantTests {
 
     @Test func aRefusedCommandNeverChangesState() async {
         await propertyCheck(count: 60, input: Self.days) { seed, length in
-            var state = ProductionState(people: Self.people)
+            var state = ScenarioGenerator.chaosStart
             for step in Self.chaos(seed, length) {
                 let before = state
                 guard let d = try? state.apply(step) else { Issue.record("generated step invalid"); return }
@@ -29,7 +29,7 @@ struct InvariantTests {
 
     @Test func observationsAreNeverRefusedAndCommandsNeverAlarm() async {
         await propertyCheck(count: 60, input: Self.days) { seed, length in
-            var state = ProductionState(people: Self.people)
+            var state = ScenarioGenerator.chaosStart
             for step in Self.chaos(seed, length) {
                 guard let d = try? state.apply(step) else { return }
                 switch step.action.kind {
@@ -44,7 +44,7 @@ struct InvariantTests {
 
     @Test func everyRoundIsAccountedFor() async {
         await propertyCheck(count: 60, input: Self.days) { seed, length in
-            var state = ProductionState(people: Self.people)
+            var state = ScenarioGenerator.chaosStart
             for step in Self.chaos(seed, length) {
                 guard (try? state.apply(step)) != nil else { return }
                 for (id, lot) in state.lots {
@@ -58,7 +58,7 @@ struct InvariantTests {
 
     @Test func aFirearmInTheProductionHasExactlyOneCustodianOrIsMissing() async {
         await propertyCheck(count: 60, input: Self.days) { seed, length in
-            var state = ProductionState(people: Self.people)
+            var state = ScenarioGenerator.chaosStart
             for step in Self.chaos(seed, length) {
                 guard (try? state.apply(step)) != nil else { return }
                 for f in state.firearms.values {
@@ -79,9 +79,9 @@ struct InvariantTests {
     @Test func replayingTheSameStepsGivesTheSameDecisions() async {
         await propertyCheck(count: 40, input: Self.days) { seed, length in
             let steps = Self.chaos(seed, length)
-            var a = ProductionState(people: Self.people)
-            var b = ProductionState(people: Self.people)
-            var pure = ProductionState(people: Self.people)
+            var a = ScenarioGenerator.chaosStart
+            var b = ScenarioGenerator.chaosStart
+            var pure = ScenarioGenerator.chaosStart
             for step in steps {
                 let da = try? a.apply(step)
                 let db = try? b.apply(step)
@@ -95,7 +95,7 @@ struct InvariantTests {
 
     @Test func aFrozenFirearmTakesOnlyStoreUnfreezeAndAHandBack() async {
         await propertyCheck(count: 60, input: Self.days) { seed, length in
-            var state = ProductionState(people: Self.people)
+            var state = ScenarioGenerator.chaosStart
             for step in Self.chaos(seed, length) {
                 let wasFrozen = step.action.firearm.flatMap { state.firearm($0)?.frozen } ?? false
                 guard let d = try? state.apply(step) else { return }
@@ -107,6 +107,50 @@ struct InvariantTests {
                             "a frozen firearm moved other than back from talent to the armorer")
                 default:
                     Issue.record("\(step.action.name) accepted on a frozen firearm")
+                }
+            }
+        }
+    }
+
+    /// ROLE-3 and "Roles as of the step": a command is carried out only for someone on the
+    /// crew, in a role they held just before it.
+    @Test func aCommandIsCarriedOutOnlyForARoleInForce() async {
+        await propertyCheck(count: 60, input: Self.days) { seed, length in
+            var state = ScenarioGenerator.chaosStart
+            for step in Self.chaos(seed, length) {
+                let before = state
+                guard let d = try? state.apply(step) else { Issue.record("generated step invalid"); return }
+                guard step.action.kind == .command, d.outcome == .ok, let by = step.by, let p = before.people[by] else { continue }
+                #expect(p.onCrew, "\(step.action.name) by \(by), who was off the crew")
+                let roles = p.rolesInForce
+                switch step.action {
+                case .join, .setRoles, .leave, .credential:
+                    #expect(roles.contains(.producer) && p.acts(as: .producer), "crew change by \(by) \(roles)")
+                case .unfreeze:
+                    #expect(p.acts(as: .producer) || p.acts(as: .safety), "unfreeze by \(by) \(roles)")
+                case .receiveFirearm, .returnFirearm, .load, .unload, .showClear, .declare, .store:
+                    #expect(before.countsAsArmorer(p, at: step.at), "\(step.action.name) by \(by) \(roles)")
+                case let .handOver(_, to, _):
+                    if before.people[to]?.acts(as: .talent) == true {
+                        #expect(before.countsAsArmorer(p, at: step.at), "handover to talent by \(by) \(roles)")
+                    }
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// A person off the crew holds no role in any decision: replaying the same steps with
+    /// their roles wiped after they left changes nothing.
+    @Test func someoneOffTheCrewNeverActs() async {
+        await propertyCheck(count: 40, input: Self.days) { seed, length in
+            var state = ScenarioGenerator.chaosStart
+            for step in Self.chaos(seed, length) {
+                guard let d = try? state.apply(step) else { return }
+                if case let .leave(p) = step.action, d.outcome == .ok {
+                    #expect(state.people[p]?.rolesInForce.isEmpty == true && state.crew.contains { $0.id == p } == false)
+                    #expect(state.people[p].map { !$0.acts(as: .armorer) && !$0.acts(as: .talent) && !$0.acts(as: .firstAD) } ?? false)
                 }
             }
         }
@@ -135,7 +179,7 @@ extension InvariantTests {
     /// chaotic run must break each rule the engine enforces at least once, and must
     /// see frozen firearms moved back and unfrozen.
     @Test func chaosReachesEveryRule() throws {
-        var state = ProductionState(people: Self.people)
+        var state = ScenarioGenerator.chaosStart
         var cited = Set<Rule>()
         var outcomes: [Outcome: Int] = [:]
         var frozenSeen = 0
