@@ -562,7 +562,27 @@ public struct ArmoryAPI: Sendable {
         try await exists(s.production)
         let after = try intQuery(req, "after", default: 0, range: 0...Int(Int32.max))
         let limit = try intQuery(req, "limit", default: 100, range: 1...1000)
-        return jsonResponse(.array(try await hub.store.alarms(s.production, after: after, limit: limit).map(entryJSON)))
+        let openOnly: Bool
+        switch req.uri.queryParameters["open"] {
+        case nil, "false": openOnly = false
+        case "true": openOnly = true
+        case let other?: throw APIError.badRequest("query parameter 'open' must be true or false, not '\(other.prefix(64))'", field: "open")
+        }
+        // ALARM-1: each alarm says whether a producer or safety has answered it.
+        let status = try await loaded(s.production) { $0.state.alarms }
+        func withAnswer(_ e: StoredEntry) -> JSON {
+            guard case var .object(m) = entryJSON(e) else { return entryJSON(e) }
+            m.append(("answered", .bool(status[e.index]?.answered ?? false)))
+            return .object(m)
+        }
+        if openOnly {
+            let open = status.filter { !$0.value.answered && $0.key > after }.keys.sorted().prefix(limit)
+            let entries = try await loaded(s.production) { log in
+                try open.map { i in StoredEntry(index: i, entry: try LogEntry(decoding: log.entries[i])) }
+            }
+            return jsonResponse(.array(entries.map(withAnswer)))
+        }
+        return jsonResponse(.array(try await hub.store.alarms(s.production, after: after, limit: limit).map(withAnswer)))
     }
 
     func days(_ ctx: ArmoryContext) async throws -> Response {

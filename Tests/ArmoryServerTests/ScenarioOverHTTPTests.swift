@@ -33,8 +33,16 @@ struct ScenarioOverHTTPTests {
         try await h.app.test(.router) { client in
             var tokens: [String: String] = [:]
             for p in scenario.people { tokens[p.id] = try await client.signIn("p", p.id) }
+            // A step's number in the file, and its entry index in the log: a PIN issued adds an
+            // entry, so an `acknowledge` names the alarm by the index the server gave it.
+            var entryIndex: [Int: Int] = [:]
+            var pinsIssued = 0
             for (k, step) in scenario.steps.enumerated() {
-                guard case let .object(members) = step else { throw CancellationError() }
+                guard case var .object(members) = step else { throw CancellationError() }
+                if let n = members.firstIndex(where: { $0.key == "alarm" }), case let .number(v, _) = members[n].value,
+                   let index = entryIndex[Int(v)] {
+                    members[n].value = .number(Double(index), isInteger: true)
+                }
                 let by = step["by"]?.stringValue
                 let answer: Answer
                 if let by {
@@ -49,6 +57,17 @@ struct ScenarioOverHTTPTests {
                     answer = try await client.call(.post, "/api/v1/productions/p/concerns", body: body)
                     h.clock.set(nil)
                 }
+                if case let .number(index, _)? = answer.json["index"] { entryIndex[k + 1] = Int(index) }
+                // Someone who joins signs in with a one-time PIN a producer issues (ROLE-3).
+                if step["do"]?.stringValue == "join", answer.json["outcome"] == .string("ok"), let person = step["person"]?.stringValue,
+                   let producer = tokens.first(where: { id, _ in scenario.people.contains { $0.id == id && $0.roles.contains(.producer) } })?.value {
+                    let pin = try await client.call(.post, "/api/v1/productions/p/people/\(person)/pin", token: producer)
+                    if pin.status == 201 { pinsIssued += 1 }
+                    let signIn = try await client.call(.post, "/api/v1/productions/p/sign-in",
+                                                       body: JSON.object([("person", .string(person)), ("pin", pin.json["pin"] ?? .null)]).compactText)
+                    tokens[person] = signIn.json["token"]?.stringValue
+                    #expect(tokens[person] != nil, "\(person) joined but could not sign in: \(pin.text) \(signIn.text)")
+                }
                 let want = expected[k]
                 let wantStatus = want["outcome"] == .string("refused") ? 409 : 201
                 #expect(answer.status == wantStatus && answer.json["outcome"] == want["outcome"] && answer.json["rules"] == want["rules"],
@@ -56,7 +75,7 @@ struct ScenarioOverHTTPTests {
             }
             // The stored log replays to the same decisions, and every entry is readable back.
             let entries = try await client.call(.get, "/api/v1/productions/p/entries?from=1&limit=1000", token: tokens[scenario.people[0].id])
-            #expect(entries.json.arrayValue?.count == scenario.steps.count)
+            #expect(entries.json.arrayValue?.count == scenario.steps.count + pinsIssued)
         }
     }
 }
