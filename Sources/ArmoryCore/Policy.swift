@@ -8,6 +8,8 @@ public struct Policy: Sendable, Hashable {
     public var requireCredentials: Bool
     /// ALARM-1: a wrap while an earlier alarm is unanswered raises an alarm.
     public var alarmsAnsweredByWrap: Bool
+    /// The named pack this policy starts from (`policies/NAME.json`), if any.
+    public var pack: String?
 
     public static let protocolDefault = Policy(showClearWindowMinutes: 10, blankSafeDistanceFeet: 20)
 
@@ -17,6 +19,19 @@ public struct Policy: Sendable, Hashable {
         self.blankSafeDistanceFeet = blankSafeDistanceFeet
         self.requireCredentials = requireCredentials
         self.alarmsAnsweredByWrap = alarmsAnsweredByWrap
+    }
+
+    /// Why this policy would loosen `base` (a pack it starts from), or nil when it does not.
+    public func loosening(from base: Policy) -> String? {
+        if showClearWindowMinutes > base.showClearWindowMinutes {
+            return "policy show_clear_window_min \(Policy.format(showClearWindowMinutes)) is looser than the pack's \(Policy.format(base.showClearWindowMinutes))"
+        }
+        if blankSafeDistanceFeet < base.blankSafeDistanceFeet {
+            return "policy blank_safe_distance_ft \(Policy.format(blankSafeDistanceFeet)) is looser than the pack's \(Policy.format(base.blankSafeDistanceFeet))"
+        }
+        if base.requireCredentials && !requireCredentials { return "policy require_credentials false is looser than the pack's true" }
+        if base.alarmsAnsweredByWrap && !alarmsAnsweredByWrap { return "policy alarms_answered_by_wrap false is looser than the pack's true" }
+        return nil
     }
 
     /// The rules this policy turns on beyond the protocol's defaults (QUAL-1, ALARM-1).
@@ -38,5 +53,28 @@ public struct Policy: Sendable, Hashable {
     static func format(_ v: Double) -> String {
         if let n = Int64(exactly: v) { return String(n) }
         return String(v)
+    }
+}
+
+/// A named policy that ships with Armory (`policies/NAME.json`): a production picks it by
+/// name, and keys written beside it may tighten it, never loosen it.
+public struct PolicyPack: Sendable, Hashable {
+    public let name: String
+    /// What the pack is, for the production page and the daily report.
+    public let title: String
+    public let policy: Policy
+
+    /// Reads a pack file: `{"title": "...", "policy": {...}}`, nothing else.
+    public init(name: String, json: JSON) throws(StepFormatError) {
+        var o = try StrictObject(json, what: "a policy pack")
+        if let first = o.unknownKeys(allowed: ["title", "policy"]).first {
+            throw StepFormatError("unknown field '\(first)' in policy pack '\(name)' (allowed: title, policy)", field: first)
+        }
+        self.name = name
+        title = try o.string("title")
+        guard let p = o.value("policy") else { throw StepFormatError("policy pack '\(name)' has no 'policy'", field: "policy") }
+        var policy = try Policy(json: p)
+        policy.pack = name
+        self.policy = policy
     }
 }

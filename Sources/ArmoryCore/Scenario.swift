@@ -35,13 +35,14 @@ public struct Scenario: Sendable {
 
     /// Reads a scenario file's bytes. Checks the file as a whole (JSON, people, policy);
     /// the steps are checked by `run()`.
-    public init(bytes: [UInt8]) throws(ScenarioError) {
+    /// `packs`: the policy packs a `policy` may name with `pack`.
+    public init(bytes: [UInt8], packs: [String: PolicyPack] = [:]) throws(ScenarioError) {
         let json: JSON
         do { json = try JSON.parse(bytes) } catch { throw ScenarioError(step: nil, message: error.description) }
-        try self.init(json: json)
+        try self.init(json: json, packs: packs)
     }
 
-    public init(json: JSON) throws(ScenarioError) {
+    public init(json: JSON, packs: [String: PolicyPack] = [:]) throws(ScenarioError) {
         guard case let .object(members) = json else {
             throw ScenarioError(step: nil, message: "a scenario must be a JSON object, not \(json.kindName)")
         }
@@ -52,7 +53,7 @@ public struct Scenario: Sendable {
             if case let .string(z)? = production.first(where: { $0.key == "timezone" })?.value { timezone = z }
         }
         if let p = member("policy") {
-            do { policy = try Policy(json: p) } catch { throw ScenarioError(step: nil, message: error.message) }
+            do { policy = try Policy(json: p, packs: packs) } catch { throw ScenarioError(step: nil, message: error.message) }
         } else {
             policy = .protocolDefault
         }

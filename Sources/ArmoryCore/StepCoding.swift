@@ -378,19 +378,34 @@ extension StrictObject {
 }
 
 extension Policy {
-    /// Reads `policy`: both keys optional, defaults from the protocol, nothing looser.
-    public init(json: JSON) throws(StepFormatError) {
+    /// Reads `policy`: every key optional, defaults from the protocol (or from the pack
+    /// `pack` names, found in `packs`), nothing looser. With `packs` nil (a production's
+    /// recorded header) a pack name is a label and every value is as written.
+    public init(json: JSON, packs: [String: PolicyPack]? = [:]) throws(StepFormatError) {
         var o = try StrictObject(json, what: "policy")
-        let keys = Policy.keys
+        let keys = Policy.keys + ["pack"]
         if let first = o.unknownKeys(allowed: Set(keys)).first {
             throw StepFormatError("unknown policy key '\(first)' (allowed: \(keys.joined(separator: ", ")))", field: first)
         }
         var p = Policy.protocolDefault
+        var base: Policy?
+        if o.value("pack") != nil {
+            let name = try o.string("pack")
+            if let packs {
+                guard let pack = packs[name] else {
+                    throw StepFormatError("unknown policy pack '\(name)' (known: \(packs.keys.sorted().joined(separator: ", ")))", field: "pack")
+                }
+                p = pack.policy
+                base = pack.policy
+            }
+            p.pack = name
+        }
         if o.value("show_clear_window_min") != nil { p.showClearWindowMinutes = try o.measure("show_clear_window_min") }
         if o.value("blank_safe_distance_ft") != nil { p.blankSafeDistanceFeet = try o.measure("blank_safe_distance_ft") }
-        p.requireCredentials = try o.optionalBool("require_credentials") ?? false
-        p.alarmsAnsweredByWrap = try o.optionalBool("alarms_answered_by_wrap") ?? false
+        p.requireCredentials = try o.optionalBool("require_credentials") ?? p.requireCredentials
+        p.alarmsAnsweredByWrap = try o.optionalBool("alarms_answered_by_wrap") ?? p.alarmsAnsweredByWrap
         if let why = p.loosening { throw StepFormatError(why) }
+        if let base, let why = p.loosening(from: base) { throw StepFormatError(why) }
         self = p
     }
 
@@ -404,8 +419,10 @@ extension Policy {
             ("show_clear_window_min", .number(showClearWindowMinutes, isInteger: showClearWindowMinutes == showClearWindowMinutes.rounded())),
             ("blank_safe_distance_ft", .number(blankSafeDistanceFeet, isInteger: blankSafeDistanceFeet == blankSafeDistanceFeet.rounded())),
         ]
-        if requireCredentials { m.append(("require_credentials", .bool(true))) }
-        if alarmsAnsweredByWrap { m.append(("alarms_answered_by_wrap", .bool(true))) }
+        // A pack's policy is written whole beside its name, so the record reads without the pack file.
+        if requireCredentials || pack != nil { m.append(("require_credentials", .bool(requireCredentials))) }
+        if alarmsAnsweredByWrap || pack != nil { m.append(("alarms_answered_by_wrap", .bool(alarmsAnsweredByWrap))) }
+        if let pack { m.append(("pack", .string(pack))) }
         return .object(m)
     }
 }

@@ -33,7 +33,7 @@ public struct ProductionHeader: Sendable, Equatable {
               let policyJSON = json["policy"], case let .array(peopleJSON)? = json["people"]
         else { throw EntryFormatError("production header must be {title, timezone, policy, people}") }
         do {
-            self.init(title: title, timezone: timezone, policy: try Policy(json: policyJSON),
+            self.init(title: title, timezone: timezone, policy: try Policy(json: policyJSON, packs: nil),
                       people: try peopleJSON.map { (p: JSON) throws(StepFormatError) -> Person in try Person(json: p, rolesRequired: false) })
         } catch {
             throw EntryFormatError("production header: \(error.message)")

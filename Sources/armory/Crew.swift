@@ -19,10 +19,31 @@ struct Create: AsyncParsableCommand {
     @Option(help: "The production's id.")
     var production: String
 
+    @Option(help: "A policy pack (policies/NAME.json, e.g. california-sb132); the file's own policy keys may tighten it, never loosen it.")
+    var policy: String?
+
     func run() async throws {
         try checkProductionID(production)
         let parsed: Scenario
-        do { parsed = try Scenario(bytes: try readInput(scenario)) } catch let e as ScenarioError {
+        let packs = try policyPacks()
+        do {
+            var json = try JSON.parse(try readInput(scenario))
+            if let policy, case var .object(members) = json {
+                // The pack named here, with the file's own keys beside it.
+                var keys: [(key: String, value: JSON)] = [("pack", .string(policy))]
+                if let i = members.firstIndex(where: { $0.key == "policy" }) {
+                    if case let .object(own) = members[i].value { keys += own.filter { $0.key != "pack" } }
+                    members[i].value = .object(keys)
+                } else {
+                    members.append(("policy", .object(keys)))
+                }
+                json = .object(members)
+            }
+            parsed = try Scenario(json: json, packs: packs)
+        } catch let e as ScenarioError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.invalidInput)
+        } catch let e as JSONSyntaxError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.invalidInput)
         }

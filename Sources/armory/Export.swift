@@ -66,8 +66,9 @@ struct Export: AsyncParsableCommand {
         let scenarioPath = self.scenario!
         let scenario: Scenario
         let steps: [Step]
+        let packs = try policyPacks()
         do {
-            scenario = try Scenario(bytes: try readInput(scenarioPath))
+            scenario = try Scenario(bytes: try readInput(scenarioPath), packs: packs)
             steps = try scenario.steps.enumerated().map { k, json in
                 do { return try Step(json: json) } catch let e as StepFormatError { throw ScenarioError(step: k + 1, message: e.message) }
             }

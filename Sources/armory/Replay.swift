@@ -39,8 +39,9 @@ struct Replay: AsyncParsableCommand {
         let bytes = try readInput(file)
         let scenario: Scenario
         let result: ReplayResult
+        let packs = try policyPacks()
         do {
-            scenario = try Scenario(bytes: bytes)
+            scenario = try Scenario(bytes: bytes, packs: packs)
             result = try scenario.run()
         } catch {
             printError(error.description)
