@@ -19,7 +19,7 @@ struct Armory: AsyncParsableCommand {
         commandName: "armory",
         abstract: "Keep prop firearms and ammunition safe on set, and prove afterwards what happened.",
         version: "0.1.0",
-        subcommands: [Serve.self, Create.self, SignIns.self, Replay.self, Verify.self, Export.self, Import.self, Check.self, Keys.self, WitnessCommand.self, Generate.self, Soak.self]
+        subcommands: [Serve.self, Create.self, SignIns.self, CrewCommand.self, Replay.self, Verify.self, Export.self, Import.self, Check.self, Keys.self, WitnessCommand.self, Generate.self, Soak.self]
     )
 }
 

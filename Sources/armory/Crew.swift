@@ -145,3 +145,70 @@ struct SignIns: AsyncParsableCommand {
     static let words = ["amber", "brass", "canyon", "dusty", "ember", "flint", "gulch", "mesa", "prairie", "ridge", "sage", "timber",
                         "arroyo", "butte", "cactus", "dune", "lariat", "mustang", "pinto", "rowel", "saddle", "spur", "yucca", "zephyr"]
 }
+
+/// `armory crew`: the crew list of a production in a database.
+struct CrewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "crew", abstract: "Keep a production's crew list (ROLE-3).",
+                                                    subcommands: [CrewImport.self])
+}
+
+/// `armory crew import`: records the `join`, `set_roles` and `credential` steps that bring a
+/// production's crew list to a day's call sheet. Never a `leave`. A bad row is reported with
+/// its line and column, and nothing from the sheet is recorded.
+struct CrewImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Bring the crew list to a call sheet (CSV).")
+
+    @Argument(help: "The call sheet: CSV with the header id,name,roles,permit,permit_expires,training,training_expires ('-' for stdin).")
+    var sheet: String
+
+    @Option(help: "The production's id.")
+    var production: String
+
+    @Option(help: "The database: a SQLite file or a postgres:// URL (default: ARMORY_DATABASE_URL).")
+    var database: String?
+
+    @Option(name: .customLong("as"), help: "The producer recording the changes (a person id of the production).")
+    var producer: String
+
+    @Flag(help: "List the steps without recording them.")
+    var dryRun = false
+
+    func run() async throws {
+        try checkProductionID(production)
+        let parsed: CallSheet
+        do { parsed = try CallSheet(bytes: try readInput(sheet, limit: 16 << 20, what: "a call sheet")) } catch let e as CallSheetError {
+            printError("error: \(sheet): \(e); nothing was recorded")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let store = try await openStore(database)
+        var log = try await store.load(production, logKey: nil, readOnlyAtFault: false)
+        guard let by = log.state.people[producer] else {
+            printError("error: no person '\(printable(producer))' in production '\(production)'")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        // ROLE-3: only a producer keeps the crew list. Refused here, before anything is recorded.
+        guard by.acts(as: .producer) else {
+            printError("error: \(producer) is not a producer; only a producer changes the crew list (ROLE-3); nothing was recorded")
+            throw ExitCode(1)
+        }
+        let actions = parsed.actions(against: log.state)
+        if actions.isEmpty {
+            print("the crew list already matches the sheet (\(parsed.rows.count) people); nothing to record")
+            return
+        }
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970), offsetMinutes: 0)
+        let at = log.state.lastAt.map { max($0, now) } ?? now
+        for action in actions {
+            let step = Step(at: at, by: producer, action: action)
+            if dryRun {
+                print(step.json.compactText)
+                continue
+            }
+            let mark = log.mark
+            let (index, decision) = try log.record(step)
+            try await store.append(production, from: mark, to: log)
+            print("\(index)\t\(decision.outcome.rawValue)\t\(decision.rules.map(\.rawValue).joined(separator: ","))\t\(decision.message)")
+        }
+        if dryRun { printError("\(actions.count) step\(actions.count == 1 ? "" : "s") would be recorded (dry run: nothing recorded)") }
+    }
+}
