@@ -35,11 +35,19 @@ def show(label, value, ceiling, what):
 
 
 sha, ed = find("Ceiling: SHA-256"), find("Ceiling: Ed25519")
-parse, replay, decide = find("Baseline: parse"), find("Replay 100k"), find("Decide 100k")
+parse, replay, decide = find("Baseline: parse"), find("Replay 100k"), find("Decide 100k decoded steps (engine only)")
+crew, sheet = find("Decide 100k decoded steps with crew"), find("Call sheet: read 500")
 if parse and replay:
     print(f"replay of 100k steps: {replay:.3f} s p50 = {replay / parse:.1f} x parsing the file as JSON ({parse:.3f} s); target < 2 s")
 if decide:
     print(f"engine alone: {decide / 100_000 * 1e6:.2f} us per step")
+if decide and crew:
+    n = int(re.search(r"\((\d+) steps\)", next(k for k in p50 if k.startswith("Decide 100k decoded steps with crew"))).group(1))
+    per, base = crew / n, decide / 100_000
+    print(f"the same days with crew steps under both crew switches: {per * 1e6:.2f} us per step = {per / base:.2f} x the days without them"
+          f" ({base * 1e6:.2f} us per step; target <= 1.0 x)")
+if sheet:
+    print(f"call sheet of 500 rows read, worked out and decided: {sheet * 1e3:.1f} ms p50 (target <= 1000 ms with recording)")
 show("append one entry (p50)", find("Append one entry"), sha, "raw SHA-256 of the entry")
 for k, v in sorted(p50.items()):
     if k.startswith(("Inclusion proof", "Consistency proof")):
