@@ -2,18 +2,12 @@
 extension StepContext {
     mutating func join(_ id: String, name: String, roles: [Role], credentials: [Credential]) -> String {
         requireProducer("add people to the crew")
-        let known = before.people[id]
-        if known?.onCrew == true {
+        if before.people[id]?.onCrew == true {
             findings.add(.role3, "\(id) is already on the crew")
         }
         // Precise "Crew steps": a join of a known person off the crew "puts them on the crew
         // with that join's name, roles and credentials".
-        var p = known ?? Person(id: id, name: name, roles: [], onCrew: false)
-        p.name = name
-        p.roles = Set(roles)
-        for c in credentials { p.record(c) }
-        p.onCrew = true
-        changes.people[id] = p
+        changes.people[id] = Person(id: id, name: name, roles: Set(roles), credentials: credentials, onCrew: true)
         return "\(id) (\(name)) joined the crew as \(Self.list(roles))"
     }
 

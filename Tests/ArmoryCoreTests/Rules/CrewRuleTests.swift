@@ -107,9 +107,12 @@ struct CrewRuleTests {
     // Precise "Crew steps": "a join of a known person who is not on the crew (refused earlier, or left) puts them on the crew with that join's name, roles and credentials"
     @Test func aJoinAfterALeaveOrARefusalPutsThemOnTheCrew() {
         var day = Day()
+        day.ok("pat", A.credential("kim", .training, expires: "2027-01-01"))
         day.ok("pat", A.leave("kim"))
-        day.ok("pat", A.join("kim", name: "Kim Vale-Ito", [.crew]))
+        day.ok("pat", A.join("kim", name: "Kim Vale-Ito", [.crew], credentials: [Day.paper(.permit)]))
         #expect(day.state.people["kim"]?.name == "Kim Vale-Ito" && day.state.people["kim"]?.roles == [.crew])
+        // The join's credentials, not the ones recorded before the leave.
+        #expect(day.state.people["kim"]?.credentials.map(\.kind) == [.permit])
         day.refuse("dee", A.join("zed", [.talent]), [.role3])
         #expect(day.state.people["zed"]?.onCrew == false)
         day.ok("pat", A.join("zed", name: "Zed Quinn", [.talent]))
