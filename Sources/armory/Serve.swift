@@ -1,5 +1,7 @@
 import ArgumentParser
+import ArmoryAPI
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryServer
 import ArmoryStore

@@ -1,4 +1,6 @@
+import ArmoryAPI
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryServer
 import ArmoryStore
@@ -40,7 +42,8 @@ struct Harness {
         api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics, clock: { clock.now })
     }
 
-    var app: some ApplicationProtocol { Application(router: api.router()) }
+    /// The server as `armory serve` builds it (the tests drive its router in-process).
+    var app: some ApplicationProtocol { buildApplication(api: api, logger: Logger(label: "test")) }
 
     /// Creates a production whose people all have the password `pw-<id>`.
     func production(_ id: String, people: [Person], title: String = "Dry Creek", timezone: String = "America/Denver",
