@@ -93,10 +93,18 @@ public struct ArmoryAPI: Sendable {
     /// Anonymous concerns one production takes in ten minutes, from everyone.
     public static let concernsPerProduction = 120
 
-    public init(hub: ProductionHub, sessions: SessionBook = SessionBook(), options: ServerOptions = ServerOptions(),
-                metrics: ArmoryMetrics, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.hub = hub
-        self.sessions = sessions
+    /// The API's services, wired once for `armory serve` and the tests alike: a hub over
+    /// `store` (signing checkpoints with `signer`, when the server has the log's key) whose
+    /// every decision is counted in the metrics, and the sessions `kept` in the store from
+    /// before a restart, so whoever was signed in still is.
+    public init(store: any LogStore, signer: NoteSigner?, kept: [StoredSession], options: ServerOptions = ServerOptions(),
+                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        let metrics = ArmoryMetrics()
+        hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
+            metrics.recorded(production: id, decision: decision, logSize: size)
+        }
+        sessions = SessionBook()
+        sessions.restore(kept, now: clock())
         self.options = options
         self.metrics = metrics
         self.clock = clock
