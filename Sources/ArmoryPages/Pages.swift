@@ -675,7 +675,6 @@ extension ArmoryContext: PageRequestContext {}
 struct SignedInPageContext: ChildRequestContext, PageRequestContext {
     var coreContext: CoreRequestContextStorage
     let signedIn: Session
-    let address: String
     var session: Session? { signedIn }
 
     init(context: ArmoryContext) throws {
@@ -683,7 +682,6 @@ struct SignedInPageContext: ChildRequestContext, PageRequestContext {
         let checked = try SignedInContext(context: context)
         coreContext = checked.coreContext
         signedIn = checked.session
-        address = checked.address
     }
 
     var maxUploadSize: Int { 1 << 20 }
