@@ -49,13 +49,25 @@ let package = Package(
         ),
         // libqrencode (Debian's libqrencode-dev) for the QR labels.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        // The HTTP API, sign-in and roles, live alarms, metrics and pages.
+        // One writer per production: the log cache, group commit and live events. No HTTP.
         .target(
-            name: "ArmoryServer",
+            name: "ArmoryHub",
             dependencies: [
                 "ArmoryCore",
                 "ArmoryLedger",
                 "ArmoryStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The JSON API: its routes, sign-in and roles, the recorder every step goes through,
+        // metrics, and the OpenAPI document (a resource file).
+        .target(
+            name: "ArmoryAPI",
+            dependencies: [
+                "ArmoryCore",
+                "ArmoryLedger",
+                "ArmoryStore",
+                "ArmoryHub",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -63,8 +75,35 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
+        // The pages: templates, stylesheet and script (resource files), QR labels, the
+        // timeline drawing and the tablet's forms. They use the API's services (the
+        // recorder, the sign-in book), never its handlers.
+        .target(
+            name: "ArmoryPages",
+            dependencies: [
+                "ArmoryCore",
+                "ArmoryLedger",
+                "ArmoryStore",
+                "ArmoryHub",
+                "ArmoryAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 "CQRencode",
+            ],
+            resources: [.copy("Templates"), .copy("Static")]
+        ),
+        // The server `armory serve` runs: the API and the pages on one router, one
+        // `buildApplication`. Only wiring: it sees both, and neither sees it.
+        .target(
+            name: "ArmoryServer",
+            dependencies: [
+                "ArmoryAPI",
+                "ArmoryPages",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The command-line tool.
@@ -74,6 +113,8 @@ let package = Package(
                 "ArmoryCore",
                 "ArmoryLedger",
                 "ArmoryStore",
+                "ArmoryHub",
+                "ArmoryAPI",
                 "ArmoryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -95,7 +136,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ArmoryServerTests",
-            dependencies: ["ArmoryServer", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ArmoryHub", "ArmoryAPI", "ArmoryPages", "ArmoryServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "ArmoryStoreTests",
@@ -138,7 +182,7 @@ if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
         .executableTarget(
             name: "StoreBenchmarks",
             dependencies: [
-                "ArmoryCore", "ArmoryLedger", "ArmoryStore", "ArmoryServer",
+                "ArmoryCore", "ArmoryLedger", "ArmoryStore", "ArmoryHub",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Benchmark", package: "benchmark"),

@@ -1,6 +1,6 @@
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
-import ArmoryServer
 import ArmoryStore
 import Benchmark
 import Foundation

@@ -1,16 +1,22 @@
+import ArmoryAPI
+import ArmoryPages
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import Synchronization
 
-extension ServerOptions {
-    /// Seconds a connection may sit without a whole request (headers still arriving, or
-    /// nothing between two requests) before it is closed: a slow client holds nothing for ever.
-    public static let defaultIdleTimeout = 30
-    /// Connections held open at once; past it a new one is closed at once, so the server
-    /// keeps the descriptors it needs for its store and for `/health`.
-    public static let defaultMaximumConnections = 1_000
+// The server is wired here, and only here: the API (ArmoryAPI) and the pages (ArmoryPages,
+// which use the API's services) on one router. Dependencies run one way, Hub <- API <-
+// Pages <- Server, so neither the API nor the pages know of this module; `armory serve`
+// (and so the server benchmarks) and the tests all run the server this file builds.
+
+/// Every route of the server: the API's, then the pages', behind the API's authentication,
+/// metrics and cross-site checks.
+public func buildRouter(api: ArmoryAPI) -> Router<ArmoryContext> {
+    let router = api.router()
+    Pages(api: api).register(on: router)
+    return router
 }
 
 /// The application `armory serve` runs: the API and pages, with a bound on how long a
@@ -21,7 +27,7 @@ public func buildApplication(api: ArmoryAPI, logger: Logger,
     let gate = ConnectionGate(limit: options.maximumConnections, logger: logger)
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(gate: gate)],
                                           idleTimeout: .seconds(Int64(options.idleTimeout)))
-    return Application(router: api.router(), server: .http1(configuration: http),
+    return Application(router: buildRouter(api: api), server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Armory"),
                        onServerRunning: onServerRunning, logger: logger)
 }

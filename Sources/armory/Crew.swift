@@ -1,7 +1,7 @@
 import ArgumentParser
 import ArmoryCore
 import ArmoryLedger
-import ArmoryServer
+import ArmoryAPI
 import ArmoryStore
 import Foundation
 

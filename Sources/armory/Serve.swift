@@ -1,5 +1,7 @@
 import ArgumentParser
+import ArmoryAPI
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryServer
 import ArmoryStore
@@ -75,16 +77,11 @@ struct Serve: AsyncParsableCommand {
         options.secureCookies = !insecureCookies
         options.idleTimeout = idleTimeout
         options.maximumConnections = maximumConnections
-        let metrics = ArmoryMetrics()
-        let hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
-            metrics.recorded(production: id, decision: decision, logSize: size)
-        }
-        var logins: [(String, String, String)] = []
-        if demo { logins = try await demoLogins(hub: hub, store: store, signer: signer, hasher: options.passwords) }
         // Whoever was signed in before a restart still is (only the tokens' digests are kept).
-        let sessions = SessionBook()
-        sessions.restore(try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)), now: Date())
-        let api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics)
+        let api = ArmoryAPI(store: store, signer: signer, kept: try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)),
+                            options: options, logger: logger)
+        var logins: [(String, String, String)] = []
+        if demo { logins = try await demoLogins(hub: api.hub, store: store, signer: signer, hasher: options.passwords) }
         let (host, configuredPort, demoLogins) = (options.host, options.port, logins)
         let app = buildApplication(api: api, logger: logger, onServerRunning: { channel in
                                   let port = channel.localAddress?.port ?? configuredPort

@@ -1,7 +1,7 @@
 import ArmoryCore
 import Testing
 
-@testable import ArmoryServer
+@testable import ArmoryPages
 
 /// The tablet's forms cover every action of SCENARIOS.md with exactly its fields, and a
 /// filled-in form becomes the step the engine's own decoder accepts.

@@ -3,7 +3,7 @@ import ArmoryLedger
 import Foundation
 import Testing
 
-@testable import ArmoryServer
+@testable import ArmoryAPI
 
 /// The demo's two days each keep to their own date in the production's zone, whenever
 /// `armory serve --demo` is first run, and today's last step is never in the future.

@@ -1,6 +1,6 @@
 import ArmoryCore
 import ArmoryLedger
-import ArmoryServer
+import ArmoryHub
 import ArmoryStore
 import Foundation
 import GRDB

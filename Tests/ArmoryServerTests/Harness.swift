@@ -1,4 +1,6 @@
+import ArmoryAPI
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryServer
 import ArmoryStore
@@ -27,20 +29,17 @@ struct Harness {
     init(path: String? = nil, signer: NoteSigner? = Harness.signer) throws {
         self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
         store = try SQLiteLogStore(path: self.path)
-        let metrics = ArmoryMetrics()
-        hub = ProductionHub(store: store, signer: signer, logger: Logger(label: "test")) { id, d, size in
-            metrics.recorded(production: id, decision: d, logSize: size)
-        }
         var options = ServerOptions()
         options.passwords = Self.hasher
         options.metricsToken = "scrape-token"
-        let sessions = SessionBook()
-        sessions.restore(try store.sessions(validAt: Int64(Date().timeIntervalSince1970)), now: Date())
         let clock = self.clock
-        api = ArmoryAPI(hub: hub, sessions: sessions, options: options, metrics: metrics, clock: { clock.now })
+        api = ArmoryAPI(store: store, signer: signer, kept: try store.sessions(validAt: Int64(Date().timeIntervalSince1970)), options: options,
+                        logger: Logger(label: "test"), clock: { clock.now })
+        hub = api.hub
     }
 
-    var app: some ApplicationProtocol { Application(router: api.router()) }
+    /// The server as `armory serve` builds it (the tests drive its router in-process).
+    var app: some ApplicationProtocol { buildApplication(api: api, logger: Logger(label: "test")) }
 
     /// Creates a production whose people all have the password `pw-<id>`.
     func production(_ id: String, people: [Person], title: String = "Dry Creek", timezone: String = "America/Denver",

@@ -1,5 +1,6 @@
 import ArmoryCore
 import ArmoryLedger
+import ArmoryServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -161,7 +162,7 @@ struct RouteMatrixTests {
     /// the routes open by design), with who may use it.
     @Test func theMatrixCoversEveryRoute() throws {
         let h = try Harness()
-        let router = h.api.router()
+        let router = buildRouter(api: h.api)
         var listed = Set(Self.publicOrElsewhere.keys)
         for r in Self.routes {
             var path = String(r.path.split(separator: "?")[0])

@@ -1,3 +1,5 @@
 import HummingbirdTesting
 import Testing
-@testable import ArmoryServer
+@testable import ArmoryAPI
+@testable import ArmoryHub
+@testable import ArmoryPages

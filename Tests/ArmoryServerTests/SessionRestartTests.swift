@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import ArmoryServer
+@testable import ArmoryAPI
 
 /// A restarted server signs no one out (a screen following live alarms reconnects on its
 /// own), signs no one back in who signed out, and keeps only the tokens' digests.

@@ -4,7 +4,8 @@ import ArmoryStore
 import Foundation
 import Testing
 
-@testable import ArmoryServer
+@testable import ArmoryAPI
+@testable import ArmoryPages
 
 /// The timeline draws who held each firearm from the start of the day, marks every entry
 /// with a link to it, and draws refusals and alarms as such.

@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import Foundation
 import Synchronization
@@ -12,7 +13,7 @@ extension ArmoryAPI {
     /// the field: 400 for a value out of bounds or a time ahead of the clock, 403 for a
     /// step in another person's name, 422 for a step the production cannot take, 503 when
     /// the store does not answer. A refused command is recorded, and returned.
-    func recordStep(_ production: String, members given: [(key: String, value: JSON)], session: Session?) async throws -> (index: Int, decision: Decision) {
+    package func recordStep(_ production: String, members given: [(key: String, value: JSON)], session: Session?) async throws -> (index: Int, decision: Decision) {
         var members = given
         var seen = Set<String>()
         for m in members where !seen.insert(m.key).inserted { throw APIError.badRequest("field '\(m.key)' is given twice", field: m.key) }

@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryHub
 import Hummingbird
 
 /// An error answered as JSON: `{"error": message, "field": ..., "rules": [...]}`. Bad input
@@ -30,9 +31,9 @@ public struct APIError: HTTPResponseError, Sendable {
         return response
     }
 
-    static func badRequest(_ message: String, field: String? = nil) -> APIError { APIError(.badRequest, message, field: field) }
+    package static func badRequest(_ message: String, field: String? = nil) -> APIError { APIError(.badRequest, message, field: field) }
     static func unprocessable(_ message: String, field: String? = nil) -> APIError { APIError(.unprocessableContent, message, field: field) }
-    static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
+    package static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
     static func forbidden(_ message: String) -> APIError { APIError(.forbidden, message) }
     /// What a person is told when a step, transfer, PIN or checkpoint could not be recorded:
     /// one answer for every route that records.

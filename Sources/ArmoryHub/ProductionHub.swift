@@ -75,7 +75,7 @@ struct PendingWrite {
 /// store (the store is the truth).
 public actor ProductionHub {
     public let store: any LogStore
-    let signer: NoteSigner?
+    package nonisolated let signer: NoteSigner?
     let logger: Logger
     /// Each production's log as decided: stored entries, then any still queued.
     var logs: [String: ProductionLog] = [:]

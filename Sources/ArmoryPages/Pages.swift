@@ -1,4 +1,6 @@
+import ArmoryAPI
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryStore
 import Foundation
@@ -9,20 +11,21 @@ import Mustache
 /// dashboard, the daily firearms report, QR labels, the incident timeline, entries with
 /// their proofs, and the anonymous concern page. Forms post without script; the small
 /// script only adds live alarms, live dashboard updates and camera scanning.
-struct Pages: Sendable {
+package struct Pages: Sendable {
     let api: ArmoryAPI
     let library: MustacheLibrary
+    let css = PageAssets.css, js = PageAssets.js
 
-    init(api: ArmoryAPI) {
+    package init(api: ArmoryAPI) {
         self.api = api
         var library = MustacheLibrary()
         for (name, text) in PageTemplates.all { try! library.register(text, named: name) }
         self.library = library
     }
 
-    func register(on router: Router<ArmoryContext>) {
-        router.get("/static/armory.css") { _, _ in asset(PageAssets.css, "text/css; charset=utf-8") }
-        router.get("/static/armory.js") { _, _ in asset(PageAssets.js, "text/javascript; charset=utf-8") }
+    package func register(on router: Router<ArmoryContext>) {
+        router.get("/static/armory.css") { _, _ in asset(css, "text/css; charset=utf-8") }
+        router.get("/static/armory.js") { _, _ in asset(js, "text/javascript; charset=utf-8") }
         router.get("/") { _, ctx in
             if let s = ctx.session { return redirect("/p/\(s.production)") }
             return page(title: "Armory", body: render("home", [:]), ctx: ctx, production: nil)
@@ -32,6 +35,7 @@ struct Pages: Sendable {
             guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return redirect("/") }
             return redirect("/p/\(id)/sign-in")
         }
+        // Open to anyone: signing in and out, and raising a concern anonymously.
         let p = router.group("p/:production")
         p.get("sign-in") { _, ctx in try await signInPage(ctx, error: nil, status: .ok) }
         p.post("sign-in") { req, ctx in try await signIn(req, ctx) }
@@ -41,23 +45,25 @@ struct Pages: Sendable {
             r.setCookie(api.sessionCookie("", maxAge: 0))
             return r
         }
-        p.get("") { _, ctx in
-            let s = try session(ctx)
-            return redirect("/p/\(s.production)/" + (s.roles == [.armorer] ? "tablet" : "dashboard"))
-        }
-        p.get("tablet") { _, ctx in try await tablet(ctx) }
-        p.get("tablet/firearm/:id") { _, ctx in try await item(ctx, lot: false) }
-        p.get("tablet/lot/:id") { _, ctx in try await item(ctx, lot: true) }
-        p.get("tablet/act/:action") { req, ctx in try await actForm(req, ctx, error: nil, prefill: nil) }
-        p.post("tablet/act/:action") { req, ctx in try await act(req, ctx) }
-        p.get("dashboard") { req, ctx in try await dashboard(req, ctx) }
-        p.get("report/:day") { req, ctx in try await report(req, ctx) }
-        p.get("labels") { _, ctx in try await labels(ctx) }
-        p.get("timeline/:day") { req, ctx in try await timeline(req, ctx) }
-        p.get("entry/:index") { _, ctx in try await entry(ctx) }
         p.get("concern") { _, ctx in try await concernPage(ctx, error: nil) }
         p.post("concern") { req, ctx in try await concern(req, ctx) }
         p.get("concern/poster") { req, ctx in try await poster(req, ctx) }
+        // Everything else only for a person signed in to the production (the group's context).
+        let signedIn = router.group("p/:production", context: SignedInPageContext.self)
+        signedIn.get("") { _, ctx in
+            let s = ctx.signedIn
+            return redirect("/p/\(s.production)/" + (s.roles == [.armorer] ? "tablet" : "dashboard"))
+        }
+        signedIn.get("tablet") { _, ctx in try await tablet(ctx) }
+        signedIn.get("tablet/firearm/:id") { _, ctx in try await item(ctx, lot: false) }
+        signedIn.get("tablet/lot/:id") { _, ctx in try await item(ctx, lot: true) }
+        signedIn.get("tablet/act/:action") { req, ctx in try await actForm(req, ctx, error: nil, prefill: nil) }
+        signedIn.post("tablet/act/:action") { req, ctx in try await act(req, ctx) }
+        signedIn.get("dashboard") { req, ctx in try await dashboard(req, ctx) }
+        signedIn.get("report/:day") { req, ctx in try await report(req, ctx) }
+        signedIn.get("labels") { _, ctx in try await labels(ctx) }
+        signedIn.get("timeline/:day") { req, ctx in try await timeline(req, ctx) }
+        signedIn.get("entry/:index") { _, ctx in try await entry(ctx) }
     }
 
     // MARK: Rendering
@@ -68,14 +74,14 @@ struct Pages: Sendable {
 
     /// A page of a production drawn from its stored log: its live stream starts from the
     /// log's last entry, so nothing recorded between the page and its stream is missed.
-    func page(title: String, body: String, ctx: ArmoryContext, log: (id: String, stored: ProductionLog), status: HTTPResponse.Status = .ok) -> Response {
+    func page(title: String, body: String, ctx: some PageRequestContext, log: (id: String, stored: ProductionLog), status: HTTPResponse.Status = .ok) -> Response {
         page(title: title, body: body, ctx: ctx, production: (log.id, log.stored.header), seen: log.stored.size - 1, status: status,
              readOnly: log.stored.fault.map { HubError.readOnlyMessage(log.id, $0) })
     }
 
     /// A whole page in the layout, with the headers every page carries. `seen`: the last
     /// entry it shows, from which its live stream starts (none: from when it opens).
-    func page(title: String, body: String, ctx: ArmoryContext, production: (id: String, header: ProductionHeader)?, seen: Int? = nil,
+    func page(title: String, body: String, ctx: some PageRequestContext, production: (id: String, header: ProductionHeader)?, seen: Int? = nil,
               status: HTTPResponse.Status = .ok, readOnly: String? = nil) -> Response {
         var context: [String: Any] = ["title": title, "body": body]
         if let readOnly { context["readOnly"] = readOnly }
@@ -113,13 +119,7 @@ struct Pages: Sendable {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// The signed-in session for this production's pages, or a redirect to sign in.
-    func session(_ ctx: ArmoryContext) throws -> Session {
-        guard ctx.session != nil else { throw PageRedirect(location: "/p/\(try ctx.param("production"))/sign-in") }
-        return try api.require(ctx)
-    }
-
-    func production(_ ctx: ArmoryContext) async throws -> (id: String, log: ProductionLog) {
+    func production(_ ctx: SignedInPageContext) async throws -> (id: String, log: ProductionLog) {
         let id = try ctx.param("production")
         return (id, try await api.loaded(id))
     }
@@ -193,8 +193,8 @@ struct Pages: Sendable {
         }
     }
 
-    func tablet(_ ctx: ArmoryContext) async throws -> Response {
-        let s = try session(ctx)
+    func tablet(_ ctx: SignedInPageContext) async throws -> Response {
+        let s = ctx.signedIn
         let (id, log) = try await production(ctx)
         var firearms = try await firearmRows(id)
         for i in firearms.indices { firearms[i]["condition"] = firearms[i]["conditionClass"] }
@@ -204,8 +204,7 @@ struct Pages: Sendable {
         return page(title: "Tablet", body: body, ctx: ctx, log: (id, log))
     }
 
-    func item(_ ctx: ArmoryContext, lot: Bool) async throws -> Response {
-        _ = try session(ctx)
+    func item(_ ctx: SignedInPageContext, lot: Bool) async throws -> Response {
         let (id, log) = try await production(ctx)
         let itemID = try ctx.param("id")
         let rows = lot ? try await lotRows(id) : try await firearmRows(id)
@@ -241,9 +240,9 @@ struct Pages: Sendable {
         return nil
     }
 
-    func actForm(_ req: Request, _ ctx: ArmoryContext, error: String?, prefill: [(String, String)]?, status: HTTPResponse.Status = .ok,
+    func actForm(_ req: Request, _ ctx: SignedInPageContext, error: String?, prefill: [(String, String)]?, status: HTTPResponse.Status = .ok,
                  field: String? = nil) async throws -> Response {
-        let s = try session(ctx)
+        let s = ctx.signedIn
         let (id, log) = try await production(ctx)
         let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)' (one of: \(Action.names.joined(separator: ", ")))") }
@@ -335,8 +334,8 @@ struct Pages: Sendable {
         return out
     }
 
-    func act(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        let s = try session(ctx)
+    func act(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
+        let s = ctx.signedIn
         // Only the header: a copy of the log held while the step is recorded would make the hub copy every entry.
         let id = try ctx.param("production")
         let header = try await api.loaded(id) { $0.header }
@@ -372,8 +371,7 @@ struct Pages: Sendable {
 
     // MARK: Dashboard
 
-    func dashboard(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        _ = try session(ctx)
+    func dashboard(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
         let (id, log) = try await production(ctx)
         let live = try await dashboardLive(id, log)
         if req.uri.queryParameters["part"] == "live" { return html(live) }
@@ -461,8 +459,7 @@ struct Pages: Sendable {
         return "\(scheme)://\(host)"
     }
 
-    func report(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        _ = try session(ctx)
+    func report(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
         let (id, log) = try await production(ctx)
         let day = try ArmoryAPI.day(try ctx.param("day"))
         let entries = try await api.hub.store.timeline(id, day: day)
@@ -543,8 +540,7 @@ struct Pages: Sendable {
 
     // MARK: Labels
 
-    func labels(_ ctx: ArmoryContext) async throws -> Response {
-        _ = try session(ctx)
+    func labels(_ ctx: SignedInPageContext) async throws -> Response {
         let (id, log) = try await production(ctx)
         var labels: [[String: Any]] = []
         for f in try await firearmRows(id) {
@@ -564,8 +560,7 @@ struct Pages: Sendable {
 
     // MARK: Timeline
 
-    func timeline(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
-        _ = try session(ctx)
+    func timeline(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
         let (id, log) = try await production(ctx)
         let day = try ArmoryAPI.day(try ctx.param("day"))
         let entries = try await api.hub.store.timeline(id, day: day)
@@ -586,8 +581,7 @@ struct Pages: Sendable {
 
     // MARK: Entry
 
-    func entry(_ ctx: ArmoryContext) async throws -> Response {
-        _ = try session(ctx)
+    func entry(_ ctx: SignedInPageContext) async throws -> Response {
         let (id, log) = try await production(ctx)
         let raw = try ctx.param("index")
         guard let i = Int(raw), i >= 0, i < log.size else { throw APIError.notFound("no entry \(raw)") }
@@ -686,6 +680,31 @@ func parseForm(_ text: String) throws(StepFormatError) -> [(String, String)] {
 
 func urlEncode(_ s: String) -> String {
     s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+}
+
+/// What the layout needs of a request: who is signed in, if anyone.
+protocol PageRequestContext: RequestContext {
+    var session: Session? { get }
+}
+
+extension ArmoryContext: PageRequestContext {}
+
+/// Per request on a production's signed-in pages: the person signed in to it. Made before
+/// any of their handlers runs, so none can forget the check: without a session the browser
+/// is sent to sign in; with another production's session, a 403, as in the API.
+struct SignedInPageContext: ChildRequestContext, PageRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let signedIn: Session
+    var session: Session? { signedIn }
+
+    init(context: ArmoryContext) throws {
+        guard context.session != nil else { throw PageRedirect(location: "/p/\(try context.param("production"))/sign-in") }
+        let checked = try SignedInContext(context: context)
+        coreContext = checked.coreContext
+        signedIn = checked.session
+    }
+
+    var maxUploadSize: Int { 1 << 20 }
 }
 
 /// A redirect answered instead of a page (to sign in first).

@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryStore
 import Foundation
@@ -25,6 +26,33 @@ public struct ArmoryContext: RequestContext {
     public var maxUploadSize: Int { 1 << 20 }
 }
 
+/// Per request on a production's routes: the person signed in to that production. The
+/// routes of `productions/:production` sit in a group with this context, made before any
+/// of their handlers runs, so none can forget the check: no session is a 401, a session
+/// of another production a 403. Roles are each route's own (`ArmoryAPI.require`).
+package struct SignedInContext: ChildRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let session: Session
+    package let token: String?
+    package let cookieAuthenticated: Bool
+    package let address: String
+
+    package init(context: ArmoryContext) throws {
+        guard let session = context.session else { throw APIError.unauthenticated }
+        let production = try context.param("production")
+        guard session.production == production else {
+            throw APIError.forbidden("you are signed in to production '\(session.production)', not '\(production)'")
+        }
+        coreContext = context.coreContext
+        self.session = session
+        token = context.token
+        cookieAuthenticated = context.cookieAuthenticated
+        address = context.address
+    }
+
+    package var maxUploadSize: Int { 1 << 20 }
+}
+
 /// How the server runs.
 public struct ServerOptions: Sendable {
     public var host = "127.0.0.1"
@@ -39,6 +67,13 @@ public struct ServerOptions: Sendable {
     /// Connections open at once; more are closed as they arrive.
     public var maximumConnections = ServerOptions.defaultMaximumConnections
     public init() {}
+
+    /// Seconds a connection may sit without a whole request (headers still arriving, or
+    /// nothing between two requests) before it is closed: a slow client holds nothing for ever.
+    public static let defaultIdleTimeout = 30
+    /// Connections held open at once; past it a new one is closed at once, so the server
+    /// keeps the descriptors it needs for its store and for `/health`.
+    public static let defaultMaximumConnections = 1_000
 }
 
 /// The Armory HTTP API: every action of SCENARIOS.md through the same engine as
@@ -58,10 +93,18 @@ public struct ArmoryAPI: Sendable {
     /// Anonymous concerns one production takes in ten minutes, from everyone.
     public static let concernsPerProduction = 120
 
-    public init(hub: ProductionHub, sessions: SessionBook = SessionBook(), options: ServerOptions = ServerOptions(),
-                metrics: ArmoryMetrics, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.hub = hub
-        self.sessions = sessions
+    /// The API's services, wired once for `armory serve` and the tests alike: a hub over
+    /// `store` (signing checkpoints with `signer`, when the server has the log's key) whose
+    /// every decision is counted in the metrics, and the sessions `kept` in the store from
+    /// before a restart, so whoever was signed in still is.
+    public init(store: any LogStore, signer: NoteSigner?, kept: [StoredSession], options: ServerOptions = ServerOptions(),
+                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        let metrics = ArmoryMetrics()
+        hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
+            metrics.recorded(production: id, decision: decision, logSize: size)
+        }
+        sessions = SessionBook()
+        sessions.restore(kept, now: clock())
         self.options = options
         self.metrics = metrics
         self.clock = clock
@@ -69,8 +112,11 @@ public struct ArmoryAPI: Sendable {
 
     static let cookieName = "armory_session"
 
-    /// The router, with authentication and metrics in front of every route.
+    /// The API's router, with authentication and metrics in front of every route; the
+    /// server adds the pages to it (`buildRouter` in ArmoryServer).
     public func router() -> Router<ArmoryContext> {
+        // Read when the server starts, not on the first request.
+        let openAPI = OpenAPIDocument.text
         let router = Router(context: ArmoryContext.self)
         router.add(middleware: metrics.middleware())
         router.add(middleware: StoreFailures())
@@ -79,7 +125,7 @@ public struct ArmoryAPI: Sendable {
         router.get("/health") { _, _ in try await self.health() }
         router.get("/metrics") { req, ctx in try await self.metricsPage(req, ctx) }
         router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
         let api = router.group("api/v1")
         api.post("productions/:production/sign-in") { req, ctx in try await self.signIn(req, ctx) }
@@ -87,7 +133,7 @@ public struct ArmoryAPI: Sendable {
         api.get("session") { _, ctx in try self.whoAmI(ctx) }
         api.post("productions/:production/concerns") { req, ctx in try await self.anonymousConcern(req, ctx) }
         api.get("productions") { _, ctx in try await self.productions(ctx) }
-        let p = api.group("productions/:production")
+        let p = api.group("productions/:production", context: SignedInContext.self)
         p.get("") { _, ctx in try await self.production(ctx) }
         p.get("people") { _, ctx in try await self.people(ctx) }
         p.post("people/:person/pin") { _, ctx in try await self.issuePIN(ctx) }
@@ -111,19 +157,15 @@ public struct ArmoryAPI: Sendable {
         p.get("consistency") { req, ctx in try await self.consistency(req, ctx) }
         p.get("bundle") { req, ctx in try await self.bundle(req, ctx) }
         p.get("events") { req, ctx in try await self.events(req, ctx) }
-        Pages(api: self).register(on: router)
         return router
     }
 
     // MARK: Sign-in
 
-    /// Requires a session for the production in the path, and one of `roles` if given.
-    func require(_ ctx: ArmoryContext, roles: Set<Role>? = nil, action: String = "do this") throws -> Session {
-        guard let session = ctx.session else { throw APIError.unauthenticated }
-        let production = try ctx.param("production")
-        guard session.production == production else {
-            throw APIError.forbidden("you are signed in to production '\(session.production)', not '\(production)'")
-        }
+    /// The session signed in to the production in the path (checked by the group's
+    /// context), if it holds one of `roles` when they are given.
+    func require(_ ctx: SignedInContext, roles: Set<Role>? = nil, action: String = "do this") throws -> Session {
+        let session = ctx.session
         if let roles, session.roles.isDisjoint(with: roles) {
             let names = roles.map(\.rawValue).sorted().joined(separator: ", ")
             throw APIError.forbidden("only \(names) may \(action)")
@@ -132,7 +174,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// The request body, up to 1 MiB (the API's JSON and the pages' forms alike).
-    static func collect(_ req: Request) async throws -> ByteBuffer {
+    package static func collect(_ req: Request) async throws -> ByteBuffer {
         var req = req
         do { return try await req.collectBody(upTo: 1 << 20) } catch { throw APIError(.contentTooLarge, "the request body is over 1 MiB") }
     }
@@ -184,7 +226,7 @@ public struct ArmoryAPI: Sendable {
     /// Attempts are counted before they are checked (`SessionBook.reserveAttempt`), per
     /// person and credential and per address: guessing someone's password locks out
     /// neither their fresh PIN nor anyone signing in from elsewhere.
-    func authenticate(production: String, person personID: String, password: String?, pin: String?, address: String) async throws -> (String, Session) {
+    package func authenticate(production: String, person personID: String, password: String?, pin: String?, address: String) async throws -> (String, Session) {
         let now = clock()
         let denied = APIError(.unauthorized, "that person, password or PIN is not right for this production")
         guard personID.utf8.count <= Limits.maximumIDLength, (password?.utf8.count ?? 0) <= 1024, (pin?.utf8.count ?? 0) <= 64 else { throw denied }
@@ -219,14 +261,14 @@ public struct ArmoryAPI: Sendable {
 
     /// Signs a session out, in the store (so a restart does not bring it back) and then here:
     /// if the store does not answer, the session stands and the sign-out can be tried again.
-    func endSession(_ token: String) async throws {
+    package func endSession(_ token: String) async throws {
         do { try await hub.store.deleteSession(digest: SessionBook.digest(token)) } catch {
             throw APIError(.serviceUnavailable, "the sign-out could not be stored: the store does not answer; try again")
         }
         sessions.close(token)
     }
 
-    func sessionCookie(_ token: String, maxAge: Int) -> Cookie {
+    package func sessionCookie(_ token: String, maxAge: Int) -> Cookie {
         Cookie(name: Self.cookieName, value: token, maxAge: maxAge, path: "/", secure: options.secureCookies, httpOnly: true, sameSite: .strict)
     }
 
@@ -253,7 +295,7 @@ public struct ArmoryAPI: Sendable {
     /// Issues a one-time PIN: a dedicated armorer for talent and crew only, a producer for
     /// anyone but producers (no one makes themselves, or another, a producer's session).
     /// The issuance is recorded first, naming who issued it and for whom (never the PIN).
-    func issuePIN(_ ctx: ArmoryContext) async throws -> Response {
+    func issuePIN(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .producer], action: "issue sign-in PINs")
         let people = try await loaded(s.production) { $0.state.people }
         let person = try ctx.param("person")
@@ -290,7 +332,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// A producer ends every session of a person at once (a stolen tablet, a lost phone).
-    func signOutPerson(_ ctx: ArmoryContext) async throws -> Response {
+    func signOutPerson(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.producer], action: "sign a person out everywhere")
         let person = try ctx.param("person")
         guard try await loaded(s.production, { $0.state.people[person] }) != nil else {
@@ -317,7 +359,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// A person sets a new password with their current one; every other session of theirs ends.
-    func changePassword(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func changePassword(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let members = try fields(try await body(req))
         for m in members where !["current", "new"].contains(m.key) {
@@ -340,12 +382,12 @@ public struct ArmoryAPI: Sendable {
     // MARK: Commands and observations
 
     /// The production's log as stored (entries, proofs, checkpoints, evidence).
-    func loaded(_ production: String) async throws -> ProductionLog {
+    package func loaded(_ production: String) async throws -> ProductionLog {
         try await answering(production) { try await hub.log(production) }
     }
 
     /// What `body` reads from the production's header or people, at once (no copy of the log is kept).
-    func loaded<T: Sendable>(_ production: String, _ body: @Sendable (ProductionLog) throws -> T) async throws -> T {
+    package func loaded<T: Sendable>(_ production: String, _ body: @Sendable (ProductionLog) throws -> T) async throws -> T {
         try await answering(production) { try await hub.read(production, body) }
     }
 
@@ -362,7 +404,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// The time to record a step at when the tablet gives none: now, in the production's zone.
-    func now(timezone: String) -> String {
+    package func now(timezone: String) -> String {
         now(in: zones.zone(named: timezone))
     }
 
@@ -383,7 +425,7 @@ public struct ArmoryAPI: Sendable {
         return zone
     }
 
-    func step(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func step(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let members = try fields(try await body(req))
         return try await decided(s.production) { try await recordStep(s.production, members: members, session: s) }
@@ -407,7 +449,7 @@ public struct ArmoryAPI: Sendable {
 
     /// Runs `record` for an anonymous concern within the rate limits, or answers 429 with
     /// `Retry-After`. A concern that was not recorded does not count.
-    func limitedConcern<T>(_ production: String, address: String, _ record: () async throws -> T) async throws -> T {
+    package func limitedConcern<T>(_ production: String, address: String, _ record: () async throws -> T) async throws -> T {
         try await exists(production)
         let now = clock()
         if let wait = concernsPerAddress.take(production + "\u{0}" + address, now: now) {
@@ -425,7 +467,7 @@ public struct ArmoryAPI: Sendable {
         }
     }
 
-    func transfer(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func transfer(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         var members = try fields(try await body(req))
         if let by = members.first(where: { $0.key == "by" })?.value, by != .string(s.person) {
@@ -484,12 +526,12 @@ public struct ArmoryAPI: Sendable {
                 } ?? []))
     }
 
-    func production(_ ctx: ArmoryContext) async throws -> Response {
+    func production(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         return jsonResponse(productionJSON(s.production, try await loaded(s.production)))
     }
 
-    func people(_ ctx: ArmoryContext) async throws -> Response {
+    func people(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         // Everyone known, as the crew list stands now (ROLE-3): off the crew, a person holds no roles.
@@ -504,7 +546,7 @@ public struct ArmoryAPI: Sendable {
 
     func parsed(_ item: ItemState) -> JSON { (try? JSON.parse(item.json)) ?? .null }
 
-    func items(_ ctx: ArmoryContext, lots: Bool) async throws -> Response {
+    func items(_ ctx: SignedInContext, lots: Bool) async throws -> Response {
         let s = try require(ctx)
         try await exists(s.production)
         let all = lots ? try await hub.store.lots(s.production) : try await hub.store.firearms(s.production)
@@ -513,7 +555,7 @@ public struct ArmoryAPI: Sendable {
 
     /// One firearm or lot: its state, and the latest entries naming it (`limit`, default 50;
     /// `before` an entry index to page back).
-    func item(_ req: Request, _ ctx: ArmoryContext, lots: Bool) async throws -> Response {
+    func item(_ req: Request, _ ctx: SignedInContext, lots: Bool) async throws -> Response {
         let s = try require(ctx)
         try await exists(s.production)
         let id = try ctx.param("id")
@@ -525,7 +567,7 @@ public struct ArmoryAPI: Sendable {
         return jsonResponse(.object([("state", parsed(found)), ("history", .array(history.map(entryJSON)))]))
     }
 
-    func scenes(_ ctx: ArmoryContext) async throws -> Response {
+    func scenes(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         return jsonResponse(.array(log.state.meetings.keys.sorted().map { scene in
@@ -557,7 +599,7 @@ public struct ArmoryAPI: Sendable {
         return n
     }
 
-    func alarms(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func alarms(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         try await exists(s.production)
         let after = try intQuery(req, "after", default: 0, range: 0...Int(Int32.max))
@@ -585,13 +627,13 @@ public struct ArmoryAPI: Sendable {
         return jsonResponse(.array(try await hub.store.alarms(s.production, after: after, limit: limit).map(withAnswer)))
     }
 
-    func days(_ ctx: ArmoryContext) async throws -> Response {
+    func days(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         try await exists(s.production)
         return jsonResponse(.strings(try await hub.store.days(s.production)))
     }
 
-    func timeline(_ ctx: ArmoryContext) async throws -> Response {
+    func timeline(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         try await exists(s.production)
         let day = try Self.day(try ctx.param("day"))
@@ -599,14 +641,14 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// A calendar date as the API and pages take it, `YYYY-MM-DD`, or a 400 naming it.
-    static func day(_ text: String) throws -> String {
+    package static func day(_ text: String) throws -> String {
         guard text.count == 10, Timestamp(rfc3339: text + "T00:00:00Z") != nil else {
             throw APIError.badRequest("a day is written YYYY-MM-DD, not '\(text)'", field: "day")
         }
         return text
     }
 
-    func entries(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func entries(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         try await exists(s.production)
         let from = try intQuery(req, "from", default: 0, range: 0...Int(Int32.max))
@@ -614,14 +656,14 @@ public struct ArmoryAPI: Sendable {
         return jsonResponse(.array(try await hub.store.entries(s.production, from: from, limit: limit).map(entryJSON)))
     }
 
-    func index(_ ctx: ArmoryContext, in log: ProductionLog) throws -> Int {
+    func index(_ ctx: SignedInContext, in log: ProductionLog) throws -> Int {
         let raw = try ctx.param("index")
         guard let i = Int(raw), i >= 0 else { throw APIError.badRequest("an entry index is a whole number, not '\(raw)'", field: "index") }
         guard i < log.size else { throw APIError.notFound("no entry \(i): the log has \(log.size)") }
         return i
     }
 
-    func entry(_ ctx: ArmoryContext) async throws -> Response {
+    func entry(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         let i = try index(ctx, in: log)
@@ -629,7 +671,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// A tlog-proof (C2SP) of the entry against the latest signed checkpoint that covers it.
-    func proof(_ ctx: ArmoryContext) async throws -> Response {
+    func proof(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         let i = try index(ctx, in: log)
@@ -640,7 +682,7 @@ public struct ArmoryAPI: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: proof.formatted)))
     }
 
-    func checkpoints(_ ctx: ArmoryContext) async throws -> Response {
+    func checkpoints(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         return jsonResponse(.array(log.checkpoints.map { note in
@@ -649,7 +691,7 @@ public struct ArmoryAPI: Sendable {
         }))
     }
 
-    func signNow(_ ctx: ArmoryContext) async throws -> Response {
+    func signNow(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .producer, .safety], action: "sign a checkpoint")
         do {
             let note = try await hub.signCheckpoint(s.production)
@@ -660,7 +702,7 @@ public struct ArmoryAPI: Sendable {
         }
     }
 
-    func consistency(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func consistency(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         let first = try intQuery(req, "from", default: 1, range: 1...Int(Int32.max))
@@ -674,7 +716,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// An evidence bundle (docs/FORMAT.md) of a day, a firearm or the whole log.
-    func bundle(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func bundle(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .producer, .safety], action: "export evidence bundles")
         let log = try await loaded(s.production)
         let q = req.uri.queryParameters
@@ -704,7 +746,7 @@ public struct ArmoryAPI: Sendable {
     /// (a dropped connection, a restarted server) says which entry it saw last, as the
     /// browser's `Last-Event-ID` or `after`, and is first sent what was recorded since: every
     /// entry up to 1,000 and every alarm in any case, so no alarm is lost to a gap in the stream.
-    func events(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {
+    func events(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
         try await exists(s.production)
         let after = try lastSeen(req)
@@ -871,9 +913,9 @@ struct SameOrigin: RouterMiddleware {
     }
 }
 
-extension ArmoryContext {
+extension RequestContext {
     /// A path parameter, percent-decoded: ids chosen on set may hold spaces or slashes.
-    func param(_ name: String) throws -> String {
+    package func param(_ name: String) throws -> String {
         let raw = try parameters.require(name)
         // Most ids have nothing to decode; Foundation's decoder costs more than the lookup.
         guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }

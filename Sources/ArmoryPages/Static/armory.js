@@ -1,0 +1,102 @@
+// Armory's small progressive script: live alarms take over the screen until acknowledged,
+// the dashboard refreshes its live part on every entry, and QR labels scan with the
+// camera where the browser can. Every page works without it.
+(function () {
+  var body = document.body;
+  var production = body.dataset.production;
+  var live = body.dataset.live === "1";
+  // The stream says which entry each event is; a screen that was away (a dropped
+  // connection, a restarted server) is sent what it missed when it is back: the browser
+  // sends the last id it saw on its own retries, and a new stream asks with ?after=,
+  // starting from the last entry the page itself shows. While no stream is open, the
+  // screen says so: alarms must never stop arriving unseen.
+  var lastSeen = /^[0-9]+$/.test(body.dataset.seen || "") ? parseInt(body.dataset.seen, 10) : null;
+  var status = document.getElementById("live-status");
+  function say(text, signIn) {
+    if (!status) return;
+    status.hidden = !text;
+    status.textContent = text || "";
+    if (signIn) {
+      var a = document.createElement("a");
+      a.href = "/p/" + encodeURIComponent(production) + "/sign-in";
+      a.textContent = "Sign in again";
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(a);
+    }
+  }
+  function connect() {
+    var url = "/api/v1/productions/" + encodeURIComponent(production) + "/events" + (lastSeen === null ? "" : "?after=" + lastSeen);
+    var source = new EventSource(url);
+    source.addEventListener("open", function () { say(null); });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) {
+        say("Live alarms are NOT reaching this screen: the server turned it away (signed out?). Trying again every 15 seconds.", true);
+        setTimeout(connect, 15000);
+      } else {
+        say("Live alarms are NOT reaching this screen: the server cannot be reached. Reconnecting\u2026");
+      }
+    });
+    source.addEventListener("alarm", function (e) {
+      seen(e);
+      var entry = JSON.parse(e.data);
+      var box = document.getElementById("takeover");
+      if (box) {
+        document.getElementById("takeover-rules").textContent = entry.rules.join(", ");
+        document.getElementById("takeover-message").textContent = entry.message + (entry.body && entry.body.text ? ": \u201c" + entry.body.text + "\u201d" : "");
+        document.getElementById("takeover-when").textContent = entry.at + " (entry " + entry.index + ")";
+        box.classList.add("open");
+        box.setAttribute("aria-hidden", "false");
+        document.getElementById("takeover-ack").focus();
+      }
+      refreshSoon();
+    });
+    source.addEventListener("entry", function (e) { seen(e); refreshSoon(); });
+  }
+  function seen(e) {
+    var n = parseInt(e.lastEventId, 10);
+    if (!isNaN(n)) lastSeen = n;
+  }
+  if (production && live && window.EventSource) connect();
+  // Entries sent together (a screen catching up) refresh the live part once.
+  var pending = null;
+  function refreshSoon() {
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(function () { pending = null; refresh(); }, 150);
+  }
+  function refresh() {
+    var part = document.getElementById("live");
+    if (!part || !part.dataset.src) return;
+    fetch(part.dataset.src, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) part.innerHTML = html; });
+  }
+  var ack = document.getElementById("takeover-ack");
+  if (ack) ack.addEventListener("click", function () {
+    var box = document.getElementById("takeover");
+    box.classList.remove("open");
+    box.setAttribute("aria-hidden", "true");
+  });
+  var scan = document.getElementById("scan");
+  if (scan && "BarcodeDetector" in window && navigator.mediaDevices) {
+    scan.hidden = false;
+    scan.addEventListener("click", function () {
+      var video = document.getElementById("scan-video");
+      video.hidden = false;
+      var detector = new BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.srcObject = stream;
+        video.play();
+        var tick = function () {
+          detector.detect(video).then(function (codes) {
+            var code = codes.map(function (c) { return c.rawValue; }).find(function (v) { return v.indexOf("armory:") === 0; });
+            if (code) {
+              var p = code.split(":");
+              stream.getTracks().forEach(function (t) { t.stop(); });
+              location.href = "/p/" + encodeURIComponent(p[1]) + "/tablet/" + p[2] + "/" + encodeURIComponent(p.slice(3).join(":"));
+            } else { requestAnimationFrame(tick); }
+          }).catch(function () { requestAnimationFrame(tick); });
+        };
+        tick();
+      });
+    });
+  }
+})();
