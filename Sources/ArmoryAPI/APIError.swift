@@ -34,7 +34,7 @@ public struct APIError: HTTPResponseError, Sendable {
     package static func badRequest(_ message: String, field: String? = nil) -> APIError { APIError(.badRequest, message, field: field) }
     static func unprocessable(_ message: String, field: String? = nil) -> APIError { APIError(.unprocessableContent, message, field: field) }
     package static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
-    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, message) }
+    package static func forbidden(_ message: String) -> APIError { APIError(.forbidden, message) }
     /// What a person is told when a step, transfer, PIN or checkpoint could not be recorded:
     /// one answer for every route that records.
     static func notRecorded(_ error: any Error, what: String = "nothing was recorded") -> APIError {

@@ -297,8 +297,18 @@ public struct ArmoryAPI: Sendable {
     /// The issuance is recorded first, naming who issued it and for whom (never the PIN).
     func issuePIN(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .producer], action: "issue sign-in PINs")
-        let people = try await loaded(s.production) { $0.state.people }
         let person = try ctx.param("person")
+        let pin = try await issuePIN(for: person, session: s)
+        return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(Self.pinMinutes))]), status: .created)
+    }
+
+    /// Minutes a one-time PIN stays valid.
+    package static let pinMinutes = 15
+
+    /// Issues a one-time PIN for `person`, for the API and the crew page alike: who may issue
+    /// it for whom as `mayIssuePIN` says, the issuance recorded first.
+    package func issuePIN(for person: String, session s: Session) async throws -> String {
+        let people = try await loaded(s.production) { $0.state.people }
         guard let target = people[person] else { throw APIError.notFound("no person '\(person)' in this production") }
         try Self.mayIssuePIN(issuer: people[s.person], for: target)
         let (now, receipt) = try await receipt(s.production, s)
@@ -307,8 +317,7 @@ public struct ArmoryAPI: Sendable {
         } catch {
             throw APIError.notRecorded(error, what: "the PIN was not recorded, so none was issued")
         }
-        let pin = sessions.issuePIN(production: s.production, person: person, now: clock())
-        return jsonResponse(.object([("person", .string(person)), ("pin", .string(pin)), ("valid_minutes", .int(15))]), status: .created)
+        return sessions.issuePIN(production: s.production, person: person, now: clock())
     }
 
     /// Who may issue a PIN for whom (ROLE-1 keeps a dual-hatted armorer from it).
@@ -411,7 +420,7 @@ public struct ArmoryAPI: Sendable {
     func now(in zone: TimeZone) -> String { stamp(in: zone).text }
 
     /// The server's clock now, written in `zone`: every time the server gives an entry.
-    func stamp(in zone: TimeZone) -> Timestamp {
+    package func stamp(in zone: TimeZone) -> Timestamp {
         let date = clock()
         return Timestamp(seconds: Int64(date.timeIntervalSince1970), offsetMinutes: zones.offsetMinutes(of: zone, at: date))
     }

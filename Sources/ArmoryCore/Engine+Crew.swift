@@ -40,7 +40,7 @@ extension StepContext {
         return "\(id)'s \(credential.kind.rawValue) \(credential.number) recorded, valid through \(credential.expires)"
     }
 
-    mutating func acknowledge(_ alarm: Int) -> String {
+    mutating func acknowledge(_ alarm: Int, note: String?) -> String {
         guard let p = actor, let status = before.alarms[alarm] else { return "" }
         // Precise "Acknowledgements": a producer or safety answers any alarm; the armorer and a
         // first AD may acknowledge any but a CONCERN-1 one, without answering it; anyone else
@@ -53,11 +53,9 @@ extension StepContext {
                 : "\(p.id) is not a producer, safety, the armorer or the first AD; only they acknowledge an alarm")
             return ""
         }
+        changes.acknowledgements.append((alarm, Acknowledgement(number: number, by: p.id, at: step.at, answers: answers, note: note)))
         if status.answered { return "alarm \(alarm) acknowledged again by \(p.id); it was already answered" }
-        if answers {
-            changes.answered.append(alarm)
-            return "alarm \(alarm) answered by \(p.id)"
-        }
+        if answers { return "alarm \(alarm) answered by \(p.id)" }
         return "alarm \(alarm) acknowledged by \(p.id); it stays open until a producer or safety answers it"
     }
 

@@ -78,10 +78,11 @@ extension ProductionState {
             throw StepFormatError("protocol revision \(revision) is not one this engine knows (\(ProtocolRevision.all.lowerBound)...\(ProtocolRevision.all.upperBound))")
         }
         try validate(step)
+        let number = number ?? stepCount + 1
         // The context holds a snapshot of this state while it works; it is gone before the
         // changes are committed, so they are made in place instead of copying every table.
         let (findings, okMessage, changes) = {
-            var ctx = StepContext(before: self, step: step, sequence: stepCount + 1, revision: revision)
+            var ctx = StepContext(before: self, step: step, sequence: stepCount + 1, number: number, revision: revision)
             let (findings, message) = ctx.evaluate()
             return (findings, message, ctx.changes)
         }()
@@ -104,7 +105,7 @@ extension ProductionState {
         } else {
             commit(changes)
         }
-        if decision.outcome == .alarm { noteAlarm(number ?? stepCount + 1, concern: decision.rules.contains(.concern1)) }
+        if decision.outcome == .alarm { noteAlarm(number, at: step.at, rules: decision.rules) }
         advance(to: step.at)
         return decision
     }
@@ -118,8 +119,8 @@ struct StateChanges {
     var wrapped = false
     /// People joined, changed or taken off the crew (ROLE-3).
     var people: [String: Person] = [:]
-    /// Alarms answered (ALARM-1), by step number.
-    var answered: [Int] = []
+    /// Acknowledgements of alarms (ALARM-1), by the alarm's step number.
+    var acknowledgements: [(alarm: Int, Acknowledgement)] = []
 }
 
 /// Works out one step: checks every rule against the state as it was, and collects the
@@ -129,15 +130,18 @@ struct StepContext {
     let step: Step
     /// This step's sequence number (1-based), ordering inspections against holdings.
     let sequence: Int
+    /// This step's number as `acknowledge` names steps (a log's entry index).
+    let number: Int
     /// The reading of PROTOCOL.md this step is decided by (`ProtocolRevision`).
     let revision: Int
     var findings = Findings()
     var changes = StateChanges()
 
-    init(before: ProductionState, step: Step, sequence: Int, revision: Int = ProtocolRevision.current) {
+    init(before: ProductionState, step: Step, sequence: Int, number: Int? = nil, revision: Int = ProtocolRevision.current) {
         self.before = before
         self.step = step
         self.sequence = sequence
+        self.number = number ?? sequence
         self.revision = revision
     }
 
@@ -219,8 +223,8 @@ struct StepContext {
             message = leave(p)
         case let .credential(p, credential):
             message = record(credential, for: p)
-        case let .acknowledge(alarm, _):
-            message = acknowledge(alarm)
+        case let .acknowledge(alarm, note):
+            message = acknowledge(alarm, note: note)
         }
         return (findings, message)
     }

@@ -157,10 +157,29 @@ public struct LotState: Sendable, Hashable {
 
 /// An alarm as ALARM-1 follows it: open until a producer or safety answers it.
 public struct AlarmStatus: Sendable, Hashable {
+    /// When the step that raised it says it happened.
+    public let at: Timestamp
+    /// The rules it cites.
+    public let rules: [Rule]
     /// A CONCERN-1 alarm: only a producer or safety may acknowledge it.
-    public let concern: Bool
+    public var concern: Bool { rules.contains(.concern1) }
+    /// Every accepted acknowledgement, in order.
+    public internal(set) var acknowledgements: [Acknowledgement] = []
     /// A producer or safety acknowledged it.
-    public internal(set) var answered: Bool
+    public var answered: Bool { acknowledgements.contains(where: \.answers) }
+    /// The acknowledgement that answered it, if one has.
+    public var answer: Acknowledgement? { acknowledgements.first(where: \.answers) }
+}
+
+/// One accepted `acknowledge` of an alarm (ALARM-1).
+public struct Acknowledgement: Sendable, Hashable {
+    /// Its step number (a log's entry index).
+    public let number: Int
+    public let by: String
+    public let at: Timestamp
+    /// By a producer or safety: it answers the alarm.
+    public let answers: Bool
+    public let note: String?
 }
 
 /// The state of one production: a fold of its steps. The engine's only input besides the step.
@@ -260,7 +279,7 @@ public struct ProductionState: Sendable, Hashable {
         }
         for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
         for (_, p) in changes.people { setPerson(p) }
-        for n in changes.answered { alarms[n]?.answered = true }
+        for (n, a) in changes.acknowledgements { alarms[n]?.acknowledgements.append(a) }
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)
             for id in lotsTouchedSinceWrap {
@@ -339,8 +358,8 @@ public struct ProductionState: Sendable, Hashable {
         if people.updateValue(p, forKey: p.id) == nil { personOrder.append(p.id) }
     }
     /// ALARM-1: records the alarm raised by step `number`.
-    mutating func noteAlarm(_ number: Int, concern: Bool) {
-        alarms[number] = AlarmStatus(concern: concern, answered: false)
+    mutating func noteAlarm(_ number: Int, at: Timestamp, rules: [Rule]) {
+        alarms[number] = AlarmStatus(at: at, rules: rules)
     }
     mutating func advance(to at: Timestamp) {
         stepCount += 1

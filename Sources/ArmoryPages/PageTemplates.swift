@@ -6,7 +6,8 @@ import Foundation
 /// markup the server built itself (forms, SVG), which escapes what it embeds.
 enum PageTemplates {
     static let names = ["layout", "home", "signin", "tablet", "item", "act", "result", "dashboard", "report", "labels", "timeline",
-                        "entry", "concern", "concern-sent", "poster", "message"]
+                        "entry", "concern", "concern-sent", "poster", "message",
+                        "open-alarms", "crew", "crew-import"]
     static let all: [String: String] = Dictionary(uniqueKeysWithValues: names.map { name in
         (name, ResourceText.read(name, extension: "mustache", subdirectory: "Templates", from: .module))
     })

@@ -64,11 +64,14 @@ package struct Pages: Sendable {
         signedIn.get("labels") { _, ctx in try await labels(ctx) }
         signedIn.get("timeline/:day") { req, ctx in try await timeline(req, ctx) }
         signedIn.get("entry/:index") { _, ctx in try await entry(ctx) }
+        signedIn.get("crew") { _, ctx in try await crewPage(ctx) }
+        signedIn.post("crew/pin") { req, ctx in try await crewPIN(req, ctx) }
+        signedIn.post("crew/import") { req, ctx in try await crewImport(req, ctx) }
     }
 
     // MARK: Rendering
 
-    func render(_ template: String, _ context: [String: Any]) -> String {
+    func render(_ template: String, _ context: Any) -> String {
         library.render(context, withTemplate: template) ?? ""
     }
 
@@ -95,6 +98,9 @@ package struct Pages: Sendable {
                 context["person"] = s.person
                 context["roles"] = s.roles.map(\.rawValue).sorted().joined(separator: ", ")
                 context["live"] = !s.roles.isDisjoint(with: [.armorer, .firstAD, .producer, .safety])
+                // ALARM-1: who may acknowledge from the takeover (the engine decides; this only shapes the button).
+                context["answers"] = !s.roles.isDisjoint(with: [.producer, .safety])
+                context["acknowledges"] = !s.roles.isDisjoint(with: [.armorer, .firstAD])
             }
         }
         return html(render("layout", context), status: status)
@@ -128,11 +134,11 @@ package struct Pages: Sendable {
 
     func signInPage(_ ctx: ArmoryContext, error: String?, status: HTTPResponse.Status, selected: String? = nil) async throws -> Response {
         let id = try ctx.param("production")
-        let header = try await api.loaded(id) { $0.header }
-        // The crew list (ids, names, roles) is shown only on a producer's signed-in device,
-        // to hand it to the next person; anyone else types the id from their call sheet.
+        let (header, crew) = try await api.loaded(id) { ($0.header, $0.state.crew) }
+        // The crew list as it stands (ids, names, roles) is shown only on a producer's signed-in
+        // device, to hand it to the next person; anyone else types the id from their call sheet.
         let producerDevice = ctx.session.map { $0.production == id && $0.roles.contains(.producer) } ?? false
-        let people: [[String: Any]] = producerDevice ? header.people.map {
+        let people: [[String: Any]] = producerDevice ? crew.map {
             ["id": $0.id, "name": $0.name, "roles": $0.roles.map(\.rawValue).sorted().joined(separator: ", "), "selected": $0.id == selected]
         } : []
         var context: [String: Any] = ["production": id, "productionTitle": header.title, "people": people, "list": producerDevice,
@@ -199,8 +205,8 @@ package struct Pages: Sendable {
         var firearms = try await firearmRows(id)
         for i in firearms.indices { firearms[i]["condition"] = firearms[i]["conditionClass"] }
         let general: [[String: Any]] = ActionForm.generalActions.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title] }
-        let body = render("tablet", ["production": id, "firearms": firearms, "lots": try await lotRows(id), "general": general])
-        _ = s
+        let body = render("tablet", ["production": id, "firearms": firearms, "lots": try await lotRows(id), "general": general,
+                                     "alarms": openAlarmsHTML(id, log, person: s.person)])
         return page(title: "Tablet", body: body, ctx: ctx, log: (id, log))
     }
 
@@ -355,7 +361,12 @@ package struct Pages: Sendable {
         }
         _ = header
         let firearm = members.first { $0.key == "firearm" }?.value.stringValue, lot = members.first { $0.key == "lot" }?.value.stringValue
-        let back = firearm.map { "/p/\(id)/tablet/firearm/\(urlEncode($0))" } ?? lot.map { "/p/\(id)/tablet/lot/\(urlEncode($0))" } ?? "/p/\(id)/tablet"
+        // Back to where the step came from: the crew page for a crew change, the dashboard for an acknowledgement.
+        let back = firearm.map { "/p/\(id)/tablet/firearm/\(urlEncode($0))" } ?? lot.map { "/p/\(id)/tablet/lot/\(urlEncode($0))" }
+            ?? (members.contains { $0.key == "person" } ? "/p/\(id)/crew" : name == "acknowledge" ? "/p/\(id)/dashboard" : "/p/\(id)/tablet")
+        // An alarm just raised can be acknowledged from its result, by whoever may.
+        let state = decision.outcome == .alarm ? try await api.loaded(id) { $0.state } : nil
+        let acknowledge = state.flatMap { st in st.alarms[index].map { Self.mayAcknowledge(st, person: s.person, alarm: $0, at: $0.at) } } ?? false
         let headline: String
         switch decision.outcome {
         case .ok: headline = "Recorded: \(form.title.lowercased())"
@@ -365,7 +376,7 @@ package struct Pages: Sendable {
         let rules: [[String: Any]] = decision.rules.map { ["id": $0.rawValue, "title": $0.title, "advice": RuleAdvice.advice($0)] }
         let body = render("result", ["production": id, "outcome": decision.outcome.rawValue, "headline": headline, "rules": rules,
                                      "rulesText": decision.rules.map(\.rawValue).joined(separator: ","), "message": decision.message,
-                                     "index": index, "back": back])
+                                     "index": index, "back": back, "acknowledge": acknowledge])
         return page(title: headline, body: body, ctx: ctx, production: (id, header), status: decision.outcome == .refused ? .conflict : .created)
     }
 
@@ -373,18 +384,19 @@ package struct Pages: Sendable {
 
     func dashboard(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
         let (id, log) = try await production(ctx)
-        let live = try await dashboardLive(id, log)
+        let live = try await dashboardLive(id, log, person: ctx.signedIn.person)
         if req.uri.queryParameters["part"] == "live" { return html(live) }
-        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live]), ctx: ctx, log: (id, log))
+        return page(title: "Dashboard", body: render("dashboard", ["production": id, "live": live, "policy": Self.policySentence(log.header.policy)]),
+                    ctx: ctx, log: (id, log))
     }
 
-    func dashboardLive(_ id: String, _ log: ProductionLog) async throws -> String {
+    func dashboardLive(_ id: String, _ log: ProductionLog, person: String) async throws -> String {
         let firearms = try await firearmRows(id)
         let lots = try await lotRows(id)
         let day = String(api.now(timezone: log.header.timezone).prefix(10))
         let todays = try await api.hub.store.timeline(id, day: day)
         let alarms = try await api.hub.store.recentAlarms(id, limit: 20)
-        var out = "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
+        var out = openAlarmsHTML(id, log, person: person) + "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
             + "<thead><tr><th scope=\"col\">Firearm</th><th scope=\"col\">Condition</th><th scope=\"col\">Held by</th><th scope=\"col\">Contents</th></tr></thead><tbody>"
         for f in firearms {
             let contents = (f["contents"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "empty"
@@ -464,7 +476,7 @@ package struct Pages: Sendable {
         let day = try ArmoryAPI.day(try ctx.param("day"))
         let entries = try await api.hub.store.timeline(id, day: day)
         var out = "<p>Production <strong>\(htmlEscape(log.header.title))</strong> (\(htmlEscape(id))), time zone \(htmlEscape(log.header.timezone)). "
-            + "\(entries.count) entries this day"
+            + "\(htmlEscape(Self.policySentence(log.header.policy))) " + "\(entries.count) entries this day"
         if let first = entries.first, let last = entries.last { out += ", \(first.index) to \(last.index), \(clock(first.entry.at)) to \(clock(last.entry.at))" }
         out += ".</p>"
         // Custody chain of every firearm named this day.
@@ -514,7 +526,7 @@ package struct Pages: Sendable {
         let meetings = entries.filter { bodies[$0.index]?["do"]?.stringValue == "safety_meeting" }
         out += "<h2>Safety meetings</h2>" + (meetings.isEmpty ? "<p>None.</p>" : entryTable(id, meetings))
         let alarms = entries.filter { $0.entry.outcome == .alarm }
-        out += "<h2>Alarms</h2>" + (alarms.isEmpty ? "<p>None.</p>" : entryTable(id, alarms))
+        out += "<h2>Alarms</h2>" + alarmAnswersHTML(id, log, alarms, now: api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt))
         let refusals = entries.filter { $0.entry.outcome == .refused }
         out += "<h2>Refused commands</h2>" + (refusals.isEmpty ? "<p>None.</p>" : entryTable(id, refusals))
         // The day's signed checkpoint: the first that covers every entry of the day.

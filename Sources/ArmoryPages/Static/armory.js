@@ -44,6 +44,15 @@
         document.getElementById("takeover-rules").textContent = entry.rules.join(", ");
         document.getElementById("takeover-message").textContent = entry.message + (entry.body && entry.body.text ? ": \u201c" + entry.body.text + "\u201d" : "");
         document.getElementById("takeover-when").textContent = entry.at + " (entry " + entry.index + ")";
+        // ALARM-1: a producer or safety answers any alarm; the armorer or a first AD may
+        // acknowledge any but a concern. Anyone else can only close the screen.
+        var concern = entry.rules.indexOf("CONCERN-1") >= 0;
+        var may = body.dataset.answers === "1" || (!concern && body.dataset.acknowledges === "1");
+        takeoverAlarm = may ? entry.index : null;
+        document.getElementById("takeover-ack").textContent = may ? "Acknowledge" : "Close";
+        document.getElementById("takeover-note-field").hidden = !may;
+        document.getElementById("takeover-note").value = "";
+        document.getElementById("takeover-result").textContent = may ? "" : "A producer or safety answers this alarm.";
         box.classList.add("open");
         box.setAttribute("aria-hidden", "false");
         document.getElementById("takeover-ack").focus();
@@ -69,11 +78,49 @@
     fetch(part.dataset.src, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) { if (html !== null) part.innerHTML = html; });
   }
-  var ack = document.getElementById("takeover-ack");
-  if (ack) ack.addEventListener("click", function () {
+  var takeoverAlarm = null;
+  function closeTakeover() {
     var box = document.getElementById("takeover");
     box.classList.remove("open");
     box.setAttribute("aria-hidden", "true");
+  }
+  var ack = document.getElementById("takeover-ack");
+  // Acknowledge records an `acknowledge` step through the pages' own form, then closes; a
+  // refusal or a lost link is shown in the takeover, which stays open.
+  if (ack) ack.addEventListener("click", function () {
+    if (takeoverAlarm === null) { closeTakeover(); return; }
+    var form = new URLSearchParams();
+    form.set("alarm", String(takeoverAlarm));
+    var note = document.getElementById("takeover-note").value.trim();
+    if (note) form.set("note", note);
+    var result = document.getElementById("takeover-result");
+    result.textContent = "Recording\u2026";
+    ack.disabled = true;
+    fetch("/p/" + encodeURIComponent(production) + "/tablet/act/acknowledge", { method: "POST", body: form, credentials: "same-origin" })
+      .then(function (r) { return r.text().then(function (html) { return { status: r.status, html: html }; }); })
+      .then(function (r) {
+        ack.disabled = false;
+        if (r.status === 201) { result.textContent = ""; closeTakeover(); refreshSoon(); return; }
+        var outcome = new DOMParser().parseFromString(r.html, "text/html").getElementById("outcome");
+        result.textContent = "Not recorded: " + (outcome ? outcome.textContent.trim() : "the server answered " + r.status);
+        takeoverAlarm = null;
+        ack.textContent = "Close";
+      })
+      .catch(function () {
+        ack.disabled = false;
+        result.textContent = "Not recorded: the server cannot be reached. Acknowledge again once it is back, from the dashboard.";
+        takeoverAlarm = null;
+        ack.textContent = "Close";
+      });
+  });
+  // A call sheet chosen as a file is read into the form's text, which is what is sent.
+  var sheetFile = document.getElementById("sheet-file");
+  if (sheetFile && window.FileReader) sheetFile.addEventListener("change", function () {
+    var file = sheetFile.files[0];
+    if (!file) return;
+    var reader = new FileReader();
+    reader.onload = function () { document.getElementById("sheet").value = reader.result; };
+    reader.readAsText(file, "utf-8");
   });
   var scan = document.getElementById("scan");
   if (scan && "BarcodeDetector" in window && navigator.mediaDevices) {

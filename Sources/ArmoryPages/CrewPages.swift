@@ -1,0 +1,252 @@
+import ArmoryAPI
+import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import Hummingbird
+
+/// One open alarm as the dashboard and the tablet show it (ALARM-1).
+struct AlarmView {
+    let index: Int
+    let time: String
+    let rules: String
+    let message: String
+    let openFor: String
+    let acknowledged: String?
+    let concern: Bool
+    let canAcknowledge: Bool
+}
+
+/// The open alarms of a production, oldest first.
+struct OpenAlarmsView {
+    let production: String
+    let count: Int
+    let alarms: [AlarmView]
+}
+
+/// One person on the crew page.
+struct CrewRow {
+    let id: String
+    let idURL: String
+    let name: String
+    let roles: String
+    let permit: String
+    let permitClass: String
+    let training: String
+    let trainingClass: String
+}
+
+/// The crew page: the crew with roles and papers, and a producer's changes.
+struct CrewPageView {
+    let production: String
+    let policy: String
+    let producer: Bool
+    let people: [CrewRow]
+    let hasOffCrew: Bool
+    let offCrewText: String
+    let pin: String?
+    let pinPerson: String
+    let minutes: Int
+    let error: String?
+    let sheet: String
+}
+
+/// One line of a call sheet's preview or import.
+struct SheetStepView {
+    let text: String
+    let outcome: String
+    let result: String?
+}
+
+/// A call sheet previewed, refused, or imported.
+struct CrewImportView {
+    let production: String
+    let heading: String
+    let error: String?
+    let steps: [SheetStepView]
+    let hasSteps: Bool
+    let nothing: Bool
+    let confirm: Bool
+    let sheet: String
+    let count: Int
+    let plural: String
+}
+
+extension Pages {
+    // MARK: Answered alarms (ALARM-1)
+
+    /// Whether `person` may acknowledge `alarm` now (Precise "Acknowledgements"): producers
+    /// and safety any alarm; the armorer and a first AD any but a concern.
+    static func mayAcknowledge(_ state: ProductionState, person: String, alarm: AlarmStatus, at: Timestamp) -> Bool {
+        guard let p = state.people[person] else { return false }
+        if p.acts(as: .producer) || p.acts(as: .safety) { return true }
+        return !alarm.concern && (state.countsAsArmorer(p, at: at) || p.acts(as: .firstAD))
+    }
+
+    /// How long, in words a person reads at a glance: "4 min", "2 h 05 min", "3 d 2 h".
+    static func duration(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "under a minute" }
+        let m = s / 60, h = m / 60, d = h / 24
+        if d > 0 { return "\(d) d \(h % 24) h" }
+        if h > 0 { return "\(h) h \(m % 60 < 10 ? "0" : "")\(m % 60) min" }
+        return "\(m) min"
+    }
+
+    /// Who acknowledged an alarm and when, in one sentence.
+    static func acknowledgements(_ alarm: AlarmStatus) -> String {
+        alarm.acknowledgements.map { a in
+            "\(a.answers ? "Answered" : "Acknowledged") by \(a.by) at \(a.at.localClock) (entry \(a.number))" + (a.note.map { ": “\($0)”" } ?? "")
+        }.joined(separator: "; ")
+    }
+
+    /// The open alarms section: how long each has been open, and an Acknowledge button for
+    /// whoever may give one.
+    func openAlarmsHTML(_ id: String, _ log: ProductionLog, person: String) -> String {
+        let now = api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt)
+        let views: [AlarmView] = log.state.openAlarms.compactMap { index -> AlarmView? in
+            guard let alarm = log.state.alarms[index], index < log.entries.count,
+                  let entry = try? LogEntry(decoding: log.entries[index]) else { return nil }
+            return AlarmView(index: index, time: "\(alarm.at.localDate) \(alarm.at.localClock)", rules: alarm.rules.map(\.rawValue).joined(separator: ", "),
+                             message: entry.message, openFor: Self.duration(now.seconds - alarm.at.seconds),
+                             acknowledged: alarm.acknowledgements.isEmpty ? nil : Self.acknowledgements(alarm), concern: alarm.concern,
+                             canAcknowledge: Self.mayAcknowledge(log.state, person: person, alarm: alarm, at: now))
+        }
+        return render("open-alarms", OpenAlarmsView(production: id, count: views.count, alarms: views))
+    }
+
+    /// The policy in one sentence: the pack it starts from and the rules it turns on.
+    static func policySentence(_ policy: Policy) -> String {
+        let rules = policy.rulesTurnedOn.map { "\($0.rawValue) (\($0.title))" }.joined(separator: " and ")
+        let out: String
+        if let pack = policy.pack {
+            out = "Policy pack \(pack)" + (rules.isEmpty ? "" : ": it turns on \(rules)")
+        } else {
+            out = "Policy: the protocol's defaults" + (rules.isEmpty ? "" : ", with \(rules) turned on")
+        }
+        return out + "; show-clear within \(Self.number(policy.showClearWindowMinutes)) minutes before a handover; nobody nearer than "
+            + "\(Self.number(policy.blankSafeDistanceFeet)) ft to blanks."
+    }
+
+    static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+
+    /// The daily report's alarms: every alarm of the day, who acknowledged it and when, and
+    /// how long it took to be answered.
+    func alarmAnswersHTML(_ id: String, _ log: ProductionLog, _ alarms: [StoredEntry], now: Timestamp) -> String {
+        guard !alarms.isEmpty else { return "<p>None.</p>" }
+        var out = "<table id=\"alarm-answers\"><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Rules</th><th scope=\"col\">What</th>"
+            + "<th scope=\"col\">Acknowledged</th><th scope=\"col\">Answered</th></tr></thead><tbody>"
+        for e in alarms {
+            let status = log.state.alarms[e.index]
+            let answered: String
+            if let status, let answer = status.answer {
+                answered = "by \(answer.by) at \(answer.at.localDate) \(answer.at.localClock), after \(Self.duration(answer.at.seconds - status.at.seconds))"
+            } else if let status {
+                answered = "OPEN for \(Self.duration(now.seconds - status.at.seconds))"
+            } else {
+                answered = ""
+            }
+            out += "<tr id=\"report-alarm-\(e.index)\"><td><a href=\"/p/\(htmlEscape(urlEncode(id)))/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td>"
+                + "<td>\(htmlEscape(e.entry.rules.map(\.rawValue).joined(separator: ", ")))</td><td>\(htmlEscape(e.entry.message))</td>"
+                + "<td>\(htmlEscape(status.map(Self.acknowledgements) ?? ""))</td><td>\(htmlEscape(answered))</td></tr>"
+        }
+        return out + "</tbody></table>"
+    }
+
+    // MARK: The crew page (ROLE-3)
+
+    func crewPage(_ ctx: SignedInPageContext, pin: (person: String, pin: String)? = nil, error: String? = nil, sheet: String = "",
+                  status: HTTPResponse.Status = .ok) async throws -> Response {
+        let s = ctx.signedIn
+        let (id, log) = try await production(ctx)
+        let today = CalendarDate(String(api.now(timezone: log.header.timezone).prefix(10)))
+        let soon = today.flatMap { Self.date(daysAfter: $0, 7) }
+        func paper(_ p: Person, _ kind: CredentialKind) -> (String, String) {
+            guard let c = p.credential(kind) else { return ("none", log.header.policy.requireCredentials && Self.needs(p, kind) ? "expired" : "") }
+            let cls: String
+            if let today, c.expires < today { cls = "expired" } else if let soon, c.expires <= soon { cls = "expiring" } else { cls = "" }
+            return ("\(c.number), valid through \(c.expires)" + (cls == "expired" ? " (EXPIRED)" : cls == "expiring" ? " (expires within 7 days)" : ""), cls)
+        }
+        let rows = log.state.crew.map { (p: Person) -> CrewRow in
+            let (permit, permitClass) = paper(p, .permit), (training, trainingClass) = paper(p, .training)
+            return CrewRow(id: p.id, idURL: urlEncode(p.id), name: p.name, roles: Role.allCases.filter(p.roles.contains).map(\.rawValue).joined(separator: ", "),
+                           permit: permit, permitClass: permitClass, training: training, trainingClass: trainingClass)
+        }
+        let off = log.state.personOrder.compactMap { log.state.people[$0] }.filter { !$0.onCrew }
+        let view = CrewPageView(production: id, policy: Self.policySentence(log.header.policy),
+                                producer: log.state.people[s.person]?.acts(as: .producer) ?? false, people: rows,
+                                hasOffCrew: !off.isEmpty, offCrewText: off.map { "\($0.name) (\($0.id))" }.joined(separator: ", "),
+                                pin: pin?.pin, pinPerson: pin?.person ?? "", minutes: ArmoryAPI.pinMinutes, error: error, sheet: sheet)
+        return page(title: "Crew", body: render("crew", view), ctx: ctx, log: (id, log), status: status)
+    }
+
+    /// Whether QUAL-1 asks `p` for a credential of `kind`: the armorer both, talent training.
+    static func needs(_ p: Person, _ kind: CredentialKind) -> Bool {
+        p.roles.contains(.armorer) || (kind == .training && p.roles.contains(.talent))
+    }
+
+    /// The calendar date `days` after `date`.
+    static func date(daysAfter date: CalendarDate, _ days: Int) -> CalendarDate? {
+        guard let t = Timestamp(rfc3339: date.text + "T12:00:00Z") else { return nil }
+        return CalendarDate(Timestamp(seconds: t.seconds + Int64(days) * 86_400).localDate)
+    }
+
+    /// A producer issues a one-time PIN from the crew page: a day player signs in with it.
+    func crewPIN(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
+        let fields = try await formFields(req)
+        let person = fields.first { $0.0 == "person" }?.1 ?? ""
+        do {
+            let pin = try await api.issuePIN(for: person, session: ctx.signedIn)
+            return try await crewPage(ctx, pin: (person, pin), status: .created)
+        } catch let e as APIError where e.status.code < 500 {
+            return try await crewPage(ctx, error: e.message, status: e.status)
+        }
+    }
+
+    /// A call sheet previewed (`preview`) or imported (`import`): the same steps `armory crew
+    /// import` records, each through the one recorder; a bad row records nothing.
+    func crewImport(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
+        let s = ctx.signedIn
+        let (id, log) = try await production(ctx)
+        guard log.state.people[s.person]?.acts(as: .producer) == true else {
+            throw APIError.forbidden("only a producer imports a call sheet (ROLE-3)")
+        }
+        let fields = try await formFields(req)
+        let text = fields.first { $0.0 == "sheet" }?.1 ?? ""
+        let importing = fields.contains { $0.0 == "import" }
+        func show(_ view: CrewImportView, _ status: HTTPResponse.Status) -> Response {
+            page(title: view.heading, body: render("crew-import", view), ctx: ctx, log: (id, log), status: status)
+        }
+        let sheet: CallSheet
+        do { sheet = try CallSheet(bytes: Array(text.utf8)) } catch {
+            return show(CrewImportView(production: id, heading: "The call sheet cannot be imported", error: error.description, steps: [], hasSteps: false,
+                                       nothing: false, confirm: false, sheet: text, count: 0, plural: ""), .badRequest)
+        }
+        let actions = sheet.actions(against: log.state)
+        func describe(_ a: Action) -> String {
+            switch a {
+            case let .join(p, name, roles, credentials):
+                return "Add \(name) (\(p)) as \(roles.map(\.rawValue).joined(separator: " and "))"
+                    + credentials.map { ", \($0.kind.rawValue) \($0.number) valid through \($0.expires)" }.joined()
+            case let .setRoles(p, roles): return "Make \(p) \(roles.map(\.rawValue).joined(separator: " and "))"
+            case let .credential(p, c): return "Record \(p)'s \(c.kind.rawValue) \(c.number), valid through \(c.expires)"
+            default: return a.name
+            }
+        }
+        guard importing, !actions.isEmpty else {
+            let steps = actions.map { SheetStepView(text: describe($0), outcome: "", result: nil) }
+            return show(CrewImportView(production: id, heading: "Call sheet: \(sheet.rows.count) people, \(actions.count) change\(actions.count == 1 ? "" : "s")",
+                                       error: nil, steps: steps, hasSteps: !steps.isEmpty, nothing: actions.isEmpty, confirm: !actions.isEmpty,
+                                       sheet: text, count: actions.count, plural: actions.count == 1 ? "" : "s"), .ok)
+        }
+        var done: [SheetStepView] = []
+        for action in actions {
+            guard case let .object(members) = Step(at: Timestamp(seconds: 0), by: nil, action: action).json else { continue }
+            let (_, decision) = try await api.recordStep(id, members: members.filter { $0.key != "at" }, session: s)
+            done.append(SheetStepView(text: describe(action), outcome: decision.outcome.rawValue,
+                                      result: decision.outcome == .ok ? "recorded" : "\(decision.outcome.rawValue) (\(decision.rules.map(\.rawValue).joined(separator: ", "))): \(decision.message)"))
+        }
+        return show(CrewImportView(production: id, heading: "Call sheet imported: \(done.count) step\(done.count == 1 ? "" : "s") recorded", error: nil,
+                                   steps: done, hasSteps: true, nothing: false, confirm: false, sheet: "", count: done.count, plural: ""), .created)
+    }
+}
