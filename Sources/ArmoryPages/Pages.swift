@@ -86,7 +86,7 @@ package struct Pages: Sendable {
     /// entry it shows, from which its live stream starts (none: from when it opens).
     func page(title: String, body: String, ctx: some PageRequestContext, production: (id: String, header: ProductionHeader)?, seen: Int? = nil,
               status: HTTPResponse.Status = .ok, readOnly: String? = nil) -> Response {
-        var context: [String: Any] = ["title": title, "body": body]
+        var context: [String: Any] = ["title": title, "body": body, "ruleText": Self.ruleText]
         if let readOnly { context["readOnly"] = readOnly }
         if let seen { context["seen"] = seen }
         if let production {
@@ -105,6 +105,11 @@ package struct Pages: Sendable {
         }
         return html(render("layout", context), status: status)
     }
+
+    /// Each rule's title and what to do, as JSON for the alarm takeover (data, not script).
+    static let ruleText: String = JSON.object(Rule.allCases.map { rule in
+        (rule.rawValue, JSON.object([("title", .string(rule.title)), ("advice", .string(RuleAdvice.advice(rule)))]))
+    }).compactText.replacingOccurrences(of: "</", with: "<\\/")
 
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [
@@ -261,6 +266,12 @@ package struct Pages: Sendable {
                                       "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values, error: field.flatMap { f in error.map { (f, $0) } }),
                                       "back": back]
         if let error { context["error"] = error }
+        if name == "wrap" {
+            let checklist = Self.wrapChecklist(log.state)
+            context["checklist"] = checklist
+            context["hasChecklist"] = !checklist.isEmpty
+            context["wrapClear"] = checklist.isEmpty
+        }
         return page(title: form.title, body: render("act", context), ctx: ctx, log: (id, log), status: status)
     }
 
@@ -287,8 +298,15 @@ package struct Pages: Sendable {
                 let ids = log.state.firearmOrder.filter { log.state.firearms[$0] != nil }
                 out += select(prompt: current.isEmpty ? "Choose a firearm" : nil, ids.map { option($0, $0) })
             case .lot:
-                out += select(prompt: current.isEmpty ? "Choose a lot" : nil,
-                              log.state.lotOrder.map { option($0, "\($0) (\(log.state.lots[$0]!.kind.rawValue), \(log.state.lots[$0]!.box) in the box)") })
+                // On the Load form a lot nothing may be loaded from is marked, and not offered.
+                let loading = form.name == "load"
+                out += select(prompt: current.isEmpty ? "Choose a lot" : nil, log.state.lotOrder.compactMap { id -> String? in
+                    guard let lot = log.state.lots[id] else { return nil }
+                    let why = loading ? Self.unusable(lot) : nil
+                    let text = "\(id) (\(lot.kind.rawValue), \(lot.box) in the box)" + (why.map { " — \($0)" } ?? "")
+                    guard why != nil else { return option(id, text) }
+                    return "<option value=\"\(htmlEscape(id))\" disabled>\(htmlEscape(text))</option>"
+                })
             case .person:
                 out += select(prompt: field.optional ? "Not given" : "Choose a person", people.map { option($0.id, named($0)) })
             case .people:
@@ -299,9 +317,10 @@ package struct Pages: Sendable {
             case .flag:
                 out += "<label class=\"check\"><input type=\"checkbox\" id=\"\(fid)\" name=\"\(field.name)\"\(current.isEmpty ? "" : " checked")>\(htmlEscape(field.label))</label>"
             case .choice(let options):
-                out += "<fieldset><legend>\(htmlEscape(label))</legend>" + options.enumerated().map { i, o in
-                    let checked = current.contains(o) || (current.isEmpty && i == 0)
-                    return "<label class=\"check\"><input type=\"radio\" name=\"\(field.name)\" value=\"\(o)\"\(checked ? " checked" : "")>\(o)</label>"
+                // No answer is chosen in advance: a safety answer ("clear", "cold", "dummy") is the
+                // armorer's to give, never a default to tap past.
+                out += "<fieldset><legend>\(htmlEscape(label))</legend>" + options.map { o in
+                    "<label class=\"check\"><input type=\"radio\" name=\"\(field.name)\" value=\"\(o)\"\(current.contains(o) ? " checked" : "")\(field.optional ? "" : " required")>\(o)</label>"
                 }.joined() + "</fieldset>"
             case .count, .measure:
                 out += "<label for=\"\(fid)\">\(htmlEscape(label))</label><input type=\"number\" inputmode=\"numeric\" min=\"0\"\(field.kind == .measure ? " step=\"any\"" : "") id=\"\(fid)\" name=\"\(field.name)\" value=\"\(htmlEscape(current.first ?? ""))\"\(field.optional ? "" : " required")>"
@@ -378,6 +397,37 @@ package struct Pages: Sendable {
                                      "rulesText": decision.rules.map(\.rawValue).joined(separator: ","), "message": decision.message,
                                      "index": index, "back": back, "acknowledge": acknowledge])
         return page(title: headline, body: body, ctx: ctx, production: (id, header), status: decision.outcome == .refused ? .conflict : .created)
+    }
+
+    /// Why nothing may be loaded from `lot`, in plain words, or nil when it may (AMMO-1, AMMO-2, EVID-2).
+    static func unusable(_ lot: LotState) -> String? {
+        if lot.quarantined { return lot.kind == .live ? "LIVE AMMUNITION: quarantined" : "QUARANTINED: a live round was found in it" }
+        if lot.frozen || lot.withInvestigators != nil { return "FROZEN as evidence" }
+        if lot.kind == .dummy && !lot.verified { return "NOT VERIFIED: inspect every round first" }
+        if lot.box == 0 { return "empty" }
+        return nil
+    }
+
+    /// What is outstanding before a wrap (FA-6, AMMO-4, ALARM-1), in plain words: the wrap
+    /// is still allowed and recorded, with the alarms these raise.
+    static func wrapChecklist(_ state: ProductionState) -> [String] {
+        var out: [String] = []
+        for id in state.firearmOrder {
+            guard let f = state.firearms[id], f.presence.isInProduction else { continue }
+            switch f.presence {
+            case .missing: out.append("\(id) is missing")
+            case let .held(by) where state.people[by]?.mayActAsArmorer != true: out.append("\(id) is still with \(by), not back with the armorer")
+            default: if !f.storedLocked { out.append("\(id) is not stored locked") }
+            }
+        }
+        for id in state.lotsTouchedSinceWrap {
+            guard let lot = state.lots[id], lot.withInvestigators == nil else { continue }
+            if !lot.reconciledSinceMove { out.append("lot \(id) needs counting (\(lot.box) should be in the box)") }
+            else if lot.lastReconcileMatched != true { out.append("lot \(id)'s last count did not match its box") }
+        }
+        let open = state.openAlarms
+        if !open.isEmpty { out.append("\(open.count) alarm\(open.count == 1 ? " is" : "s are") still open (entries \(open.map(String.init).joined(separator: ", ")))") }
+        return out
     }
 
     // MARK: Dashboard

@@ -69,6 +69,11 @@ struct RouteMatrixTests {
         Route(method: .get, path: "/p/p/labels", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/timeline/\(day)", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/entry/1", body: nil, allowed: anyone, ok: [200], page: true),
+        // The crew page is read by anyone signed in; a producer imports a call sheet; the armorer
+        // and producers issue PINs (the armorer for talent and crew only).
+        Route(method: .get, path: "/p/p/crew", body: nil, allowed: anyone, ok: [200], page: true),
+        Route(method: .post, path: "/p/p/crew/import", body: "preview=1&sheet=id%2Cname%2Croles%2Cpermit%2Cpermit_expires%2Ctraining%2Ctraining_expires%0Azed%2CZed%20Quinn%2Ctalent%2C%2C%2C%2C%0A", allowed: [.role(.producer)], ok: [200], page: true),
+        Route(method: .post, path: "/p/p/crew/pin", body: "person=ben", allowed: [.role(.armorer), .role(.producer)], ok: [201], page: true),
         // The productions the session belongs to: a person of another production sees theirs.
         Route(method: .get, path: "/api/v1/productions", body: nil, allowed: anyone, ok: [200], everySession: true),
         Route(method: .get, path: "/api/v1/productions/p", body: nil, allowed: anyone, ok: [200]),

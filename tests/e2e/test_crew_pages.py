@@ -185,3 +185,44 @@ def test_an_open_alarm_is_listed_with_its_age_and_acknowledged_from_the_dashboar
     ines.get(f"{url}/p/crew/dashboard")
     WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "open-alarms"))
     assert not ines.find_elements(By.ID, f"alarm-{index}")
+
+
+def test_two_alarms_in_a_row_are_both_shown_each_with_its_rule_in_words(crew_site, ines):
+    url = crew_site["url"]
+    ines.get(f"{url}/p/crew/dashboard")
+    time.sleep(1)  # the live stream connects
+    first = requests.post(f"{url}/api/v1/productions/crew/concerns", json={"text": "first: a live round in the dummies"}, timeout=10).json()["index"]
+    second = requests.post(f"{url}/api/v1/productions/crew/concerns", json={"text": "second: the cart is unattended"}, timeout=10).json()["index"]
+    takeover = WebDriverWait(ines, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+    WebDriverWait(ines, 10).until(lambda d: "1 of 2" in d.find_element(By.ID, "takeover-count").text)
+    assert "first: a live round" in takeover.text
+    assert "Anyone may raise a safety concern" in takeover.text, "the rule's title in words"
+    assert "(entry " in ines.find_element(By.ID, "takeover-when").text and "At " in ines.find_element(By.ID, "takeover-when").text
+    shot(ines, "takeover-two-alarms")
+    ines.find_element(By.ID, "takeover-ack").click()
+    WebDriverWait(ines, 10).until(lambda d: "second: the cart" in d.find_element(By.ID, "takeover-message").text)
+    ines.find_element(By.ID, "takeover-ack").click()
+    WebDriverWait(ines, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
+    WebDriverWait(ines, 10).until(lambda d: not d.find_elements(By.ID, f"alarm-{first}") and not d.find_elements(By.ID, f"alarm-{second}"))
+
+
+def test_the_wrap_shows_what_is_outstanding_and_no_safety_answer_is_chosen_in_advance(crew_site, ines):
+    url = crew_site["url"]
+    token = requests.post(f"{url}/api/v1/productions/crew/sign-in", timeout=10,
+                          json={"person": "rosa", "password": crew_site["logins"]["crew"]["rosa"][1]}).json()["token"]
+    auth = {"Authorization": "Bearer " + token}
+    r = requests.post(f"{url}/api/v1/productions/crew/steps", headers=auth, timeout=10,
+                      json={"do": "receive_firearm", "firearm": "glock-7", "serial": "G7-1", "make": "Glock", "model": "17"})
+    assert r.status_code == 201, r.text
+    for step in [{"do": "receive_ammo", "lot": "LIVE-1", "kind": "live", "count": 2}, {"do": "receive_ammo", "lot": "DUM-9", "kind": "dummy", "count": 6}]:
+        assert requests.post(f"{url}/api/v1/productions/crew/steps", headers=auth, json=step, timeout=10).status_code == 201
+    ines.get(f"{url}/p/crew/tablet/act/wrap")
+    checklist = ines.find_element(By.ID, "wrap-checklist").text
+    assert "glock-7 is not stored locked" in checklist and "lot DUM-9 needs counting" in checklist, checklist
+    accessible(ines, "wrap-checklist")
+    ines.get(f"{url}/p/crew/tablet/act/inspect_firearm?firearm=glock-7")
+    assert not [r for r in ines.find_elements(By.CSS_SELECTOR, "input[type=radio]") if r.is_selected()], "an answer was chosen in advance"
+    ines.get(f"{url}/p/crew/tablet/act/load?firearm=glock-7")
+    options = {o.get_attribute("value"): o for o in ines.find_elements(By.CSS_SELECTOR, "#f-lot option")}
+    assert options["LIVE-1"].get_attribute("disabled") and "quarantined" in options["LIVE-1"].text
+    assert options["DUM-9"].get_attribute("disabled") and "NOT VERIFIED" in options["DUM-9"].text

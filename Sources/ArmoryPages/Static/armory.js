@@ -39,24 +39,10 @@
     source.addEventListener("alarm", function (e) {
       seen(e);
       var entry = JSON.parse(e.data);
-      var box = document.getElementById("takeover");
-      if (box) {
-        document.getElementById("takeover-rules").textContent = entry.rules.join(", ");
-        document.getElementById("takeover-message").textContent = entry.message + (entry.body && entry.body.text ? ": \u201c" + entry.body.text + "\u201d" : "");
-        document.getElementById("takeover-when").textContent = entry.at + " (entry " + entry.index + ")";
-        // ALARM-1: a producer or safety answers any alarm; the armorer or a first AD may
-        // acknowledge any but a concern. Anyone else can only close the screen.
-        var concern = entry.rules.indexOf("CONCERN-1") >= 0;
-        var may = body.dataset.answers === "1" || (!concern && body.dataset.acknowledges === "1");
-        takeoverAlarm = may ? entry.index : null;
-        document.getElementById("takeover-ack").textContent = may ? "Acknowledge" : "Close";
-        document.getElementById("takeover-note-field").hidden = !may;
-        document.getElementById("takeover-note").value = "";
-        document.getElementById("takeover-result").textContent = may ? "" : "A producer or safety answers this alarm.";
-        box.classList.add("open");
-        box.setAttribute("aria-hidden", "false");
-        document.getElementById("takeover-ack").focus();
-      }
+      // Every alarm is shown, in the order raised: one arriving while another is on screen waits its turn.
+      if (!waiting.some(function (w) { return w.index === entry.index; })) waiting.push(entry);
+      ring();
+      if (waiting.length === 1) showAlarm(); else counter();
       refreshSoon();
     });
     source.addEventListener("entry", function (e) { seen(e); refreshSoon(); });
@@ -79,7 +65,58 @@
       .then(function (html) { if (html !== null) part.innerHTML = html; });
   }
   var takeoverAlarm = null;
+  var waiting = [];
+  var ruleText = {};
+  try { ruleText = JSON.parse((document.getElementById("rule-text") || {}).textContent || "{}"); } catch (e) { ruleText = {}; }
+  // Sound and vibration where the device allows (a browser may keep quiet until the page was touched once).
+  function ring() {
+    try { if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]); } catch (e) { /* not on this device */ }
+    try {
+      var Audio = window.AudioContext || window.webkitAudioContext;
+      if (!Audio) return;
+      var ctx = new Audio(), tone = ctx.createOscillator(), gain = ctx.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.3;
+      tone.connect(gain);
+      gain.connect(ctx.destination);
+      tone.start();
+      tone.stop(ctx.currentTime + 0.7);
+    } catch (e) { /* no sound here */ }
+  }
+  function counter() {
+    var count = document.getElementById("takeover-count");
+    if (count) count.textContent = waiting.length > 1 ? "Alarm 1 of " + waiting.length + ": the others follow." : "";
+  }
+  function showAlarm() {
+    var box = document.getElementById("takeover");
+    var entry = waiting[0];
+    if (!box || !entry) return;
+    // The rule's title and what to do, in words; the time as the person wrote it.
+    document.getElementById("takeover-rules").textContent = entry.rules.map(function (r) {
+      return r + (ruleText[r] ? ": " + ruleText[r].title : "");
+    }).join("; ");
+    document.getElementById("takeover-message").textContent = entry.message + (entry.body && entry.body.text ? ": \u201c" + entry.body.text + "\u201d" : "");
+    document.getElementById("takeover-advice").textContent = entry.rules.map(function (r) {
+      return ruleText[r] ? ruleText[r].advice : "";
+    }).filter(function (t) { return t; }).join(" ");
+    document.getElementById("takeover-when").textContent = "At " + String(entry.at).slice(11, 16) + " on " + String(entry.at).slice(0, 10) + " (entry " + entry.index + ")";
+    // ALARM-1: a producer or safety answers any alarm; the armorer or a first AD may
+    // acknowledge any but a concern. Anyone else can only close the screen.
+    var concern = entry.rules.indexOf("CONCERN-1") >= 0;
+    var may = body.dataset.answers === "1" || (!concern && body.dataset.acknowledges === "1");
+    takeoverAlarm = may ? entry.index : null;
+    document.getElementById("takeover-ack").textContent = may ? "Acknowledge" : (waiting.length > 1 ? "Next alarm" : "Close");
+    document.getElementById("takeover-note-field").hidden = !may;
+    document.getElementById("takeover-note").value = "";
+    document.getElementById("takeover-result").textContent = may ? "" : "A producer or safety answers this alarm.";
+    counter();
+    box.classList.add("open");
+    box.setAttribute("aria-hidden", "false");
+    document.getElementById("takeover-ack").focus();
+  }
   function closeTakeover() {
+    waiting.shift();
+    if (waiting.length) { showAlarm(); return; }
     var box = document.getElementById("takeover");
     box.classList.remove("open");
     box.setAttribute("aria-hidden", "true");
@@ -104,13 +141,13 @@
         var outcome = new DOMParser().parseFromString(r.html, "text/html").getElementById("outcome");
         result.textContent = "Not recorded: " + (outcome ? outcome.textContent.trim() : "the server answered " + r.status);
         takeoverAlarm = null;
-        ack.textContent = "Close";
+        ack.textContent = waiting.length > 1 ? "Next alarm" : "Close";
       })
       .catch(function () {
         ack.disabled = false;
         result.textContent = "Not recorded: the server cannot be reached. Acknowledge again once it is back, from the dashboard.";
         takeoverAlarm = null;
-        ack.textContent = "Close";
+        ack.textContent = waiting.length > 1 ? "Next alarm" : "Close";
       });
   });
   // A call sheet chosen as a file is read into the form's text, which is what is sent.
