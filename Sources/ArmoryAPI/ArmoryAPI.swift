@@ -66,6 +66,10 @@ public struct ServerOptions: Sendable {
     public var idleTimeout = ServerOptions.defaultIdleTimeout
     /// Connections open at once; more are closed as they arrive.
     public var maximumConnections = ServerOptions.defaultMaximumConnections
+    /// The address other devices reach this server at (`https://armory.example`), for every
+    /// QR code and link meant for another device: the concern poster, the report's bundle.
+    /// Nil: the address the page was opened at.
+    public var publicURL: String?
     public init() {}
 
     /// Seconds a connection may sit without a whole request (headers still arriving, or

@@ -515,7 +515,10 @@ package struct Pages: Sendable {
 
     // MARK: Daily report
 
+    /// The address another device reaches this server at: `--public-url` when given, else the
+    /// address this page was opened at.
     func baseURL(_ req: Request) -> String {
+        if let url = api.options.publicURL { return url }
         let host = req.head.authority ?? "localhost"
         let scheme = req.headers[.init("X-Forwarded-Proto")!] == "https" ? "https" : "http"
         return "\(scheme)://\(host)"

@@ -49,6 +49,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; more are closed as they arrive.")
     var maximumConnections = ServerOptions.defaultMaximumConnections
 
+    @Option(help: "The address crew devices reach this server at (e.g. https://armory.example or http://10.0.0.5:8080), for QR codes and links meant for another device (default: ARMORY_PUBLIC_URL, else the address a page was opened at).")
+    var publicURL: String?
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         var logger = Logger(label: "armory")
@@ -77,6 +80,14 @@ struct Serve: AsyncParsableCommand {
         options.secureCookies = !insecureCookies
         options.idleTimeout = idleTimeout
         options.maximumConnections = maximumConnections
+        if let url = publicURL ?? env["ARMORY_PUBLIC_URL"] {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil,
+                  parsed.query == nil, parsed.fragment == nil else {
+                printError("error: --public-url must be an http:// or https:// address with a host and no query, not '\(printable(url))'")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            options.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
         // Whoever was signed in before a restart still is (only the tokens' digests are kept).
         let api = ArmoryAPI(store: store, signer: signer, kept: try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)),
                             options: options, logger: logger)

@@ -88,3 +88,16 @@ def test_a_policy_pack_is_chosen_by_name_and_named_in_the_record(tmp_path):
     unknown = run("create", ROOT / "scenarios" / "day-player.json", "--database", tmp_path / "x.db", "--production", "x",
                   "--policy", "no-such-pack", cwd=tmp_path)
     assert unknown.returncode == 65 and "unknown policy pack 'no-such-pack'" in unknown.stderr
+
+
+def test_the_public_url_is_the_address_in_qr_codes_and_links_for_other_devices(tmp_path):
+    from server import Server
+    server = Server(tmp_path, "--public-url", "http://armory.example:8080/")
+    try:
+        status, _, body = server.request("GET", "/p/demo/concern/poster")
+        assert status == 200
+        assert b"http://armory.example:8080/p/demo/concern" in body and b"127.0.0.1" not in body
+    finally:
+        server.stop()
+    bad = run("serve", "--demo", "--demo-dir", tmp_path / "d2", "--port", "0", "--public-url", "ftp://armory.example", cwd=tmp_path)
+    assert bad.returncode == 65 and "--public-url" in bad.stderr
