@@ -7,7 +7,7 @@ import Foundation
 enum PageTemplates {
     static let names = ["layout", "home", "signin", "tablet", "item", "act", "result", "dashboard", "report", "labels", "timeline",
                         "entry", "concern", "concern-sent", "poster", "message",
-                        "open-alarms", "crew", "crew-import"]
+                        "open-alarms", "crew", "crew-import", "tablet-live"]
     static let all: [String: String] = Dictionary(uniqueKeysWithValues: names.map { name in
         (name, ResourceText.read(name, extension: "mustache", subdirectory: "Templates", from: .module))
     })

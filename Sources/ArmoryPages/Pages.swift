@@ -54,7 +54,7 @@ package struct Pages: Sendable {
             let s = ctx.signedIn
             return redirect("/p/\(s.production)/" + (s.roles == [.armorer] ? "tablet" : "dashboard"))
         }
-        signedIn.get("tablet") { _, ctx in try await tablet(ctx) }
+        signedIn.get("tablet") { req, ctx in try await tablet(req, ctx) }
         signedIn.get("tablet/firearm/:id") { _, ctx in try await item(ctx, lot: false) }
         signedIn.get("tablet/lot/:id") { _, ctx in try await item(ctx, lot: true) }
         signedIn.get("tablet/act/:action") { req, ctx in try await actForm(req, ctx, error: nil, prefill: nil) }
@@ -189,10 +189,14 @@ package struct Pages: Sendable {
         }
     }
 
-    func lotRows(_ production: String) async throws -> [[String: Any]] {
+    func lotRows(_ production: String, state: ProductionState? = nil) async throws -> [[String: Any]] {
         try await api.hub.store.lots(production).compactMap { item in
             guard let j = try? JSON.parse(item.json) else { return nil }
             var flags: [String] = []
+            // AMMO-4: a lot touched since the last wrap and not counted since rounds last moved.
+            if let lot = state?.lot(item.id), lot.touchedSinceWrap, !lot.reconciledSinceMove, lot.withInvestigators == nil {
+                flags.append("needs counting")
+            }
             if j["quarantined"] == .bool(true) { flags.append("QUARANTINED") }
             if j["frozen"] == .bool(true) { flags.append("frozen") }
             if j["verified"] == .bool(true) { flags.append("verified") }
@@ -204,14 +208,17 @@ package struct Pages: Sendable {
         }
     }
 
-    func tablet(_ ctx: SignedInPageContext) async throws -> Response {
+    func tablet(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
         let s = ctx.signedIn
         let (id, log) = try await production(ctx)
         var firearms = try await firearmRows(id)
         for i in firearms.indices { firearms[i]["condition"] = firearms[i]["conditionClass"] }
         let general: [[String: Any]] = ActionForm.generalActions.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title] }
-        let body = render("tablet", ["production": id, "firearms": firearms, "lots": try await lotRows(id), "general": general,
-                                     "alarms": openAlarmsHTML(id, log, person: s.person)])
+        // The cards and open alarms refresh live, as the dashboard does, on every entry.
+        let live = render("tablet-live", ["production": id, "firearms": firearms, "lots": try await lotRows(id, state: log.state),
+                                          "alarms": openAlarmsHTML(id, log, person: s.person)])
+        if req.uri.queryParameters["part"] == "live" { return html(live) }
+        let body = render("tablet", ["production": id, "general": general, "live": live])
         return page(title: "Tablet", body: body, ctx: ctx, log: (id, log))
     }
 
@@ -442,7 +449,7 @@ package struct Pages: Sendable {
 
     func dashboardLive(_ id: String, _ log: ProductionLog, person: String) async throws -> String {
         let firearms = try await firearmRows(id)
-        let lots = try await lotRows(id)
+        let lots = try await lotRows(id, state: log.state)
         let day = String(api.now(timezone: log.header.timezone).prefix(10))
         let todays = try await api.hub.store.timeline(id, day: day)
         let alarms = try await api.hub.store.recentAlarms(id, limit: 20)

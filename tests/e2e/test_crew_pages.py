@@ -226,3 +226,22 @@ def test_the_wrap_shows_what_is_outstanding_and_no_safety_answer_is_chosen_in_ad
     options = {o.get_attribute("value"): o for o in ines.find_elements(By.CSS_SELECTOR, "#f-lot option")}
     assert options["LIVE-1"].get_attribute("disabled") and "quarantined" in options["LIVE-1"].text
     assert options["DUM-9"].get_attribute("disabled") and "NOT VERIFIED" in options["DUM-9"].text
+
+
+def test_the_tablet_updates_live_when_another_device_records(crew_site):
+    url = crew_site["url"]
+    rosa = chrome(768, 1024)
+    try:
+        sign_in(rosa, crew_site, "crew", "rosa")
+        rosa.get(f"{url}/p/crew/tablet")
+        time.sleep(1)  # the live stream connects
+        token = requests.post(f"{url}/api/v1/productions/crew/sign-in", timeout=10,
+                              json={"person": "rosa", "password": crew_site["logins"]["crew"]["rosa"][1]}).json()["token"]
+        r = requests.post(f"{url}/api/v1/productions/crew/steps", headers={"Authorization": "Bearer " + token}, timeout=10,
+                          json={"do": "receive_ammo", "lot": "BLK-LIVE-CARD", "kind": "blank", "count": 12})
+        assert r.status_code == 201, r.text
+        card = WebDriverWait(rosa, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "a.card[href$='/tablet/lot/BLK-LIVE-CARD']"))
+        assert "needs counting" in card.text
+        accessible(rosa, "tablet-live")
+    finally:
+        rosa.quit()
