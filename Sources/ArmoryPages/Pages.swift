@@ -453,7 +453,7 @@ package struct Pages: Sendable {
         let day = String(api.now(timezone: log.header.timezone).prefix(10))
         let todays = try await api.hub.store.timeline(id, day: day)
         let alarms = try await api.hub.store.recentAlarms(id, limit: 20)
-        var out = openAlarmsHTML(id, log, person: person) + "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
+        var out = needsAttentionHTML(log.state) + openAlarmsHTML(id, log, person: person) + "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
             + "<thead><tr><th scope=\"col\">Firearm</th><th scope=\"col\">Condition</th><th scope=\"col\">Held by</th><th scope=\"col\">Contents</th></tr></thead><tbody>"
         for f in firearms {
             let contents = (f["contents"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "empty"
@@ -482,6 +482,36 @@ package struct Pages: Sendable {
         }.joined() + "</ul>"
         out += "<h2>Safety meetings today</h2>" + (meetings.isEmpty ? "<p>None yet.</p>" : entryTable(id, meetings))
         return out
+    }
+
+    /// What needs someone now, first on the dashboard: open alarms, firearms frozen,
+    /// withdrawn, unknown, away from the armorer or missing, lots quarantined or not counted.
+    func needsAttentionHTML(_ state: ProductionState) -> String {
+        var items: [String] = []
+        let open = state.openAlarms.count
+        if open > 0 { items.append("\(open) open alarm\(open == 1 ? "" : "s"), listed below") }
+        for id in state.firearmOrder {
+            guard let f = state.firearms[id], f.presence.isInProduction else { continue }
+            switch state.condition(of: f) {
+            case .frozen: items.append("\(id) is FROZEN as evidence (FA-7)")
+            case .withdrawn: items.append("\(id) is WITHDRAWN until the armorer inspects it clear (\(f.withdrawnForFault ? "FA-8" : "AMMO-1"))")
+            case .unknown: items.append("\(id) is UNKNOWN until the armorer inspects it (FA-4)")
+            case .hot, .cold: break
+            }
+            switch f.presence {
+            case .missing: items.append("\(id) is MISSING (FA-5)")
+            case let .held(by) where state.people[by]?.mayActAsArmorer != true:
+                items.append("\(id) is with \(state.people[by].map { "\($0.name) (\(by))" } ?? by), not the armorer")
+            default: break
+            }
+        }
+        for id in state.lotOrder {
+            guard let lot = state.lots[id], lot.withInvestigators == nil else { continue }
+            if lot.quarantined { items.append("lot \(id) is QUARANTINED (AMMO-1)") }
+            if lot.touchedSinceWrap && !lot.reconciledSinceMove { items.append("lot \(id) needs counting before the wrap (AMMO-4)") }
+        }
+        return "<section id=\"needs-attention\" aria-labelledby=\"needs-attention-title\"><h2 id=\"needs-attention-title\">Needs attention</h2>"
+            + (items.isEmpty ? "<p>Nothing needs attention now.</p>" : "<ul>" + items.map { "<li>\(htmlEscape($0))</li>" }.joined() + "</ul>") + "</section>"
     }
 
     /// A table of entries: time, who, what, outcome and rules, each linking to the entry and its proof.

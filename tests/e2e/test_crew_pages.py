@@ -245,3 +245,51 @@ def test_the_tablet_updates_live_when_another_device_records(crew_site):
         accessible(rosa, "tablet-live")
     finally:
         rosa.quit()
+
+
+SMALL_CONTROLS = """
+const small = [];
+for (const el of document.querySelectorAll('main a, main button, main input, main select, main textarea, header a, header button')) {
+  if (el.type === 'hidden' || el.hidden || el.closest('[hidden]') || el.getAttribute('aria-hidden') === 'true') continue;
+  // A box or a radio is tapped by its label.
+  const target = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label') ? el.closest('label') : el;
+  const r = target.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) continue;
+  if (r.width < 44 || r.height < 44) small.push(`${el.tagName.toLowerCase()}#${el.id || ''} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+}
+return small;
+"""
+
+
+def test_every_control_on_the_tablet_pages_is_at_least_44_px_and_the_dashboard_fits_a_phone(crew_site):
+    url = crew_site["url"]
+    rosa = chrome(768, 1024)
+    try:
+        sign_in(rosa, crew_site, "crew", "rosa")
+        pages = ["/p/crew/tablet", "/p/crew/tablet/lot/BLK-LIVE-CARD", "/p/crew/tablet/act/load", "/p/crew/tablet/act/fire",
+                 "/p/crew/tablet/act/wrap", "/p/crew/crew", "/p/crew/dashboard"]
+        found = {}
+        for page in pages:
+            rosa.get(url + page)
+            small = rosa.execute_script(SMALL_CONTROLS)
+            if small:
+                found[page] = small
+        assert not found, json.dumps(found, indent=1, ensure_ascii=False)
+    finally:
+        rosa.quit()
+    phone = chrome(375, 812)
+    try:
+        # A desktop window cannot be narrower than about 500 px: a phone's screen is emulated.
+        phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 375, "height": 812, "deviceScaleFactor": 2, "mobile": True})
+        sign_in(phone, crew_site, "crew", "raj")
+        phone.get(f"{url}/p/crew/dashboard")
+        attention = phone.find_element(By.ID, "needs-attention")
+        assert "glock-7" in attention.text and "needs counting" in attention.text, attention.text
+        assert phone.execute_script("return window.innerWidth") == 375
+        wide = phone.execute_script("""return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        assert phone.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), f"the dashboard scrolls sideways at 375 px: {wide}, inner width {phone.execute_script('return window.innerWidth')}"
+        shot(phone, "dashboard-375")
+        accessible(phone, "dashboard-375")
+    finally:
+        phone.quit()
