@@ -484,6 +484,23 @@ package struct Pages: Sendable {
         return out
     }
 
+    /// The report's summary: the day in a few sentences a producer or an insurer reads first.
+    func reportSummary(_ state: ProductionState, entries: [StoredEntry], firearms: [String], lots: [String]) -> String {
+        let alarms = entries.filter { $0.entry.outcome == .alarm }
+        let open = alarms.filter { state.alarms[$0.index]?.answered != true }.count
+        let refused = entries.filter { $0.entry.outcome == .refused }.count
+        let critical = alarms.filter { $0.entry.rules.contains(.fa7) }.count
+        var lines = ["\(entries.count) entries recorded; \(firearms.count) firearm\(firearms.count == 1 ? "" : "s") and \(lots.count) lot\(lots.count == 1 ? "" : "s") named."]
+        lines.append("\(alarms.count) alarm\(alarms.count == 1 ? "" : "s")" + (critical > 0 ? ", \(critical) of them an unplanned discharge (FA-7)" : "")
+                     + (alarms.isEmpty ? "." : open == 0 ? ", every one answered." : "; \(open) still OPEN."))
+        lines.append("\(refused) command\(refused == 1 ? "" : "s") refused, each recorded.")
+        let unbalanced = lots.filter { id in state.lot(id).map { $0.box + state.roundsLoaded(from: $0) + $0.fired != $0.received } ?? false }
+        lines.append(unbalanced.isEmpty ? "Every round of these lots is accounted for." : "Rounds do NOT add up for lot \(unbalanced.joined(separator: ", ")).")
+        let live = lots.filter { state.lot($0)?.quarantined == true }
+        if !live.isEmpty { lines.append("Live ammunition: lot \(live.joined(separator: ", ")) quarantined (AMMO-1).") }
+        return "<h2 id=\"summary\">Summary</h2><ul>" + lines.map { "<li>\(htmlEscape($0))</li>" }.joined() + "</ul>"
+    }
+
     /// What needs someone now, first on the dashboard: open alarms, firearms frozen,
     /// withdrawn, unknown, away from the armorer or missing, lots quarantined or not counted.
     func needsAttentionHTML(_ state: ProductionState) -> String {
@@ -515,12 +532,21 @@ package struct Pages: Sendable {
     }
 
     /// A table of entries: time, who, what, outcome and rules, each linking to the entry and its proof.
-    func entryTable(_ production: String, _ entries: [StoredEntry]) -> String {
+    func entryTable(_ production: String, _ entries: [StoredEntry], people: [String: Person] = [:]) -> String {
         guard !entries.isEmpty else { return "<p>None.</p>" }
+        /// A person as a reader knows them: name and roles, the id when the name is not known.
+        func named(_ id: String) -> String {
+            guard let p = people[id] else { return id }
+            let roles = Role.allCases.filter(p.roles.contains).map(\.rawValue).joined(separator: ", ")
+            return "\(p.name) (\(roles.isEmpty ? "off the crew" : roles))"
+        }
         var out = "<table><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Who</th><th scope=\"col\">What</th><th scope=\"col\">Outcome</th><th scope=\"col\">Message</th></tr></thead><tbody>"
         for e in entries {
             let body = try? JSON.parse(e.entry.body)
-            var what = body?["do"]?.stringValue ?? e.entry.kind.rawValue
+            let action = body?["do"]?.stringValue
+            // Plain words for the action where a reader sees them (the report, the dashboard).
+            var what = people.isEmpty ? (action ?? e.entry.kind.rawValue) : (action.flatMap { ActionForm.named($0)?.title } ?? action ?? e.entry.kind.rawValue)
+            if !people.isEmpty, action == "fire", let shooter = body?["shooter"]?.stringValue { what += ", fired by " + named(shooter) }
             for subject in [body?["firearm"]?.stringValue, body?["lot"]?.stringValue] { if let subject { what += " " + subject } }
             let link = "/p/\(htmlEscape(urlEncode(production)))/entry/\(e.index)"
             var more = ""
@@ -531,7 +557,7 @@ package struct Pages: Sendable {
                 if cut { more = " <a href=\"\(link)\">(the whole text)</a>" }
             }
             let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
-            out += "<tr><td><a href=\"\(link)\">\(htmlEscape(clock(e.entry.at)))</a>\(receivedNote(e.entry))</td><td>\(htmlEscape(e.entry.by ?? "anonymous"))</td>"
+            out += "<tr><td><a href=\"\(link)\">\(htmlEscape(clock(e.entry.at)))</a>\(receivedNote(e.entry))</td><td>\(htmlEscape(e.entry.by.map(named) ?? "anonymous"))</td>"
                 + "<td>\(htmlEscape(what))\(more)</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
         }
         return out + "</tbody></table>"
@@ -583,7 +609,7 @@ package struct Pages: Sendable {
             let named = entries.filter { bodies[$0.index].map { TimelineDrawing.firearms(namedIn: $0).contains(f) } ?? false }
             let state = log.state.firearm(f)
             out += "<section class=\"firearm-chain\"><h3>\(htmlEscape(f))\(state.map { " — \(htmlEscape($0.make)) \(htmlEscape($0.model)), serial \(htmlEscape($0.serial))" } ?? "")</h3>"
-                + entryTable(id, named) + "</section>"
+                + entryTable(id, named, people: log.state.people) + "</section>"
         }
         // Every round: the day's movements per lot, and the balance now.
         var moved: [String: (received: Int, loaded: Int, unloaded: Int, counted: [String])] = [:]
@@ -606,7 +632,10 @@ package struct Pages: Sendable {
             let l = log.state.lot(lot)
             let balance = l.map { l in
                 let inFirearms = log.state.roundsLoaded(from: l)
-                return "\(l.box) + \(inFirearms) + \(l.fired) = \(l.received)" + (l.box + inFirearms + l.fired == l.received ? " ✓" : " ✗ does not add up")
+                let sums = "\(l.box) + \(inFirearms) + \(l.fired) = \(l.received)" + (l.box + inFirearms + l.fired == l.received ? " ✓" : " ✗ does not add up")
+                // A lot that must not be used says so beside its count (AMMO-1, EVID-2).
+                return sums + (l.kind == .live ? "; LIVE AMMUNITION, quarantined" : l.foundLive ? "; LIVE ROUND FOUND, quarantined" : "")
+                    + (l.frozen ? "; frozen as evidence" : "")
             } ?? ""
             out += "<tr><th scope=\"row\">\(htmlEscape(lot))</th><td>\(htmlEscape(l?.kind.rawValue ?? ""))</td><td>\(m.received)</td><td>\(m.loaded)</td><td>\(m.unloaded)</td>"
                 + "<td>\(htmlEscape(m.counted.isEmpty ? "not counted" : m.counted.joined(separator: "; ")))</td><td>\(htmlEscape(balance))</td></tr>"
@@ -614,11 +643,12 @@ package struct Pages: Sendable {
         if lotOrder.isEmpty { out += "<tr><td colspan=\"7\">No ammunition moved this day.</td></tr>" }
         out += "</tbody></table>"
         let meetings = entries.filter { bodies[$0.index]?["do"]?.stringValue == "safety_meeting" }
-        out += "<h2>Safety meetings</h2>" + (meetings.isEmpty ? "<p>None.</p>" : entryTable(id, meetings))
+        out += "<h2>Safety meetings</h2>" + (meetings.isEmpty ? "<p>None.</p>" : entryTable(id, meetings, people: log.state.people))
         let alarms = entries.filter { $0.entry.outcome == .alarm }
         out += "<h2>Alarms</h2>" + alarmAnswersHTML(id, log, alarms, now: api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt))
         let refusals = entries.filter { $0.entry.outcome == .refused }
-        out += "<h2>Refused commands</h2>" + (refusals.isEmpty ? "<p>None.</p>" : entryTable(id, refusals))
+        out += "<h2>Refused commands</h2>" + (refusals.isEmpty ? "<p>None.</p>" : entryTable(id, refusals, people: log.state.people))
+        out += reportSummary(log.state, entries: entries, firearms: firearms, lots: lotOrder)
         // The day's signed checkpoint: the first that covers every entry of the day.
         out += "<h2>Signed checkpoint</h2>"
         let lastIndex = entries.last?.index ?? -1

@@ -167,6 +167,8 @@ def test_an_alarm_acknowledged_from_the_dashboard_takeover_appears_in_the_report
     ines.get(f"{url}/p/crew/report/{today}")
     row = ines.find_element(By.ID, f"report-alarm-{index}")
     assert "Answered by ines" in row.text and "props told" in row.text and "after" in row.text, row.text
+    summary = ines.find_element(By.XPATH, "//h2[@id='summary']/following-sibling::ul[1]").text
+    assert "alarm" in summary and "refused" in summary, summary
     shot(ines, "report-alarm-answered")
     accessible(ines, "report-with-answers")
 

@@ -253,7 +253,8 @@ def test_the_daily_report_prints(site, browsers, walked):
     today = d.find_element(By.LINK_TEXT, "Daily report").get_attribute("href").rsplit("/", 1)[-1]
     d.get(f"{site['url']}/p/clean/report/{today}")
     body = d.find_element(By.ID, "main").text
-    for part in ["custody chain", "every round", "Safety meetings", "Alarms", "Signed checkpoint", "win-73", "colt-2", "DUM-44"]:
+    for part in ["custody chain", "every round", "Safety meetings", "Alarms", "Summary", "Signed checkpoint", "win-73", "colt-2", "DUM-44",
+                 "Rosa Diaz (armorer)", "Hand over"]:
         assert part in body, part
     assert "✓" in body and "does not add up" not in body
     assert d.find_elements(By.CSS_SELECTOR, "svg[role=img]"), "the checkpoint's QR code"
