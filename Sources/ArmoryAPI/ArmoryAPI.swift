@@ -249,7 +249,7 @@ public struct ArmoryAPI: Sendable {
         }
         var ok = false
         if let password, let secret = try await hub.store.secret(production, person: personID) {
-            ok = options.passwords.verify(password, against: secret)
+            ok = await options.passwords.verifyOffPool(password, against: secret)
         } else if let pin {
             ok = sessions.redeemPIN(production: production, person: personID, pin: pin, now: now)
         }
@@ -383,9 +383,9 @@ public struct ArmoryAPI: Sendable {
             throw APIError.badRequest("field 'new' must be 12 to 1024 bytes long", field: "new")
         }
         guard current.utf8.count <= 1024, let secret = try await hub.store.secret(s.production, person: s.person),
-              options.passwords.verify(current, against: secret)
+              await options.passwords.verifyOffPool(current, against: secret)
         else { throw APIError(.forbidden, "the current password is not right", field: "current") }
-        do { try await hub.store.setSecret(s.production, person: s.person, secret: try options.passwords.hash(new)) } catch {
+        do { try await hub.store.setSecret(s.production, person: s.person, secret: try await options.passwords.hashOffPool(new)) } catch {
             throw APIError(.serviceUnavailable, "the new password could not be stored; the old one stands", retryAfter: 5)
         }
         let ended = try await endSessions(s.production, person: s.person, keeping: ctx.token)

@@ -37,6 +37,23 @@ public struct PasswordHasher: Sendable {
     }
 }
 
+extension PasswordHasher {
+    /// `verify` on a thread of its own: scrypt takes tens of milliseconds and 32 MiB by
+    /// design, and must never hold a thread of the cooperative pool that answers requests.
+    public func verifyOffPool(_ password: String, against stored: String) async -> Bool {
+        await withCheckedContinuation { done in
+            DispatchQueue.global(qos: .userInitiated).async { done.resume(returning: self.verify(password, against: stored)) }
+        }
+    }
+
+    /// `hash` on a thread of its own, as `verifyOffPool`.
+    public func hashOffPool(_ password: String) async throws -> String {
+        try await withCheckedThrowingContinuation { done in
+            DispatchQueue.global(qos: .userInitiated).async { done.resume(with: Result { try self.hash(password) }) }
+        }
+    }
+}
+
 func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     var diff: UInt8 = 0
