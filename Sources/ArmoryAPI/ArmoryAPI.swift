@@ -325,7 +325,7 @@ public struct ArmoryAPI: Sendable {
     }
 
     /// Who may issue a PIN for whom (ROLE-1 keeps a dual-hatted armorer from it).
-    static func mayIssuePIN(issuer: Person?, for target: Person) throws {
+    package static func mayIssuePIN(issuer: Person?, for target: Person) throws {
         guard let issuer else { throw APIError.forbidden("only armorer, producer may issue sign-in PINs") }
         guard target.onCrew else {
             throw APIError.forbidden("\(target.id) is not on the crew; a producer adds them (join) before they sign in")

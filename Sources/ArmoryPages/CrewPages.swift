@@ -34,6 +34,8 @@ struct CrewRow {
     let permitClass: String
     let training: String
     let trainingClass: String
+    /// The person viewing may issue this person a sign-in PIN (a producer; the armorer for talent and crew).
+    let canPIN: Bool
 }
 
 /// The crew page: the crew with roles and papers, and a producer's changes.
@@ -167,10 +169,12 @@ extension Pages {
             if let today, c.expires < today { cls = "expired" } else if let soon, c.expires <= soon { cls = "expiring" } else { cls = "" }
             return ("\(c.number), valid through \(c.expires)" + (cls == "expired" ? " (EXPIRED)" : cls == "expiring" ? " (expires within 7 days)" : ""), cls)
         }
+        let viewer = log.state.people[s.person]
         let rows = log.state.crew.map { (p: Person) -> CrewRow in
             let (permit, permitClass) = paper(p, .permit), (training, trainingClass) = paper(p, .training)
+            let canPIN = (try? ArmoryAPI.mayIssuePIN(issuer: viewer, for: p)) != nil
             return CrewRow(id: p.id, idURL: urlEncode(p.id), name: p.name, roles: Role.allCases.filter(p.roles.contains).map(\.rawValue).joined(separator: ", "),
-                           permit: permit, permitClass: permitClass, training: training, trainingClass: trainingClass)
+                           permit: permit, permitClass: permitClass, training: training, trainingClass: trainingClass, canPIN: canPIN)
         }
         let off = log.state.personOrder.compactMap { log.state.people[$0] }.filter { !$0.onCrew }
         let view = CrewPageView(production: id, policy: Self.policySentence(log.header.policy),

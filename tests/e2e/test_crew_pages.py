@@ -295,3 +295,21 @@ def test_every_control_on_the_tablet_pages_is_at_least_44_px_and_the_dashboard_f
         accessible(phone, "dashboard-375")
     finally:
         phone.quit()
+
+
+def test_the_armorer_issues_a_talents_pin_from_the_tablet(crew_site):
+    url = crew_site["url"]
+    rosa = chrome(768, 1024)
+    try:
+        sign_in(rosa, crew_site, "crew", "rosa")
+        rosa.get(f"{url}/p/crew/tablet")
+        rosa.find_element(By.ID, "crew-and-pins").click()
+        WebDriverWait(rosa, 10).until(lambda d: d.find_element(By.ID, "crew"))
+        # The armorer issues PINs for talent and crew only, and changes no one's roles.
+        assert rosa.find_elements(By.ID, "pin-for-eli") and not rosa.find_elements(By.ID, "pin-for-ines")
+        assert not rosa.find_elements(By.ID, "add-day-player")
+        rosa.find_element(By.ID, "pin-for-eli").click()
+        pin = WebDriverWait(rosa, 10).until(lambda d: d.find_element(By.ID, "pin")).text.strip()
+        assert pin.isdigit()
+    finally:
+        rosa.quit()
