@@ -69,7 +69,7 @@ extension StepContext {
             requireNotWithdrawn(f)
             if let scene { requireMeeting(scene, for: "handing \(id) to talent") }
             if let why = showClearProblem(f, recipient: recipientID) { findings.add(.fa2, why) }
-            if before.lacksTraining(recipient, at: step.at) {
+            if before.lacksTraining(recipient, on: date) {
                 findings.add(.qual1, "\(recipientID) has no unexpired firearms training on \(step.at.localDate); a firearm goes only to trained talent")
             }
         }

@@ -132,6 +132,8 @@ struct StepContext {
     let sequence: Int
     /// This step's number as `acknowledge` names steps (a log's entry index).
     let number: Int
+    /// The date the step's `at` is written on, under `require_credentials` (QUAL-1).
+    let date: CalendarDate?
     /// The reading of PROTOCOL.md this step is decided by (`ProtocolRevision`).
     let revision: Int
     var findings = Findings()
@@ -142,6 +144,8 @@ struct StepContext {
         self.step = step
         self.sequence = sequence
         self.number = number ?? sequence
+        // QUAL-1's date, worked out once for the step, and only when the policy asks for credentials.
+        self.date = before.policy.requireCredentials ? CalendarDate(step.at.localDate) : nil
         self.revision = revision
     }
 
@@ -249,7 +253,7 @@ struct StepContext {
             findings.add(.role1, "\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
             cited = true
         }
-        if before.isUnqualifiedArmorer(p, at: step.at) {
+        if before.isUnqualifiedArmorer(p, on: date) {
             findings.add(.qual1, "\(p.id) has no unexpired armorer's permit and training on \(step.at.localDate); an armorer without them may not \(doing)")
             cited = true
         }
@@ -259,7 +263,7 @@ struct StepContext {
     /// Whether `p` counts as the armorer at this step (ROLE-1, QUAL-1).
     func countsAsArmorer(_ p: Person?) -> Bool {
         guard let p else { return false }
-        return before.countsAsArmorer(p, at: step.at)
+        return p.mayActAsArmorer && !before.isUnqualifiedArmorer(p, on: date)
     }
 
     func otherRoles(_ p: Person) -> String {

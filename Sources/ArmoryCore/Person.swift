@@ -99,16 +99,17 @@ public struct Person: Sendable, Hashable {
     public var rolesInForce: Set<Role> { onCrew ? roles : [] }
 
     /// Only a dedicated armorer acts as armorer (ROLE-1): `armorer` and no other role.
-    public var mayActAsArmorer: Bool { rolesInForce == [.armorer] }
+    /// (Asked on nearly every step: it builds nothing.)
+    public var mayActAsArmorer: Bool { onCrew && roles.count == 1 && roles.contains(.armorer) }
 
     /// An armorer who also holds another job. ROLE-1 forbids it, so such a person
     /// acts in none of their roles: their armorer-only commands cite ROLE-1, the rest ROLE-2.
-    public var isDualHattedArmorer: Bool { rolesInForce.contains(.armorer) && rolesInForce.count > 1 }
+    public var isDualHattedArmorer: Bool { onCrew && roles.count > 1 && roles.contains(.armorer) }
 
     /// Whether this person may act in `role` on set, ROLE-1 taken into account (QUAL-1 is
     /// the engine's to weigh, as it depends on the step's date and the policy).
     public func acts(as role: Role) -> Bool {
         if role == .armorer { return mayActAsArmorer }
-        return rolesInForce.contains(role) && !isDualHattedArmorer
+        return onCrew && roles.contains(role) && !isDualHattedArmorer
     }
 }

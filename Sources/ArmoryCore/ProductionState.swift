@@ -233,8 +233,14 @@ public struct ProductionState: Sendable, Hashable {
     /// QUAL-1: under `require_credentials`, a person whose roles hold `armorer` but who lacks
     /// an unexpired permit or training on the date `at` is written on.
     public func isUnqualifiedArmorer(_ p: Person, at: Timestamp) -> Bool {
-        guard policy.requireCredentials, p.rolesInForce.contains(.armorer) else { return false }
-        guard let date = CalendarDate(at.localDate) else { return true }
+        guard policy.requireCredentials, p.onCrew, p.roles.contains(.armorer) else { return false }
+        return isUnqualifiedArmorer(p, on: CalendarDate(at.localDate))
+    }
+
+    /// `isUnqualifiedArmorer` on the date a step is written on (worked out once per step).
+    func isUnqualifiedArmorer(_ p: Person, on date: CalendarDate?) -> Bool {
+        guard policy.requireCredentials, p.onCrew, p.roles.contains(.armorer) else { return false }
+        guard let date else { return true }
         return !(p.holds(.permit, on: date) && p.holds(.training, on: date))
     }
 
@@ -247,7 +253,12 @@ public struct ProductionState: Sendable, Hashable {
     /// QUAL-1: under `require_credentials`, whether talent `p` lacks unexpired training at `at`.
     public func lacksTraining(_ p: Person, at: Timestamp) -> Bool {
         guard policy.requireCredentials else { return false }
-        guard let date = CalendarDate(at.localDate) else { return true }
+        return lacksTraining(p, on: CalendarDate(at.localDate))
+    }
+
+    func lacksTraining(_ p: Person, on date: CalendarDate?) -> Bool {
+        guard policy.requireCredentials else { return false }
+        guard let date else { return true }
         return !p.holds(.training, on: date)
     }
 
