@@ -86,7 +86,7 @@ package struct Pages: Sendable {
     /// entry it shows, from which its live stream starts (none: from when it opens).
     func page(title: String, body: String, ctx: some PageRequestContext, production: (id: String, header: ProductionHeader)?, seen: Int? = nil,
               status: HTTPResponse.Status = .ok, readOnly: String? = nil) -> Response {
-        var context: [String: Any] = ["title": title, "body": body, "ruleText": Self.ruleText]
+        var context: [String: Any] = ["title": title, "body": body]
         if let readOnly { context["readOnly"] = readOnly }
         if let seen { context["seen"] = seen }
         if let production {
@@ -98,6 +98,8 @@ package struct Pages: Sendable {
                 context["person"] = s.person
                 context["roles"] = s.roles.map(\.rawValue).sorted().joined(separator: ", ")
                 context["live"] = !s.roles.isDisjoint(with: [.armorer, .firstAD, .producer, .safety])
+                // The rules in words, for the alarm takeover: only on a screen that receives alarms.
+                if context["live"] as? Bool == true { context["ruleText"] = Self.ruleText }
                 // ALARM-1: who may acknowledge from the takeover (the engine decides; this only shapes the button).
                 context["answers"] = !s.roles.isDisjoint(with: [.producer, .safety])
                 context["acknowledges"] = !s.roles.isDisjoint(with: [.armorer, .firstAD])

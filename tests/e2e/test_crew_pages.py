@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from test_pages import ROOT, SCENARIOS, accessible, armory, chrome, shot, sign_in
+from test_pages import ROOT, SCENARIOS, SHOTS, accessible, armory, chrome, shot, sign_in
 
 selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -36,6 +36,7 @@ def crew_site(tmp_path_factory):
     proc = subprocess.Popen([ARMORY, "serve", "--database", "armory.db", "--key", "log.key", "--port", "0", "--insecure-cookies"],
                             cwd=folder, stdout=subprocess.PIPE, stderr=err, text=True)
     url = proc.stdout.readline().split()[-1]
+    SHOTS.mkdir(parents=True, exist_ok=True)
     yield {"url": url, "logins": {"crew": logins}, "folder": folder}
     proc.terminate()
     proc.wait(timeout=15)
