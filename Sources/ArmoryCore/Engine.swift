@@ -145,7 +145,7 @@ struct StepContext {
         self.sequence = sequence
         self.number = number ?? sequence
         // QUAL-1's date, worked out once for the step, and only when the policy asks for credentials.
-        self.date = before.policy.requireCredentials ? CalendarDate(step.at.localDate) : nil
+        self.date = before.policy.requireCredentials ? CalendarDate(writtenOn: step.at) : nil
         self.revision = revision
     }
 

@@ -37,6 +37,12 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         self.text = text
     }
 
+    /// The date a step's `at` is written on (`Timestamp.localDate` is always a real date):
+    /// built without checking, so deciding a step under QUAL-1 allocates nothing for it.
+    init(writtenOn at: Timestamp) {
+        text = at.localDate
+    }
+
     public var description: String { text }
     // Four-digit years, two-digit months and days: the text orders as the days do.
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool { a.text < b.text }
