@@ -200,7 +200,7 @@ if ProcessInfo.processInfo.environment["ARMORY_BENCHMARKS"] != nil {
 if ProcessInfo.processInfo.environment["ARMORY_FUZZ"] != nil {
     let fuzzTargets = [
         "FuzzJSON", "FuzzStep", "FuzzScenario", "FuzzSignedNote", "FuzzCheckpoint", "FuzzTlogProof",
-        "FuzzLogEntry", "FuzzLogReplay", "FuzzBundleArchive", "FuzzBundleMutation", "FuzzMerkleProof",
+        "FuzzLogEntry", "FuzzLogReplay", "FuzzBundleArchive", "FuzzBundleMutation", "FuzzMerkleProof", "FuzzCallSheet",
     ]
     package.targets.append(
         .target(
