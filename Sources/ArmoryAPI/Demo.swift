@@ -31,9 +31,12 @@ public enum Demo {
         let todayAt: (Int64) -> Int64 = seconds - 300 - span >= midnight || room < Int64(today.count)
             ? { seconds - 300 - span + ($0 - first) }
             : { midnight + ($0 - first) * room / span }
-        // Yesterday's steps at the same time of day, or ending an hour before midnight.
+        // Yesterday's steps at the same time of day, or ending an hour before midnight, and
+        // never before a quarter past yesterday's midnight: the production is opened ten
+        // minutes before its first step, and that too is yesterday.
         let yesterdayFirst = yesterday[0].at.seconds, yesterdaySpan = yesterday.last!.at.seconds - yesterdayFirst
-        let yesterdayStart = min(todayAt(first) - 86_400, midnight - 3600 - yesterdaySpan)
+        let yesterdayMidnight = Int64(calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now))!.timeIntervalSince1970)
+        let yesterdayStart = max(yesterdayMidnight + 900, min(todayAt(first) - 86_400, midnight - 3600 - yesterdaySpan))
         func at(_ s: Step, _ t: Int64) -> Step { Step(at: Timestamp(seconds: t, offsetMinutes: offset), by: s.by, action: s.action) }
         let steps = yesterday.map { at($0, yesterdayStart + ($0.at.seconds - yesterdayFirst)) } + today.map { at($0, todayAt($0.at.seconds)) }
         var log = ProductionLog(productionID: productionID,

@@ -8,7 +8,7 @@ import Testing
 /// The demo's two days each keep to their own date in the production's zone, whenever
 /// `armory serve --demo` is first run, and today's last step is never in the future.
 struct DemoTests {
-    @Test(arguments: ["00:02:00", "00:10:00", "00:26:00", "00:40:00", "07:15:00", "12:00:00", "23:59:30"])
+    @Test(arguments: ["00:02:00", "00:10:00", "00:26:00", "00:40:00", "03:30:00", "07:15:00", "12:00:00", "23:59:30"])
     func eachDayKeepsToItsDate(localTime: String) throws {
         let nowAt = Timestamp(rfc3339: "2026-12-01T\(localTime)-07:00")!
         let log = try Demo.log(now: Date(timeIntervalSince1970: TimeInterval(nowAt.seconds)), signer: nil)
@@ -17,6 +17,9 @@ struct DemoTests {
         #expect(!yesterday.isEmpty)
         #expect(today.allSatisfy { $0.at.hasPrefix("2026-12-01") }, "today: \(today.map(\.at))")
         #expect(yesterday.allSatisfy { $0.at.hasPrefix("2026-11-30") }, "yesterday: \(yesterday.map(\.at))")
+        // The production was opened yesterday too: the days it lists are exactly two.
+        let opened = try LogEntry(decoding: log.entries[0]).at
+        #expect(opened.hasPrefix("2026-11-30"), "opened \(opened)")
         #expect(Timestamp(rfc3339: today.last!.at)!.seconds < nowAt.seconds)
         #expect(entries.allSatisfy { $0.outcome != .refused }, "the demo's days are clean")
     }
