@@ -41,6 +41,8 @@ public struct APIError: HTTPResponseError, Sendable {
         switch error {
         case let e as APIError: return e
         case HubError.invalid(let e): return .unprocessable(e.message, field: e.field)
+        case let HubError.notAllowed(message, field): return APIError(.forbidden, message, field: field)
+        case HubError.keyReused(let message): return .unprocessable(message, field: "Idempotency-Key")
         // Retrying does not help these two: no Retry-After.
         case let HubError.readOnly(production, fault):
             return APIError(.serviceUnavailable, "\(HubError.readOnlyMessage(production, fault)); \(what)")

@@ -3,6 +3,7 @@ import ArmoryHub
 import ArmoryLedger
 import ArmoryStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
@@ -441,7 +442,17 @@ public struct ArmoryAPI: Sendable {
     func step(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let members = try fields(try await body(req))
-        return try await decided(s.production) { try await recordStep(s.production, members: members, session: s) }
+        let keys = req.headers[values: HTTPField.Name(IdempotencyKey.header)!]
+        guard Set(keys).count <= 1 else { throw APIError.badRequest("the \(IdempotencyKey.header) header is given twice", field: IdempotencyKey.header) }
+        var repeated = false
+        var response = try await decided(s.production) {
+            let r = try await recordStep(s.production, members: members, session: s, key: keys.first)
+            repeated = r.repeated
+            return (r.index, r.decision)
+        }
+        // A retry is answered as the first attempt was; this header says nothing new was recorded.
+        if repeated { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return response
     }
 
     /// Anonymous safety concerns (SCENE-2): no session, and nothing about the sender (no
@@ -484,7 +495,7 @@ public struct ArmoryAPI: Sendable {
         let s = try require(ctx)
         var members = try fields(try await body(req))
         if let by = members.first(where: { $0.key == "by" })?.value, by != .string(s.person) {
-            throw APIError.forbidden("transfers are recorded as the person signed in (\(s.person))")
+            throw APIError(.forbidden, "transfers are recorded as the person signed in (\(s.person))", field: "by")
         }
         members.removeAll { $0.key == "by" || $0.key == "at" }
         do { try Limits.check(transfer: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
@@ -600,6 +611,8 @@ public struct ArmoryAPI: Sendable {
         if let receipt = e.entry.receipt {
             members.append(("received", .string(receipt.received)))
             members.append(("via", .string(receipt.via.rawValue)))
+            if let recorder = receipt.recorder { members.append(("recorded_by", .string(recorder))) }
+            if let session = receipt.session { members.append(("session", .string(session))) }
         }
         return .object(members)
     }

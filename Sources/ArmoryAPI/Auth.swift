@@ -70,6 +70,9 @@ public struct Session: Sendable, Equatable {
     public let expires: Date
     /// How its person signed in; every entry the session makes records it (a PIN session is marked as one).
     public var via: LogEntry.Via = .password
+    /// The session's public name, recorded in every entry it sends (the device it came
+    /// from): derived from the token's digest one way, so it opens nothing.
+    public var name: String = ""
 }
 
 /// Sessions, one-time PINs and sign-in throttling. Tokens are 256 random bits; only their
@@ -109,6 +112,9 @@ public final class SessionBook: Sendable {
 
     static func digest(_ token: String) -> String { hex(SHA256.hash(data: Array(token.utf8))) }
 
+    /// A session's public name: 16 hex digits of the SHA-256 of its digest.
+    static func name(digest: String) -> String { String(hex(SHA256.hash(data: Array(("armory-session\n" + digest).utf8))).prefix(16)) }
+
     /// Lower-case hex, without Foundation's formatter (it cost a tenth of a command's time).
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
@@ -124,8 +130,9 @@ public final class SessionBook: Sendable {
     public func open(production: String, person: Person, now: Date, via: LogEntry.Via = .password) -> (token: String, session: Session, stored: StoredSession) {
         var generator = SystemRandomNumberGenerator()
         let token = Self.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime), via: via)
         let key = Self.digest(token)
+        let s = Session(production: production, person: person.id, roles: person.roles, expires: now.addingTimeInterval(lifetime), via: via,
+                        name: Self.name(digest: key))
         book.withLock { $0.sessions[key] = s }
         return (token, s, StoredSession(digest: key, production: production, person: person.id,
                                         expires: Int64(s.expires.timeIntervalSince1970), via: via.rawValue))
@@ -193,7 +200,7 @@ public final class SessionBook: Sendable {
             guard b.restored.removeValue(forKey: kept.digest) != nil else { return nil }
             let s = Session(production: kept.production, person: person.id, roles: person.rolesInForce,
                             expires: Date(timeIntervalSince1970: TimeInterval(kept.expires)),
-                            via: LogEntry.Via(rawValue: kept.via) ?? .password)
+                            via: LogEntry.Via(rawValue: kept.via) ?? .password, name: Self.name(digest: kept.digest))
             b.sessions[kept.digest] = s
             return s
         }

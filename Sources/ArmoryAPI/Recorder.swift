@@ -14,6 +14,17 @@ extension ArmoryAPI {
     /// step in another person's name, 422 for a step the production cannot take, 503 when
     /// the store does not answer. A refused command is recorded, and returned.
     package func recordStep(_ production: String, members given: [(key: String, value: JSON)], session: Session?) async throws -> (index: Int, decision: Decision) {
+        let r = try await recordStep(production, members: given, session: session, key: nil)
+        return (r.index, r.decision)
+    }
+
+    /// Records a step as above, with the sender's idempotency key: a retry with the same key
+    /// is answered with the entry the first attempt recorded (`repeated`), and records
+    /// nothing. `by` may name someone other than the person signed in only as
+    /// `RecordingForOthers` allows (403 naming `by` otherwise).
+    package func recordStep(_ production: String, members given: [(key: String, value: JSON)], session: Session?,
+                            key: String?) async throws -> ProductionHub.Recorded {
+        if let key { try IdempotencyKey.check(key) }
         var members = given
         var seen = Set<String>()
         for m in members where !seen.insert(m.key).inserted { throw APIError.badRequest("field '\(m.key)' is given twice", field: m.key) }
@@ -22,9 +33,7 @@ extension ArmoryAPI {
         let via: LogEntry.Via
         if let session {
             if let by = members.first(where: { $0.key == "by" })?.value {
-                guard by == .string(session.person) else {
-                    throw APIError.forbidden("steps are recorded as the person signed in (\(session.person)); 'by' may not name anyone else")
-                }
+                guard case .string = by else { throw APIError.badRequest("field 'by' is a person's id", field: "by") }
             } else {
                 members.insert(("by", .string(session.person)), at: 0)
             }
@@ -48,9 +57,13 @@ extension ArmoryAPI {
         }
         let step: Step
         do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
-        let receipt = LogEntry.Receipt(received: now.text, via: via)
+        let receipt = LogEntry.Receipt(received: now.text, via: via, recorder: session?.person, session: session?.name, key: session == nil ? nil : key)
+        var allowed: (@Sendable (ProductionState, Step) -> String?)?
+        if let recorder = session?.person {
+            allowed = { state, step in RecordingForOthers.refusal(step, recorder: recorder, in: state) }
+        }
         do {
-            return try await hub.record(production, step, stampedNow: stampedNow, receipt: receipt)
+            return try await hub.record(production, step, stampedNow: stampedNow, receipt: receipt, allowed: allowed)
         } catch {
             throw APIError.notRecorded(error)
         }
@@ -59,7 +72,54 @@ extension ArmoryAPI {
     /// The server's receipt for something it records now on a person's behalf.
     func receipt(_ production: String, _ session: Session) async throws -> (Timestamp, LogEntry.Receipt) {
         let now = stamp(in: try await zone(production))
-        return (now, LogEntry.Receipt(received: now.text, via: session.via))
+        return (now, LogEntry.Receipt(received: now.text, via: session.via, recorder: session.person, session: session.name))
+    }
+}
+
+/// An idempotency key as a command carries it (the `Idempotency-Key` header, a form's
+/// hidden field): a retry with the same key is answered with the first attempt's entry.
+public enum IdempotencyKey {
+    /// The request header that carries it.
+    public static let header = "Idempotency-Key"
+    /// The form field that carries it.
+    public static let field = "idempotency_key"
+    /// Longest key taken, in bytes.
+    public static let maxLength = 128
+
+    /// Refuses a key that is empty, too long or not printable ASCII (400 naming the header).
+    static func check(_ key: String) throws {
+        guard !key.isEmpty, key.utf8.count <= maxLength, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }) else {
+            throw APIError.badRequest("an \(header) is 1 to \(maxLength) printable ASCII characters without spaces", field: header)
+        }
+    }
+}
+
+/// Who may record a step for someone else (docs/SECURITY.md, "Recording for others"). The
+/// rules judge the person who acted (`by`); the entry names the person who recorded it too.
+/// - Anyone signed in records their own steps.
+/// - The armorer may record the hand-back of a firearm to themselves by its custodian.
+/// - Anyone signed in may record a shot fired, a discharge, a missing firearm or a concern
+///   for a person present: observations of what someone did or saw.
+/// - Nothing else: inspections, counts, receipts and wraps are the armorer's own record,
+///   and a command is given by the person who gives it.
+public enum RecordingForOthers {
+    /// Why `recorder` may not record `step` (nil: they may).
+    public static func refusal(_ step: Step, recorder: String, in state: ProductionState) -> String? {
+        guard let by = step.by, by != recorder else { return nil }
+        guard let person = state.people[by], person.onCrew else {
+            return "field 'by' names '\(by)', who is not on the crew: a step is recorded for a person present only"
+        }
+        let armorer = state.people[recorder]?.rolesInForce.contains(.armorer) ?? false
+        switch step.action {
+        case .fire, .reportDischarge, .reportMissing, .reportConcern:
+            return nil
+        case let .handOver(firearm, to, _) where armorer && to == recorder && state.firearms[firearm]?.custodian == by:
+            return nil
+        case .handOver:
+            return "field 'by' names '\(by)': the armorer may record only a hand-back to themselves, by the firearm's custodian"
+        default:
+            return "field 'by' names '\(by)': \(step.action.name) is recorded by the person who does it, signed in as themselves (\(recorder) is signed in)"
+        }
     }
 }
 

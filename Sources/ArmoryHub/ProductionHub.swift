@@ -36,10 +36,15 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
     /// The production's log holds an entry that cannot be read or decided (written by an
     /// older server): it is open read-only, and nothing is recorded after that entry.
     case readOnly(production: String, fault: LogReplayError)
+    /// The person signed in may not record this step for the person it names (`field`): nothing recorded.
+    case notAllowed(String, field: String)
+    /// An idempotency key already answered a different step: nothing recorded.
+    case keyReused(String)
 
     public var description: String {
         switch self {
         case .invalid(let e): return e.message
+        case .notAllowed(let m, _), .keyReused(let m): return m
         case .store(let e): return "\(e)"
         case .noSigningKey: return "this server has no signing key"
         case let .readOnly(production, fault): return Self.readOnlyMessage(production, fault)
@@ -50,6 +55,10 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
 /// What a write to a production's log gives back once it is stored.
 enum Written: Sendable {
     case decided(index: Int, decision: Decision)
+    /// A retry: the entry its first attempt recorded, recorded nothing new.
+    case repeated(index: Int, decision: Decision)
+    /// Nothing recorded: the reason, as the hub throws it.
+    case notRecorded(HubError)
     case signed(SignedNote)
 }
 
@@ -152,15 +161,55 @@ public actor ProductionHub {
     /// `receipt`: the server's clock when the request arrived and how its sender signed in,
     /// recorded beside the step's own time (a version 2 entry).
     public func record(_ id: String, _ step: Step, stampedNow: Bool = false, receipt: LogEntry.Receipt? = nil) async throws -> (index: Int, decision: Decision) {
+        let r = try await record(id, step, stampedNow: stampedNow, receipt: receipt, allowed: nil)
+        return (r.index, r.decision)
+    }
+
+    /// What recording a step gave: its entry, or for a retry of a keyed command the entry
+    /// its first attempt recorded (`repeated`).
+    public struct Recorded: Sendable {
+        public let index: Int
+        public let decision: Decision
+        public let repeated: Bool
+    }
+
+    /// Records a step, deciding in the same turn as the step (nothing recorded in between):
+    /// a retry of a command already recorded under the receipt's idempotency key is answered
+    /// with that entry and records nothing; `allowed` says, from the state just before the
+    /// step, why its recorder may not record it for the person it names (nil: they may).
+    public func record(_ id: String, _ step: Step, stampedNow: Bool, receipt: LogEntry.Receipt?,
+                       allowed: (@Sendable (ProductionState, Step) -> String?)?) async throws -> Recorded {
         let signer = self.signer
-        return decided(try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+        let w = try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            if let key = receipt?.key, let recorder = receipt?.recorder, let earlier = log.entry(forKey: key, recorder: recorder) {
+                return Self.repeated(log, earlier, step)
+            }
+            if let allowed, let why = allowed(log.state, step) { return .notRecorded(.notAllowed(why, field: "by")) }
             var step = step
             if stampedNow, let at = Self.stamp(step.at, after: log.state.lastAt) {
                 step = Step(at: at, by: step.by, action: step.action)
             }
             let (index, decision) = try log.record(step, signer: signer, receipt: receipt)
             return .decided(index: index, decision: decision)
-        })
+        }
+        switch w {
+        case let .decided(index, decision): return Recorded(index: index, decision: decision, repeated: false)
+        case let .repeated(index, decision): return Recorded(index: index, decision: decision, repeated: true)
+        case let .notRecorded(error): throw error
+        case .signed: preconditionFailure("a step is answered with its decision")
+        }
+    }
+
+    /// The answer to a retry: the entry recorded under the key, if it recorded the same step
+    /// (its time aside, which a retry may stamp anew).
+    static func repeated(_ log: ProductionLog, _ earlier: Int, _ step: Step) -> Written {
+        guard let e = try? LogEntry(decoding: log.entries[earlier]), e.kind == .step,
+              let body = try? JSON.parse(e.body), let first = try? Step(json: body),
+              first.by == step.by, first.action == step.action
+        else {
+            return .notRecorded(.keyReused("this Idempotency-Key was already used for a different step (entry \(earlier)); send a new key for a new step"))
+        }
+        return .repeated(index: earlier, decision: Decision(outcome: e.outcome, rules: e.rules, message: e.message))
     }
 
     /// A time the server stamped, moved up to the step decided before it if requests

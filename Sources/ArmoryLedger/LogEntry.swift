@@ -38,13 +38,25 @@ public struct LogEntry: Sendable, Hashable {
     }
 
     /// When and how the server received an entry, recorded beside the time the person or
-    /// device claims (`at`): the server's own clock, which no request can set.
+    /// device claims (`at`): the server's own clock, which no request can set. From version
+    /// 3 it also names who recorded the entry, which may differ from who acted (`by`, what
+    /// the rules judge): the armorer taking a firearm back from talent, or recording the
+    /// shot talent fired.
     public struct Receipt: Sendable, Hashable {
         public var received: String
         public var via: Via
-        public init(received: String, via: Via) {
+        /// The signed-in person who sent it; nil for an anonymous concern and the server's own entries.
+        public var recorder: String?
+        /// The sign-in session (device) it came from: a public name for the session, never its token.
+        public var session: String?
+        /// The sender's idempotency key: a retry with the same key is answered with this entry.
+        public var key: String?
+        public init(received: String, via: Via, recorder: String? = nil, session: String? = nil, key: String? = nil) {
             self.received = received
             self.via = via
+            self.recorder = recorder
+            self.session = session
+            self.key = key
         }
     }
 
@@ -55,8 +67,16 @@ public struct LogEntry: Sendable, Hashable {
     /// receipt (both fields empty when no server received it: a replay, the demo).
     public static let magic = Array("armory-entry/v1\n".utf8)
     public static let magic2 = Array("armory-entry/v2\n".utf8)
+    /// Version 3: version 2 and who recorded the entry, from which session, with which
+    /// idempotency key. Decided under revision 2, as version 2 (the rules did not change).
+    public static let magic3 = Array("armory-entry/v3\n".utf8)
     /// The revision new entries are written and decided under.
     public static let currentRevision = ProtocolRevision.current
+    /// The format new entries are written in.
+    public static let currentVersion = 3
+
+    /// The entry's format version: 1, 2 or 3 (docs/FORMAT.md).
+    public var version: Int
 
     public var index: UInt64
     public var kind: Kind
@@ -76,7 +96,8 @@ public struct LogEntry: Sendable, Hashable {
 
     public init(index: UInt64, kind: Kind, at: String, by: String?, body: String,
                 outcome: Outcome = .ok, rules: [Rule] = [], message: String, receipt: Receipt? = nil,
-                protocolRevision: Int = LogEntry.currentRevision) {
+                protocolRevision: Int = LogEntry.currentRevision, version: Int? = nil) {
+        self.version = version ?? (protocolRevision >= 2 ? LogEntry.currentVersion : 1)
         self.index = index
         self.kind = kind
         self.at = at
@@ -85,7 +106,8 @@ public struct LogEntry: Sendable, Hashable {
         self.outcome = outcome
         self.rules = rules
         self.message = message
-        self.receipt = protocolRevision >= 2 ? receipt : nil
+        // Each version holds what its format can write, no more.
+        self.receipt = self.version >= 3 ? receipt : self.version == 2 ? receipt.map { Receipt(received: $0.received, via: $0.via) } : nil
         self.protocolRevision = protocolRevision
     }
 
@@ -97,7 +119,7 @@ public struct LogEntry: Sendable, Hashable {
 
     /// The canonical bytes (docs/FORMAT.md): the Merkle leaf.
     public func encoded() -> [UInt8] {
-        var out = protocolRevision >= 2 ? LogEntry.magic2 : LogEntry.magic
+        var out = version >= 3 ? LogEntry.magic3 : version == 2 ? LogEntry.magic2 : LogEntry.magic
         out.reserveCapacity(64 + body.utf8.count + message.utf8.count)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
         func str(_ s: String) {
@@ -108,9 +130,14 @@ public struct LogEntry: Sendable, Hashable {
         }
         str(kind.rawValue)
         str(at)
-        if protocolRevision >= 2 {
+        if version >= 2 {
             str(receipt?.received ?? "")
             str(receipt?.via.rawValue ?? "")
+        }
+        if version >= 3 {
+            str(receipt?.recorder ?? "")
+            str(receipt?.session ?? "")
+            str(receipt?.key ?? "")
         }
         str(by ?? "")
         str(body)
@@ -126,21 +153,26 @@ public struct LogEntry: Sendable, Hashable {
     public init(decoding bytes: [UInt8]) throws(EntryFormatError) {
         var r = ByteReader(bytes)
         let magic = try r.take(LogEntry.magic.count)
-        guard magic == LogEntry.magic || magic == LogEntry.magic2 else { throw EntryFormatError("not an Armory v1 or v2 entry (bad magic)") }
+        let version = magic == LogEntry.magic3 ? 3 : magic == LogEntry.magic2 ? 2 : magic == LogEntry.magic ? 1 : 0
+        guard version > 0 else { throw EntryFormatError("not an Armory v1, v2 or v3 entry (bad magic)") }
         var index: UInt64 = 0
         for b in try r.take(8) { index = index << 8 | UInt64(b) }
         let kindText = try r.string("kind")
         guard let kind = Kind(rawValue: kindText) else { throw EntryFormatError("unknown entry kind '\(kindText)'") }
         let at = try r.string("at")
         var receipt: Receipt?
-        let revision = magic == LogEntry.magic2 ? 2 : 1
-        if revision >= 2 {
+        let revision = version >= 2 ? 2 : 1
+        if version >= 2 {
             let received = try r.string("received")
             let viaText = try r.string("via")
+            let (recorder, session, key) = version >= 3 ? (try r.string("recorder"), try r.string("session"), try r.string("key")) : ("", "", "")
             if !(received.isEmpty && viaText.isEmpty) {
                 guard !received.isEmpty else { throw EntryFormatError("a receipt needs its time") }
                 guard let via = Via(rawValue: viaText) else { throw EntryFormatError("unknown via '\(viaText)'") }
-                receipt = Receipt(received: received, via: via)
+                receipt = Receipt(received: received, via: via, recorder: recorder.isEmpty ? nil : recorder,
+                                  session: session.isEmpty ? nil : session, key: key.isEmpty ? nil : key)
+            } else if !(recorder.isEmpty && session.isEmpty && key.isEmpty) {
+                throw EntryFormatError("a recorder, session or key needs a receipt's time")
             }
         }
         let by = try r.string("by")
@@ -161,7 +193,7 @@ public struct LogEntry: Sendable, Hashable {
         let message = try r.string("message")
         guard r.atEnd else { throw EntryFormatError("\(r.remaining) trailing bytes after the entry") }
         self.init(index: index, kind: kind, at: at, by: by.isEmpty ? nil : by, body: body,
-                  outcome: outcome, rules: rules, message: message, receipt: receipt, protocolRevision: revision)
+                  outcome: outcome, rules: rules, message: message, receipt: receipt, protocolRevision: revision, version: version)
         guard encoded() == bytes else { throw EntryFormatError("entry is not in canonical form") }
     }
 }

@@ -113,6 +113,15 @@ public struct LogReplay: Sendable {
                 if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
                     throw fail("received '\(receipt.received)' is not an RFC 3339 time")
                 }
+                // Who recorded an entry (version 3) is a person of the production who signed in.
+                if let receipt = entry.receipt, let recorder = receipt.recorder {
+                    guard receipt.via == .password || receipt.via == .pin else {
+                        throw fail("an entry received via \(receipt.via.rawValue) names no recorder")
+                    }
+                    guard position == 0 || state.people[recorder] != nil else {
+                        throw fail("recorder '\(recorder)' is not a person of this production")
+                    }
+                }
                 let body: JSON
                 do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
                 guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }

@@ -40,6 +40,7 @@ public struct ProductionLog: Sendable {
         self.fault = replay.fault
         self.lastAt = Timestamp(rfc3339: replay.entries.last!.entry.at) ?? Timestamp(seconds: 0)
         for e in entries { appendBytes(e) }
+        for (e, _) in replay.entries { noteKey(e.receipt, index: Int(e.index)) }
         self.checkpoints = checkpoints
         self.checkpointEdits = checkpoints.count
     }
@@ -65,7 +66,34 @@ public struct ProductionLog: Sendable {
     /// Counts checkpoint signatures and cosignatures.
     public private(set) var checkpointEdits = 0
 
-    mutating func append(_ entry: LogEntry) { appendBytes(entry.encoded()) }
+    /// Entries sent with an idempotency key, by recorder and key: a retry is answered with
+    /// the entry its first attempt recorded, and nothing is recorded twice.
+    public private(set) var keyed: [KeyedCommand: Int] = [:]
+
+    /// A signed-in person's idempotency key.
+    public struct KeyedCommand: Hashable, Sendable {
+        public let recorder: String
+        public let key: String
+        public init(recorder: String, key: String) {
+            self.recorder = recorder
+            self.key = key
+        }
+    }
+
+    /// The entry recorded for `key` sent by `recorder`, if any.
+    public func entry(forKey key: String, recorder: String) -> Int? { keyed[KeyedCommand(recorder: recorder, key: key)] }
+
+    mutating func noteKey(_ receipt: LogEntry.Receipt?, index: Int) {
+        if let receipt, let recorder = receipt.recorder, let key = receipt.key {
+            let command = KeyedCommand(recorder: recorder, key: key)
+            if keyed[command] == nil { keyed[command] = index }
+        }
+    }
+
+    mutating func append(_ entry: LogEntry) {
+        noteKey(entry.receipt, index: Int(entry.index))
+        appendBytes(entry.encoded())
+    }
 
     mutating func appendBytes(_ bytes: [UInt8]) {
         entries.append(bytes)

@@ -9,6 +9,9 @@ struct ActionForm {
         case firearm, newFirearm, lot, newLot, person, people, scene, text, longText, count, measure, flag, choice([String])
         /// A person id not on the crew yet; roles to tick; a permit and training with expiry; a date; an alarm raised earlier.
         case newPerson, roles, credentials, date, alarm
+        /// Who did it, when not the person signed in (`by`): the talent handing a firearm back
+        /// to the armorer, the talent who fired (RecordingForOthers).
+        case actor
     }
     struct Field {
         let name: String
@@ -48,18 +51,22 @@ struct ActionForm {
         ActionForm(name: "show_clear", title: "Show clear", observation: false, fields: [
             f("firearm", "Firearm", .firearm), f("to", "Shown to (talent and first AD together)", .people)]),
         ActionForm(name: "hand_over", title: "Hand over", observation: false, fields: [
-            f("firearm", "Firearm", .firearm), f("to", "To", .person), f("scene", "Scene", .scene, optional: true)]),
+            f("firearm", "Firearm", .firearm), f("to", "To", .person), f("scene", "Scene", .scene, optional: true),
+            f("by", "Handed over by", .actor, optional: true)]),
         ActionForm(name: "declare", title: "Declare hot or cold", observation: false, fields: [
             f("firearm", "Firearm", .firearm), f("state", "State", .choice(["cold", "hot"]))]),
         ActionForm(name: "fire", title: "Record a shot", observation: true, fields: [
             f("firearm", "Firearm", .firearm), f("scene", "Scene", .scene), f("rounds", "Rounds", .count),
             f("result", "Result", .choice(["blank", "click", "misfire", "projectile"])), f("shooter", "Shooter (default: who holds it)", .person, optional: true),
-            f("rehearsal", "In a rehearsal", .flag, optional: true), f("nearest_person_ft", "Nearest person to the muzzle line (feet)", .measure, optional: true)]),
+            f("rehearsal", "In a rehearsal", .flag, optional: true), f("nearest_person_ft", "Nearest person to the muzzle line (feet)", .measure, optional: true),
+            f("by", "Fired by", .actor, optional: true)]),
         ActionForm(name: "report_discharge", title: "Report a discharge", observation: true, fields: [
-            f("firearm", "Firearm", .firearm), f("injuries", "Anyone hurt", .flag), f("note", "Note", .longText, optional: true)]),
-        ActionForm(name: "report_missing", title: "Report missing", observation: true, fields: [f("firearm", "Firearm", .firearm)]),
+            f("firearm", "Firearm", .firearm), f("injuries", "Anyone hurt", .flag), f("note", "Note", .longText, optional: true),
+            f("by", "Reported by", .actor, optional: true)]),
+        ActionForm(name: "report_missing", title: "Report missing", observation: true, fields: [
+            f("firearm", "Firearm", .firearm), f("by", "Reported by", .actor, optional: true)]),
         ActionForm(name: "report_concern", title: "Raise a safety concern", observation: true, fields: [
-            f("text", "What worries you", .longText), f("scene", "Scene", .scene, optional: true)]),
+            f("text", "What worries you", .longText), f("scene", "Scene", .scene, optional: true), f("by", "Raised by", .actor, optional: true)]),
         ActionForm(name: "reconcile", title: "Count a lot", observation: true, fields: [f("lot", "Lot", .lot), f("counted", "Rounds counted in the box", .count)]),
         ActionForm(name: "store", title: "Store", observation: false, fields: [f("firearm", "Firearm", .firearm), f("locked", "Locked away", .flag)]),
         ActionForm(name: "unfreeze", title: "Unfreeze", observation: false, fields: [f("firearm", "Firearm", .firearm), f("reason", "Reason", .longText)]),

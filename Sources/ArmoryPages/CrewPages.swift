@@ -15,6 +15,8 @@ struct AlarmView {
     let acknowledged: String?
     let concern: Bool
     let canAcknowledge: Bool
+    /// The idempotency key its Acknowledge form sends.
+    let key: String
 }
 
 /// The open alarms of a production, oldest first.
@@ -112,7 +114,7 @@ extension Pages {
             return AlarmView(index: index, time: "\(alarm.at.localDate) \(alarm.at.localClock)", rules: alarm.rules.map(\.rawValue).joined(separator: ", "),
                              message: entry.message, openFor: Self.duration(now.seconds - alarm.at.seconds),
                              acknowledged: alarm.acknowledgements.isEmpty ? nil : Self.acknowledgements(alarm), concern: alarm.concern,
-                             canAcknowledge: Self.mayAcknowledge(log.state, person: person, alarm: alarm, at: now))
+                             canAcknowledge: Self.mayAcknowledge(log.state, person: person, alarm: alarm, at: now), key: Self.newKey())
         }
         return render("open-alarms", OpenAlarmsView(production: id, count: views.count, alarms: views))
     }

@@ -59,6 +59,7 @@ package struct Pages: Sendable {
         signedIn.get("tablet/lot/:id") { _, ctx in try await item(ctx, lot: true) }
         signedIn.get("tablet/act/:action") { req, ctx in try await actForm(req, ctx, error: nil, prefill: nil) }
         signedIn.post("tablet/act/:action") { req, ctx in try await act(req, ctx) }
+        signedIn.get("tablet/result/:index") { _, ctx in try await result(ctx) }
         signedIn.get("dashboard") { req, ctx in try await dashboard(req, ctx) }
         signedIn.get("report/:day") { req, ctx in try await report(req, ctx) }
         signedIn.get("labels") { _, ctx in try await labels(ctx) }
@@ -272,9 +273,12 @@ package struct Pages: Sendable {
         if name == "store" && prefill == nil { values["locked"] = ["on"] }
         let back = values["firearm"].map { "/p/\(id)/tablet/firearm/\(urlEncode($0[0]))" } ?? values["lot"].map { "/p/\(id)/tablet/lot/\(urlEncode($0[0]))" } ?? "/p/\(id)/tablet"
         var context: [String: Any] = ["production": id, "name": name, "title": form.title, "person": s.person, "now": String(api.now(timezone: log.header.timezone).dropFirst(11).prefix(5)),
-                                      "observation": form.observation, "fields": fieldsHTML(form, log: log, values: values, error: field.flatMap { f in error.map { (f, $0) } }),
+                                      "observation": form.observation, "fields": fieldsHTML(form, log: log, person: s.person, values: values, error: field.flatMap { f in error.map { (f, $0) } }),
                                       "back": back]
         if let error { context["error"] = error }
+        // A fresh key for each form shown, kept when the form is shown again after an error:
+        // sending it twice (a lost reply, a double tap) records the step once.
+        context["key"] = prefill.flatMap { $0.first { $0.0 == IdempotencyKey.field }?.1 } ?? Self.newKey()
         if name == "wrap" {
             let checklist = Self.wrapChecklist(log.state)
             context["checklist"] = checklist
@@ -285,7 +289,7 @@ package struct Pages: Sendable {
     }
 
     /// The form's controls, with `error`'s message beside the field it names.
-    func fieldsHTML(_ form: ActionForm, log: ProductionLog, values: [String: [String]], error: (field: String, message: String)? = nil) -> String {
+    func fieldsHTML(_ form: ActionForm, log: ProductionLog, person: String, values: [String: [String]], error: (field: String, message: String)? = nil) -> String {
         var out = ""
         // Roles as of now (ROLE-3): the crew as it stands, not as the production opened.
         let people = log.state.crew
@@ -318,6 +322,10 @@ package struct Pages: Sendable {
                 })
             case .person:
                 out += select(prompt: field.optional ? "Not given" : "Choose a person", people.map { option($0.id, named($0)) })
+            case .actor:
+                // The person signed in unless another is chosen: the entry names both.
+                let me = people.first { $0.id == person }
+                out += select(prompt: "Me" + (me.map { ", \(htmlEscape($0.name))" } ?? ""), people.filter { $0.id != person }.map { option($0.id, named($0)) })
             case .people:
                 out += "<fieldset><legend>\(htmlEscape(label))</legend>" + people.map { p in
                     "<label class=\"check\"><input type=\"checkbox\" name=\"\(field.name)\" value=\"\(htmlEscape(p.id))\"\(current.contains(p.id) ? " checked" : "")>"
@@ -368,11 +376,12 @@ package struct Pages: Sendable {
         return out
     }
 
+    /// Records a form's step and answers with a redirect to its result (Post/Redirect/Get):
+    /// reloading the result records nothing, and a form sent again with the same hidden
+    /// idempotency key (a retry after a lost reply) lands on the first attempt's result.
     func act(_ req: Request, _ ctx: SignedInPageContext) async throws -> Response {
         let s = ctx.signedIn
-        // Only the header: a copy of the log held while the step is recorded would make the hub copy every entry.
         let id = try ctx.param("production")
-        let header = try await api.loaded(id) { $0.header }
         let name = try ctx.param("action")
         guard let form = ActionForm.named(name) else { throw APIError.notFound("no action '\(name)'") }
         let fields: [(String, String)]
@@ -380,32 +389,60 @@ package struct Pages: Sendable {
             return try await actForm(req, ctx, error: e.message, prefill: [], status: e.status, field: e.field)
         }
         guard case let .object(members) = form.json(from: fields) else { throw APIError.badRequest("bad form") }
-        let index: Int, decision: Decision
+        let key = fields.first { $0.0 == IdempotencyKey.field }.map(\.1).flatMap { $0.isEmpty ? nil : $0 }
+        let recorded: ProductionHub.Recorded
         do {
-            (index, decision) = try await api.recordStep(id, members: members, session: s)
+            recorded = try await api.recordStep(id, members: members, session: s, key: key)
         } catch let e as APIError where e.status.code < 500 {
             // The same message the API gives, beside the field it names.
             return try await actForm(req, ctx, error: e.message, prefill: fields, status: e.status, field: e.field)
         }
-        _ = header
-        let firearm = members.first { $0.key == "firearm" }?.value.stringValue, lot = members.first { $0.key == "lot" }?.value.stringValue
+        return redirect("/p/\(id)/tablet/result/\(recorded.index)")
+    }
+
+    /// What a recorded step came to, read from its entry: the page a form's post leads to.
+    func result(_ ctx: SignedInPageContext) async throws -> Response {
+        let s = ctx.signedIn
+        let (id, log) = try await production(ctx)
+        let raw = try ctx.param("index")
+        guard let index = Int(raw), index > 0, index < log.size, let e = try? LogEntry(decoding: log.entries[index]), e.kind == .step,
+              let body = try? JSON.parse(e.body), let step = try? Step(json: body)
+        else { throw APIError.notFound("no step recorded as entry \(raw)") }
+        let title = ActionForm.named(step.action.name)?.title ?? step.action.name
+        let firearm = step.action.firearm, lot = body["lot"]?.stringValue
         // Back to where the step came from: the crew page for a crew change, the dashboard for an acknowledgement.
         let back = firearm.map { "/p/\(id)/tablet/firearm/\(urlEncode($0))" } ?? lot.map { "/p/\(id)/tablet/lot/\(urlEncode($0))" }
-            ?? (members.contains { $0.key == "person" } ? "/p/\(id)/crew" : name == "acknowledge" ? "/p/\(id)/dashboard" : "/p/\(id)/tablet")
-        // An alarm just raised can be acknowledged from its result, by whoever may.
-        let state = decision.outcome == .alarm ? try await api.loaded(id) { $0.state } : nil
-        let acknowledge = state.flatMap { st in st.alarms[index].map { Self.mayAcknowledge(st, person: s.person, alarm: $0, at: $0.at) } } ?? false
+            ?? (body["person"] != nil ? "/p/\(id)/crew" : step.action.name == "acknowledge" ? "/p/\(id)/dashboard" : "/p/\(id)/tablet")
+        // An alarm can be acknowledged from its result, by whoever may, until it is.
+        let acknowledge = log.state.alarms[index].map { Self.mayAcknowledge(log.state, person: s.person, alarm: $0, at: $0.at) } ?? false
         let headline: String
-        switch decision.outcome {
-        case .ok: headline = "Recorded: \(form.title.lowercased())"
+        switch e.outcome {
+        case .ok: headline = "Recorded: \(title.lowercased())"
         case .alarm: headline = "Recorded, with an ALARM"
         case .refused: headline = "Refused: not recorded as done"
         }
-        let rules: [[String: Any]] = decision.rules.map { ["id": $0.rawValue, "title": $0.title, "advice": RuleAdvice.advice($0)] }
-        let body = render("result", ["production": id, "outcome": decision.outcome.rawValue, "headline": headline, "rules": rules,
-                                     "rulesText": decision.rules.map(\.rawValue).joined(separator: ","), "message": decision.message,
-                                     "index": index, "back": back, "acknowledge": acknowledge])
-        return page(title: headline, body: body, ctx: ctx, production: (id, header), status: decision.outcome == .refused ? .conflict : .created)
+        let recorder = e.receipt?.recorder
+        let rules: [[String: Any]] = e.rules.map { ["id": $0.rawValue, "title": $0.title, "advice": RuleAdvice.advice($0)] }
+        var context: [String: Any] = ["production": id, "outcome": e.outcome.rawValue, "headline": headline, "rules": rules,
+                                      "rulesText": e.rules.map(\.rawValue).joined(separator: ","), "message": e.message,
+                                      "index": index, "back": back, "acknowledge": acknowledge, "key": Self.newKey()]
+        if let by = e.by, let recorder, recorder != by {
+            context["recordedFor"] = "\(Self.named(log.state, by)), recorded by \(Self.named(log.state, recorder))"
+        }
+        return page(title: headline, body: render("result", context), ctx: ctx, log: (id, log))
+    }
+
+    /// A new idempotency key for a form: 128 random bits, hex.
+    static func newKey() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &g), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+    }
+
+    /// A person as pages name them: name and roles in force.
+    static func named(_ state: ProductionState, _ id: String) -> String {
+        guard let p = state.people[id] else { return id }
+        let roles = p.rolesInForce.map(\.rawValue).sorted().joined(separator: ", ")
+        return roles.isEmpty ? p.name : "\(p.name) (\(roles))"
     }
 
     /// Why nothing may be loaded from `lot`, in plain words, or nil when it may (AMMO-1, AMMO-2, EVID-2).
@@ -559,7 +596,10 @@ package struct Pages: Sendable {
                 if cut { more = " <a href=\"\(link)\">(the whole text)</a>" }
             }
             let outcome = e.entry.outcome.rawValue + (e.entry.rules.isEmpty ? "" : " " + e.entry.rules.map(\.rawValue).joined(separator: ", "))
-            out += "<tr><td><a href=\"\(link)\">\(htmlEscape(clock(e.entry.at)))</a>\(receivedNote(e.entry))</td><td>\(htmlEscape(e.entry.by.map(named) ?? "anonymous"))</td>"
+            // The person who acted, and the person who recorded it when someone else did (the armorer for talent).
+            var who = e.entry.by.map(named) ?? "anonymous"
+            if let recorder = e.entry.receipt?.recorder, recorder != e.entry.by { who += ", recorded by " + named(recorder) }
+            out += "<tr><td><a href=\"\(link)\">\(htmlEscape(clock(e.entry.at)))</a>\(receivedNote(e.entry))</td><td>\(htmlEscape(who))</td>"
                 + "<td>\(htmlEscape(what))\(more)</td><td>\(htmlEscape(outcome))</td><td>\(htmlEscape(e.entry.message))</td></tr>"
         }
         return out + "</tbody></table>"
@@ -724,7 +764,13 @@ package struct Pages: Sendable {
         if let receipt = e.receipt {
             rows += [("Received by the server", receipt.received), ("Signed in with", receipt.via.rawValue)]
         }
-        rows += [("By", e.by ?? "anonymous"), ("Outcome", e.outcome.rawValue),
+        rows += [("By (who acted)", e.by.map { Self.named(log.state, $0) } ?? "anonymous")]
+        if let receipt = e.receipt, let recorder = receipt.recorder {
+            rows += [("Recorded by", Self.named(log.state, recorder))]
+            if let session = receipt.session { rows += [("Sign-in session (device)", session)] }
+            if let key = receipt.key { rows += [("Idempotency key", key)] }
+        }
+        rows += [("Outcome", e.outcome.rawValue),
                  ("Rules", e.rules.map { "\($0.rawValue) (\($0.title))" }.joined(separator: "; ")), ("Message", e.message), ("Body", e.body)]
         let table = "<table><tbody>" + rows.map { "<tr><th scope=\"row\">\($0.0)</th><td>\(htmlEscape($0.1))</td></tr>" }.joined() + "</tbody></table>"
         var context: [String: Any] = ["index": i, "table": table]

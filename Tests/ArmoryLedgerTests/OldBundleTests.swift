@@ -153,3 +153,27 @@ struct OldBundleTests {
         #expect(error.index == 2)
     }
 }
+
+/// Old evidence stays valid: a bundle written by main at c3d1b0a (every entry after the
+/// header `armory-entry/v2`, with the server's receipts: password, PIN and anonymous
+/// senders), before entries named who recorded them, verifies with today's code.
+struct Version2BundleTests {
+    @Test func aVersion2BundleVerifiesWithTodaysCode() throws {
+        let bytes = try OldBundleTests.bytes("v2-main-demo.tar")
+        let key = try NoteVerifierKey(String(decoding: try OldBundleTests.bytes("v2-main.vkey"), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        let summary = try EvidenceBundle.verify(bytes, trustedLogKey: key)
+        #expect(summary.keyWasTrusted && summary.origin == "armory/demo" && summary.entries == 75)
+        let entries = try EvidenceBundle.entries(in: try BundleArchive(decoding: bytes)).map { try LogEntry(decoding: $0) }
+        #expect(entries.allSatisfy { $0.version == 2 && $0.protocolRevision == 2 && $0.receipt?.recorder == nil })
+        // The server's receipts it holds: a password sign-in, an anonymous concern, a PIN issued and a PIN session.
+        #expect(Set(entries.compactMap { $0.receipt?.via }) == [.password, .anonymous, .pin])
+        #expect(entries.contains { $0.kind == .pin })
+        // Tampering with a v2 entry is still caught.
+        var tampered = bytes
+        let needle = Array("smoke near the trailer".utf8)
+        let at = try #require((0...(tampered.count - needle.count)).first { Array(tampered[$0..<($0 + needle.count)]) == needle })
+        tampered[at] = UInt8(ascii: "S")
+        #expect(throws: (any Error).self) { try EvidenceBundle.verify(tampered, trustedLogKey: key) }
+    }
+}

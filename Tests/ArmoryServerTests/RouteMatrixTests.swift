@@ -63,7 +63,8 @@ struct RouteMatrixTests {
         Route(method: .get, path: "/p/p/tablet/firearm/colt-1", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/tablet/lot/D1", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/tablet/act/inspect_firearm", body: nil, allowed: anyone, ok: [200], page: true),
-        Route(method: .post, path: "/p/p/tablet/act/reconcile", body: "lot=D1&counted=6", allowed: anyone, ok: [201, 409], page: true),
+        Route(method: .post, path: "/p/p/tablet/act/reconcile", body: "lot=D1&counted=6", allowed: anyone, ok: [303], page: true),
+        Route(method: .get, path: "/p/p/tablet/result/1", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/dashboard", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/report/\(day)", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .get, path: "/p/p/labels", body: nil, allowed: anyone, ok: [200], page: true),
@@ -175,7 +176,7 @@ struct RouteMatrixTests {
                 .replacingOccurrences(of: "/p/p", with: "/p/:production")
             for (concrete, parameter) in [("/ben/pin", "/:person/pin"), ("/cy/sign-out", "/:person/sign-out"), ("/firearm/colt-1", "/firearm/:id"),
                                           ("/lot/D1", "/lot/:id"), ("/firearms/colt-1", "/firearms/:id"), ("/lots/D1", "/lots/:id"),
-                                          ("/entries/1", "/entries/:index"), ("/entry/1", "/entry/:index"), ("/act/inspect_firearm", "/act/:action"),
+                                          ("/entries/1", "/entries/:index"), ("/entry/1", "/entry/:index"), ("/result/1", "/result/:index"), ("/act/inspect_firearm", "/act/:action"),
                                           ("/act/reconcile", "/act/:action"), ("/report/\(Self.day)", "/report/:day"),
                                           ("/timeline/\(Self.day)", "/timeline/:day"), ("/days/\(Self.day)/timeline", "/days/:day/timeline")] {
                 path = path.replacingOccurrences(of: concrete, with: parameter)

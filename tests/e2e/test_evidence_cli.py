@@ -216,3 +216,11 @@ def test_a_bundle_written_by_an_earlier_main_still_verifies(name):
     out = run("verify", OLD_MAIN / f"{name}.tar", "--key", vkey)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "(the trusted key)" in out.stdout
+
+
+def test_a_version_2_bundle_with_receipts_still_verifies():
+    # Written by main at c3d1b0a: entries v2, with the server's receipts but no recorder.
+    vkey = (OLD_MAIN / "v2-main.vkey").read_text().strip()
+    out = run("verify", OLD_MAIN / "v2-main-demo.tar", "--key", vkey)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "(the trusted key)" in out.stdout and "75 entries" in out.stdout

@@ -133,7 +133,7 @@ def split_note(text):
     return body, out
 
 
-MAGICS = {b"armory-entry/v1\n": 1, b"armory-entry/v2\n": 2}
+MAGICS = {b"armory-entry/v1\n": 1, b"armory-entry/v2\n": 2, b"armory-entry/v3\n": 3}
 KINDS = ("production", "step", "correction", "transfer", "pin")
 VIAS = ("password", "pin", "anonymous", "server")
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
@@ -150,9 +150,10 @@ def is_rfc3339(text):
 
 
 def check_entry(i, e):
-    """Decodes entry `i` (docs/FORMAT.md, version 1 or 2); raises Invalid unless it is well formed.
+    """Decodes entry `i` (docs/FORMAT.md, version 1, 2 or 3); raises Invalid unless it is well formed.
     Returns (version, kind, at, by, body, outcome, rules)."""
-    # Version 1: kind, at, by, body, outcome. Version 2 adds received and via after at.
+    # Version 1: kind, at, by, body, outcome. Version 2 adds received and via after at;
+    # version 3 adds recorder, session and key after via.
     version = MAGICS.get(bytes(e[:16]))
     if version is None:
         raise Invalid(f"entry {i}: bad magic")
@@ -160,17 +161,20 @@ def check_entry(i, e):
     if index != i:
         raise Invalid(f"entry {i}: says index {index}")
     pos, fields = 24, []
-    for _ in range(5 if version == 1 else 7):
+    for _ in range({1: 5, 2: 7, 3: 10}[version]):
         (n,) = struct.unpack(">I", e[pos:pos + 4])
         if pos + 4 + n > len(e):
             raise Invalid(f"entry {i}: ends early")
         fields.append(e[pos + 4:pos + 4 + n].decode("utf-8"))
         pos += 4 + n
-    if version == 2:
+    if version >= 2:
         received, via = fields[2], fields[3]
-        del fields[2:4]
+        recorded = fields[4:7] if version == 3 else ["", "", ""]
+        del fields[2:7 if version == 3 else 4]
         if (received or via) and not (is_rfc3339(received) and via in VIAS):
             raise Invalid(f"entry {i}: a receipt is an RFC 3339 time and one of {', '.join(VIAS)}")
+        if bool(received) != bool(via) or (any(recorded) and not received):
+            raise Invalid(f"entry {i}: a recorder, session or key needs a receipt")
     (count,) = struct.unpack(">H", e[pos:pos + 2])
     pos += 2
     rules = []

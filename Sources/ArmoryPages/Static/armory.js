@@ -134,22 +134,94 @@
     result.textContent = "Recording\u2026";
     ack.disabled = true;
     fetch("/p/" + encodeURIComponent(production) + "/tablet/act/acknowledge", { method: "POST", body: form, credentials: "same-origin" })
-      .then(function (r) { return r.text().then(function (html) { return { status: r.status, html: html }; }); })
+      .then(function (r) { return r.text().then(function (html) { return { status: r.status, redirected: r.redirected, html: html }; }); })
       .then(function (r) {
         ack.disabled = false;
-        if (r.status === 201) { result.textContent = ""; closeTakeover(); refreshSoon(); return; }
+        linkDown(false);
         var outcome = new DOMParser().parseFromString(r.html, "text/html").getElementById("outcome");
+        // Recorded: the post led to the step's result page, which says it was not refused.
+        if (r.redirected && r.status === 200 && outcome && outcome.dataset.outcome !== "refused") {
+          result.textContent = ""; closeTakeover(); refreshSoon(); return;
+        }
         result.textContent = "Not recorded: " + (outcome ? outcome.textContent.trim() : "the server answered " + r.status);
         takeoverAlarm = null;
         ack.textContent = waiting.length > 1 ? "Next alarm" : "Close";
       })
       .catch(function () {
         ack.disabled = false;
-        result.textContent = "Not recorded: the server cannot be reached. Acknowledge again once it is back, from the dashboard.";
+        linkDown(true);
+        result.textContent = "NOT RECORDED \u2014 not connected. Acknowledge again once the link is back, from the dashboard.";
         takeoverAlarm = null;
         ack.textContent = waiting.length > 1 ? "Next alarm" : "Close";
       });
   });
+  // While the server cannot be reached, the bar at the top says steps cannot be saved.
+  var linkBar = null;
+  function linkDown(down) {
+    if (!linkBar) {
+      if (!down) return;
+      linkBar = document.createElement("div");
+      linkBar.id = "link-status";
+      linkBar.setAttribute("role", "alert");
+      document.body.insertBefore(linkBar, document.body.firstChild);
+    }
+    linkBar.hidden = !down;
+    linkBar.textContent = down ? "Not connected: steps cannot be saved until the link is back." : "";
+  }
+  window.addEventListener("offline", function () { linkDown(true); });
+  window.addEventListener("online", function () { linkDown(false); });
+  // A form that records a step is sent by the script: the result page it leads to is
+  // shown as usual, a form with an error is shown again, and with the link down the
+  // armorer sees NOT RECORDED and a Retry that sends the same idempotency key, so a step
+  // whose reply was lost is never recorded twice. Never the browser's own error page.
+  // Listened for on the page, so forms a live refresh puts in (open alarms) are sent the same way.
+  if (window.fetch && window.URLSearchParams && window.FormData) document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-record]")) return;
+    e.preventDefault();
+    record(form);
+  });
+  function record(form) {
+    var button = form.querySelector("button[type=submit]");
+    var note = form.querySelector(".not-recorded");
+    if (note) note.hidden = true;
+    if (button) { button.disabled = true; button.dataset.label = button.dataset.label || button.textContent; button.textContent = "Recording\u2026"; }
+    fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+      .then(function (r) { return r.text().then(function (html) { return { r: r, html: html }; }); })
+      .then(function (x) {
+        linkDown(false);
+        if (x.r.redirected && x.r.ok) { location.replace(x.r.url); return; }
+        // The form again with the server's message beside its field, or the server's error page.
+        document.open();
+        document.write(x.html);
+        document.close();
+      })
+      .catch(function () {
+        linkDown(true);
+        if (button) { button.disabled = false; button.textContent = button.dataset.label; }
+        if (!note) {
+          note = document.createElement("div");
+          note.className = "not-recorded";
+          note.id = "not-recorded";
+          note.setAttribute("role", "alert");
+          var title = document.createElement("p");
+          title.className = "headline";
+          title.textContent = "NOT RECORDED \u2014 not connected";
+          var text = document.createElement("p");
+          text.textContent = "The server could not be reached, so nothing was saved. Check the link, then retry: a step that did reach the server is not recorded twice.";
+          var retry = document.createElement("button");
+          retry.type = "button";
+          retry.className = "big primary";
+          retry.id = "retry";
+          retry.textContent = "Retry";
+          retry.addEventListener("click", function () { record(form); });
+          note.appendChild(title); note.appendChild(text); note.appendChild(retry);
+          form.insertBefore(note, form.firstChild);
+        }
+        note.hidden = false;
+        note.scrollIntoView({ block: "nearest" });
+      });
+  }
   // A call sheet chosen as a file is read into the form's text, which is what is sent.
   var sheetFile = document.getElementById("sheet-file");
   if (sheetFile && window.FileReader) sheetFile.addEventListener("change", function () {
