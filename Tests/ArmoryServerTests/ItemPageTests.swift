@@ -95,11 +95,6 @@ struct ItemPageTests {
 
     // MARK: Over HTTP
 
-    static func step(_ fields: [(String, JSON)]) -> String {
-        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970), offsetMinutes: 0).text
-        return JSON.object([("at", .string(now))] + fields).compactText
-    }
-
     /// The page's words as a reader sees them, without its markup.
     static func words(_ html: String) -> String {
         html.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
@@ -112,7 +107,7 @@ struct ItemPageTests {
             let ana = try await client.signIn("p", "ana")
             @discardableResult
             func record(_ fields: [(String, JSON)]) async throws -> Int {
-                let a = try await client.call(.post, "/api/v1/productions/p/steps", token: ana, body: Self.step(fields))
+                let a = try await client.call(.post, "/api/v1/productions/p/steps", token: ana, body: CrewOverHTTPTests.step(fields))
                 #expect(a.status == 201, "\(a.text)")
                 return a.json["index"]?.intValue ?? -1
             }

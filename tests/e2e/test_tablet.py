@@ -8,7 +8,7 @@ import re
 import pytest
 
 from server import Server
-from test_pages import SHOTS, accessible, chrome, shot, sign_in
+from test_pages import SHOTS, SMALL_CONTROLS, accessible, chrome, press, shot, sign_in
 
 selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -17,20 +17,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 ACTIONS = ["receive_firearm", "return_firearm", "receive_ammo", "inspect_lot", "safety_meeting", "inspect_firearm", "load", "unload",
            "show_clear", "hand_over", "declare", "fire", "report_discharge", "report_missing", "report_concern", "reconcile", "store",
            "unfreeze", "wrap", "join", "set_roles", "leave", "credential", "acknowledge"]
-
-# Every visible control a finger taps, smaller than 44x44 CSS px: links, buttons, fields,
-# drop-downs, a disclosure's summary, and a box or radio by the label it sits in.
-SMALL_CONTROLS = """
-const small = [];
-for (const el of document.querySelectorAll('main a, main button, main input, main select, main textarea, main summary, header a, header button')) {
-  if (el.type === 'hidden' || el.hidden || el.closest('[hidden]') || el.closest('[aria-hidden=true]')) continue;
-  const target = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label') ? el.closest('label') : el;
-  const r = target.getBoundingClientRect();
-  if (r.width === 0 && r.height === 0) continue;
-  if (r.width < 44 || r.height < 44) small.push(`${el.tagName.toLowerCase()}#${el.id || ''} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
-}
-return small;
-"""
 
 # The Record button at the page's top, before any scrolling: inside the viewport, and the
 # element a tap at its centre reaches.
@@ -77,12 +63,6 @@ def demo(tmp_path):
     finally:
         d.quit()
         server.stop()
-
-
-def press(d, element):
-    """A tap on the element brought to the middle of the screen (clear of the live-status banner)."""
-    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
 
 
 def cards(d, url, kind):
