@@ -240,15 +240,29 @@ package struct Pages: Sendable {
             let contents = (row["contents"] as? String) ?? ""
             summary = "\(row["make"]!) \(row["model"]!), serial \(row["serial"]!). \((row["where"] as? String) ?? "")." + (contents.isEmpty ? " Empty." : " Holds \(contents).")
         }
-        let names = lot ? ActionForm.lotActions : ActionForm.firearmActions
-        let key = lot ? "lot" : "firearm"
-        let query = "\(key)=\(urlEncode(itemID))"
-        let actions: [[String: Any]] = names.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title, "query": query] }
-        let history = try await api.hub.store.history(id, of: lot ? .lot(itemID) : .firearm(itemID), before: .max, limit: 12)
-        let body = render("item", ["production": id, "id": itemID, "kindTitle": lot ? "Lot" : "Firearm",
-                                   "condition": lot ? "" : (row["conditionClass"] as? String ?? ""), "summary": summary, "actions": actions,
-                                   "history": entryTable(id, Array(history.reversed()))])
-        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: body, ctx: ctx, log: (id, log))
+        // Each action tried first as a dry run: what the engine would decide now, for the person signed in.
+        let state = log.state
+        var offers = ItemActions(state: state, person: ctx.signedIn.person, at: api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt),
+                                 currentScene: currentScene(log), production: id)
+        var notes: [StateNote] = []
+        let subject: Subject = lot ? .lot(itemID) : .firearm(itemID)
+        let history = try await api.hub.store.history(id, of: subject, before: .max, limit: 200)
+        if lot, let l = state.lot(itemID) {
+            offers.lot(l)
+        } else if !lot, let f = state.firearm(itemID) {
+            offers.firearm(f)
+            var lotHistories: [String: [StoredEntry]] = [:]
+            if f.withdrawnForLiveLot {
+                for l in state.lotOrder where state.lots[l]?.foundLive == true && state.lots[l]?.loadedInto.contains(itemID) == true {
+                    lotHistories[l] = try await api.hub.store.history(id, of: .lot(l), before: .max, limit: 200)
+                }
+            }
+            notes = ItemActions.notes(f, state: state, production: id, history: history, lotHistory: { lotHistories[$0] ?? [] })
+        }
+        let view = ItemPageView(production: id, id: itemID, kindTitle: lot ? "Lot" : "Firearm", condition: lot ? "" : (row["conditionClass"] as? String ?? ""),
+                                summary: summary, notes: notes, now: OfferGroup(offers.now), reports: OfferGroup(offers.reports),
+                                notNow: OfferGroup(offers.notNow), history: entryTable(id, Array(history.suffix(12).reversed()), people: state.people))
+        return page(title: "\(lot ? "Lot" : "Firearm") \(itemID)", body: render("item", view), ctx: ctx, log: (id, log))
     }
 
     /// The scene most recently named in the log: what a new step's scene field starts as.

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from test_pages import ROOT, SCENARIOS, SHOTS, accessible, armory, chrome, shot, sign_in
+from test_pages import ROOT, SCENARIOS, SHOTS, SMALL_CONTROLS, accessible, armory, chrome, shot, sign_in
 
 selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -248,20 +248,6 @@ def test_the_tablet_updates_live_when_another_device_records(crew_site):
         accessible(rosa, "tablet-live")
     finally:
         rosa.quit()
-
-
-SMALL_CONTROLS = """
-const small = [];
-for (const el of document.querySelectorAll('main a, main button, main input, main select, main textarea, header a, header button')) {
-  if (el.type === 'hidden' || el.hidden || el.closest('[hidden]') || el.getAttribute('aria-hidden') === 'true') continue;
-  // A box or a radio is tapped by its label.
-  const target = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label') ? el.closest('label') : el;
-  const r = target.getBoundingClientRect();
-  if (r.width === 0 && r.height === 0) continue;
-  if (r.width < 44 || r.height < 44) small.push(`${el.tagName.toLowerCase()}#${el.id || ''} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
-}
-return small;
-"""
 
 
 def test_every_control_on_the_tablet_pages_is_at_least_44_px_and_the_dashboard_fits_a_phone(crew_site):

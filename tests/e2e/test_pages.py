@@ -116,6 +116,21 @@ def no_sideways_scroll(d):
     assert d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
 
 
+# Every visible control a finger taps, smaller than 44x44 CSS px: links, buttons, fields,
+# drop-downs, a disclosure's summary, and a box or radio by the label it sits in.
+SMALL_CONTROLS = """
+const small = [];
+for (const el of document.querySelectorAll('main a, main button, main input, main select, main textarea, main summary, header a, header button')) {
+  if (el.type === 'hidden' || el.hidden || el.closest('[hidden]') || el.closest('[aria-hidden=true]')) continue;
+  const target = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label') ? el.closest('label') : el;
+  const r = target.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) continue;
+  if (r.width < 44 || r.height < 44) small.push(`${el.tagName.toLowerCase()}#${el.id || ''} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+}
+return small;
+"""
+
+
 def test_each_role_signs_in(site, browsers):
     for person, (roles, _) in site["logins"]["clean"].items():
         d = browsers("clean:" + person)
@@ -127,6 +142,13 @@ def test_each_role_signs_in(site, browsers):
     accessible(browsers("clean:ines"), "dashboard-empty")
 
 
+def press(d, element):
+    """A tap on the element brought to the middle of the screen first, as a finger scrolls to it:
+    clear of the Record bar at the bottom and of the live-status banner at the top."""
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def fill(d, step):
     for name, value in step.items():
         if name in ("at", "by", "do"):
@@ -134,15 +156,15 @@ def fill(d, step):
         if isinstance(value, list):
             for box in d.find_elements(By.CSS_SELECTOR, f"input[type=checkbox][name='{name}']"):
                 if (box.get_attribute("value") in value) != box.is_selected():
-                    box.click()
+                    press(d, box)
         elif isinstance(value, bool):
             box = d.find_element(By.CSS_SELECTOR, f"input[type=checkbox][name='{name}']")
             if box.is_selected() != value:
-                box.click()
+                press(d, box)
         else:
             radios = d.find_elements(By.CSS_SELECTOR, f"input[type=radio][name='{name}']")
             if radios:
-                [r for r in radios if r.get_attribute("value") == str(value)][0].click()
+                press(d, [r for r in radios if r.get_attribute("value") == str(value)][0])
                 continue
             field = d.find_element(By.NAME, name)
             if field.tag_name == "select":
