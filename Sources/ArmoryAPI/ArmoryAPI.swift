@@ -776,25 +776,37 @@ public struct ArmoryAPI: Sendable {
         let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "follow live alarms")
         try await exists(s.production)
         let after = try lastSeen(req)
-        guard let token = ctx.token, sessions.openStream(token) else {
-            throw APIError(.tooManyRequests, "this session has \(SessionBook.streamsPerSession) live streams open already; close one first",
-                           retryAfter: 15)
-        }
+        guard let token = ctx.token else { throw APIError.unauthenticated }
         let sessions = self.sessions
         // Subscribed before the store is read: an entry stored meanwhile is in both, and
-        // sent once; one stored later is in the stream.
-        let stream = await hub.subscribe(s.production)
+        // sent once; one stored later is in the stream. Relayed through a stream of its own,
+        // which the session's next streams may end (SessionBook.openStream).
+        let hubStream = await hub.subscribe(s.production)
+        let (stream, relay) = AsyncStream<LiveMessage>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        let pump = Task {
+            for await m in hubStream { relay.yield(m) }
+            relay.finish()
+        }
+        relay.onTermination = { _ in pump.cancel() }
+        let streamID = sessions.openStream(token) { relay.finish() }
         var missed: [StoredEntry] = []
         if let after {
-            missed = try await answering(s.production) { try await hub.store.entries(s.production, from: after + 1, limit: 1000) }
-            let beyond = missed.last?.index ?? after
-            missed += try await answering(s.production) { try await hub.store.alarms(s.production, after: beyond) }
+            do {
+                missed = try await answering(s.production) { try await hub.store.entries(s.production, from: after + 1, limit: 1000) }
+                let beyond = missed.last?.index ?? after
+                missed += try await answering(s.production) { try await hub.store.alarms(s.production, after: beyond) }
+            } catch {
+                // No stream after all: its place is given back.
+                sessions.closeStream(token, id: streamID)
+                relay.finish()
+                throw error
+            }
         }
         let api = self
         let replay = missed
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                         body: .init { writer in
-                            defer { sessions.closeStream(token) }
+                            defer { sessions.closeStream(token, id: streamID) }
                             try await writer.write(ByteBuffer(string: ": armory live events\n\n"))
                             var last = after ?? -1
                             for e in replay where e.index > last {

@@ -91,8 +91,9 @@ public final class SessionBook: Sendable {
         var pins: [String: (hash: [UInt8], expires: Date)] = [:]
         /// Sign-in attempts not (yet) successful, per person and credential and per address.
         var failures: [String: [Date]] = [:]
-        /// Live streams open, per session digest.
-        var streams: [String: Int] = [:]
+        /// Live streams open, per session digest, oldest first, each with what ends it.
+        var streams: [String: [(id: UInt64, stop: @Sendable () -> Void)]] = [:]
+        var nextStream: UInt64 = 0
     }
 
     /// Failed sign-ins allowed per person and credential in `attemptWindow`; a fresh PIN starts its count again.
@@ -151,24 +152,34 @@ public final class SessionBook: Sendable {
         }
     }
 
-    /// Opens a live stream for a session, unless it holds `streamsPerSession` already;
-    /// `closeStream` gives the place back.
-    public func openStream(_ token: String) -> Bool {
+    /// Opens a live stream for a session. At `streamsPerSession` already, the session's
+    /// oldest stream is ended (`stop`) to make room: a screen that moved on to another page
+    /// is not noticed gone until a write to it fails, and a tablet going from page to page
+    /// must never be turned away from its alarms for that. `closeStream` gives the place back.
+    public func openStream(_ token: String, stop: @escaping @Sendable () -> Void) -> UInt64 {
         let key = Self.digest(token)
-        return book.withLock { b in
-            guard b.streams[key, default: 0] < Self.streamsPerSession else { return false }
-            b.streams[key, default: 0] += 1
-            return true
+        let (id, evicted): (UInt64, (@Sendable () -> Void)?) = book.withLock { b in
+            b.nextStream += 1
+            var open = b.streams[key] ?? []
+            let oldest = open.count >= Self.streamsPerSession ? open.removeFirst().stop : nil
+            open.append((b.nextStream, stop))
+            b.streams[key] = open
+            return (b.nextStream, oldest)
+        }
+        evicted?()
+        return id
+    }
+
+    public func closeStream(_ token: String, id: UInt64) {
+        let key = Self.digest(token)
+        book.withLock { b in
+            b.streams[key]?.removeAll { $0.id == id }
+            if b.streams[key]?.isEmpty == true { b.streams[key] = nil }
         }
     }
 
-    public func closeStream(_ token: String) {
-        let key = Self.digest(token)
-        book.withLock { b in
-            b.streams[key, default: 1] -= 1
-            if b.streams[key]! <= 0 { b.streams[key] = nil }
-        }
-    }
+    /// Live streams a session holds open now.
+    public func openStreams(_ token: String) -> Int { book.withLock { $0.streams[Self.digest(token)]?.count ?? 0 } }
 
     /// Takes back the sessions a store kept from before a restart (those still valid).
     public func restore(_ kept: [StoredSession], now: Date) {

@@ -75,8 +75,8 @@ struct ItemActions {
 
     /// The engine's decision on `action` by the person signed in, now; nil when the step could
     /// not even be understood (which the form would then say).
-    func decide(_ action: Action) -> Decision? {
-        try? Engine.decide(state, Step(at: at, by: person, action: action)).0
+    func decide(_ action: Action, by: String? = nil) -> Decision? {
+        try? Engine.decide(state, Step(at: at, by: by ?? person, action: action)).0
     }
 
     func href(_ name: String, _ fields: [(String, String)]) -> String {
@@ -84,15 +84,15 @@ struct ItemActions {
     }
 
     /// Files the action under now or not now by the engine's decision.
-    mutating func offer(_ name: String, _ fields: [(String, String)], _ decision: Decision?) {
+    mutating func offer(_ name: String, _ fields: [(String, String)], _ decision: Decision?, title: String? = nil) {
         guard let form = ActionForm.named(name) else { return }
         let link = href(name, fields)
         guard let decision, decision.outcome == .ok else {
             let reason = decision.map(Self.reason) ?? "It cannot be done with this item as it stands."
-            notNow.append(ActionOffer(name: name, title: form.title, href: link, reason: reason, detail: decision?.message))
+            notNow.append(ActionOffer(name: name, title: title ?? form.title, href: link, reason: reason, detail: decision?.message))
             return
         }
-        now.append(ActionOffer(name: name, title: form.title, href: link, reason: nil, detail: nil))
+        now.append(ActionOffer(name: name, title: title ?? form.title, href: link, reason: nil, detail: nil))
     }
 
     mutating func report(_ name: String, _ fields: [(String, String)]) {
@@ -181,9 +181,14 @@ struct ItemActions {
                 let audience = [talent(for: f), people(acting: .firstAD).first?.id].compactMap { $0 }
                 offer(name, item, decide(.showClear(firearm: id, to: audience)))
             case "hand_over":
-                guard f.custodian != nil else { continue }
+                guard let holder = f.custodian else { continue }
                 let me = state.people[person]
-                if me?.acts(as: .armorer) == true || !mine {
+                if !mine, me?.acts(as: .armorer) == true {
+                    // The armorer takes it back from whoever holds it: recorded by the armorer, in the
+                    // holder's name (RecordingForOthers), so the talent need not sign in.
+                    offer(name, item + [("to", person), ("by", holder)], decide(.handOver(firearm: id, to: person, scene: nil), by: holder),
+                          title: "Take back from \(named(holder))")
+                } else if me?.acts(as: .armorer) == true || !mine {
                     // The armorer hands it to talent (someone else holding it hands it back themselves).
                     guard let to = talent(for: f) else { continue }
                     let scene = scene() ?? "(none yet)"
@@ -205,7 +210,8 @@ struct ItemActions {
                 guard f.frozen else { continue }
                 offer(name, item, decide(.unfreeze(firearm: id, reason: "reviewed")))
             case "fire":
-                if f.custodian != nil { report(name, item) }
+                // The armorer records the shot of the talent holding it, in the talent's name.
+                if let holder = f.custodian { report(name, item + (mine ? [] : [("by", holder)])) }
             case "report_discharge":
                 report(name, item)
             case "report_missing":

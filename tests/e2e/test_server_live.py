@@ -74,6 +74,32 @@ def events(server, token, headers=None, query=""):
     return conn, r, next_event
 
 
+def test_a_session_going_from_page_to_page_is_never_turned_away_from_its_alarms(server):
+    """Each page of a tablet opens a live stream; the page left behind is not noticed gone at
+    once. A session's fifth and sixth streams are opened, and its oldest ended to make room."""
+    ana = server.sign_in("ana")
+    opened = []
+    for _ in range(6):
+        conn, r, next_event = events(server, ana)
+        assert r.status == 200, r.status
+        opened.append((conn, r, next_event))
+    for conn, r, _ in opened[:2]:
+        # The oldest two end: their streams' last chunk comes (the connection may stay open).
+        conn.sock.settimeout(10)
+        while r.fp.readline() not in (b"0\r\n", b""):
+            pass
+        conn.close()
+    status, body = server.json("POST", "/api/v1/productions/demo/steps", {"do": "report_concern", "text": "after six pages"}, token=ana)
+    assert status == 201
+    for conn, r, next_event in opened[2:]:
+        while True:
+            index, kind, entry = next_event()
+            if index == body["index"]:
+                break
+        assert kind == "alarm"
+        conn.close()
+
+
 def test_a_screen_that_was_away_is_sent_what_it_missed(server):
     ana = server.sign_in("ana")
     recorded = []

@@ -208,7 +208,7 @@
           title.className = "headline";
           title.textContent = "NOT RECORDED \u2014 not connected";
           var text = document.createElement("p");
-          text.textContent = "The server could not be reached, so nothing was saved. Check the link, then retry: a step that did reach the server is not recorded twice.";
+          text.textContent = "No answer came from the server, so this step may not be saved. Retry once the link is back: a step the server already has is never recorded twice.";
           var retry = document.createElement("button");
           retry.type = "button";
           retry.className = "big primary";
