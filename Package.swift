@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: people, firearms, lots, the rules engine. No I/O, no clock, no globals.
@@ -56,6 +59,21 @@ let package = Package(
                 "ArmoryCore",
                 "ArmoryLedger",
                 "ArmoryStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Alarm delivery channels: webhooks (Alertmanager format), e-mail over SMTP, Web Push.
+        .target(
+            name: "ArmoryDelivery",
+            dependencies: [
+                "ArmoryCore",
+                "ArmoryStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

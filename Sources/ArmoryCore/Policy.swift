@@ -10,6 +10,13 @@ public struct Policy: Sendable, Hashable {
     public var alarmsAnsweredByWrap: Bool
     /// The named pack this policy starts from (`policies/NAME.json`), if any.
     public var pack: String?
+    /// ALARM-1's delivery: an alarm not answered this many minutes after it was raised is
+    /// sent again to every producer and safety, and again each period until it is answered
+    /// (at most 5; at least `minimumEscalationMinutes`).
+    public var alarmEscalationMinutes: Double = Policy.defaultEscalationMinutes
+    public static let defaultEscalationMinutes: Double = 5
+    /// The shortest escalation period a policy may set: 3 seconds (a drill).
+    public static let minimumEscalationMinutes: Double = 0.05
 
     public static let protocolDefault = Policy(showClearWindowMinutes: 10, blankSafeDistanceFeet: 20)
 
@@ -31,6 +38,9 @@ public struct Policy: Sendable, Hashable {
         }
         if base.requireCredentials && !requireCredentials { return "policy require_credentials false is looser than the pack's true" }
         if base.alarmsAnsweredByWrap && !alarmsAnsweredByWrap { return "policy alarms_answered_by_wrap false is looser than the pack's true" }
+        if alarmEscalationMinutes > base.alarmEscalationMinutes {
+            return "policy alarm_escalation_min \(Policy.format(alarmEscalationMinutes)) is looser than the pack's \(Policy.format(base.alarmEscalationMinutes))"
+        }
         return nil
     }
 
@@ -46,6 +56,12 @@ public struct Policy: Sendable, Hashable {
         }
         if blankSafeDistanceFeet < Policy.protocolDefault.blankSafeDistanceFeet {
             return "policy blank_safe_distance_ft \(Policy.format(blankSafeDistanceFeet)) is looser than the protocol's \(Policy.format(Policy.protocolDefault.blankSafeDistanceFeet))"
+        }
+        if alarmEscalationMinutes > Policy.defaultEscalationMinutes {
+            return "policy alarm_escalation_min \(Policy.format(alarmEscalationMinutes)) is looser than the protocol's \(Policy.format(Policy.defaultEscalationMinutes))"
+        }
+        if alarmEscalationMinutes < Policy.minimumEscalationMinutes {
+            return "policy alarm_escalation_min \(Policy.format(alarmEscalationMinutes)) is below the shortest period, \(Policy.format(Policy.minimumEscalationMinutes)) (3 seconds)"
         }
         return nil
     }

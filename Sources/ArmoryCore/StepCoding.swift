@@ -404,13 +404,14 @@ extension Policy {
         if o.value("blank_safe_distance_ft") != nil { p.blankSafeDistanceFeet = try o.measure("blank_safe_distance_ft") }
         p.requireCredentials = try o.optionalBool("require_credentials") ?? p.requireCredentials
         p.alarmsAnsweredByWrap = try o.optionalBool("alarms_answered_by_wrap") ?? p.alarmsAnsweredByWrap
+        if o.value("alarm_escalation_min") != nil { p.alarmEscalationMinutes = try o.measure("alarm_escalation_min") }
         if let why = p.loosening { throw StepFormatError(why) }
         if let base, let why = p.loosening(from: base) { throw StepFormatError(why) }
         self = p
     }
 
     /// The keys `policy` may hold.
-    public static let keys = ["show_clear_window_min", "blank_safe_distance_ft", "require_credentials", "alarms_answered_by_wrap"]
+    public static let keys = ["show_clear_window_min", "blank_safe_distance_ft", "require_credentials", "alarms_answered_by_wrap", "alarm_escalation_min"]
 
     /// The policy as written; the two switches only when on, so a production opened before
     /// they existed writes the same header.
@@ -423,6 +424,10 @@ extension Policy {
         if requireCredentials || pack != nil { m.append(("require_credentials", .bool(requireCredentials))) }
         if alarmsAnsweredByWrap || pack != nil { m.append(("alarms_answered_by_wrap", .bool(alarmsAnsweredByWrap))) }
         if let pack { m.append(("pack", .string(pack))) }
+        // Written only when shortened: a production opened before it existed writes the same header.
+        if alarmEscalationMinutes != Policy.defaultEscalationMinutes {
+            m.append(("alarm_escalation_min", .number(alarmEscalationMinutes, isInteger: alarmEscalationMinutes == alarmEscalationMinutes.rounded())))
+        }
         return .object(m)
     }
 }

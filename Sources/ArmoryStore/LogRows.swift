@@ -68,6 +68,8 @@ public final class AppendBatch: Sendable {
         /// the next decision copy the whole state.
         let firearms: [ItemRow]
         let lots: [ItemRow]
+        /// The new alarms and who each goes to: their deliveries are written with them.
+        let alarms: [AlarmRecipients]
 
         init(_ log: ProductionLog, from mark: ProductionLog.Mark) {
             self.init(log, from: mark.size, storedCheckpoints: mark.checkpoints, revision: mark.revision,
@@ -89,6 +91,7 @@ public final class AppendBatch: Sendable {
             }
             self.checkpoints = checkpoints
             (firearms, lots) = LogRows.itemRows(log.state, changedSince: revision)
+            alarms = (start..<log.size).compactMap { AlarmRecipients.of(log.state, index: $0) }
         }
     }
 }
@@ -101,6 +104,7 @@ struct LogRows: Sendable {
     var checkpoints: [(position: Int, size: Int, note: String)] = []
     var firearms: [ItemRow] = []
     var lots: [ItemRow] = []
+    var alarms: [AlarmRecipients] = []
     var size = 0
 
     /// The rows of the whole log.
@@ -118,6 +122,12 @@ struct LogRows: Sendable {
         }
         checkpoints = t.checkpoints
         (firearms, lots) = (t.firearms, t.lots)
+        alarms = t.alarms
+    }
+
+    /// When the entry at `index` (one of these rows) says it happened, in Unix seconds.
+    func seconds(of index: Int) -> Int64 {
+        entries.first { $0.index == index }.flatMap { Timestamp(rfc3339: $0.entry.at)?.seconds } ?? 0
     }
 
     /// The Merkle nodes the new entries complete, each with its place in the tree (for a

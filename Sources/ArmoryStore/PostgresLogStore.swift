@@ -222,6 +222,13 @@ public final class PostgresLogStore: Sendable {
             try await c.query("ALTER TABLE session ADD COLUMN via TEXT NOT NULL DEFAULT 'password'", logger: logger)
             try await c.query("INSERT INTO armory_schema (version) VALUES (5)", logger: logger)
         }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 6", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            for statement in Self.outboxSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            try await c.query("INSERT INTO armory_schema (version) VALUES (6)", logger: logger)
+        }
     }
 
     public func saveSession(_ s: StoredSession) async throws {
@@ -288,7 +295,8 @@ public final class PostgresLogStore: Sendable {
             let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
             guard existing.isEmpty else { throw StoreError.productionExists(id) }
             try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
-            guard try await Self.wrote(c.query(Self.appendQuery(id: id, rows: rows, expected: 0), logger: logger)) else {
+            // A production opened with a log already in it (an import, a replay): its alarms are history, not news.
+            guard try await Self.wrote(c.query(Self.appendQuery(id: id, rows: rows, expected: 0, deliveries: false), logger: logger)) else {
                 throw StoreError.conflict(production: id, expectedSize: 0, storedSize: -1)
             }
         }
@@ -317,7 +325,7 @@ public final class PostgresLogStore: Sendable {
         return written == [1]
     }
 
-    static func appendQuery(id: String, rows: LogRows, expected: Int) -> PostgresQuery {
+    static func appendQuery(id: String, rows: LogRows, expected: Int, deliveries: Bool = true) -> PostgresQuery {
         var b = PostgresBindings()
         b.append(id)
         b.append(rows.size)
@@ -342,6 +350,14 @@ public final class PostgresLogStore: Sendable {
         b.append(rows.lots.map(\.id))
         b.append(rows.lots.map(\.condition))
         b.append(rows.lots.map(\.json))
+        // The new alarms' deliveries (round 0), in the same statement: a crash loses none.
+        let alarms = deliveries ? rows.alarms : []
+        let recipients = alarms.flatMap { a in a.people.map { (a.index, $0, rows.seconds(of: a.index)) } }
+        b.append(recipients.map(\.0))
+        b.append(recipients.map(\.1))
+        b.append(recipients.map(\.2))
+        b.append(alarms.map(\.index))
+        b.append(alarms.map { rows.seconds(of: $0.index) })
         return PostgresQuery(unsafeSQL: """
             WITH up AS (UPDATE production SET size = $2 WHERE id = $1 AND size = $3 RETURNING id),
             e AS (INSERT INTO entry (production, idx, bytes, day, outcome)
@@ -354,7 +370,18 @@ public final class PostgresLogStore: Sendable {
                   SELECT up.id, t.i, NULLIF(t.c, ''), t.k, t.s FROM up, unnest($16::text[], $17::text[], $18::text[], $19::text[]) AS t(i, c, k, s)
                   ON CONFLICT (production, id) DO UPDATE SET custodian = EXCLUDED.custodian, condition = EXCLUDED.condition, state = EXCLUDED.state),
             l AS (INSERT INTO lot_state (production, id, kind, state) SELECT up.id, t.* FROM up, unnest($20::text[], $21::text[], $22::text[]) AS t
-                  ON CONFLICT (production, id) DO UPDATE SET state = EXCLUDED.state)
+                  ON CONFLICT (production, id) DO UPDATE SET state = EXCLUDED.state),
+            d AS (INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+                  SELECT up.id || '/' || r.i || '/0/' || k.person || '/' || k.channel || '/' || k.id, up.id, r.i, 0, k.person, k.channel,
+                         k.address, k.id, 'pending', 0, 0, r.t
+                  FROM up CROSS JOIN unnest($23::bigint[], $24::text[], $25::bigint[]) AS r(i, p, t)
+                  JOIN contact k ON k.production = $1 AND k.person = r.p
+                  ON CONFLICT (key) DO NOTHING),
+            w AS (INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+                  SELECT up.id || '/' || a.i || '/0/webhook/webhook/' || h.id, up.id, a.i, 0, 'webhook', 'webhook', h.url, h.id, 'pending', 0, 0, a.t
+                  FROM up CROSS JOIN unnest($26::bigint[], $27::bigint[]) AS a(i, t)
+                  JOIN webhook h ON h.production IN ('*', $1)
+                  ON CONFLICT (key) DO NOTHING)
             SELECT count(*)::bigint FROM up
             """, binds: b)
     }
@@ -467,5 +494,164 @@ public final class PostgresLogStore: Sendable {
 
     public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
         try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx >= \(from) ORDER BY idx LIMIT \(limit)")
+    }
+}
+
+// MARK: The delivery outbox
+
+extension PostgresLogStore: DeliveryStore {
+    static let outboxSchema = [
+        """
+        CREATE TABLE contact (id BIGSERIAL PRIMARY KEY, production TEXT NOT NULL REFERENCES production, person TEXT NOT NULL,
+                              channel TEXT NOT NULL, address TEXT NOT NULL, UNIQUE (production, person, channel, address))
+        """,
+        """
+        CREATE TABLE webhook (id BIGSERIAL PRIMARY KEY, production TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
+                              UNIQUE (production, url))
+        """,
+        """
+        CREATE TABLE delivery (key TEXT NOT NULL PRIMARY KEY, production TEXT NOT NULL, idx BIGINT NOT NULL, round INTEGER NOT NULL,
+                               recipient TEXT NOT NULL, channel TEXT NOT NULL, address TEXT NOT NULL, target BIGINT NOT NULL,
+                               state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT,
+                               failing_since BIGINT, delivered_at BIGINT, created_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX delivery_due ON delivery (next_at) WHERE state = 'pending'",
+        "CREATE INDEX delivery_alarm ON delivery (production, idx)",
+    ]
+
+    static let deliveryColumns = "key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, last_error, failing_since, delivered_at"
+
+    func fetchDeliveries(_ q: PostgresQuery) async throws -> [Delivery] {
+        var out: [Delivery] = []
+        for try await (key, production, idx, round, recipient, channel, address, target, state, attempts, nextAt, error, since, delivered) in try await query(q)
+            .decode((String, String, Int, Int, String, String, String, Int64, String, Int, Int64, String?, Int64?, Int64?).self) {
+            out.append(Delivery(key: key, production: production, index: idx, round: round, recipient: recipient,
+                                channel: DeliveryChannel(rawValue: channel) ?? .webhook, address: address, target: target,
+                                state: Delivery.State(rawValue: state) ?? .pending, attempts: attempts, nextAt: nextAt,
+                                lastError: error, failingSince: since, deliveredAt: delivered))
+        }
+        return out
+    }
+
+    public func contacts(_ production: String, person: String?) async throws -> [Contact] {
+        var out: [Contact] = []
+        for try await (id, p, channel, address) in try await query("""
+            SELECT id, person, channel, address FROM contact WHERE production = \(production) AND (\(person)::text IS NULL OR person = \(person)) ORDER BY person, id
+            """).decode((Int64, String, String, String).self) {
+            out.append(Contact(id: id, production: production, person: p, channel: DeliveryChannel(rawValue: channel) ?? .email, address: address))
+        }
+        return out
+    }
+
+    public func addContact(_ c: Contact) async throws -> Contact {
+        var found = false
+        for try await _ in try await query("SELECT 1 FROM production WHERE id = \(c.production)").decode(Int.self) { found = true }
+        guard found else { throw StoreError.unknownProduction(c.production) }
+        try await query("""
+            INSERT INTO contact (production, person, channel, address) VALUES (\(c.production), \(c.person), \(c.channel.rawValue), \(c.address))
+            ON CONFLICT DO NOTHING
+            """)
+        var id: Int64 = 0
+        for try await n in try await query("""
+            SELECT id FROM contact WHERE production = \(c.production) AND person = \(c.person) AND channel = \(c.channel.rawValue) AND address = \(c.address)
+            """).decode(Int64.self) { id = n }
+        return Contact(id: id, production: c.production, person: c.person, channel: c.channel, address: c.address)
+    }
+
+    public func removeContact(_ production: String, id: Int64) async throws {
+        try await query("DELETE FROM contact WHERE production = \(production) AND id = \(id)")
+    }
+
+    public func setServerWebhooks(_ hooks: [(url: String, secret: String)]) async throws {
+        let urls = hooks.map(\.url)
+        try await transaction { c in
+            try await c.query("DELETE FROM webhook WHERE production = '*' AND NOT (url = ANY(\(urls)::text[]))", logger: logger)
+            for h in hooks {
+                try await c.query("""
+                    INSERT INTO webhook (production, url, secret) VALUES ('*', \(h.url), \(h.secret))
+                    ON CONFLICT (production, url) DO UPDATE SET secret = EXCLUDED.secret
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func webhooks(_ production: String) async throws -> [Webhook] {
+        var out: [Webhook] = []
+        for try await (id, p, url, secret) in try await query(
+            "SELECT id, production, url, secret FROM webhook WHERE production IN ('*', \(production)) ORDER BY id"
+        ).decode((Int64, String, String, String).self) {
+            out.append(Webhook(id: id, production: p, url: url, secret: secret))
+        }
+        return out
+    }
+
+    public func addWebhook(_ h: Webhook) async throws -> Webhook {
+        try await query("INSERT INTO webhook (production, url, secret) VALUES (\(h.production), \(h.url), \(h.secret)) ON CONFLICT DO NOTHING")
+        var out = h
+        for try await (id, secret) in try await query("SELECT id, secret FROM webhook WHERE production = \(h.production) AND url = \(h.url)")
+            .decode((Int64, String).self) {
+            out = Webhook(id: id, production: h.production, url: h.url, secret: secret)
+        }
+        return out
+    }
+
+    public func removeWebhook(_ production: String, id: Int64) async throws {
+        try await query("DELETE FROM webhook WHERE production = \(production) AND id = \(id)")
+    }
+
+    public func escalate(_ production: String, _ recipients: AlarmRecipients, round: Int, at: Int64) async throws {
+        let prefix = "\(production)/\(recipients.index)/\(round)/"
+        let people = recipients.people
+        let index = recipients.index
+        try await transaction { c in
+            try await c.query("""
+                INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+                SELECT \(prefix) || person || '/' || channel || '/' || id, production, \(index), \(round), person, channel, address, id, 'pending', 0, 0, \(at)
+                FROM contact WHERE production = \(production) AND person = ANY(\(people)::text[])
+                ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
+            try await c.query("""
+                INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+                SELECT \(prefix) || 'webhook/webhook/' || id, \(production), \(index), \(round), 'webhook', 'webhook', url, id, 'pending', 0, 0, \(at)
+                FROM webhook WHERE production IN ('*', \(production))
+                ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    public func escalationRounds(_ production: String) async throws -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for try await (idx, r) in try await query("SELECT idx, MAX(round) FROM delivery WHERE production = \(production) GROUP BY idx").decode((Int, Int).self) {
+            out[idx] = r
+        }
+        return out
+    }
+
+    public func dueDeliveries(now: Int64, limit: Int) async throws -> [Delivery] {
+        try await fetchDeliveries("""
+            SELECT \(unescaped: Self.deliveryColumns) FROM delivery WHERE state = 'pending' AND next_at <= \(now) ORDER BY next_at, created_at, key LIMIT \(limit)
+            """)
+    }
+
+    public func updateDelivery(_ d: Delivery) async throws {
+        try await query("""
+            UPDATE delivery SET state = \(d.state.rawValue), attempts = \(d.attempts), next_at = \(d.nextAt), last_error = \(d.lastError),
+                   failing_since = \(d.failingSince), delivered_at = \(d.deliveredAt) WHERE key = \(d.key)
+            """)
+    }
+
+    public func deliveries(_ production: String, index: Int?) async throws -> [Delivery] {
+        try await fetchDeliveries("""
+            SELECT \(unescaped: Self.deliveryColumns) FROM delivery WHERE production = \(production) AND (\(index)::bigint IS NULL OR idx = \(index))
+            ORDER BY idx, round, recipient, channel, key
+            """)
+    }
+
+    public func outboxStats() async throws -> OutboxStats {
+        var out = OutboxStats(pending: 0, oldestPendingSince: nil)
+        for try await (n, oldest) in try await query("SELECT count(*)::bigint, MIN(created_at) FROM delivery WHERE state = 'pending'").decode((Int, Int64?).self) {
+            out = OutboxStats(pending: n, oldestPendingSince: oldest)
+        }
+        return out
     }
 }

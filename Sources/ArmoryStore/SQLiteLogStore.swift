@@ -167,6 +167,9 @@ public final class SQLiteLogStore: Sendable {
         m.registerMigration("v6: how a session signed in") { db in
             try db.execute(sql: "ALTER TABLE session ADD COLUMN via TEXT NOT NULL DEFAULT 'password'")
         }
+        m.registerMigration("v7: the delivery outbox") { db in
+            try db.execute(sql: SQLiteLogStore.outboxSchema)
+        }
         return m
     }
 
@@ -258,7 +261,12 @@ public final class SQLiteLogStore: Sendable {
             throw StoreError.unknownProduction(id)
         }
         guard stored == batch.expectedSize else { throw StoreError.conflict(production: id, expectedSize: batch.expectedSize, storedSize: stored) }
-        try write(db, id: id, rows: batch.rows)
+        let rows = batch.rows
+        try write(db, id: id, rows: rows)
+        // The new alarms' deliveries, in the same transaction: a crash loses none.
+        for alarm in rows.alarms {
+            try writeDeliveries(db, id, alarm, round: 0, at: rows.seconds(of: alarm.index))
+        }
     }
 
     /// Inserts `count` rows of `width` values with one cached statement.
@@ -445,4 +453,147 @@ final class Checkpointer: Sendable {
 
     /// How many WAL frames (pages) the checkpoints have copied into the database file.
     var copied: Int { state.withLock { $0.copied } }
+}
+
+// MARK: The delivery outbox
+
+extension SQLiteLogStore: DeliveryStore {
+    static let outboxSchema = """
+        CREATE TABLE contact (id INTEGER PRIMARY KEY AUTOINCREMENT, production TEXT NOT NULL REFERENCES production,
+                              person TEXT NOT NULL, channel TEXT NOT NULL, address TEXT NOT NULL,
+                              UNIQUE (production, person, channel, address));
+        CREATE TABLE webhook (id INTEGER PRIMARY KEY AUTOINCREMENT, production TEXT NOT NULL, url TEXT NOT NULL,
+                              secret TEXT NOT NULL, UNIQUE (production, url));
+        CREATE TABLE delivery (key TEXT NOT NULL PRIMARY KEY, production TEXT NOT NULL, idx INTEGER NOT NULL, round INTEGER NOT NULL,
+                               recipient TEXT NOT NULL, channel TEXT NOT NULL, address TEXT NOT NULL, target INTEGER NOT NULL,
+                               state TEXT NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, last_error TEXT,
+                               failing_since INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX delivery_due ON delivery (next_at) WHERE state = 'pending';
+        CREATE INDEX delivery_alarm ON delivery (production, idx);
+        """
+
+    /// One round of an alarm's deliveries: each recipient's contacts, and every webhook of
+    /// the production and of the server. Written once (a key already there is kept).
+    static func writeDeliveries(_ db: Database, _ id: String, _ alarm: AlarmRecipients, round: Int, at: Int64) throws {
+        let prefix = "\(id)/\(alarm.index)/\(round)/"
+        let people = JSON.strings(alarm.people).compactText
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+            SELECT ? || person || '/' || channel || '/' || id, production, ?, ?, person, channel, address, id, 'pending', 0, 0, ?
+            FROM contact WHERE production = ? AND person IN (SELECT value FROM json_each(?))
+            """).execute(arguments: [prefix, alarm.index, round, at, id, people])
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+            SELECT ? || 'webhook/webhook/' || id, ?, ?, ?, 'webhook', 'webhook', url, id, 'pending', 0, 0, ?
+            FROM webhook WHERE production IN ('*', ?)
+            """).execute(arguments: [prefix, id, alarm.index, round, at, id])
+    }
+
+    static func delivery(_ row: Row) -> Delivery {
+        Delivery(key: row["key"], production: row["production"], index: row["idx"], round: row["round"], recipient: row["recipient"],
+                 channel: DeliveryChannel(rawValue: row["channel"]) ?? .webhook, address: row["address"], target: row["target"],
+                 state: Delivery.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"], nextAt: row["next_at"],
+                 lastError: row["last_error"], failingSince: row["failing_since"], deliveredAt: row["delivered_at"])
+    }
+
+    public func contacts(_ production: String, person: String?) async throws -> [Contact] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, production, person, channel, address FROM contact WHERE production = ? AND (? IS NULL OR person = ?) ORDER BY person, id",
+                             arguments: [production, person, person]).map {
+                Contact(id: $0["id"], production: $0["production"], person: $0["person"],
+                        channel: DeliveryChannel(rawValue: $0["channel"]) ?? .email, address: $0["address"])
+            }
+        }
+    }
+
+    public func addContact(_ c: Contact) async throws -> Contact {
+        try await pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM production WHERE id = ?", arguments: [c.production]) != nil else {
+                throw StoreError.unknownProduction(c.production)
+            }
+            try db.execute(sql: "INSERT OR IGNORE INTO contact (production, person, channel, address) VALUES (?, ?, ?, ?)",
+                           arguments: [c.production, c.person, c.channel.rawValue, c.address])
+            let id = try Int64.fetchOne(db, sql: "SELECT id FROM contact WHERE production = ? AND person = ? AND channel = ? AND address = ?",
+                                        arguments: [c.production, c.person, c.channel.rawValue, c.address]) ?? 0
+            return Contact(id: id, production: c.production, person: c.person, channel: c.channel, address: c.address)
+        }
+    }
+
+    public func removeContact(_ production: String, id: Int64) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM contact WHERE production = ? AND id = ?", arguments: [production, id]) }
+    }
+
+    public func setServerWebhooks(_ hooks: [(url: String, secret: String)]) async throws {
+        try await pool.write { db in
+            let urls = JSON.strings(hooks.map(\.url)).compactText
+            try db.execute(sql: "DELETE FROM webhook WHERE production = '*' AND url NOT IN (SELECT value FROM json_each(?))", arguments: [urls])
+            for h in hooks {
+                try db.execute(sql: "INSERT INTO webhook (production, url, secret) VALUES ('*', ?, ?) ON CONFLICT (production, url) DO UPDATE SET secret = excluded.secret",
+                               arguments: [h.url, h.secret])
+            }
+        }
+    }
+
+    public func webhooks(_ production: String) async throws -> [Webhook] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, production, url, secret FROM webhook WHERE production IN ('*', ?) ORDER BY id", arguments: [production]).map {
+                Webhook(id: $0["id"], production: $0["production"], url: $0["url"], secret: $0["secret"])
+            }
+        }
+    }
+
+    public func addWebhook(_ h: Webhook) async throws -> Webhook {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO webhook (production, url, secret) VALUES (?, ?, ?)", arguments: [h.production, h.url, h.secret])
+            let row = try Row.fetchOne(db, sql: "SELECT id, secret FROM webhook WHERE production = ? AND url = ?", arguments: [h.production, h.url])
+            return Webhook(id: row?["id"] ?? 0, production: h.production, url: h.url, secret: row?["secret"] ?? h.secret)
+        }
+    }
+
+    public func removeWebhook(_ production: String, id: Int64) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM webhook WHERE production = ? AND id = ?", arguments: [production, id]) }
+    }
+
+    public func escalate(_ production: String, _ recipients: AlarmRecipients, round: Int, at: Int64) async throws {
+        try await pool.write { db in try SQLiteLogStore.writeDeliveries(db, production, recipients, round: round, at: at) }
+    }
+
+    public func escalationRounds(_ production: String) async throws -> [Int: Int] {
+        try await pool.read { db in
+            var out: [Int: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT idx, MAX(round) AS r FROM delivery WHERE production = ? GROUP BY idx", arguments: [production]) {
+                out[row["idx"]] = row["r"]
+            }
+            return out
+        }
+    }
+
+    public func dueDeliveries(now: Int64, limit: Int) async throws -> [Delivery] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, created_at, key LIMIT ?",
+                             arguments: [now, limit]).map(SQLiteLogStore.delivery)
+        }
+    }
+
+    public func updateDelivery(_ d: Delivery) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE delivery SET state = ?, attempts = ?, next_at = ?, last_error = ?, failing_since = ?, delivered_at = ? WHERE key = ?
+                """, arguments: [d.state.rawValue, d.attempts, d.nextAt, d.lastError, d.failingSince, d.deliveredAt, d.key])
+        }
+    }
+
+    public func deliveries(_ production: String, index: Int?) async throws -> [Delivery] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE production = ? AND (? IS NULL OR idx = ?) ORDER BY idx, round, recipient, channel, key",
+                             arguments: [production, index, index]).map(SQLiteLogStore.delivery)
+        }
+    }
+
+    public func outboxStats() async throws -> OutboxStats {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM delivery WHERE state = 'pending'")
+            return OutboxStats(pending: row?["n"] ?? 0, oldestPendingSince: row?["oldest"])
+        }
+    }
 }

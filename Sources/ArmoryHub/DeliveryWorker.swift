@@ -1,0 +1,172 @@
+import ArmoryCore
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import Logging
+
+/// Sends the outbox: every alarm's deliveries, written with the alarm (round 0) or by
+/// escalation, at least once, with retries and backoff, whoever is watching a screen or
+/// not. A delivery is marked sent only after its receiver took it, so a server killed at
+/// any moment sends it again when it comes back (receivers drop duplicates by key).
+/// Escalation: an alarm not answered (ALARM-1) `alarm_escalation_min` after it was raised
+/// is written again for every producer and safety, once per period, until it is answered.
+public final class DeliveryWorker: Sendable {
+    /// Deliveries taken per pass.
+    public static let batch = 32
+    /// The first retry's wait; each later one waits twice as long, up to `longestWait`.
+    public static let firstWait: Int64 = 2
+    public static let longestWait: Int64 = 300
+    /// A delivery failing this long is given up on and shown as failed.
+    public static let giveUpAfter: Int64 = 24 * 3600
+    /// How often the outbox is looked at when nothing wakes the worker.
+    public static let tick: Duration = .seconds(1)
+
+    let hub: ProductionHub
+    let store: any DeliveryStore
+    let senders: [DeliveryChannel: any AlarmSender]
+    let clock: @Sendable () -> Date
+    let publicURL: String
+    let logger: Logger
+    let signal: AsyncStream<Void>.Continuation
+    let signals: AsyncStream<Void>
+    /// Called after each delivery attempt (channel, outcome word): the API's metrics.
+    let onAttempt: @Sendable (DeliveryChannel, String) -> Void
+
+    public init(hub: ProductionHub, store: any DeliveryStore, senders: [DeliveryChannel: any AlarmSender], publicURL: String,
+                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                onAttempt: @escaping @Sendable (DeliveryChannel, String) -> Void = { _, _ in }) {
+        self.hub = hub
+        self.store = store
+        self.senders = senders
+        self.publicURL = publicURL
+        self.logger = logger
+        self.clock = clock
+        self.onAttempt = onAttempt
+        (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Looks at the outbox now rather than at the next tick (an alarm was just stored).
+    public func wake() { signal.yield() }
+
+    /// Runs until cancelled: escalates, then sends what is due, every tick or when woken.
+    public func run() async {
+        let ticker = Task { [signal] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.tick)
+                signal.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        for await _ in signals {
+            if Task.isCancelled { break }
+            await pass()
+        }
+    }
+
+    /// One look at the outbox: escalations written, then every due delivery attempted.
+    public func pass() async {
+        let now = Int64(clock().timeIntervalSince1970)
+        do {
+            try await escalate(now: now)
+            while !Task.isCancelled {
+                let due = try await store.dueDeliveries(now: now, limit: Self.batch)
+                if due.isEmpty { break }
+                await withTaskGroup(of: Void.self) { group in
+                    for d in due { group.addTask { await self.attempt(d, now: now) } }
+                }
+                if due.count < Self.batch { break }
+            }
+        } catch {
+            logger.warning("the delivery outbox could not be read: \(error)")
+        }
+    }
+
+    /// Writes the escalation rounds now due for every open alarm of every production held.
+    func escalate(now: Int64) async throws {
+        for id in try await hub.store.productionIDs() {
+            guard let log = try? await hub.log(id) else { continue }
+            let open = log.state.openAlarms
+            if open.isEmpty { continue }
+            let period = max(1, Int64((log.header.policy.alarmEscalationMinutes * 60).rounded()))
+            var written: [Int: Int]?
+            for index in open {
+                guard let alarm = log.state.alarms[index] else { continue }
+                let due = Int((now - alarm.at.seconds) / period)
+                guard due >= 1 else { continue }
+                if written == nil { written = try await store.escalationRounds(id) }
+                guard due > written?[index] ?? 0 else { continue }
+                // Only the round due now: a server that was down does not send the missed rounds one after another.
+                try await store.escalate(id, AlarmRecipients.escalation(log.state, index: index), round: due, at: now)
+                logger.info("alarm \(index) of \(id) unanswered for \(now - alarm.at.seconds) s: escalation \(due) written")
+            }
+        }
+    }
+
+    func attempt(_ d: Delivery, now: Int64) async {
+        var d = d
+        guard let log = try? await hub.log(d.production), d.index < log.size,
+              let entry = try? LogEntry(decoding: log.entries[d.index]) else {
+            d.state = .failed
+            d.lastError = "the alarm's production or entry is not held here"
+            try? await store.updateDelivery(d)
+            return
+        }
+        // An escalation of an alarm answered meanwhile is not sent.
+        if d.round > 0, log.state.alarms[d.index]?.answered == true {
+            d.state = .withdrawn
+            d.lastError = nil
+            try? await store.updateDelivery(d)
+            return
+        }
+        guard let sender = senders[d.channel] else {
+            d.attempts += 1
+            d.lastError = "\(d.channel.rawValue) is not set up on this server"
+            d.failingSince = d.failingSince ?? now
+            d.nextAt = now + Self.longestWait
+            if now - (d.failingSince ?? now) >= Self.giveUpAfter { d.state = .failed }
+            try? await store.updateDelivery(d)
+            onAttempt(d.channel, "unconfigured")
+            return
+        }
+        let body = (try? JSON.parse(entry.body)) ?? .null
+        let alarm = AlarmMessage(production: d.production, productionTitle: log.header.title, index: d.index, at: entry.at, rules: entry.rules,
+                                 message: entry.message, firearm: body["firearm"]?.stringValue, lot: body["lot"]?.stringValue,
+                                 critical: entry.rules.contains(.fa7) || entry.rules.contains(.ammo1), round: d.round,
+                                 url: "\(publicURL)/p/\(d.production)/entry/\(d.index)")
+        let outcome = await sender.send(d, alarm)
+        let sentAt = Int64(clock().timeIntervalSince1970)
+        d.attempts += 1
+        switch outcome {
+        case .delivered:
+            d.state = .delivered
+            d.deliveredAt = sentAt
+            d.lastError = nil
+            d.failingSince = nil
+            onAttempt(d.channel, "delivered")
+        case let .retry(why, after):
+            d.lastError = why
+            d.failingSince = d.failingSince ?? sentAt
+            let wait = min(Self.longestWait, Self.firstWait << min(Int64(d.attempts - 1), 16))
+            d.nextAt = sentAt + max(wait, Int64(after ?? 0))
+            if sentAt - (d.failingSince ?? sentAt) >= Self.giveUpAfter { d.state = .failed }
+            onAttempt(d.channel, "retry")
+            logger.info("delivery \(d.key) not taken (\(why)); again in \(d.nextAt - sentAt) s")
+        case let .failed(why):
+            d.state = .failed
+            d.lastError = why
+            d.failingSince = d.failingSince ?? sentAt
+            onAttempt(d.channel, "failed")
+            logger.warning("delivery \(d.key) refused for good: \(why)")
+        case let .gone(why):
+            d.state = .failed
+            d.lastError = why
+            d.failingSince = d.failingSince ?? sentAt
+            try? await store.removeContact(d.production, id: d.target)
+            onAttempt(d.channel, "gone")
+        }
+        do { try await store.updateDelivery(d) } catch {
+            // Sent but not marked: sent again later, which its key makes harmless.
+            logger.warning("delivery \(d.key) was sent but could not be marked: \(error)")
+        }
+    }
+}
