@@ -86,6 +86,7 @@ let package = Package(
                 "ArmoryLedger",
                 "ArmoryStore",
                 "ArmoryHub",
+                "ArmoryDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -122,6 +123,7 @@ let package = Package(
                 "ArmoryPages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The command-line tool.
@@ -134,6 +136,8 @@ let package = Package(
                 "ArmoryHub",
                 "ArmoryAPI",
                 "ArmoryServer",
+                "ArmoryDelivery",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

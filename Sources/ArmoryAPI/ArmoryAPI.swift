@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryDelivery
 import ArmoryHub
 import ArmoryLedger
 import ArmoryStore
@@ -71,6 +72,11 @@ public struct ServerOptions: Sendable {
     /// QR code and link meant for another device: the concern poster, the report's bundle.
     /// Nil: the address the page was opened at.
     public var publicURL: String?
+    /// The server's own webhooks, which every alarm of every production is sent to, each
+    /// with the secret its bodies are signed with.
+    public var webhooks: [(url: String, secret: String)] = []
+    /// The SMTP relay alarms are e-mailed through (nil: no e-mail).
+    public var smtp: SMTPRelay?
     public init() {}
 
     /// Seconds a connection may sit without a whole request (headers still arriving, or
@@ -105,14 +111,48 @@ public struct ArmoryAPI: Sendable {
     public init(store: any LogStore, signer: NoteSigner?, kept: [StoredSession], options: ServerOptions = ServerOptions(),
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         let metrics = ArmoryMetrics()
+        let wake = Mutex<DeliveryWorker?>(nil)
         hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
             metrics.recorded(production: id, decision: decision, logSize: size)
+            // An alarm's deliveries were stored with it: the worker sends them now, not at its next tick.
+            if decision.outcome == .alarm { wake.withLock { $0 }?.wake() }
         }
         sessions = SessionBook()
         sessions.restore(kept, now: clock())
         self.options = options
         self.metrics = metrics
         self.clock = clock
+        let address = ServerAddress(options.publicURL ?? "http://\(options.host):\(options.port)")
+        serverAddress = address
+        if let outbox = store as? any DeliveryStore {
+            var senders: [DeliveryChannel: any AlarmSender] = [
+                .webhook: WebhookSender(externalURL: options.publicURL ?? "", secrets: { d in
+                    try? await outbox.webhooks(d.production).first { $0.id == d.target }?.secret
+                }),
+            ]
+            if let relay = options.smtp { senders[.email] = SMTPSender(relay: relay) }
+            let worker = DeliveryWorker(hub: hub, store: outbox, senders: senders, publicURL: { address.value.withLock { $0 } }, logger: logger,
+                                        clock: clock, onAttempt: { channel, outcome in metrics.delivered(channel: channel.rawValue, outcome: outcome) })
+            wake.withLock { $0 = worker }
+            delivery = worker
+            self.outbox = outbox
+        } else {
+            delivery = nil
+            self.outbox = nil
+        }
+    }
+
+    /// Sends alarms to those not watching a screen (nil: a store without an outbox).
+    public let delivery: DeliveryWorker?
+    /// The contacts, webhooks and deliveries.
+    public let outbox: (any DeliveryStore)?
+    /// The address links in deliveries point at: `publicURL`, or where the server listens.
+    let serverAddress: ServerAddress
+
+    /// Says where the server listens, once it does (a port chosen by the system), for the
+    /// links in deliveries when no public address was given.
+    public func listening(host: String, port: Int) {
+        if options.publicURL == nil { serverAddress.value.withLock { $0 = "http://\(host):\(port)" } }
     }
 
     static let cookieName = "armory_session"
@@ -162,6 +202,7 @@ public struct ArmoryAPI: Sendable {
         p.get("consistency") { req, ctx in try await self.consistency(req, ctx) }
         p.get("bundle") { req, ctx in try await self.bundle(req, ctx) }
         p.get("events") { req, ctx in try await self.events(req, ctx) }
+        registerDelivery(p)
         return router
     }
 
@@ -857,9 +898,20 @@ public struct ArmoryAPI: Sendable {
         guard let bearer, constantTimeEqual(Array(bearer.utf8), Array(expected.utf8)) else {
             throw APIError(.unauthorized, "metrics need the metrics token: Authorization: Bearer <ARMORY_METRICS_TOKEN>")
         }
+        // The outbox as it stands when scraped: its depth and its oldest undelivered alarm's age.
+        if let outbox, let stats = try? await outbox.outboxStats() {
+            let now = Int64(clock().timeIntervalSince1970)
+            metrics.outbox(pending: stats.pending, oldestAgeSeconds: stats.oldestPendingSince.map { Int(max(0, now - $0)) } ?? 0)
+        }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
     }
+}
+
+/// Where the server can be reached, set once it listens.
+final class ServerAddress: Sendable {
+    let value: Mutex<String>
+    init(_ text: String) { value = Mutex(text) }
 }
 
 /// Reads the session from the bearer token or the session cookie, for every route.

@@ -33,6 +33,17 @@ public final class ArmoryMetrics: Sendable {
         handles.gauge("armory_log_entries", [("production", production)], factory).record(logSize)
     }
 
+    /// Counts a delivery attempt by channel and what came of it (delivered, retry, failed, gone).
+    public func delivered(channel: String, outcome: String) {
+        handles.counter("armory_deliveries_total", [("channel", channel), ("outcome", outcome)], factory).increment()
+    }
+
+    /// The outbox's depth, and how long its oldest undelivered alarm has waited.
+    public func outbox(pending: Int, oldestAgeSeconds: Int) {
+        handles.gauge("armory_outbox_pending", [], factory).record(pending)
+        handles.gauge("armory_outbox_oldest_age_seconds", [], factory).record(oldestAgeSeconds)
+    }
+
     func middleware() -> RequestMetrics { RequestMetrics(factory: factory, handles: handles) }
 
     /// Each metric's handle, made once per label set: making one asks the registry, under

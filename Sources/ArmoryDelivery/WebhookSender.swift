@@ -95,3 +95,21 @@ public struct WebhookSender: AlarmSender {
         }
     }
 }
+
+/// What a webhook's address may be: http or https, with a host, no user or password in it,
+/// at most `longest` bytes.
+public enum WebhookAddress {
+    public static let longest = 2048
+
+    /// Why `text` is not a webhook address Armory sends to (nil: it is).
+    public static func problem(_ text: String) -> String? {
+        guard text.utf8.count <= longest else { return "a webhook address is at most \(longest) bytes" }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+            return "a webhook address starts http:// or https://"
+        }
+        guard let host = url.host, !host.isEmpty else { return "a webhook address names a host" }
+        guard url.user == nil, url.password == nil else { return "a webhook address holds no user or password (the body is signed instead)" }
+        guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else { return "a webhook address has no spaces or control characters" }
+        return nil
+    }
+}

@@ -25,14 +25,14 @@ public final class DeliveryWorker: Sendable {
     let store: any DeliveryStore
     let senders: [DeliveryChannel: any AlarmSender]
     let clock: @Sendable () -> Date
-    let publicURL: String
+    let publicURL: @Sendable () -> String
     let logger: Logger
     let signal: AsyncStream<Void>.Continuation
     let signals: AsyncStream<Void>
     /// Called after each delivery attempt (channel, outcome word): the API's metrics.
     let onAttempt: @Sendable (DeliveryChannel, String) -> Void
 
-    public init(hub: ProductionHub, store: any DeliveryStore, senders: [DeliveryChannel: any AlarmSender], publicURL: String,
+    public init(hub: ProductionHub, store: any DeliveryStore, senders: [DeliveryChannel: any AlarmSender], publicURL: @escaping @Sendable () -> String,
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 onAttempt: @escaping @Sendable (DeliveryChannel, String) -> Void = { _, _ in }) {
         self.hub = hub
@@ -132,7 +132,7 @@ public final class DeliveryWorker: Sendable {
         let alarm = AlarmMessage(production: d.production, productionTitle: log.header.title, index: d.index, at: entry.at, rules: entry.rules,
                                  message: entry.message, firearm: body["firearm"]?.stringValue, lot: body["lot"]?.stringValue,
                                  critical: entry.rules.contains(.fa7) || entry.rules.contains(.ammo1), round: d.round,
-                                 url: "\(publicURL)/p/\(d.production)/entry/\(d.index)")
+                                 url: "\(publicURL())/p/\(d.production)/entry/\(d.index)")
         let outcome = await sender.send(d, alarm)
         let sentAt = Int64(clock().timeIntervalSince1970)
         d.attempts += 1

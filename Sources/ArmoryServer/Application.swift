@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 // The server is wired here, and only here: the API (ArmoryAPI) and the pages (ArmoryPages,
@@ -27,9 +28,15 @@ public func buildApplication(api: ArmoryAPI, logger: Logger,
     let gate = ConnectionGate(limit: options.maximumConnections, logger: logger)
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(gate: gate)],
                                           idleTimeout: .seconds(Int64(options.idleTimeout)))
+    // Alarms go out to those not watching a screen for as long as the server runs.
+    let services: [any Service] = api.delivery.map { [DeliveryService(worker: $0)] } ?? []
     return Application(router: buildRouter(api: api), server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Armory"),
-                       onServerRunning: onServerRunning, logger: logger)
+                       services: services,
+                       onServerRunning: { channel in
+                           api.listening(host: options.host, port: channel.localAddress?.port ?? options.port)
+                           await onServerRunning(channel)
+                       }, logger: logger)
 }
 
 /// How many connections are open, shared by every connection's `ConnectionLimiter`.

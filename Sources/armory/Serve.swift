@@ -1,10 +1,12 @@
 import ArgumentParser
 import ArmoryAPI
 import ArmoryCore
+import ArmoryDelivery
 import ArmoryHub
 import ArmoryLedger
 import ArmoryServer
 import ArmoryStore
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -49,6 +51,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; more are closed as they arrive.")
     var maximumConnections = ServerOptions.defaultMaximumConnections
 
+    @Option(help: ArgumentHelp("Send every alarm of every production to this webhook (Alertmanager format, version 4); repeatable.", valueName: "url"))
+    var webhook: [String] = []
+
+    @Option(help: ArgumentHelp("The file holding the secret that signs the bodies sent to the --webhook given in the same place (X-Armory-Signature); repeatable. Without one, a secret is made and kept 0600 beside the database.", valueName: "file"))
+    var webhookSecretFile: [String] = []
+
+    @Option(help: ArgumentHelp("E-mail alarms through this SMTP relay (STARTTLS when it offers it).", valueName: "host:port"))
+    var smtp: String?
+
+    @Option(help: ArgumentHelp("The sender address of alarm e-mail (with --smtp).", valueName: "address"))
+    var smtpFrom: String?
+
     @Option(help: "The address crew devices reach this server at (e.g. https://armory.example or http://10.0.0.5:8080), for QR codes and links meant for another device (default: ARMORY_PUBLIC_URL, else the address a page was opened at).")
     var publicURL: String?
 
@@ -88,6 +102,20 @@ struct Serve: AsyncParsableCommand {
             }
             options.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
+        options.webhooks = try webhookSecrets(database: location)
+        if let smtp {
+            let parts = smtp.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else {
+                printError("error: --smtp must be HOST:PORT, not '\(printable(smtp))'")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            guard let from = smtpFrom, SMTPSender.isAddress(from) else {
+                printError("error: --smtp needs --smtp-from with the sender's e-mail address")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            options.smtp = SMTPRelay(host: String(parts[0]), port: port, from: from)
+        }
+        if let outbox = store as? any DeliveryStore { try await outbox.setServerWebhooks(options.webhooks) }
         // Whoever was signed in before a restart still is (only the tokens' digests are kept).
         let api = ArmoryAPI(store: store, signer: signer, kept: try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)),
                             options: options, logger: logger)
@@ -105,6 +133,44 @@ struct Serve: AsyncParsableCommand {
                               })
         try await app.runService()
         if let pg = store as? PostgresLogStore { pg.shutdown() }
+    }
+
+    /// Each --webhook with its secret: read from the --webhook-secret-file given in the same
+    /// place, or made once and kept (0600) beside the database.
+    func webhookSecrets(database: String?) throws -> [(url: String, secret: String)] {
+        guard webhookSecretFile.count <= webhook.count else {
+            printError("error: \(webhookSecretFile.count) --webhook-secret-file for \(webhook.count) --webhook")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        var out: [(url: String, secret: String)] = []
+        for (k, url) in webhook.enumerated() {
+            if let problem = WebhookAddress.problem(url) {
+                printError("error: --webhook '\(printable(url))': \(problem)")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            if k < webhookSecretFile.count {
+                let text = try String(contentsOfFile: webhookSecretFile[k], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard text.utf8.count >= 16 else {
+                    printError("error: the secret in \(webhookSecretFile[k]) is shorter than 16 characters")
+                    throw ExitCode(ExitStatus.invalidInput)
+                }
+                out.append((url, text))
+            } else {
+                let folder = database.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
+                let digest = SHA256.hash(data: Array(url.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+                let file = "\(folder.hasPrefix("postgres") ? "." : folder)/webhook-\(digest).secret"
+                if let kept = try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), kept.utf8.count >= 16 {
+                    out.append((url, kept))
+                } else {
+                    var g = SystemRandomNumberGenerator()
+                    let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+                    try writeOutput(Array((secret + "\n").utf8), to: file, secret: true)
+                    FileHandle.standardError.write(Data("webhook \(printable(url)): bodies are signed with the secret in \(file)\n".utf8))
+                    out.append((url, secret))
+                }
+            }
+        }
+        return out
     }
 
     /// Creates the demo production once; its sign-ins are kept in a 0600 file beside the

@@ -1,0 +1,167 @@
+import ArmoryCore
+import ArmoryDelivery
+import ArmoryHub
+import ArmoryStore
+import Foundation
+import Hummingbird
+
+/// Where alarms reach people not looking at a screen: each person's e-mail and phones (a
+/// person edits their own, a producer anyone's), the production's webhooks (producers),
+/// and what became of each alarm's deliveries (whoever receives alarms).
+extension ArmoryAPI {
+    /// Longest e-mail address taken.
+    public static let longestAddress = 254
+    /// Contacts one person may hold in a production (an address or two, a few phones).
+    public static let contactsPerPerson = 10
+    /// Webhooks one production may hold.
+    public static let webhooksPerProduction = 10
+
+    func registerDelivery(_ p: RouterGroup<SignedInContext>) {
+        p.get("people/:person/contacts") { _, ctx in try await self.contacts(ctx) }
+        p.post("people/:person/contacts") { req, ctx in try await self.addContact(req, ctx) }
+        p.delete("people/:person/contacts/:id") { _, ctx in try await self.removeContact(ctx) }
+        p.get("webhooks") { _, ctx in try await self.webhooks(ctx) }
+        p.post("webhooks") { req, ctx in try await self.addWebhook(req, ctx) }
+        p.delete("webhooks/:id") { _, ctx in try await self.removeWebhook(ctx) }
+        p.get("alarms/:index/deliveries") { _, ctx in try await self.deliveries(ctx) }
+    }
+
+    func requireOutbox() throws -> any DeliveryStore {
+        guard let outbox else { throw APIError(.serviceUnavailable, "this server's store keeps no delivery outbox") }
+        return outbox
+    }
+
+    /// The person in the path, if the session may edit their contacts: themselves, or a producer.
+    func contactPerson(_ ctx: SignedInContext) async throws -> (Session, String) {
+        let s = try require(ctx)
+        let person = try ctx.param("person")
+        guard person == s.person || s.roles.contains(.producer) else {
+            throw APIError.forbidden("a person keeps their own contacts; a producer keeps anyone's")
+        }
+        guard try await hub.read(s.production, { $0.state.people[person] }) != nil else {
+            throw APIError.notFound("no person '\(person)' in this production")
+        }
+        return (s, person)
+    }
+
+    func contactJSON(_ c: Contact) -> JSON {
+        var members: [(key: String, value: JSON)] = [("id", .int(Int(c.id))), ("person", .string(c.person)), ("channel", .string(c.channel.rawValue))]
+        // A phone's subscription holds its push service's address and keys: shown as the service's host only.
+        if c.channel == .push {
+            members.append(("address", .string(URL(string: (try? JSON.parse(c.address))?["endpoint"]?.stringValue ?? "")?.host ?? "a phone")))
+        } else {
+            members.append(("address", .string(c.address)))
+        }
+        return .object(members)
+    }
+
+    func contacts(_ ctx: SignedInContext) async throws -> Response {
+        let (s, person) = try await contactPerson(ctx)
+        let outbox = try requireOutbox()
+        return jsonResponse(.array(try await answering(s.production) { try await outbox.contacts(s.production, person: person) }.map(contactJSON)))
+    }
+
+    /// `{"channel": "email", "address": "..."}`; a 400 names the field at fault.
+    func addContact(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
+        let (s, person) = try await contactPerson(ctx)
+        let outbox = try requireOutbox()
+        let members = try fields(try await body(req))
+        for m in members where !["channel", "address"].contains(m.key) {
+            throw APIError.badRequest("unknown field '\(m.key)' (allowed: channel, address)", field: m.key)
+        }
+        guard case let .string(channelName)? = members.first(where: { $0.key == "channel" })?.value,
+              let channel = DeliveryChannel(rawValue: channelName), channel != .webhook else {
+            throw APIError.badRequest("field 'channel' is email or push", field: "channel")
+        }
+        guard case let .string(address)? = members.first(where: { $0.key == "address" })?.value else {
+            throw APIError.badRequest("field 'address' is required", field: "address")
+        }
+        switch channel {
+        case .email:
+            guard SMTPSender.isAddress(address) else {
+                throw APIError.badRequest("field 'address' is not an e-mail address (name@host.domain, at most \(Self.longestAddress) bytes)", field: "address")
+            }
+        case .push, .webhook:
+            throw APIError.badRequest("push subscriptions are added from a phone's page (Notify this phone)", field: "channel")
+        }
+        let held = try await outbox.contacts(s.production, person: person)
+        guard held.count < Self.contactsPerPerson || held.contains(where: { $0.channel == channel && $0.address == address }) else {
+            throw APIError.badRequest("\(person) has \(Self.contactsPerPerson) contacts already; remove one first", field: "address")
+        }
+        let added = try await answering(s.production) {
+            try await outbox.addContact(Contact(production: s.production, person: person, channel: channel, address: address))
+        }
+        return jsonResponse(contactJSON(added), status: .created)
+    }
+
+    func removeContact(_ ctx: SignedInContext) async throws -> Response {
+        let (s, person) = try await contactPerson(ctx)
+        let outbox = try requireOutbox()
+        let raw = try ctx.param("id")
+        guard let id = Int64(raw), let held = try await outbox.contacts(s.production, person: person).first(where: { $0.id == id }) else {
+            throw APIError.notFound("\(person) has no contact \(raw)")
+        }
+        try await answering(s.production) { try await outbox.removeContact(s.production, id: held.id) }
+        return Response(status: .noContent)
+    }
+
+    func webhookJSON(_ h: Webhook, secret: Bool = false) -> JSON {
+        var m: [(key: String, value: JSON)] = [("id", .int(Int(h.id))), ("url", .string(h.url)),
+                                               ("scope", .string(h.production == Webhook.everyProduction ? "server" : "production"))]
+        if secret { m.append(("secret", .string(h.secret))) }
+        return .object(m)
+    }
+
+    func webhooks(_ ctx: SignedInContext) async throws -> Response {
+        let s = try require(ctx, roles: [.producer], action: "see the production's webhooks")
+        let outbox = try requireOutbox()
+        return jsonResponse(.array(try await answering(s.production) { try await outbox.webhooks(s.production) }.map { webhookJSON($0) }))
+    }
+
+    /// `{"url": "https://..."}`: the webhook, with the secret its bodies are signed with, shown this once.
+    func addWebhook(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
+        let s = try require(ctx, roles: [.producer], action: "add a webhook")
+        let outbox = try requireOutbox()
+        let members = try fields(try await body(req))
+        for m in members where m.key != "url" { throw APIError.badRequest("unknown field '\(m.key)' (allowed: url)", field: m.key) }
+        guard case let .string(url)? = members.first?.value else { throw APIError.badRequest("field 'url' is required", field: "url") }
+        if let problem = WebhookAddress.problem(url) { throw APIError.badRequest("field 'url': \(problem)", field: "url") }
+        let own = try await outbox.webhooks(s.production).filter { $0.production == s.production }
+        guard own.count < Self.webhooksPerProduction || own.contains(where: { $0.url == url }) else {
+            throw APIError.badRequest("this production has \(Self.webhooksPerProduction) webhooks already; remove one first", field: "url")
+        }
+        var g = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        let added = try await answering(s.production) { try await outbox.addWebhook(Webhook(production: s.production, url: url, secret: secret)) }
+        return jsonResponse(webhookJSON(added, secret: true), status: .created)
+    }
+
+    func removeWebhook(_ ctx: SignedInContext) async throws -> Response {
+        let s = try require(ctx, roles: [.producer], action: "remove a webhook")
+        let outbox = try requireOutbox()
+        let raw = try ctx.param("id")
+        guard let id = Int64(raw), try await outbox.webhooks(s.production).contains(where: { $0.id == id && $0.production == s.production }) else {
+            throw APIError.notFound("this production has no webhook \(raw) of its own")
+        }
+        try await answering(s.production) { try await outbox.removeWebhook(s.production, id: id) }
+        return Response(status: .noContent)
+    }
+
+    func deliveryJSON(_ d: Delivery) -> JSON {
+        .object([
+            ("key", .string(d.key)), ("round", .int(d.round)), ("recipient", .string(d.recipient)), ("channel", .string(d.channel.rawValue)),
+            ("state", .string(d.state.rawValue)), ("attempts", .int(d.attempts)),
+            ("delivered_at", d.deliveredAt.map { .int(Int($0)) } ?? .null), ("last_error", .orNull(d.lastError)),
+            ("failing_since", d.failingSince.map { .int(Int($0)) } ?? .null),
+        ])
+    }
+
+    /// What became of one alarm's deliveries (addresses left out).
+    func deliveries(_ ctx: SignedInContext) async throws -> Response {
+        let s = try require(ctx, roles: [.armorer, .firstAD, .producer, .safety], action: "see alarm deliveries")
+        let outbox = try requireOutbox()
+        let raw = try ctx.param("index")
+        guard let index = Int(raw), index >= 0 else { throw APIError.badRequest("an alarm is named by its entry index, not '\(raw)'", field: "index") }
+        return jsonResponse(.array(try await answering(s.production) { try await outbox.deliveries(s.production, index: index) }.map(deliveryJSON)))
+    }
+}
