@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ArmoryCore", targets: ["ArmoryCore"]),
         .library(name: "ArmoryLedger", targets: ["ArmoryLedger"]),
         .library(name: "ArmoryStore", targets: ["ArmoryStore"]),
+        .library(name: "ArmoryDelivery", targets: ["ArmoryDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: people, firearms, lots, the rules engine. No I/O, no clock, no globals.
@@ -44,6 +46,17 @@ let package = Package(
                 "ArmoryLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Alarms to the phones of producers and safety reps: Web Push (RFC 8030), its
+        // message encryption (RFC 8291) and the server's VAPID identity (RFC 8292).
+        .target(
+            name: "ArmoryDelivery",
+            dependencies: [
+                "ArmoryCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -126,6 +139,15 @@ let package = Package(
             dependencies: [
                 "ArmoryCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "ArmoryDeliveryTests",
+            dependencies: [
+                "ArmoryDelivery",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
