@@ -303,7 +303,7 @@ public struct VAPIDContact: Sendable, Equatable, CustomStringConvertible {
 /// its owner can read, like an SSH key. Its public key is the `applicationServerKey` the
 /// alarm page gives `pushManager.subscribe`; the browser then accepts pushes signed by it
 /// only, so the key must outlive restarts or every phone has to subscribe again.
-public struct VAPIDKey: Sendable {
+public struct VAPIDKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The most bytes of a key file (a PEM key is about 240).
     public static let maximumFileLength = 4096
     /// How long a token is good for: RFC 8292 allows at most 24 hours.
@@ -319,12 +319,6 @@ public struct VAPIDKey: Sendable {
         self.publicKey = Array(privateKey.publicKey.x963Representation)
     }
 
-    /// The signing key.
-    public var privateKey: P256.Signing.PrivateKey {
-        // The bytes came from a valid key in `init`, so this cannot fail; a fresh key in
-        // its place would only make push services refuse the token.
-        (try? P256.Signing.PrivateKey(rawRepresentation: rawPrivateKey)) ?? P256.Signing.PrivateKey()
-    }
     /// The public key as base64url: the page's `applicationServerKey` and the `k=` of
     /// every request.
     public var publicKeyBase64URL: String { Base64URL.encode(publicKey) }
@@ -428,16 +422,22 @@ public struct VAPIDKey: Sendable {
         ])
         let signingInput = Base64URL.encode(header.compactBytes) + "." + Base64URL.encode(claims.compactBytes)
         // ES256 (RFC 7518 section 3.4): SHA-256 then ECDSA; the signature is r || s, 64 bytes.
-        let signature: [UInt8]
-        do {
-            signature = Array(try privateKey.signature(for: Array(signingInput.utf8)).rawRepresentation)
-        } catch {
-            // Signing with a valid P-256 key does not fail; an empty signature is refused
-            // by the push service, which the caller sees as `.refused`.
-            signature = []
+        // The bytes came from a valid key and signing with one does not fail; were it to,
+        // the empty signature is refused by the push service, which the caller sees as
+        // `.refused` and logs.
+        var signature: [UInt8] = []
+        if let key = try? P256.Signing.PrivateKey(rawRepresentation: rawPrivateKey),
+            let signed = try? key.signature(for: Array(signingInput.utf8))
+        {
+            signature = Array(signed.rawRepresentation)
         }
         return signingInput + "." + Base64URL.encode(signature)
     }
+
+    /// Only the public key: a key printed or logged by mistake shows nothing secret.
+    public var description: String { "VAPIDKey(\(publicKeyBase64URL))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["publicKey": publicKeyBase64URL]) }
 
     /// The `Authorization` header value: `vapid t=<token>, k=<public key>` (RFC 8292 section 3).
     public func authorization(audience: String, contact: VAPIDContact, now: Date) -> String {

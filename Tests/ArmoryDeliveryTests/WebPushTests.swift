@@ -236,8 +236,35 @@ struct VAPIDTests {
         #expect(again.publicKeyBase64URL == made.publicKeyBase64URL)
         #expect(made.publicKey.count == 65 && made.publicKey.first == 0x04)
         #expect(made.publicKeyBase64URL.count == 87)
+        // Printed or dumped by mistake, it shows the public key only.
+        let secret = Base64URL.encode(made.rawPrivateKey)
+        var dumped = ""
+        dump(made, to: &dumped)
+        for shown in [String(describing: made), String(reflecting: made), "\(made)", dumped] {
+            #expect(!shown.contains(secret) && !shown.contains("\(made.rawPrivateKey)"))
+            #expect(shown.contains(made.publicKeyBase64URL))
+        }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasPrefix("-----BEGIN PRIVATE KEY-----"))
+    }
+
+    @Test("a key openssl wrote (SEC 1, `openssl ecparam -name prime256v1 -genkey`) is read")
+    func opensslKey() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/vapid.pem"
+        // A throwaway key made for this test only.
+        let pem = """
+            -----BEGIN EC PRIVATE KEY-----
+            MHcCAQEEIBWMpy0RQArWewILmfqCeEHuoqzrlAFi8HiSleFlKlXyoAoGCCqGSM49
+            AwEHoUQDQgAE+DjE4+gy7Ze2etK22sWg94pYBX+0M9FKnDTLOx/PLNy/6NQ0tGs2
+            f0ps822ADpRx9E4qdCpP8HDBe0nG+e0zuA==
+            -----END EC PRIVATE KEY-----
+
+            """
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600]))
+        let key = try VAPIDKey.loadOrCreate(at: path)
+        #expect(key.publicKeyBase64URL == "BPg4xOPoMu2XtnrSttrFoPeKWAV_tDPRSpw0yzsfzyzcv-jUNLRrNn9KbPNtgA6UcfROKnQqT_BwwXtJxvntM7g")
     }
 
     @Test("a key file the group or others can read (or write) is refused", arguments: [0o640, 0o604, 0o620, 0o644])
