@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ArmoryCore", targets: ["ArmoryCore"]),
         .library(name: "ArmoryLedger", targets: ["ArmoryLedger"]),
         .library(name: "ArmoryStore", targets: ["ArmoryStore"]),
+        .library(name: "ArmoryDelivery", targets: ["ArmoryDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -62,7 +63,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Alarm delivery channels: webhooks (Alertmanager format), e-mail over SMTP, Web Push.
+        // Alarm delivery channels: webhooks (Alertmanager format), e-mail over SMTP, and Web
+        // Push to phones (RFC 8030, its encryption RFC 8291, the server's VAPID identity RFC 8292).
         .target(
             name: "ArmoryDelivery",
             dependencies: [
@@ -148,6 +150,15 @@ let package = Package(
             dependencies: [
                 "ArmoryCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "ArmoryDeliveryTests",
+            dependencies: [
+                "ArmoryDelivery",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
