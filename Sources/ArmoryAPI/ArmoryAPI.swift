@@ -77,6 +77,8 @@ public struct ServerOptions: Sendable {
     public var webhooks: [(url: String, secret: String)] = []
     /// The SMTP relay alarms are e-mailed through (nil: no e-mail).
     public var smtp: SMTPRelay?
+    /// The server's VAPID key and contact, for Web Push to phones (nil: no push).
+    public var push: (key: VAPIDKey, contact: VAPIDContact)?
     public init() {}
 
     /// Seconds a connection may sit without a whole request (headers still arriving, or
@@ -131,6 +133,10 @@ public struct ArmoryAPI: Sendable {
                 }),
             ]
             if let relay = options.smtp { senders[.email] = SMTPSender(relay: relay) }
+            if let push = options.push {
+                senders[.push] = PushAlarmSender(sender: WebPushSender(client: Self.pushClient, key: push.key, contact: push.contact, logger: logger),
+                                                 clock: clock)
+            }
             let worker = DeliveryWorker(hub: hub, store: outbox, senders: senders, publicURL: { address.value.withLock { $0 } }, logger: logger,
                                         clock: clock, onAttempt: { channel, outcome in metrics.delivered(channel: channel.rawValue, outcome: outcome) })
             wake.withLock { $0 = worker }
@@ -141,6 +147,9 @@ public struct ArmoryAPI: Sendable {
             self.outbox = nil
         }
     }
+
+    /// One client for every push, for the life of the process (it follows no redirects).
+    static let pushClient = WebPushSender.makeHTTPClient()
 
     /// Sends alarms to those not watching a screen (nil: a store without an outbox).
     public let delivery: DeliveryWorker?

@@ -24,6 +24,14 @@ extension ArmoryAPI {
         p.post("webhooks") { req, ctx in try await self.addWebhook(req, ctx) }
         p.delete("webhooks/:id") { _, ctx in try await self.removeWebhook(ctx) }
         p.get("alarms/:index/deliveries") { _, ctx in try await self.deliveries(ctx) }
+        p.get("push-key") { _, ctx in try await self.pushKey(ctx) }
+    }
+
+    /// The server's VAPID public key: the `applicationServerKey` a page subscribes a phone with.
+    func pushKey(_ ctx: SignedInContext) async throws -> Response {
+        _ = try require(ctx)
+        guard let push = options.push else { throw APIError.notFound("this server sends no push messages (no VAPID key)") }
+        return jsonResponse(.object([("key", .string(push.key.publicKeyBase64URL))]))
     }
 
     func requireOutbox() throws -> any DeliveryStore {
@@ -66,23 +74,34 @@ extension ArmoryAPI {
         let (s, person) = try await contactPerson(ctx)
         let outbox = try requireOutbox()
         let members = try fields(try await body(req))
-        for m in members where !["channel", "address"].contains(m.key) {
-            throw APIError.badRequest("unknown field '\(m.key)' (allowed: channel, address)", field: m.key)
+        for m in members where !["channel", "address", "subscription"].contains(m.key) {
+            throw APIError.badRequest("unknown field '\(m.key)' (allowed: channel, address, subscription)", field: m.key)
         }
         guard case let .string(channelName)? = members.first(where: { $0.key == "channel" })?.value,
               let channel = DeliveryChannel(rawValue: channelName), channel != .webhook else {
             throw APIError.badRequest("field 'channel' is email or push", field: "channel")
         }
-        guard case let .string(address)? = members.first(where: { $0.key == "address" })?.value else {
-            throw APIError.badRequest("field 'address' is required", field: "address")
-        }
+        let address: String
         switch channel {
         case .email:
-            guard SMTPSender.isAddress(address) else {
+            guard case let .string(text)? = members.first(where: { $0.key == "address" })?.value else {
+                throw APIError.badRequest("field 'address' is required", field: "address")
+            }
+            guard SMTPSender.isAddress(text) else {
                 throw APIError.badRequest("field 'address' is not an e-mail address (name@host.domain, at most \(Self.longestAddress) bytes)", field: "address")
             }
+            address = text
         case .push, .webhook:
-            throw APIError.badRequest("push subscriptions are added from a phone's page (Notify this phone)", field: "channel")
+            // A phone's subscription, as its browser's PushSubscription.toJSON() gives it; kept as the browser wrote it.
+            guard let given = members.first(where: { $0.key == "subscription" })?.value, case .object = given else {
+                throw APIError.badRequest("field 'subscription' is the phone's push subscription object", field: "subscription")
+            }
+            let text = given.compactText
+            do { _ = try PushSubscription(json: Array(text.utf8)) } catch {
+                throw APIError.badRequest("field 'subscription\(error.field.map { "." + $0 } ?? "")': \(error.message)",
+                                          field: "subscription" + (error.field.map { "." + $0 } ?? ""))
+            }
+            address = text
         }
         let held = try await outbox.contacts(s.production, person: person)
         guard held.count < Self.contactsPerPerson || held.contains(where: { $0.channel == channel && $0.address == address }) else {

@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryStore
 import AsyncHTTPClient
 import Crypto
 import Foundation
@@ -618,5 +619,52 @@ enum Base64URL {
         standard += String(repeating: "=", count: (4 - standard.utf8.count % 4) % 4)
         guard let data = Data(base64Encoded: standard) else { return nil }
         return Array(data)
+    }
+}
+
+// MARK: - Alarms to phones
+
+/// Sends an alarm delivery to a phone: its stored subscription, the alarm as a small JSON
+/// notification (title, body, the entry's address, the delivery key) that the page's
+/// service worker shows and keeps on screen until it is tapped.
+public struct PushAlarmSender: AlarmSender {
+    let sender: WebPushSender
+    let clock: @Sendable () -> Date
+
+    public init(sender: WebPushSender, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.sender = sender
+        self.clock = clock
+    }
+
+    /// The notification a phone shows: at most `WebPushEncryption.maximumPayloadLength` bytes.
+    public static func payload(_ d: Delivery, _ alarm: AlarmMessage) -> [UInt8] {
+        var body = alarm.message
+        func json() -> [UInt8] {
+            JSON.object([("title", .string(alarm.title)), ("body", .string(body)), ("url", .string(alarm.url)),
+                         ("key", .string(d.key)), ("critical", .bool(alarm.critical))]).compactBytes
+        }
+        var bytes = json()
+        // A long concern is cut so the notification fits one record; the entry holds it whole.
+        while bytes.count > WebPushEncryption.maximumPayloadLength, !body.isEmpty {
+            body = String(body.prefix(max(0, body.count - max(16, (bytes.count - WebPushEncryption.maximumPayloadLength) / 2)))) + "…"
+            if body == "…" { body = "" }
+            bytes = json()
+        }
+        return bytes
+    }
+
+    public func send(_ d: Delivery, _ alarm: AlarmMessage) async -> SendOutcome {
+        let subscription: PushSubscription
+        do { subscription = try PushSubscription(json: Array(d.address.utf8)) } catch { return .gone("the stored subscription is unreadable: \(error)") }
+        do {
+            switch try await sender.send(Self.payload(d, alarm), to: subscription, now: clock()) {
+            case .delivered: return .delivered
+            case let .gone(status): return .gone("the push service no longer knows this phone (HTTP \(status))")
+            case let .retryLater(status, after, reason): return .retry(status.map { "HTTP \($0): \(reason)" } ?? reason, after: after)
+            case let .refused(status, excerpt): return .failed("HTTP \(status): \(excerpt)")
+            }
+        } catch {
+            return .failed("\(error)")
+        }
     }
 }

@@ -63,6 +63,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The sender address of alarm e-mail (with --smtp).", valueName: "address"))
     var smtpFrom: String?
 
+    @Option(help: ArgumentHelp("The server's VAPID key file for Web Push to phones, made (0600) if missing (default: ARMORY_VAPID_KEY_FILE, else vapid.key beside the database).", valueName: "file"))
+    var vapidKey: String?
+
+    @Option(help: ArgumentHelp("Who push services may write to about this server's pushes: mailto:ADDRESS or an https: page (default: ARMORY_PUSH_CONTACT, else mailto: the --smtp-from address, else mailto:alarms@armory.invalid).", valueName: "contact"))
+    var pushContact: String?
+
     @Option(help: "The address crew devices reach this server at (e.g. https://armory.example or http://10.0.0.5:8080), for QR codes and links meant for another device (default: ARMORY_PUBLIC_URL, else the address a page was opened at).")
     var publicURL: String?
 
@@ -116,6 +122,16 @@ struct Serve: AsyncParsableCommand {
             options.smtp = SMTPRelay(host: String(parts[0]), port: port, from: from)
         }
         if let outbox = store as? any DeliveryStore { try await outbox.setServerWebhooks(options.webhooks) }
+        // Web Push: the server's VAPID key, made once and kept 0600 like the signing key.
+        let folder = location.flatMap { $0.hasPrefix("postgres") ? nil : URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
+        let vapidPath = vapidKey ?? env["ARMORY_VAPID_KEY_FILE"] ?? "\(folder)/vapid.key"
+        do {
+            let contact = try VAPIDContact(pushContact ?? env["ARMORY_PUSH_CONTACT"] ?? smtpFrom.map { "mailto:" + $0 } ?? "mailto:alarms@armory.invalid")
+            options.push = (try VAPIDKey.loadOrCreate(at: vapidPath), contact)
+        } catch {
+            printError("error: Web Push: \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         // Whoever was signed in before a restart still is (only the tokens' digests are kept).
         let api = ArmoryAPI(store: store, signer: signer, kept: try await store.sessions(validAt: Int64(Date().timeIntervalSince1970)),
                             options: options, logger: logger)
