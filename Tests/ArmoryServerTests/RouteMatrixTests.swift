@@ -84,6 +84,19 @@ struct RouteMatrixTests {
         Route(method: .post, path: "/api/v1/productions/p/steps", body: #"{"do":"reconcile","lot":"D1","counted":6}"#, allowed: anyone, ok: [201, 409]),
         Route(method: .post, path: "/api/v1/productions/p/transfers", body: #"{"case":"C-1","to":"Sheriff","lots":["D1"]}"#,
               allowed: anyone, ok: [201, 409]),
+        // A person keeps their own contacts, a producer anyone's; producers keep the webhooks;
+        // whoever receives alarms reads their deliveries; anyone signed in may subscribe a phone.
+        Route(method: .get, path: "/api/v1/productions/p/people/cy/contacts", body: nil, allowed: [.role(.crew), .role(.producer)], ok: [200]),
+        Route(method: .post, path: "/api/v1/productions/p/people/cy/contacts", body: #"{"channel":"email","address":"cy@example.com"}"#,
+              allowed: [.role(.crew), .role(.producer)], ok: [201]),
+        Route(method: .delete, path: "/api/v1/productions/p/people/cy/contacts/999999", body: nil, allowed: [.role(.crew), .role(.producer)], ok: [404]),
+        Route(method: .get, path: "/api/v1/productions/p/webhooks", body: nil, allowed: [.role(.producer)], ok: [200]),
+        Route(method: .post, path: "/api/v1/productions/p/webhooks", body: #"{"url":"https://hooks.example/p"}"#, allowed: [.role(.producer)], ok: [201]),
+        Route(method: .delete, path: "/api/v1/productions/p/webhooks/999999", body: nil, allowed: [.role(.producer)], ok: [404]),
+        Route(method: .get, path: "/api/v1/productions/p/alarms/1/deliveries", body: nil,
+              allowed: [.role(.armorer), .role(.firstAD), .role(.producer), .role(.safety), .dualHatted], ok: [200]),
+        // The tests' server has no VAPID key: the route answers everyone signed in that it sends no push.
+        Route(method: .get, path: "/api/v1/productions/p/push-key", body: nil, allowed: anyone, ok: [404]),
         Route(method: .get, path: "/api/v1/productions/p/firearms", body: nil, allowed: anyone, ok: [200]),
         Route(method: .get, path: "/api/v1/productions/p/firearms/colt-1", body: nil, allowed: anyone, ok: [200]),
         Route(method: .get, path: "/api/v1/productions/p/lots", body: nil, allowed: anyone, ok: [200]),
@@ -176,7 +189,9 @@ struct RouteMatrixTests {
                 .replacingOccurrences(of: "/p/p", with: "/p/:production")
             for (concrete, parameter) in [("/ben/pin", "/:person/pin"), ("/cy/sign-out", "/:person/sign-out"), ("/firearm/colt-1", "/firearm/:id"),
                                           ("/lot/D1", "/lot/:id"), ("/firearms/colt-1", "/firearms/:id"), ("/lots/D1", "/lots/:id"),
-                                          ("/entries/1", "/entries/:index"), ("/entry/1", "/entry/:index"), ("/result/1", "/result/:index"), ("/act/inspect_firearm", "/act/:action"),
+                                          ("/entries/1", "/entries/:index"), ("/people/cy/contacts/999999", "/people/:person/contacts/:id"),
+                                          ("/people/cy/contacts", "/people/:person/contacts"), ("/webhooks/999999", "/webhooks/:id"),
+                                          ("/alarms/1/deliveries", "/alarms/:index/deliveries"), ("/entry/1", "/entry/:index"), ("/result/1", "/result/:index"), ("/act/inspect_firearm", "/act/:action"),
                                           ("/act/reconcile", "/act/:action"), ("/report/\(Self.day)", "/report/:day"),
                                           ("/timeline/\(Self.day)", "/timeline/:day"), ("/days/\(Self.day)/timeline", "/days/:day/timeline")] {
                 path = path.replacingOccurrences(of: concrete, with: parameter)
