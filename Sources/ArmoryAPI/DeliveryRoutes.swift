@@ -43,13 +43,87 @@ extension ArmoryAPI {
     func contactPerson(_ ctx: SignedInContext) async throws -> (Session, String) {
         let s = try require(ctx)
         let person = try ctx.param("person")
+        try await mayKeepContacts(s, of: person)
+        return (s, person)
+    }
+
+    /// A person keeps their own contacts; a producer keeps anyone's (403, or 404 for no such person).
+    package func mayKeepContacts(_ s: Session, of person: String) async throws {
         guard person == s.person || s.roles.contains(.producer) else {
             throw APIError.forbidden("a person keeps their own contacts; a producer keeps anyone's")
         }
         guard try await hub.read(s.production, { $0.state.people[person] }) != nil else {
             throw APIError.notFound("no person '\(person)' in this production")
         }
-        return (s, person)
+    }
+
+    /// Adds an e-mail address or a phone (`subscription`, its browser's JSON) for `person`:
+    /// the one way the API and the crew page do it. A 400 names the field at fault.
+    package func addContact(_ s: Session, person: String, channel: DeliveryChannel, address given: String?, subscription: JSON?) async throws -> Contact {
+        try await mayKeepContacts(s, of: person)
+        let outbox = try requireOutbox()
+        let address: String
+        switch channel {
+        case .email:
+            guard let text = given else { throw APIError.badRequest("field 'address' is required", field: "address") }
+            guard SMTPSender.isAddress(text) else {
+                throw APIError.badRequest("field 'address' is not an e-mail address (name@host.domain, at most \(Self.longestAddress) bytes)", field: "address")
+            }
+            address = text
+        case .push, .webhook:
+            // A phone's subscription, as its browser's PushSubscription.toJSON() gives it; kept as the browser wrote it.
+            guard let given = subscription, case .object = given else {
+                throw APIError.badRequest("field 'subscription' is the phone's push subscription object", field: "subscription")
+            }
+            let text = given.compactText
+            do { _ = try PushSubscription(json: Array(text.utf8)) } catch {
+                throw APIError.badRequest("field 'subscription\(error.field.map { "." + $0 } ?? "")': \(error.message)",
+                                          field: "subscription" + (error.field.map { "." + $0 } ?? ""))
+            }
+            address = text
+        }
+        let held = try await answering(s.production) { try await outbox.contacts(s.production, person: person) }
+        guard held.count < Self.contactsPerPerson || held.contains(where: { $0.channel == channel && $0.address == address }) else {
+            throw APIError.badRequest("\(person) has \(Self.contactsPerPerson) contacts already; remove one first", field: channel == .email ? "address" : "subscription")
+        }
+        let kind: DeliveryChannel = channel == .email ? .email : .push
+        return try await answering(s.production) {
+            try await outbox.addContact(Contact(production: s.production, person: person, channel: kind, address: address))
+        }
+    }
+
+    /// Removes one of `person`'s contacts (404 if they hold no such one).
+    package func removeContact(_ s: Session, person: String, id: Int64?) async throws {
+        try await mayKeepContacts(s, of: person)
+        let outbox = try requireOutbox()
+        guard let id, try await outbox.contacts(s.production, person: person).contains(where: { $0.id == id }) else {
+            throw APIError.notFound("\(person) has no such contact")
+        }
+        try await answering(s.production) { try await outbox.removeContact(s.production, id: id) }
+    }
+
+    /// Adds a webhook of the production's own (producers), with a new secret.
+    package func addWebhook(_ s: Session, url: String) async throws -> Webhook {
+        guard s.roles.contains(.producer) else { throw APIError.forbidden("only producer may add a webhook") }
+        let outbox = try requireOutbox()
+        if let problem = WebhookAddress.problem(url) { throw APIError.badRequest("field 'url': \(problem)", field: "url") }
+        let own = try await answering(s.production) { try await outbox.webhooks(s.production) }.filter { $0.production == s.production }
+        guard own.count < Self.webhooksPerProduction || own.contains(where: { $0.url == url }) else {
+            throw APIError.badRequest("this production has \(Self.webhooksPerProduction) webhooks already; remove one first", field: "url")
+        }
+        var g = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        return try await answering(s.production) { try await outbox.addWebhook(Webhook(production: s.production, url: url, secret: secret)) }
+    }
+
+    /// Removes one of the production's own webhooks (producers; 404 for another's or the server's).
+    package func removeWebhook(_ s: Session, id: Int64?) async throws {
+        guard s.roles.contains(.producer) else { throw APIError.forbidden("only producer may remove a webhook") }
+        let outbox = try requireOutbox()
+        guard let id, try await outbox.webhooks(s.production).contains(where: { $0.id == id && $0.production == s.production }) else {
+            throw APIError.notFound("this production has no such webhook of its own")
+        }
+        try await answering(s.production) { try await outbox.removeWebhook(s.production, id: id) }
     }
 
     func contactJSON(_ c: Contact) -> JSON {
@@ -69,10 +143,9 @@ extension ArmoryAPI {
         return jsonResponse(.array(try await answering(s.production) { try await outbox.contacts(s.production, person: person) }.map(contactJSON)))
     }
 
-    /// `{"channel": "email", "address": "..."}`; a 400 names the field at fault.
+    /// `{"channel": "email", "address": "..."}` or `{"channel": "push", "subscription": {...}}`.
     func addContact(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let (s, person) = try await contactPerson(ctx)
-        let outbox = try requireOutbox()
         let members = try fields(try await body(req))
         for m in members where !["channel", "address", "subscription"].contains(m.key) {
             throw APIError.badRequest("unknown field '\(m.key)' (allowed: channel, address, subscription)", field: m.key)
@@ -81,46 +154,19 @@ extension ArmoryAPI {
               let channel = DeliveryChannel(rawValue: channelName), channel != .webhook else {
             throw APIError.badRequest("field 'channel' is email or push", field: "channel")
         }
-        let address: String
-        switch channel {
-        case .email:
-            guard case let .string(text)? = members.first(where: { $0.key == "address" })?.value else {
-                throw APIError.badRequest("field 'address' is required", field: "address")
-            }
-            guard SMTPSender.isAddress(text) else {
-                throw APIError.badRequest("field 'address' is not an e-mail address (name@host.domain, at most \(Self.longestAddress) bytes)", field: "address")
-            }
-            address = text
-        case .push, .webhook:
-            // A phone's subscription, as its browser's PushSubscription.toJSON() gives it; kept as the browser wrote it.
-            guard let given = members.first(where: { $0.key == "subscription" })?.value, case .object = given else {
-                throw APIError.badRequest("field 'subscription' is the phone's push subscription object", field: "subscription")
-            }
-            let text = given.compactText
-            do { _ = try PushSubscription(json: Array(text.utf8)) } catch {
-                throw APIError.badRequest("field 'subscription\(error.field.map { "." + $0 } ?? "")': \(error.message)",
-                                          field: "subscription" + (error.field.map { "." + $0 } ?? ""))
-            }
+        var address: String?
+        if let given = members.first(where: { $0.key == "address" })?.value {
+            guard case let .string(text) = given else { throw APIError.badRequest("field 'address' is text", field: "address") }
             address = text
         }
-        let held = try await outbox.contacts(s.production, person: person)
-        guard held.count < Self.contactsPerPerson || held.contains(where: { $0.channel == channel && $0.address == address }) else {
-            throw APIError.badRequest("\(person) has \(Self.contactsPerPerson) contacts already; remove one first", field: "address")
-        }
-        let added = try await answering(s.production) {
-            try await outbox.addContact(Contact(production: s.production, person: person, channel: channel, address: address))
-        }
+        let added = try await addContact(s, person: person, channel: channel, address: address,
+                                         subscription: members.first(where: { $0.key == "subscription" })?.value)
         return jsonResponse(contactJSON(added), status: .created)
     }
 
     func removeContact(_ ctx: SignedInContext) async throws -> Response {
         let (s, person) = try await contactPerson(ctx)
-        let outbox = try requireOutbox()
-        let raw = try ctx.param("id")
-        guard let id = Int64(raw), let held = try await outbox.contacts(s.production, person: person).first(where: { $0.id == id }) else {
-            throw APIError.notFound("\(person) has no contact \(raw)")
-        }
-        try await answering(s.production) { try await outbox.removeContact(s.production, id: held.id) }
+        try await removeContact(s, person: person, id: Int64(try ctx.param("id")))
         return Response(status: .noContent)
     }
 
@@ -140,29 +186,15 @@ extension ArmoryAPI {
     /// `{"url": "https://..."}`: the webhook, with the secret its bodies are signed with, shown this once.
     func addWebhook(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.producer], action: "add a webhook")
-        let outbox = try requireOutbox()
         let members = try fields(try await body(req))
         for m in members where m.key != "url" { throw APIError.badRequest("unknown field '\(m.key)' (allowed: url)", field: m.key) }
         guard case let .string(url)? = members.first?.value else { throw APIError.badRequest("field 'url' is required", field: "url") }
-        if let problem = WebhookAddress.problem(url) { throw APIError.badRequest("field 'url': \(problem)", field: "url") }
-        let own = try await outbox.webhooks(s.production).filter { $0.production == s.production }
-        guard own.count < Self.webhooksPerProduction || own.contains(where: { $0.url == url }) else {
-            throw APIError.badRequest("this production has \(Self.webhooksPerProduction) webhooks already; remove one first", field: "url")
-        }
-        var g = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
-        let added = try await answering(s.production) { try await outbox.addWebhook(Webhook(production: s.production, url: url, secret: secret)) }
-        return jsonResponse(webhookJSON(added, secret: true), status: .created)
+        return jsonResponse(webhookJSON(try await addWebhook(s, url: url), secret: true), status: .created)
     }
 
     func removeWebhook(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.producer], action: "remove a webhook")
-        let outbox = try requireOutbox()
-        let raw = try ctx.param("id")
-        guard let id = Int64(raw), try await outbox.webhooks(s.production).contains(where: { $0.id == id && $0.production == s.production }) else {
-            throw APIError.notFound("this production has no webhook \(raw) of its own")
-        }
-        try await answering(s.production) { try await outbox.removeWebhook(s.production, id: id) }
+        try await removeWebhook(s, id: Int64(try ctx.param("id")))
         return Response(status: .noContent)
     }
 

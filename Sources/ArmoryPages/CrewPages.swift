@@ -17,6 +17,10 @@ struct AlarmView {
     let canAcknowledge: Bool
     /// The idempotency key its Acknowledge form sends.
     let key: String
+    /// Who it reached, and how (nil: nothing sent yet, or no outbox).
+    let delivered: String?
+    /// Deliveries that keep failing, each in a sentence.
+    let failing: [String]
 }
 
 /// The open alarms of a production, oldest first.
@@ -53,6 +57,50 @@ struct CrewPageView {
     let minutes: Int
     let error: String?
     let sheet: String
+    /// Where alarms reach the person viewing, and (for a producer) everyone and the webhooks.
+    let alarms: AlarmContactsView?
+}
+
+/// The crew page's "Where alarms reach people" section.
+struct AlarmContactsView {
+    let production: String
+    let me: String
+    let myContacts: [ContactRow]
+    let noContacts: Bool
+    /// A producer's view: everyone's contacts and the production's webhooks.
+    let everyone: [PersonContactsRow]?
+    let people: [PersonOption]?
+    let webhooks: [WebhookRow]?
+    let noWebhooks: Bool
+    /// A webhook just added: its secret, shown this once.
+    let newSecret: String?
+    let newSecretURL: String
+    let pushServer: Bool
+    let producer: Bool
+}
+
+struct ContactRow {
+    let id: Int64
+    let person: String
+    let text: String
+}
+
+struct PersonContactsRow {
+    let name: String
+    let id: String
+    let text: String
+}
+
+struct PersonOption {
+    let id: String
+    let name: String
+}
+
+struct WebhookRow {
+    let id: Int64
+    let url: String
+    let scope: String
+    let own: Bool
 }
 
 /// One line of a call sheet's preview or import.
@@ -106,15 +154,27 @@ extension Pages {
 
     /// The open alarms section: how long each has been open, and an Acknowledge button for
     /// whoever may give one.
-    func openAlarmsHTML(_ id: String, _ log: ProductionLog, person: String) -> String {
+    func openAlarmsHTML(_ id: String, _ log: ProductionLog, person: String) async throws -> String {
         let now = api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt)
+        // What became of each open alarm's deliveries: one read for all of them.
+        let open = Set(log.state.openAlarms)
+        var deliveries: [Int: [Delivery]] = [:]
+        if let outbox = api.outbox, !open.isEmpty {
+            for d in (try? await outbox.deliveries(id, index: nil)) ?? [] where open.contains(d.index) { deliveries[d.index, default: []].append(d) }
+        }
+        func clock(_ seconds: Int64) -> String { Timestamp(seconds: seconds, offsetMinutes: now.offsetMinutes).localClock }
+        func channel(_ d: Delivery) -> String { d.channel == .email ? "e-mail" : d.channel.rawValue }
         let views: [AlarmView] = log.state.openAlarms.compactMap { index -> AlarmView? in
             guard let alarm = log.state.alarms[index], index < log.entries.count,
                   let entry = try? LogEntry(decoding: log.entries[index]) else { return nil }
             return AlarmView(index: index, time: "\(alarm.at.localDate) \(alarm.at.localClock)", rules: alarm.rules.map(\.rawValue).joined(separator: ", "),
                              message: entry.message, openFor: Self.duration(now.seconds - alarm.at.seconds),
                              acknowledged: alarm.acknowledgements.isEmpty ? nil : Self.acknowledgements(alarm), concern: alarm.concern,
-                             canAcknowledge: Self.mayAcknowledge(log.state, person: person, alarm: alarm, at: now), key: Self.newKey())
+                             canAcknowledge: Self.mayAcknowledge(log.state, person: person, alarm: alarm, at: now), key: Self.newKey(),
+                             delivered: Self.deliveredSentence(deliveries[index] ?? [], clock: clock, channel: channel),
+                             failing: (deliveries[index] ?? []).filter { $0.state != .delivered && $0.failingSince != nil }.map { d in
+                                 "\(channel(d)) to \(d.recipient) \(d.state == .failed ? "failed" : "failing since \(clock(d.failingSince!))"): \(d.lastError ?? "no answer")"
+                             })
         }
         return render("open-alarms", OpenAlarmsView(production: id, count: views.count, alarms: views))
     }
@@ -136,10 +196,17 @@ extension Pages {
 
     /// The daily report's alarms: every alarm of the day, who acknowledged it and when, and
     /// how long it took to be answered.
-    func alarmAnswersHTML(_ id: String, _ log: ProductionLog, _ alarms: [StoredEntry], now: Timestamp) -> String {
+    func alarmAnswersHTML(_ id: String, _ log: ProductionLog, _ alarms: [StoredEntry], now: Timestamp, deliveries: [Int: [Delivery]] = [:]) -> String {
         guard !alarms.isEmpty else { return "<p>None.</p>" }
+        func hhmm(_ seconds: Int64) -> String { Timestamp(seconds: seconds, offsetMinutes: now.offsetMinutes).localClock }
+        func channel(_ d: Delivery) -> String { d.channel == .email ? "e-mail" : d.channel.rawValue }
+        func delivery(_ list: [Delivery]) -> String {
+            let failed: [String] = list.filter { $0.state == .failed }.map { "\(channel($0)) to \($0.recipient) failed: \($0.lastError ?? "")" }
+            let sent: String = Self.deliveredSentence(list, clock: hhmm, channel: channel) ?? "nothing to send (no contacts or webhooks)"
+            return ([sent] + failed).joined(separator: "; ")
+        }
         var out = "<table id=\"alarm-answers\"><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Rules</th><th scope=\"col\">What</th>"
-            + "<th scope=\"col\">Acknowledged</th><th scope=\"col\">Answered</th></tr></thead><tbody>"
+            + "<th scope=\"col\">Delivered and escalated</th><th scope=\"col\">Acknowledged</th><th scope=\"col\">Answered</th></tr></thead><tbody>"
         for e in alarms {
             let status = log.state.alarms[e.index]
             let answered: String
@@ -152,7 +219,8 @@ extension Pages {
             }
             out += "<tr id=\"report-alarm-\(e.index)\"><td><a href=\"/p/\(htmlEscape(urlEncode(id)))/entry/\(e.index)\">\(htmlEscape(clock(e.entry.at)))</a></td>"
                 + "<td>\(htmlEscape(e.entry.rules.map(\.rawValue).joined(separator: ", ")))</td><td>\(htmlEscape(e.entry.message))</td>"
-                + "<td>\(htmlEscape(status.map(Self.acknowledgements) ?? ""))</td><td>\(htmlEscape(answered))</td></tr>"
+            let sent: String = delivery(deliveries[e.index] ?? [])
+            out += "<td>\(htmlEscape(sent))</td><td>\(htmlEscape(status.map(Self.acknowledgements) ?? ""))</td><td>\(htmlEscape(answered))</td></tr>"
         }
         return out + "</tbody></table>"
     }
@@ -160,7 +228,7 @@ extension Pages {
     // MARK: The crew page (ROLE-3)
 
     func crewPage(_ ctx: SignedInPageContext, pin: (person: String, pin: String)? = nil, error: String? = nil, sheet: String = "",
-                  status: HTTPResponse.Status = .ok) async throws -> Response {
+                  status: HTTPResponse.Status = .ok, newWebhook: Webhook? = nil) async throws -> Response {
         let s = ctx.signedIn
         let (id, log) = try await production(ctx)
         let today = CalendarDate(String(api.now(timezone: log.header.timezone).prefix(10)))
@@ -182,8 +250,76 @@ extension Pages {
         let view = CrewPageView(production: id, policy: Self.policySentence(log.header.policy),
                                 producer: log.state.people[s.person]?.acts(as: .producer) ?? false, people: rows,
                                 hasOffCrew: !off.isEmpty, offCrewText: off.map { "\($0.name) (\($0.id))" }.joined(separator: ", "),
-                                pin: pin?.pin, pinPerson: pin?.person ?? "", minutes: ArmoryAPI.pinMinutes, error: error, sheet: sheet)
+                                pin: pin?.pin, pinPerson: pin?.person ?? "", minutes: ArmoryAPI.pinMinutes, error: error, sheet: sheet,
+                                alarms: try await alarmContacts(id, log, session: s, newWebhook: newWebhook))
         return page(title: "Crew", body: render("crew", view), ctx: ctx, log: (id, log), status: status)
+    }
+
+    /// Where alarms reach the person viewing, and for a producer everyone's and the webhooks.
+    func alarmContacts(_ id: String, _ log: ProductionLog, session s: Session, newWebhook: Webhook?) async throws -> AlarmContactsView? {
+        guard let outbox = api.outbox else { return nil }
+        func describe(_ c: Contact) -> String {
+            c.channel == .email ? c.address : "a phone (" + (URL(string: (try? JSON.parse(c.address))?["endpoint"]?.stringValue ?? "")?.host ?? "push") + ")"
+        }
+        let producer = s.roles.contains(.producer)
+        let all = try await outbox.contacts(id, person: producer ? nil : s.person)
+        let mine = all.filter { $0.person == s.person }.map { ContactRow(id: $0.id, person: $0.person, text: describe($0)) }
+        var everyone: [PersonContactsRow]?
+        var people: [PersonOption]?
+        var webhooks: [WebhookRow]?
+        if producer {
+            everyone = log.state.crew.map { p in
+                let theirs = all.filter { $0.person == p.id }
+                return PersonContactsRow(name: p.name, id: p.id, text: theirs.isEmpty ? "none: alarms reach them only on a screen" : theirs.map(describe).joined(separator: "; "))
+            }
+            people = log.state.crew.map { PersonOption(id: $0.id, name: $0.name) }
+            webhooks = try await outbox.webhooks(id).map { WebhookRow(id: $0.id, url: $0.url, scope: $0.production == Webhook.everyProduction ? "every production (the server's)" : "this production", own: $0.production == id) }
+        }
+        return AlarmContactsView(production: id, me: s.person, myContacts: mine, noContacts: mine.isEmpty, everyone: everyone, people: people,
+                                 webhooks: webhooks, noWebhooks: webhooks?.isEmpty ?? true, newSecret: newWebhook?.secret, newSecretURL: newWebhook?.url ?? "",
+                                 pushServer: api.options.push != nil, producer: producer)
+    }
+
+    /// The crew page's contact and webhook forms: each through the API's own service, then back
+    /// to the crew page (a webhook's secret is shown there this once).
+    func crewContacts(_ req: Request, _ ctx: SignedInPageContext, action: String) async throws -> Response {
+        let s = ctx.signedIn
+        let id = try ctx.param("production")
+        let fields = try await formFields(req)
+        func value(_ name: String) -> String? { fields.first { $0.0 == name }?.1.trimmingCharacters(in: .whitespaces) }
+        do {
+            switch action {
+            case "add":
+                _ = try await api.addContact(s, person: value("person") ?? s.person, channel: .email, address: value("address") ?? "", subscription: nil)
+            case "remove":
+                try await api.removeContact(s, person: value("person") ?? s.person, id: value("id").flatMap { Int64($0) })
+            case "webhook":
+                let hook = try await api.addWebhook(s, url: value("url") ?? "")
+                return try await crewPage(ctx, status: .created, newWebhook: hook)
+            default:
+                try await api.removeWebhook(s, id: value("id").flatMap { Int64($0) })
+            }
+        } catch let e as APIError where e.status.code < 500 {
+            return try await crewPage(ctx, error: e.message, status: e.status)
+        }
+        return redirect("/p/\(id)/crew#alarm-contacts")
+    }
+
+    /// "delivered to pat (push 11:02:03, e-mail 11:02:04); escalated twice": who an alarm reached, by when.
+    static func deliveredSentence(_ list: [Delivery], clock: (Int64) -> String, channel: (Delivery) -> String) -> String? {
+        guard !list.isEmpty else { return nil }
+        var byRecipient: [String: [String]] = [:]
+        for d in list where d.state == .delivered {
+            byRecipient[d.recipient, default: []].append("\(channel(d)) \(d.deliveredAt.map(clock) ?? "")")
+        }
+        let reached = byRecipient.keys.sorted().map { "\($0) (\(byRecipient[$0]!.joined(separator: ", ")))" }
+        let rounds = list.map(\.round).max() ?? 0
+        let waiting = list.filter { $0.state == .pending && $0.failingSince == nil }.count
+        var parts: [String] = []
+        parts.append(reached.isEmpty ? "not delivered yet" : "delivered to " + reached.joined(separator: ", "))
+        if waiting > 0 { parts.append("\(waiting) on the way") }
+        if rounds > 0 { parts.append("escalated \(rounds == 1 ? "once" : "\(rounds) times") to producers and safety") }
+        return parts.joined(separator: "; ")
     }
 
     /// Whether QUAL-1 asks `p` for a credential of `kind`: the armorer both, talent training.

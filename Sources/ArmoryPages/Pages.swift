@@ -26,6 +26,12 @@ package struct Pages: Sendable {
     package func register(on router: Router<ArmoryContext>) {
         router.get("/static/armory.css") { _, _ in asset(css, "text/css; charset=utf-8") }
         router.get("/static/armory.js") { _, _ in asset(js, "text/javascript; charset=utf-8") }
+        router.get("/static/sw.js") { _, _ in
+            // Served from /static/, it may still look after the whole site's pages.
+            var r = asset(PageAssets.serviceWorker, "text/javascript; charset=utf-8")
+            r.headers[.init("Service-Worker-Allowed")!] = "/"
+            return r
+        }
         router.get("/") { _, ctx in
             if let s = ctx.session { return redirect("/p/\(s.production)") }
             return page(title: "Armory", body: render("home", [:]), ctx: ctx, production: nil)
@@ -68,6 +74,10 @@ package struct Pages: Sendable {
         signedIn.get("crew") { _, ctx in try await crewPage(ctx) }
         signedIn.post("crew/pin") { req, ctx in try await crewPIN(req, ctx) }
         signedIn.post("crew/import") { req, ctx in try await crewImport(req, ctx) }
+        signedIn.post("crew/contacts") { req, ctx in try await crewContacts(req, ctx, action: "add") }
+        signedIn.post("crew/contacts/remove") { req, ctx in try await crewContacts(req, ctx, action: "remove") }
+        signedIn.post("crew/webhooks") { req, ctx in try await crewContacts(req, ctx, action: "webhook") }
+        signedIn.post("crew/webhooks/remove") { req, ctx in try await crewContacts(req, ctx, action: "remove-webhook") }
     }
 
     // MARK: Rendering
@@ -219,7 +229,7 @@ package struct Pages: Sendable {
         let general: [[String: Any]] = ActionForm.generalActions.compactMap(ActionForm.named).map { ["name": $0.name, "title": $0.title] }
         // The cards and open alarms refresh live, as the dashboard does, on every entry.
         let live = render("tablet-live", ["production": id, "firearms": firearms, "lots": try await lotRows(id, state: log.state),
-                                          "alarms": openAlarmsHTML(id, log, person: s.person)])
+                                          "alarms": try await openAlarmsHTML(id, log, person: s.person)])
         if req.uri.queryParameters["part"] == "live" { return html(live) }
         let body = render("tablet", ["production": id, "general": general, "live": live])
         return page(title: "Tablet", body: body, ctx: ctx, log: (id, log))
@@ -506,7 +516,7 @@ package struct Pages: Sendable {
         let day = String(api.now(timezone: log.header.timezone).prefix(10))
         let todays = try await api.hub.store.timeline(id, day: day)
         let alarms = try await api.hub.store.recentAlarms(id, limit: 20)
-        var out = needsAttentionHTML(log.state) + openAlarmsHTML(id, log, person: person) + "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
+        var out = needsAttentionHTML(log.state) + (try await openAlarmsHTML(id, log, person: person)) + "<h2>Firearms</h2><table><caption class=\"muted\">Where every firearm is, who holds it, and its condition</caption>"
             + "<thead><tr><th scope=\"col\">Firearm</th><th scope=\"col\">Condition</th><th scope=\"col\">Held by</th><th scope=\"col\">Contents</th></tr></thead><tbody>"
         for f in firearms {
             let contents = (f["contents"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "empty"
@@ -701,7 +711,12 @@ package struct Pages: Sendable {
         let meetings = entries.filter { bodies[$0.index]?["do"]?.stringValue == "safety_meeting" }
         out += "<h2>Safety meetings</h2>" + (meetings.isEmpty ? "<p>None.</p>" : entryTable(id, meetings, people: log.state.people))
         let alarms = entries.filter { $0.entry.outcome == .alarm }
-        out += "<h2>Alarms</h2>" + alarmAnswersHTML(id, log, alarms, now: api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt))
+        var deliveries: [Int: [Delivery]] = [:]
+        if let outbox = api.outbox, !alarms.isEmpty {
+            let wanted = Set(alarms.map(\.index))
+            for d in (try? await outbox.deliveries(id, index: nil)) ?? [] where wanted.contains(d.index) { deliveries[d.index, default: []].append(d) }
+        }
+        out += "<h2>Alarms</h2>" + alarmAnswersHTML(id, log, alarms, now: api.stamp(in: TimeZone(identifier: log.header.timezone) ?? .gmt), deliveries: deliveries)
         let refusals = entries.filter { $0.entry.outcome == .refused }
         out += "<h2>Refused commands</h2>" + (refusals.isEmpty ? "<p>None.</p>" : entryTable(id, refusals, people: log.state.people))
         out += reportSummary(log.state, entries: entries, firearms: firearms, lots: lotOrder)

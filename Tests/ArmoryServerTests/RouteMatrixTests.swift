@@ -75,6 +75,11 @@ struct RouteMatrixTests {
         Route(method: .get, path: "/p/p/crew", body: nil, allowed: anyone, ok: [200], page: true),
         Route(method: .post, path: "/p/p/crew/import", body: "preview=1&sheet=id%2Cname%2Croles%2Cpermit%2Cpermit_expires%2Ctraining%2Ctraining_expires%0Azed%2CZed%20Quinn%2Ctalent%2C%2C%2C%2C%0A", allowed: [.role(.producer)], ok: [200], page: true),
         Route(method: .post, path: "/p/p/crew/pin", body: "person=ben", allowed: [.role(.armorer), .role(.producer)], ok: [201], page: true),
+        // Where alarms reach people, from the crew page: one's own contacts (a producer anyone's), webhooks by producers.
+        Route(method: .post, path: "/p/p/crew/contacts", body: "person=cy&address=cy%40example.com", allowed: [.role(.crew), .role(.producer)], ok: [303], page: true),
+        Route(method: .post, path: "/p/p/crew/contacts/remove", body: "person=cy&id=999999", allowed: [.role(.crew), .role(.producer)], ok: [404], page: true),
+        Route(method: .post, path: "/p/p/crew/webhooks", body: "url=https%3A%2F%2Fhooks.example%2Fq", allowed: [.role(.producer)], ok: [201], page: true),
+        Route(method: .post, path: "/p/p/crew/webhooks/remove", body: "id=999999", allowed: [.role(.producer)], ok: [404], page: true),
         // The productions the session belongs to: a person of another production sees theirs.
         Route(method: .get, path: "/api/v1/productions", body: nil, allowed: anyone, ok: [200], everySession: true),
         Route(method: .get, path: "/api/v1/productions/p", body: nil, allowed: anyone, ok: [200]),
@@ -129,7 +134,7 @@ struct RouteMatrixTests {
         "POST /api/v1/productions/:production/password": "any session, with its current password; test_security.py",
         "GET /p/:production/sign-in": "public", "POST /p/:production/sign-in": "public", "POST /p/:production/sign-out": "any session",
         "GET /p/:production/concern": "public", "POST /p/:production/concern": "public", "GET /p/:production/concern/poster": "public",
-        "GET /static/armory.css": "public", "GET /static/armory.js": "public", "GET /": "public", "GET /go": "public",
+        "GET /static/armory.css": "public", "GET /static/armory.js": "public", "GET /static/sw.js": "public", "GET /": "public", "GET /go": "public",
     ]
 
     @Test func everyRouteAnswersEachRoleAsDocumented() async throws {

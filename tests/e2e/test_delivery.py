@@ -227,3 +227,74 @@ def test_only_the_person_or_a_producer_edits_contacts_and_only_producers_webhook
     listed = site.call("GET", "/api/v1/productions/drill/webhooks", None, "pat")[1]
     assert all("secret" not in h for h in listed) and {h["scope"] for h in listed} == {"server", "production"}
     assert site.call("DELETE", f"/api/v1/productions/drill/webhooks/{body['id']}", None, "pat")[0] == 204
+
+
+def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
+    """The crew page: one's own e-mail added, a webhook added with its secret shown once, the
+    phone button; the dashboard: each open alarm's deliveries and a failing one; the report:
+    delivered and escalated per alarm."""
+    pytest.importorskip("selenium")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from test_pages import accessible, chrome, shot, SHOTS
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    hook, mail, _ = peers
+    # A webhook no one listens on: its deliveries keep failing, and the dashboard says so.
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    status, _ = site.call("POST", "/api/v1/productions/drill/webhooks", {"url": f"http://127.0.0.1:{dead}/gone"}, "pat")
+    assert status == 201
+    raised = site.step("cy", {"do": "report_concern", "text": "shown on the dashboard"})
+    index = raised["index"]
+    assert mail.wait_for("pat@drill.example", lambda t: f"/entry/{index}" in t)
+    d = chrome(1280, 900)
+    try:
+        d.get(f"{site.url}/p/drill/sign-in")
+        field = d.find_element(By.ID, "person")
+        if field.tag_name == "select":
+            Select(field).select_by_value("pat")
+        else:
+            field.send_keys("pat")
+        d.find_element(By.ID, "password").send_keys(site.logins["pat"])
+        d.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
+        WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
+        d.get(f"{site.url}/p/drill/dashboard")
+        line = WebDriverWait(d, 20).until(lambda d: d.find_element(By.ID, f"delivered-{index}") if d.find_elements(By.ID, f"delivered-{index}") else None)
+        WebDriverWait(d, 20).until(lambda d: "pat (e-mail" in d.find_element(By.ID, f"delivered-{index}").text)
+        deadline = time.time() + 30
+        while "failing since" not in d.find_element(By.ID, f"alarm-{index}").text and time.time() < deadline:
+            time.sleep(1)
+            d.refresh()
+        card = d.find_element(By.ID, f"alarm-{index}").text
+        assert "webhook to webhook failing since" in card and "refused" in card.lower(), card
+        shot(d, "delivery-dashboard")
+        # The crew page: pat adds a second address of her own; a webhook's secret is shown once.
+        d.get(f"{site.url}/p/drill/crew")
+        assert d.find_element(By.ID, "alarm-contacts")
+        d.find_element(By.ID, "my-email").send_keys("pat.office@drill.example")
+        d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
+        WebDriverWait(d, 10).until(lambda d: "pat.office@drill.example" in d.find_element(By.ID, "my-contacts").text)
+        d.find_element(By.ID, "webhook-url").send_keys("https://hooks.drill.example/on-call")
+        d.find_element(By.CSS_SELECTOR, "#add-webhook button").click()
+        secret = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "secret") if d.find_elements(By.ID, "secret") else None).text
+        assert len(secret) >= 32 and secret not in d.find_element(By.ID, "webhooks").text
+        assert d.find_element(By.ID, "notify-phone").is_displayed(), "a browser with push is offered Notify this phone"
+        shot(d, "delivery-crew-page")
+        accessible(d, "delivery-crew-page")
+        d.get(f"{site.url}/p/drill/crew")
+        assert not d.find_elements(By.ID, "secret"), "the secret is shown once"
+        # A bad address on the page: the page says which.
+        d.find_element(By.ID, "my-email").send_keys("no-at-sign")
+        d.execute_script("document.getElementById('my-email').type = 'text'")
+        d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
+        assert "not an e-mail address" in WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "crew-error")).text
+        # The report: delivered and escalated, per alarm.
+        day = json.loads(urllib.request.urlopen(urllib.request.Request(f"{site.url}/api/v1/productions/drill/entries/{index}",
+                                                headers={"Authorization": "Bearer " + site.tokens["pat"]})).read())["at"][:10]
+        d.get(f"{site.url}/p/drill/report/{day}")
+        row = d.find_element(By.ID, f"report-alarm-{index}").text
+        assert "delivered to" in row and "pat" in row, row
+    finally:
+        d.quit()

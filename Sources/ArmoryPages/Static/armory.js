@@ -222,6 +222,41 @@
         note.scrollIntoView({ block: "nearest" });
       });
   }
+  // "Notify this phone": the phone subscribes to push with the server's key, and its
+  // subscription is added to the person's contacts; alarms then reach it with the screen off.
+  var notify = document.getElementById("notify-phone");
+  if (notify && "serviceWorker" in navigator && "PushManager" in window && window.fetch) {
+    notify.hidden = false;
+    var notifyStatus = document.getElementById("notify-phone-status");
+    var api = "/api/v1/productions/" + encodeURIComponent(production);
+    notify.addEventListener("click", function () {
+      notifyStatus.textContent = "Asking this phone\u2026";
+      var key;
+      fetch(api + "/push-key", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (k) {
+          key = k.key.replace(/-/g, "+").replace(/_/g, "/");
+          while (key.length % 4) key += "=";
+          return navigator.serviceWorker.register("/static/sw.js", { scope: "/" });
+        })
+        .then(function () { return navigator.serviceWorker.ready; })
+        .then(function (registration) {
+          var raw = atob(key), bytes = new Uint8Array(raw.length);
+          for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+          return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes });
+        })
+        .then(function (subscription) {
+          return fetch(api + "/people/" + encodeURIComponent(notify.dataset.person) + "/contacts", {
+            method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ channel: "push", subscription: subscription.toJSON() })
+          });
+        })
+        .then(function (r) {
+          notifyStatus.textContent = r.ok ? "This phone will be notified of alarms." : "Not added: the server answered " + r.status + ".";
+          if (r.ok) setTimeout(function () { location.reload(); }, 800);
+        })
+        .catch(function (e) { notifyStatus.textContent = "This phone cannot be notified: " + e.message; });
+    });
+  }
   // A call sheet chosen as a file is read into the form's text, which is what is sent.
   var sheetFile = document.getElementById("sheet-file");
   if (sheetFile && window.FileReader) sheetFile.addEventListener("change", function () {
