@@ -48,7 +48,11 @@ public final class DeliveryWorker: Sendable {
     /// Looks at the outbox now rather than at the next tick (an alarm was just stored).
     public func wake() { signal.yield() }
 
-    /// Runs until cancelled: escalates, then sends what is due, every tick or when woken.
+    /// The least time between two looks at the outbox: a burst of alarms is one look.
+    public static let spacing: Duration = .milliseconds(50)
+
+    /// Runs until cancelled: sends what is due every tick or when woken, and escalates once
+    /// a tick (every production on the first, the productions held in memory after).
     public func run() async {
         let ticker = Task { [signal] in
             while !Task.isCancelled {
@@ -57,17 +61,24 @@ public final class DeliveryWorker: Sendable {
             }
         }
         defer { ticker.cancel() }
+        var lastEscalation: ContinuousClock.Instant?
+        var everyProduction = true
         for await _ in signals {
             if Task.isCancelled { break }
-            await pass()
+            let escalating = lastEscalation.map { ContinuousClock.now - $0 >= Self.tick } ?? true
+            if escalating { lastEscalation = .now }
+            await pass(escalating: escalating, everyProduction: everyProduction)
+            if escalating { everyProduction = false }
+            try? await Task.sleep(for: Self.spacing)
         }
     }
 
-    /// One look at the outbox: escalations written, then every due delivery attempted.
-    public func pass() async {
+    /// One look at the outbox: escalations written (when `escalating`), then every due
+    /// delivery attempted.
+    public func pass(escalating: Bool = true, everyProduction: Bool = true) async {
         let now = Int64(clock().timeIntervalSince1970)
         do {
-            try await escalate(now: now)
+            if escalating { try await escalate(now: now, everyProduction: everyProduction) }
             while !Task.isCancelled {
                 let due = try await store.dueDeliveries(now: now, limit: Self.batch)
                 if due.isEmpty { break }
@@ -81,38 +92,55 @@ public final class DeliveryWorker: Sendable {
         }
     }
 
-    /// Writes the escalation rounds now due for every open alarm of every production held.
-    func escalate(now: Int64) async throws {
-        for id in try await hub.store.productionIDs() {
-            guard let log = try? await hub.log(id) else { continue }
-            let open = log.state.openAlarms
-            if open.isEmpty { continue }
-            let period = max(1, Int64((log.header.policy.alarmEscalationMinutes * 60).rounded()))
-            var written: [Int: Int]?
-            for index in open {
-                guard let alarm = log.state.alarms[index] else { continue }
-                let due = Int((now - alarm.at.seconds) / period)
-                guard due >= 1 else { continue }
-                if written == nil { written = try await store.escalationRounds(id) }
-                guard due > written?[index] ?? 0 else { continue }
+    /// Writes the escalation rounds now due for every open alarm: of every production
+    /// stored (the first time, as the server starts), or of those held in memory.
+    func escalate(now: Int64, everyProduction: Bool) async throws {
+        let ids = everyProduction ? try await hub.store.productionIDs() : await hub.heldProductions()
+        for id in ids {
+            // Read where the log is held: no copy of it, and no wait for what is being stored.
+            guard let due = try? await hub.read(id, { log in Self.dueRounds(log, now: now) }), !due.isEmpty else { continue }
+            let written = try await store.escalationRounds(id)
+            for (recipients, round, raisedAt) in due where round > written[recipients.index] ?? 0 {
                 // Only the round due now: a server that was down does not send the missed rounds one after another.
-                try await store.escalate(id, AlarmRecipients.escalation(log.state, index: index), round: due, at: now)
-                logger.info("alarm \(index) of \(id) unanswered for \(now - alarm.at.seconds) s: escalation \(due) written")
+                try await store.escalate(id, recipients, round: round, at: now)
+                logger.info("alarm \(recipients.index) of \(id) unanswered for \(now - raisedAt) s: escalation \(round) written")
             }
         }
     }
 
+    /// The open alarms of `log` due for an escalation round at `now`: who, which round, when raised.
+    static func dueRounds(_ log: ProductionLog, now: Int64) -> [(AlarmRecipients, Int, Int64)] {
+        let period = max(1, Int64((log.header.policy.alarmEscalationMinutes * 60).rounded()))
+        return log.state.openAlarms.compactMap { index in
+            guard let alarm = log.state.alarms[index] else { return nil }
+            let round = Int((now - alarm.at.seconds) / period)
+            return round >= 1 ? (AlarmRecipients.escalation(log.state, index: index), round, alarm.at.seconds) : nil
+        }
+    }
+
+    /// What a delivery needs from its alarm's entry, read where the log is held.
+    struct AlarmFacts: Sendable {
+        let title: String
+        let entry: LogEntry
+        let answered: Bool
+    }
+
     func attempt(_ d: Delivery, now: Int64) async {
         var d = d
-        guard let log = try? await hub.log(d.production), d.index < log.size,
-              let entry = try? LogEntry(decoding: log.entries[d.index]) else {
+        let index = d.index
+        let read = try? await hub.read(d.production) { log -> AlarmFacts? in
+            guard index < log.size, let entry = try? LogEntry(decoding: log.entries[index]) else { return nil }
+            return AlarmFacts(title: log.header.title, entry: entry, answered: log.state.alarms[index]?.answered == true)
+        }
+        guard let facts = read ?? nil else {
             d.state = .failed
             d.lastError = "the alarm's production or entry is not held here"
             try? await store.updateDelivery(d)
             return
         }
+        let entry = facts.entry
         // An escalation of an alarm answered meanwhile is not sent.
-        if d.round > 0, log.state.alarms[d.index]?.answered == true {
+        if d.round > 0, facts.answered {
             d.state = .withdrawn
             d.lastError = nil
             try? await store.updateDelivery(d)
@@ -129,7 +157,7 @@ public final class DeliveryWorker: Sendable {
             return
         }
         let body = (try? JSON.parse(entry.body)) ?? .null
-        let alarm = AlarmMessage(production: d.production, productionTitle: log.header.title, index: d.index, at: entry.at, rules: entry.rules,
+        let alarm = AlarmMessage(production: d.production, productionTitle: facts.title, index: d.index, at: entry.at, rules: entry.rules,
                                  message: entry.message, firearm: body["firearm"]?.stringValue, lot: body["lot"]?.stringValue,
                                  critical: entry.rules.contains(.fa7) || entry.rules.contains(.ammo1), round: d.round,
                                  url: "\(publicURL())/p/\(d.production)/entry/\(d.index)")

@@ -138,6 +138,9 @@ public actor ProductionHub {
         return log
     }
 
+    /// The productions whose logs are held in memory now.
+    public func heldProductions() -> [String] { logs.keys.sorted() }
+
     /// What `body` reads from the production's log, at once and computed where the log is,
     /// so no copy of it outlives the call (a copy held elsewhere would make the next change
     /// copy it). The log may hold changes not yet stored: for what entries do not change

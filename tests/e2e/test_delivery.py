@@ -50,7 +50,8 @@ class Site:
 
     def start(self):
         self.err = open(self.folder / "server.err", "a")
-        self.proc = subprocess.Popen(self.args, cwd=self.folder, stdout=subprocess.PIPE, stderr=self.err, text=True)
+        self.proc = subprocess.Popen(self.args, cwd=self.folder, stdout=subprocess.PIPE, stderr=self.err, text=True,
+                                     env={**os.environ, "ARMORY_METRICS_TOKEN": "drill-metrics-token"})
         self.url = self.proc.stdout.readline().split()[-1]
         self.tokens = {}
 
@@ -298,3 +299,11 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         assert "delivered to" in row and "pat" in row, row
     finally:
         d.quit()
+
+
+def test_the_metrics_count_deliveries_and_the_outbox(site):
+    req = urllib.request.Request(site.url + "/metrics", headers={"Authorization": "Bearer drill-metrics-token"})
+    text = urllib.request.urlopen(req, timeout=10).read().decode()
+    assert 'armory_deliveries_total{channel="webhook",outcome="delivered"}' in text, text[:2000]
+    assert 'armory_deliveries_total{channel="email",outcome="delivered"}' in text
+    assert "armory_outbox_pending" in text and "armory_outbox_oldest_age_seconds" in text
