@@ -3,6 +3,7 @@ import ArmoryLedger
 import ArmoryStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Sends the outbox: every alarm's deliveries, written with the alarm (round 0) or by
 /// escalation, at least once, with retries and backoff, whoever is watching a screen or
@@ -82,13 +83,42 @@ public final class DeliveryWorker: Sendable {
             while !Task.isCancelled {
                 let due = try await store.dueDeliveries(now: now, limit: Self.batch)
                 if due.isEmpty { break }
-                await withTaskGroup(of: Void.self) { group in
-                    for d in due { group.addTask { await self.attempt(d, now: now) } }
+                // What each attempt came to is written in batches, every `flushEvery` while the
+                // attempts go on: a slow receiver does not hold back the marks of the quick ones,
+                // and a burst of alarms is a few writes, not one per delivery.
+                let done = Attempted()
+                let flusher = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.flushEvery)
+                        await self.mark(done.take())
+                    }
                 }
+                await withTaskGroup(of: Void.self) { group in
+                    for d in due {
+                        group.addTask {
+                            let attempted = await self.attempt(d, now: now)
+                            done.add(attempted)
+                        }
+                    }
+                }
+                flusher.cancel()
+                await mark(done.take())
                 if due.count < Self.batch { break }
             }
         } catch {
             logger.warning("the delivery outbox could not be read: \(error)")
+        }
+    }
+
+    /// How often the outcomes of attempts under way are written.
+    public static let flushEvery: Duration = .milliseconds(100)
+
+    /// Writes what attempts came to. Sent but not marked (the store failed): sent again
+    /// later, which each delivery's key makes harmless.
+    func mark(_ attempted: [Delivery]) async {
+        guard !attempted.isEmpty else { return }
+        do { try await store.updateDeliveries(attempted) } catch {
+            logger.warning("\(attempted.count) deliveries were attempted but could not be marked: \(error)")
         }
     }
 
@@ -125,7 +155,8 @@ public final class DeliveryWorker: Sendable {
         let answered: Bool
     }
 
-    func attempt(_ d: Delivery, now: Int64) async {
+    /// Attempts one delivery; returns it as it is to be stored.
+    func attempt(_ d: Delivery, now: Int64) async -> Delivery {
         var d = d
         let index = d.index
         let read = try? await hub.read(d.production) { log -> AlarmFacts? in
@@ -135,16 +166,14 @@ public final class DeliveryWorker: Sendable {
         guard let facts = read ?? nil else {
             d.state = .failed
             d.lastError = "the alarm's production or entry is not held here"
-            try? await store.updateDelivery(d)
-            return
+            return d
         }
         let entry = facts.entry
         // An escalation of an alarm answered meanwhile is not sent.
         if d.round > 0, facts.answered {
             d.state = .withdrawn
             d.lastError = nil
-            try? await store.updateDelivery(d)
-            return
+            return d
         }
         guard let sender = senders[d.channel] else {
             d.attempts += 1
@@ -152,9 +181,8 @@ public final class DeliveryWorker: Sendable {
             d.failingSince = d.failingSince ?? now
             d.nextAt = now + Self.longestWait
             if now - (d.failingSince ?? now) >= Self.giveUpAfter { d.state = .failed }
-            try? await store.updateDelivery(d)
             onAttempt(d.channel, "unconfigured")
-            return
+            return d
         }
         let body = (try? JSON.parse(entry.body)) ?? .null
         let alarm = AlarmMessage(production: d.production, productionTitle: facts.title, index: d.index, at: entry.at, rules: entry.rules,
@@ -192,9 +220,13 @@ public final class DeliveryWorker: Sendable {
             try? await store.removeContact(d.production, id: d.target)
             onAttempt(d.channel, "gone")
         }
-        do { try await store.updateDelivery(d) } catch {
-            // Sent but not marked: sent again later, which its key makes harmless.
-            logger.warning("delivery \(d.key) was sent but could not be marked: \(error)")
-        }
+        return d
     }
+}
+
+/// Attempts finished and not yet written.
+final class Attempted: Sendable {
+    let list = Mutex<[Delivery]>([])
+    func add(_ d: Delivery) { list.withLock { $0.append(d) } }
+    func take() -> [Delivery] { list.withLock { l in defer { l = [] }; return l } }
 }

@@ -166,6 +166,8 @@ public protocol DeliveryStore: Sendable {
     func dueDeliveries(now: Int64, limit: Int) async throws -> [Delivery]
     /// Records what became of a delivery attempt.
     func updateDelivery(_ delivery: Delivery) async throws
+    /// Records what became of several, in one transaction.
+    func updateDeliveries(_ deliveries: [Delivery]) async throws
     /// Every delivery of a production's alarms (`index` nil) or of one alarm.
     func deliveries(_ production: String, index: Int?) async throws -> [Delivery]
     func outboxStats() async throws -> OutboxStats

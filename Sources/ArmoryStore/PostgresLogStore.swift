@@ -633,10 +633,19 @@ extension PostgresLogStore: DeliveryStore {
             """)
     }
 
-    public func updateDelivery(_ d: Delivery) async throws {
+    public func updateDelivery(_ d: Delivery) async throws { try await updateDeliveries([d]) }
+
+    /// One statement for them all: the rows' new values as arrays, matched by key.
+    public func updateDeliveries(_ list: [Delivery]) async throws {
+        guard !list.isEmpty else { return }
+        let keys = list.map(\.key), states = list.map(\.state.rawValue), attempts = list.map(\.attempts), next = list.map(\.nextAt)
+        let errors = list.map { $0.lastError ?? "" }, since = list.map { $0.failingSince ?? -1 }, delivered = list.map { $0.deliveredAt ?? -1 }
         try await query("""
-            UPDATE delivery SET state = \(d.state.rawValue), attempts = \(d.attempts), next_at = \(d.nextAt), last_error = \(d.lastError),
-                   failing_since = \(d.failingSince), delivered_at = \(d.deliveredAt) WHERE key = \(d.key)
+            UPDATE delivery d SET state = u.s, attempts = u.a, next_at = u.n, last_error = NULLIF(u.e, ''),
+                   failing_since = NULLIF(u.f, -1), delivered_at = NULLIF(u.t, -1)
+            FROM unnest(\(keys)::text[], \(states)::text[], \(attempts)::integer[], \(next)::bigint[], \(errors)::text[], \(since)::bigint[], \(delivered)::bigint[])
+                 AS u(k, s, a, n, e, f, t)
+            WHERE d.key = u.k
             """)
     }
 

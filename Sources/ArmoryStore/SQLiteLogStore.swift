@@ -575,11 +575,17 @@ extension SQLiteLogStore: DeliveryStore {
         }
     }
 
-    public func updateDelivery(_ d: Delivery) async throws {
+    public func updateDelivery(_ d: Delivery) async throws { try await updateDeliveries([d]) }
+
+    public func updateDeliveries(_ list: [Delivery]) async throws {
+        guard !list.isEmpty else { return }
         try await pool.write { db in
-            try db.execute(sql: """
+            let update = try db.cachedStatement(sql: """
                 UPDATE delivery SET state = ?, attempts = ?, next_at = ?, last_error = ?, failing_since = ?, delivered_at = ? WHERE key = ?
-                """, arguments: [d.state.rawValue, d.attempts, d.nextAt, d.lastError, d.failingSince, d.deliveredAt, d.key])
+                """)
+            for d in list {
+                try update.execute(arguments: [d.state.rawValue, d.attempts, d.nextAt, d.lastError, d.failingSince, d.deliveredAt, d.key])
+            }
         }
     }
 

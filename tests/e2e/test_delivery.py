@@ -263,7 +263,11 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
         d.get(f"{site.url}/p/drill/dashboard")
         line = WebDriverWait(d, 20).until(lambda d: d.find_element(By.ID, f"delivered-{index}") if d.find_elements(By.ID, f"delivered-{index}") else None)
-        WebDriverWait(d, 20).until(lambda d: "pat (e-mail" in d.find_element(By.ID, f"delivered-{index}").text)
+        deadline = time.time() + 20
+        while "pat (e-mail" not in d.find_element(By.ID, f"delivered-{index}").text and time.time() < deadline:
+            time.sleep(0.5)
+            d.refresh()
+        assert "pat (e-mail" in d.find_element(By.ID, f"delivered-{index}").text
         deadline = time.time() + 30
         while "failing since" not in d.find_element(By.ID, f"alarm-{index}").text and time.time() < deadline:
             time.sleep(1)
