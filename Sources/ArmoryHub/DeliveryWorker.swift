@@ -68,15 +68,21 @@ public final class DeliveryWorker: Sendable {
             if Task.isCancelled { break }
             let escalating = lastEscalation.map { ContinuousClock.now - $0 >= Self.tick } ?? true
             if escalating { lastEscalation = .now }
-            await pass(escalating: escalating, everyProduction: everyProduction)
-            if escalating { everyProduction = false }
-            try? await Task.sleep(for: Self.spacing)
+            let answered = await pass(escalating: escalating, everyProduction: everyProduction)
+            if escalating && answered { everyProduction = false }
+            // A store that does not answer is left alone a while: the requests of the people on
+            // set come first (the outbox waits there, nothing is lost).
+            try? await Task.sleep(for: answered ? Self.spacing : Self.storeBackoff)
         }
     }
 
+    /// How long the worker leaves a store alone after it did not answer.
+    public static let storeBackoff: Duration = .seconds(3)
+
     /// One look at the outbox: escalations written (when `escalating`), then every due
-    /// delivery attempted.
-    public func pass(escalating: Bool = true, everyProduction: Bool = true) async {
+    /// delivery attempted. False when the store did not answer.
+    @discardableResult
+    public func pass(escalating: Bool = true, everyProduction: Bool = true) async -> Bool {
         let now = Int64(clock().timeIntervalSince1970)
         do {
             if escalating { try await escalate(now: now, everyProduction: everyProduction) }
@@ -107,7 +113,9 @@ public final class DeliveryWorker: Sendable {
             }
         } catch {
             logger.warning("the delivery outbox could not be read: \(error)")
+            return false
         }
+        return true
     }
 
     /// How often the outcomes of attempts under way are written.

@@ -189,3 +189,47 @@ def test_the_armorer_records_a_talents_shot_and_takes_the_firearm_back(site, tab
     assert entry["by"] == talent and entry["recorded_by"] == "ana" and entry["body"]["to"] == "ana", entry
     assert taps <= 3
     accessible(tablet, "result-recorded-for-talent")
+
+
+ACTIONS = ["receive_firearm", "return_firearm", "receive_ammo", "inspect_lot", "safety_meeting", "inspect_firearm", "load", "unload",
+           "show_clear", "hand_over", "declare", "fire", "report_discharge", "report_missing", "report_concern", "reconcile", "store",
+           "unfreeze", "wrap", "join", "set_roles", "leave", "credential", "acknowledge"]
+
+
+def test_axe_finds_nothing_serious_on_any_page(site, tablet):
+    """axe-core on every page a person reaches: signed out (sign-in, concern, poster) and signed
+    in (tablet, each firearm and lot, every action form, a result, the NOT RECORDED state,
+    dashboard, report, timeline, entry, labels, crew)."""
+    s, link = site
+    pat = s.sign_in("pat")
+    firearms = [f["id"] for f in s.json("GET", "/api/v1/productions/demo/firearms", token=pat)[1]]
+    lots = [l["id"] for l in s.json("GET", "/api/v1/productions/demo/lots", token=pat)[1]]
+    day = s.json("GET", "/api/v1/productions/demo/days", token=pat)[1][-1]
+    anonymous = chrome(768, 1024)
+    try:
+        for path in ["/p/demo/sign-in", "/p/demo/concern", "/p/demo/concern/poster"]:
+            anonymous.get(s.url + path)
+            accessible(anonymous, "axe" + path.replace("/", "-"))
+    finally:
+        anonymous.quit()
+    pages = (["/p/demo/tablet", "/p/demo/dashboard", f"/p/demo/report/{day}", f"/p/demo/timeline/{day}", "/p/demo/entry/1",
+              "/p/demo/labels", "/p/demo/crew"]
+             + [f"/p/demo/tablet/firearm/{f}" for f in firearms] + [f"/p/demo/tablet/lot/{l}" for l in lots]
+             + [f"/p/demo/tablet/act/{a}" for a in ACTIONS])
+    for path in pages:
+        tablet.get(link.url + path)
+        dismiss_alarms(tablet)
+        accessible(tablet, "axe" + path.replace("/", "-"))
+    # A result, and the NOT RECORDED state with the bar at the top.
+    inspect_form(tablet, link, armorers_firearm(s))
+    tablet.find_element(By.ID, "record").click()
+    WebDriverWait(tablet, 15).until(lambda d: "/tablet/result/" in d.current_url)
+    accessible(tablet, "axe-result")
+    inspect_form(tablet, link, armorers_firearm(s))
+    link.set_down(True)
+    try:
+        tablet.find_element(By.ID, "record").click()
+        WebDriverWait(tablet, 15).until(lambda d: d.find_elements(By.ID, "not-recorded"))
+        accessible(tablet, "axe-not-recorded")
+    finally:
+        link.set_down(False)
