@@ -112,7 +112,7 @@ extension ArmoryAPI {
             throw APIError.badRequest("this production has \(Self.webhooksPerProduction) webhooks already; remove one first", field: "url")
         }
         var g = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        let secret = SessionBook.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &g) })
         return try await answering(s.production) { try await outbox.addWebhook(Webhook(production: s.production, url: url, secret: secret)) }
     }
 

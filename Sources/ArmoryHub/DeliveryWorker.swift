@@ -195,7 +195,7 @@ public final class DeliveryWorker: Sendable {
         let body = (try? JSON.parse(entry.body)) ?? .null
         let alarm = AlarmMessage(production: d.production, productionTitle: facts.title, index: d.index, at: entry.at, rules: entry.rules,
                                  message: entry.message, firearm: body["firearm"]?.stringValue, lot: body["lot"]?.stringValue,
-                                 critical: entry.rules.contains(.fa7) || entry.rules.contains(.ammo1), round: d.round,
+                                 critical: AlarmRecipients.isCritical(entry.rules), round: d.round,
                                  url: "\(publicURL())/p/\(d.production)/entry/\(d.index)")
         let outcome = await sender.send(d, alarm)
         let sentAt = Int64(clock().timeIntervalSince1970)

@@ -118,12 +118,15 @@ public struct AlarmRecipients: Sendable, Equatable {
     /// The recipients of the alarm at `index`, from the production's state.
     public static func of(_ state: ProductionState, index: Int) -> AlarmRecipients? {
         guard let alarm = state.alarms[index] else { return nil }
-        let critical = alarm.rules.contains(.fa7) || alarm.rules.contains(.ammo1)
+        let critical = isCritical(alarm.rules)
         let people = state.crew.filter { p in
             critical ? !p.rolesInForce.isEmpty : (p.rolesInForce.contains(.producer) || p.rolesInForce.contains(.safety))
         }.map(\.id).sorted()
         return AlarmRecipients(index: index, people: people, critical: critical)
     }
+
+    /// An alarm everyone with a role is told of at once: a discharge (FA-7) or a live round (AMMO-1).
+    public static func isCritical(_ rules: [Rule]) -> Bool { rules.contains(.fa7) || rules.contains(.ammo1) }
 
     /// Who an unanswered alarm is escalated to: every producer and safety.
     public static func escalation(_ state: ProductionState, index: Int) -> AlarmRecipients {
