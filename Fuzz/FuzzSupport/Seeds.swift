@@ -69,12 +69,12 @@ public enum Seeds {
         }
 
         // Log entries and whole logs.
-        for (k, e) in Fixtures.log.entries.enumerated() {
+        for (k, e) in Fixtures.log.entries.all!.enumerated() {
             let kind = (try? LogEntry(decoding: e))?.kind.rawValue ?? "entry"
             add("FuzzLogEntry", "\(k)-\(kind).bin", e)
         }
-        add("FuzzLogReplay", "fixture.entries", EvidenceBundle.entriesFile(Fixtures.log.entries))
-        add("FuzzLogReplay", "first-4.entries", EvidenceBundle.entriesFile(Array(Fixtures.log.entries.prefix(4))))
+        add("FuzzLogReplay", "fixture.entries", EvidenceBundle.entriesFile(Fixtures.log.entries.all!))
+        add("FuzzLogReplay", "first-4.entries", EvidenceBundle.entriesFile(Array(Fixtures.log.entries.all!.prefix(4))))
 
         // Archives and bundles.
         for (scope, bytes) in zip(Fixtures.scopes, Fixtures.bundles) {

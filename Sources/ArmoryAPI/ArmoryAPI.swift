@@ -68,6 +68,8 @@ public struct ServerOptions: Sendable {
     public var idleTimeout = ServerOptions.defaultIdleTimeout
     /// Connections open at once; more are closed as they arrive.
     public var maximumConnections = ServerOptions.defaultMaximumConnections
+    /// Recent entries of each production kept in memory (`ProductionHub.window`).
+    public var memoryWindow = ProductionHub.defaultWindow
     /// The address other devices reach this server at (`https://armory.example`), for every
     /// QR code and link meant for another device: the concern poster, the report's bundle.
     /// Nil: the address the page was opened at.
@@ -114,7 +116,7 @@ public struct ArmoryAPI: Sendable {
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         let metrics = ArmoryMetrics()
         let wake = Mutex<DeliveryWorker?>(nil)
-        hub = ProductionHub(store: store, signer: signer, logger: logger) { id, decision, size in
+        hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow) { id, decision, size in
             metrics.recorded(production: id, decision: decision, logSize: size)
             // An alarm's deliveries were stored with it: the worker sends them now, not at its next tick.
             if decision.outcome == .alarm { wake.withLock { $0 }?.wake() }
@@ -695,9 +697,7 @@ public struct ArmoryAPI: Sendable {
         }
         if openOnly {
             let open = status.filter { !$0.value.answered && $0.key > after }.keys.sorted().prefix(limit)
-            let entries = try await loaded(s.production) { log in
-                try open.map { i in StoredEntry(index: i, entry: try LogEntry(decoding: log.entries[i])) }
-            }
+            let entries = try await answering(s.production) { try await hub.entries(s.production, at: Array(open)) }
             return jsonResponse(.array(entries.map(withAnswer)))
         }
         return jsonResponse(.array(try await hub.store.alarms(s.production, after: after, limit: limit).map(withAnswer)))
@@ -743,7 +743,8 @@ public struct ArmoryAPI: Sendable {
         let s = try require(ctx)
         let log = try await loaded(s.production)
         let i = try index(ctx, in: log)
-        return jsonResponse(entryJSON(StoredEntry(index: i, entry: try LogEntry(decoding: log.entries[i]))))
+        guard let entry = try await answering(s.production, { try await hub.entry(s.production, i) }) else { throw APIError.notFound("no entry \(i)") }
+        return jsonResponse(entryJSON(StoredEntry(index: i, entry: entry)))
     }
 
     /// A tlog-proof (C2SP) of the entry against the latest signed checkpoint that covers it.
@@ -754,7 +755,8 @@ public struct ArmoryAPI: Sendable {
         guard let note = log.checkpoints.last, let cp = try? Checkpoint(text: note.text), cp.size > i else {
             throw APIError.notFound("no signed checkpoint covers entry \(i) yet; one is signed at every wrap, or on request")
         }
-        let proof = TlogProof(index: i, proof: try log.tree.inclusionProof(index: i, size: cp.size), checkpoint: note)
+        let path = try await answering(s.production) { try await hub.proof(s.production, .inclusion(index: i, size: cp.size)) }
+        let proof = TlogProof(index: i, proof: path, checkpoint: note)
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: proof.formatted)))
     }
 
@@ -786,7 +788,7 @@ public struct ArmoryAPI: Sendable {
         guard first <= second, second <= log.size else {
             throw APIError.badRequest("need 1 <= from <= to <= \(log.size)", field: "from")
         }
-        let proof = try log.tree.consistencyProof(from: first, to: second)
+        let proof = try await answering(s.production) { try await hub.proof(s.production, .consistency(from: first, to: second)) }
         return jsonResponse(.object([("from", .int(first)), ("to", .int(second)),
                                      ("proof", .strings(proof.map { Data($0).base64EncodedString() }))]))
     }
@@ -794,7 +796,8 @@ public struct ArmoryAPI: Sendable {
     /// An evidence bundle (docs/FORMAT.md) of a day, a firearm or the whole log.
     func bundle(_ req: Request, _ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .producer, .safety], action: "export evidence bundles")
-        let log = try await loaded(s.production)
+        // A bundle holds every entry up to its checkpoint: the whole log, read from the store if need be.
+        let log = try await answering(s.production) { try await hub.wholeLog(s.production) }
         let q = req.uri.queryParameters
         let scope: EvidenceScope
         switch (q["day"], q["firearm"], q["all"]) {

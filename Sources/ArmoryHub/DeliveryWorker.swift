@@ -159,7 +159,6 @@ public final class DeliveryWorker: Sendable {
     /// What a delivery needs from its alarm's entry, read where the log is held.
     struct AlarmFacts: Sendable {
         let title: String
-        let entry: LogEntry
         let answered: Bool
     }
 
@@ -168,15 +167,16 @@ public final class DeliveryWorker: Sendable {
         var d = d
         let index = d.index
         let read = try? await hub.read(d.production) { log -> AlarmFacts? in
-            guard index < log.size, let entry = try? LogEntry(decoding: log.entries[index]) else { return nil }
-            return AlarmFacts(title: log.header.title, entry: entry, answered: log.state.alarms[index]?.answered == true)
+            guard index < log.size else { return nil }
+            return AlarmFacts(title: log.header.title, answered: log.state.alarms[index]?.answered == true)
         }
-        guard let facts = read ?? nil else {
+        // The alarm's entry: from memory while it is recent, from the store after.
+        let found = read == nil ? nil : try? await hub.entry(d.production, index)
+        guard let facts = read ?? nil, let entry = found ?? nil else {
             d.state = .failed
             d.lastError = "the alarm's production or entry is not held here"
             return d
         }
-        let entry = facts.entry
         // An escalation of an alarm answered meanwhile is not sent.
         if d.round > 0, facts.answered {
             d.state = .withdrawn

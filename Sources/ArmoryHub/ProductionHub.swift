@@ -100,12 +100,31 @@ public actor ProductionHub {
     var subscribers: [String: [UUID: AsyncStream<LiveMessage>.Continuation]] = [:]
     /// Called with every recorded entry's decision (metrics).
     let onRecord: @Sendable (String, Decision, Int) -> Void
+    /// How many recent entries of each production are kept in memory. Older ones, and the
+    /// tree nodes over them, are read from the store when asked for; the state, the
+    /// checkpoints and the tree's right edge are always held.
+    public nonisolated let window: Int
 
-    public init(store: any LogStore, signer: NoteSigner?, logger: Logger, onRecord: @escaping @Sendable (String, Decision, Int) -> Void = { _, _, _ in }) {
+    /// Entries kept in memory per production unless told otherwise: weeks of a set, a few
+    /// minutes of the busiest load.
+    public static let defaultWindow = 4096
+    /// The fewest entries kept: the pages read the last 80 (the scene in progress).
+    public static let smallestWindow = 128
+
+    public init(store: any LogStore, signer: NoteSigner?, logger: Logger, window: Int = ProductionHub.defaultWindow,
+                onRecord: @escaping @Sendable (String, Decision, Int) -> Void = { _, _, _ in }) {
         self.store = store
         self.signer = signer
         self.logger = logger
+        self.window = max(window, Self.smallestWindow)
         self.onRecord = onRecord
+    }
+
+    /// Lets go of the production's older entries once a quarter window more is held (so the
+    /// copying is paid once per quarter window of steps), never of one not yet stored.
+    func forgetOlder(_ id: String, stored: Int) {
+        guard let held = logs[id]?.entries, held.count - held.first >= window + window / 4 else { return }
+        logs[id]!.forget(keeping: window, stored: stored)
     }
 
     /// The production's log as stored: loaded and verified once, and handed out only when
@@ -125,9 +144,11 @@ public actor ProductionHub {
     /// a copy alive while the log changes would make the change copy every entry.
     func load(_ id: String) async throws {
         guard logs[id] == nil else { return }
-        let log = try await loadStored(id)
+        var log = try await loadStored(id)
         // Another caller may have loaded it meanwhile; the first copy stays.
-        if logs[id] == nil { logs[id] = log }
+        guard logs[id] == nil else { return }
+        log.forget(keeping: window, stored: log.size)
+        logs[id] = log
     }
 
     /// The production's log from the store. An entry no reader can take opens it read-only
@@ -153,8 +174,60 @@ public actor ProductionHub {
     /// Creates a production (the demo, an import).
     public func create(_ id: String, _ log: ProductionLog) async throws {
         try await store.create(id, log)
+        var log = log
+        log.forget(keeping: window, stored: log.size)
         logs[id] = log
     }
+
+    // MARK: What is read from the store when it is no longer held
+
+    /// The production's whole log, every entry and node in memory, as stored: for a bundle.
+    /// Read again from the store when the held log keeps only its recent entries.
+    public func wholeLog(_ id: String) async throws -> ProductionLog {
+        let held = try await log(id)
+        if held.isWhole { return held }
+        return try await store.load(id, logKey: signer?.verifierKey, readOnlyAtFault: true)
+    }
+
+    /// Stored entries at these indices (nil entries: none stored there): from memory when
+    /// held, otherwise from the store.
+    public func entries(_ id: String, at indices: [Int]) async throws -> [StoredEntry] {
+        try await load(id)
+        let log = logs[id]!
+        // What is queued is not yet stored: never shown.
+        let stored = storedMarks[id]?.size ?? log.size
+        var found: [StoredEntry] = [], missing: [Int] = []
+        for i in Set(indices).sorted() where i >= 0 && i < stored {
+            if let bytes = log.entries.bytes(at: i) { found.append(try StoredEntry(index: i, bytes: bytes)) } else { missing.append(i) }
+        }
+        if missing.isEmpty { return found }
+        return (try await store.entries(id, at: missing) + found).sorted { $0.index < $1.index }
+    }
+
+    /// One stored entry, or nil when there is none at `index`.
+    public func entry(_ id: String, _ index: Int) async throws -> LogEntry? {
+        try await entries(id, at: [index]).first?.entry
+    }
+
+    /// A root or proof over the stored log. Over entries no longer held, the nodes it needs
+    /// are read from the store, and every root of a signed checkpoint they give is checked
+    /// against that checkpoint before the answer is given.
+    public func proof(_ id: String, _ query: MerkleQuery) async throws -> [Hash] {
+        try await load(id)
+        let log = logs[id]!
+        do { return try log.tree.answer(query) } catch where !error.forgotten { throw error }
+        catch {}
+        let checked = log.checkpoints.compactMap { try? Checkpoint(text: $0.text) }.filter { $0.size <= query.size && $0.size > 0 }
+        let roots = checked.map { MerkleQuery.root(size: $0.size) }
+        var keys = try query.nodesNeeded(size: query.size)
+        for r in roots { keys += try r.nodesNeeded(size: query.size) }
+        let tree = MerkleTree(store: SparseNodeStore(leafCount: query.size, nodes: try await store.nodes(id, Array(Set(keys)))))
+        for cp in checked where try tree.rootHash(size: cp.size) != cp.rootHash {
+            throw StoreError.tampered(production: id, reason: "the stored tree nodes do not give checkpoint \(cp.size)'s root")
+        }
+        return try tree.answer(query)
+    }
+
 
     /// Decides and records a step; returns its index and decision. A refused command is
     /// recorded too (the attempt is evidence). `stampedNow`: the server gave the step its
@@ -206,7 +279,7 @@ public actor ProductionHub {
     /// The answer to a retry: the entry recorded under the key, if it recorded the same step
     /// (its time aside, which a retry may stamp anew).
     static func repeated(_ log: ProductionLog, _ earlier: Int, _ step: Step) -> Written {
-        guard let e = try? LogEntry(decoding: log.entries[earlier]), e.kind == .step,
+        guard let bytes = log.entries.bytes(at: earlier), let e = try? LogEntry(decoding: bytes), e.kind == .step,
               let body = try? JSON.parse(e.body), let first = try? Step(json: body),
               first.by == step.by, first.action == step.action
         else {
@@ -335,6 +408,7 @@ public actor ProductionHub {
                 return
             }
             storedMarks[id] = stored
+            forgetOlder(id, stored: stored.size)
             for (index, entry) in appended.entries {
                 onRecord(id, Decision(outcome: entry.outcome, rules: entry.rules, message: entry.message), stored.size)
                 publish(id, LiveEvent(index: index, entry: entry))

@@ -66,17 +66,18 @@ public enum EvidenceBundle {
     public static func make(log: ProductionLog, scope: EvidenceScope, witnessKeys: [NoteVerifierKey] = [],
                             logKey: NoteVerifierKey) throws(BundleError) -> BundleArchive {
         guard let latest = log.checkpoints.last else { throw BundleError("the log has no signed checkpoint yet") }
+        guard let all = log.entries.all, log.isWhole else { throw BundleError("a bundle is made from the whole log, and this copy holds only its recent entries") }
         let latestCP = try checkpoint(latest, "latest checkpoint")
         var covered = latest
         if case .day(let d) = scope {
-            let dates = log.entries.map { (try? LogEntry(decoding: $0))?.at.prefix(10) ?? "" }
+            let dates = all.map { (try? LogEntry(decoding: $0))?.at.prefix(10) ?? "" }
             for note in log.checkpoints {
                 guard let cp = try? Checkpoint(text: note.text) else { continue }
                 if dates.prefix(cp.size).contains(where: { $0 > d }) { covered = note; break }
             }
         }
         let coveredCP = try checkpoint(covered, "checkpoint")
-        let prefix = Array(log.entries.prefix(coveredCP.size))
+        let prefix = Array(all.prefix(coveredCP.size))
         let replay: LogReplay
         do { replay = try LogReplay(entryBytes: prefix) } catch { throw BundleError(entry: Int(error.index), error.message) }
         let consistency: [Hash]

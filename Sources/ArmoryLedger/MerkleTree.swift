@@ -41,30 +41,64 @@ public protocol MerkleNodeStore {
     mutating func setLeafCount(_ count: Int)
 }
 
-/// Complete-subtree hashes in memory, one array per level.
+/// Complete-subtree hashes in memory, one array per level. A server keeps only the
+/// recent part (`forget(before:)`): the nodes over older leaves are in its store, and the
+/// tree's right edge (the last node of each level) is always kept, so appending and the
+/// current root never need what was let go.
 public struct InMemoryNodeStore: MerkleNodeStore, Sendable {
     var levels: [[Hash]] = []
+    /// Per level, how many of its first nodes were let go.
+    var dropped: [Int] = []
     public private(set) var leafCount = 0
 
     public init() {}
 
     public func node(level: Int, index: Int) -> Hash? {
-        guard level < levels.count, index < levels[level].count else { return nil }
-        return levels[level][index]
+        guard level < levels.count else { return nil }
+        let at = index - dropped[level]
+        guard at >= 0, at < levels[level].count else { return nil }
+        return levels[level][at]
     }
 
     public mutating func setNode(level: Int, index: Int, hash: Hash) {
-        while levels.count <= level { levels.append([]) }
-        precondition(index == levels[level].count, "subtrees complete in order")
+        while levels.count <= level {
+            levels.append([])
+            dropped.append(0)
+        }
+        precondition(index == dropped[level] + levels[level].count, "subtrees complete in order")
         levels[level].append(hash)
     }
 
     public mutating func setLeafCount(_ count: Int) { leafCount = count }
+
+    /// Lets go of every node that covers only leaves before `leaf`, except each level's
+    /// last node (the right edge, which appends and the current root read).
+    public mutating func forget(before leaf: Int) {
+        for level in levels.indices {
+            let total = dropped[level] + levels[level].count
+            // A node at `level` covers only leaves before `leaf` when its index is below leaf >> level.
+            let keepFrom = min(leaf >> level, total - 1)
+            let n = keepFrom - dropped[level]
+            guard n > 0 else { continue }
+            levels[level].removeFirst(n)
+            dropped[level] = keepFrom
+        }
+    }
+
+    /// Whether every node ever stored is still held.
+    public var isWhole: Bool { dropped.allSatisfy { $0 == 0 } }
 }
 
 /// Why a proof cannot be made: the sizes asked for do not fit the tree.
 public struct MerkleError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
+    /// The proof needs a node this tree let go of (`InMemoryNodeStore.forget`): the
+    /// store that keeps every node can make it (`MerkleTree.nodesNeeded`).
+    public var forgotten = false
+    public init(message: String, forgotten: Bool = false) {
+        self.message = message
+        self.forgotten = forgotten
+    }
     public var description: String { message }
 }
 
@@ -95,22 +129,25 @@ public struct MerkleTree<Store: MerkleNodeStore> {
     }
 
     /// MTH of leaves `start ..< end` (RFC 9162 2.1.1).
-    func hash(_ start: Int, _ end: Int) -> Hash {
+    func hash(_ start: Int, _ end: Int) throws(MerkleError) -> Hash {
         let n = end - start
         if n == 0 { return MerkleHash.empty }
-        // A perfect, aligned subtree is stored.
-        if n & (n - 1) == 0, start % n == 0, let stored = store.node(level: n.trailingZeroBitCount, index: start / n) {
-            return stored
+        // A perfect, aligned subtree is complete, so stored; unless this tree let it go.
+        if n & (n - 1) == 0, start % n == 0 {
+            if let stored = store.node(level: n.trailingZeroBitCount, index: start / n) { return stored }
+            if end <= store.leafCount {
+                throw MerkleError(message: "the nodes over entries \(start)..<\(end) are not held in memory", forgotten: true)
+            }
         }
         let k = largestPowerOfTwo(below: n)
-        return MerkleHash.node(hash(start, start + k), hash(start + k, end))
+        return MerkleHash.node(try hash(start, start + k), try hash(start + k, end))
     }
 
     /// The root hash of the tree when it held `size` leaves.
     public func rootHash(size: Int? = nil) throws(MerkleError) -> Hash {
         let n = size ?? self.size
         guard n >= 0, n <= self.size else { throw MerkleError(message: "no tree of size \(n): the log holds \(self.size) entries") }
-        return hash(0, n)
+        return try hash(0, n)
     }
 
     /// The RFC 9162 2.1.3.1 inclusion proof of leaf `index` in the tree of `size` leaves.
@@ -119,20 +156,20 @@ public struct MerkleTree<Store: MerkleNodeStore> {
             throw MerkleError(message: "no leaf \(index) in a tree of size \(size) (the log holds \(self.size))")
         }
         var proof: [Hash] = []
-        path(index, 0, size, &proof)
+        try path(index, 0, size, &proof)
         return proof
     }
 
-    func path(_ m: Int, _ start: Int, _ end: Int, _ proof: inout [Hash]) {
+    func path(_ m: Int, _ start: Int, _ end: Int, _ proof: inout [Hash]) throws(MerkleError) {
         let n = end - start
         if n <= 1 { return }
         let k = largestPowerOfTwo(below: n)
         if m < k {
-            path(m, start, start + k, &proof)
-            proof.append(hash(start + k, end))
+            try path(m, start, start + k, &proof)
+            proof.append(try hash(start + k, end))
         } else {
-            path(m - k, start + k, end, &proof)
-            proof.append(hash(start, start + k))
+            try path(m - k, start + k, end, &proof)
+            proof.append(try hash(start, start + k))
         }
     }
 
@@ -143,30 +180,112 @@ public struct MerkleTree<Store: MerkleNodeStore> {
         }
         if first == 0 || first == second { return [] }
         var proof: [Hash] = []
-        subproof(first, 0, second, true, &proof)
+        try subproof(first, 0, second, true, &proof)
         return proof
     }
 
-    func subproof(_ m: Int, _ start: Int, _ end: Int, _ whole: Bool, _ proof: inout [Hash]) {
+    func subproof(_ m: Int, _ start: Int, _ end: Int, _ whole: Bool, _ proof: inout [Hash]) throws(MerkleError) {
         let n = end - start
         if m == n {
-            if !whole { proof.append(hash(start, end)) }
+            if !whole { proof.append(try hash(start, end)) }
             return
         }
         let k = largestPowerOfTwo(below: n)
         if m <= k {
-            subproof(m, start, start + k, whole, &proof)
-            proof.append(hash(start + k, end))
+            try subproof(m, start, start + k, whole, &proof)
+            proof.append(try hash(start + k, end))
         } else {
-            subproof(m - k, start + k, end, false, &proof)
-            proof.append(hash(start, start + k))
+            try subproof(m - k, start + k, end, false, &proof)
+            proof.append(try hash(start, start + k))
         }
     }
+}
+
+/// A place in a tree: the node at `level` covering leaves `index << level ..< (index + 1) << level`.
+public struct NodeKey: Hashable, Sendable {
+    public let level: Int
+    public let index: Int
+    public init(level: Int, index: Int) {
+        self.level = level
+        self.index = index
+    }
+
+    /// The leaf whose append completed this node: the row a store keeps it in.
+    public var completedBy: Int { ((index + 1) << level) - 1 }
+}
+
+/// A proof asked of a tree: what it reads is the same whichever store holds the nodes.
+public enum MerkleQuery: Sendable, Equatable {
+    case root(size: Int)
+    case inclusion(index: Int, size: Int)
+    case consistency(from: Int, to: Int)
+
+    /// The size of the tree the query is asked of.
+    public var size: Int {
+        switch self {
+        case let .root(size), let .inclusion(_, size), let .consistency(_, size): return size
+        }
+    }
+}
+
+/// Some nodes of a tree of `leafCount` leaves, as read back from a store for one proof.
+public struct SparseNodeStore: MerkleNodeStore, Sendable {
+    public private(set) var leafCount: Int
+    var nodes: [NodeKey: Hash]
+    public init(leafCount: Int, nodes: [NodeKey: Hash]) {
+        self.leafCount = leafCount
+        self.nodes = nodes
+    }
+    public func node(level: Int, index: Int) -> Hash? { nodes[NodeKey(level: level, index: index)] }
+    public mutating func setNode(level: Int, index: Int, hash: Hash) { nodes[NodeKey(level: level, index: index)] = hash }
+    public mutating func setLeafCount(_ count: Int) { leafCount = count }
+}
+
+extension MerkleTree {
+    /// Answers a query against this tree.
+    public func answer(_ query: MerkleQuery) throws(MerkleError) -> [Hash] {
+        switch query {
+        case let .root(size): return [try rootHash(size: size)]
+        case let .inclusion(index, size): return try inclusionProof(index: index, size: size)
+        case let .consistency(from, to): return try consistencyProof(from: from, to: to)
+        }
+    }
+}
+
+extension MerkleQuery {
+    /// The complete nodes answering this query reads in a tree of `size` leaves: fetched
+    /// from a store into a `SparseNodeStore`, they answer it exactly as the whole tree would.
+    public func nodesNeeded(size: Int) throws(MerkleError) -> [NodeKey] {
+        let spy = NodeSpy(leafCount: size)
+        _ = try MerkleTree(store: spy).answer(self)
+        return spy.recorder.keys
+    }
+}
+
+/// What a proof reads, noted by `NodeSpy`.
+private final class NodeRecorder: @unchecked Sendable {
+    var keys: [NodeKey] = []
+}
+
+/// A store that holds every complete node (with no hash) and notes which ones are read.
+private struct NodeSpy: MerkleNodeStore {
+    let leafCount: Int
+    let recorder = NodeRecorder()
+    func node(level: Int, index: Int) -> Hash? {
+        guard ((index + 1) << level) <= leafCount else { return nil }
+        recorder.keys.append(NodeKey(level: level, index: index))
+        return []
+    }
+    mutating func setNode(level: Int, index: Int, hash: Hash) {}
+    mutating func setLeafCount(_ count: Int) {}
 }
 
 extension MerkleTree where Store == InMemoryNodeStore {
     /// An empty tree in memory.
     public init() { self.init(store: InMemoryNodeStore()) }
+
+    /// Lets go of the nodes over only leaves before `leaf` (`InMemoryNodeStore.forget`).
+    public mutating func forget(before leaf: Int) { store.forget(before: leaf) }
 }
 
 /// The largest power of two strictly less than `n` (n >= 2).

@@ -1,14 +1,15 @@
 import ArmoryCore
 
-/// One production's record in memory: the engine's state, every entry's canonical bytes,
-/// the Merkle tree over them, and the signed checkpoints. Recording a step decides it and
+/// One production's record in memory: the engine's state, the entries' canonical bytes,
+/// the Merkle tree over them, and the signed checkpoints. A server holds only a window of
+/// recent entries and the nodes over them (`forget(keeping:)`); a replay or export holds all. Recording a step decides it and
 /// appends it (refused commands too: the attempt is evidence); a checkpoint is signed at
 /// every wrap and at once after an FA-7 alarm (EVID-2), and on demand.
 public struct ProductionLog: Sendable {
     /// The checkpoint origin line: `armory/<production id>`.
     public let origin: String
     public let header: ProductionHeader
-    public private(set) var entries: [[UInt8]] = []
+    public private(set) var entries = EntryWindow()
     public private(set) var tree = MerkleTree()
     public private(set) var state: ProductionState
     /// Signed checkpoints, oldest first.
@@ -49,6 +50,9 @@ public struct ProductionLog: Sendable {
     public private(set) var fault: LogReplayError?
 
     public var size: Int { entries.count }
+
+    /// Whether every entry and tree node is in memory (nothing was let go).
+    public var isWhole: Bool { entries.isWhole && tree.store.isWhole }
 
     /// Where a log stood: all a store needs to append what came after it. Keeping a mark
     /// instead of a copy of the log spares copying every entry on each append.
@@ -173,6 +177,19 @@ public struct ProductionLog: Sendable {
     public mutating func replaceCheckpoint(at position: Int, with note: SignedNote) {
         checkpoints[position] = note
         checkpointEdits += 1
+    }
+
+    /// Lets go of all but the last `window` entries (and never one at or after `stored`,
+    /// the end of what the store holds), the tree nodes over only those, and the
+    /// idempotency keys of those entries: a retry is recognised while its entry is held.
+    /// The state, the checkpoints and the tree's right edge stay, so deciding, appending
+    /// and signing need nothing from the store.
+    public mutating func forget(keeping window: Int, stored: Int) {
+        let before = min(size - window, stored)
+        guard before > entries.first else { return }
+        entries.forget(before: before)
+        tree.forget(before: before)
+        keyed = keyed.filter { $0.value >= before }
     }
 }
 

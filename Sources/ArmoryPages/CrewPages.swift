@@ -164,9 +164,11 @@ extension Pages {
         }
         func clock(_ seconds: Int64) -> String { Timestamp(seconds: seconds, offsetMinutes: now.offsetMinutes).localClock }
         func channel(_ d: Delivery) -> String { d.channel == .email ? "e-mail" : d.channel.rawValue }
+        // The alarms' entries: recent ones from memory, older ones from the store, in one read.
+        var entries: [Int: LogEntry] = [:]
+        for e in try await api.hub.entries(id, at: log.state.openAlarms) { entries[e.index] = e.entry }
         let views: [AlarmView] = log.state.openAlarms.compactMap { index -> AlarmView? in
-            guard let alarm = log.state.alarms[index], index < log.entries.count,
-                  let entry = try? LogEntry(decoding: log.entries[index]) else { return nil }
+            guard let alarm = log.state.alarms[index], let entry = entries[index] else { return nil }
             return AlarmView(index: index, time: "\(alarm.at.localDate) \(alarm.at.localClock)", rules: alarm.rules.map(\.rawValue).joined(separator: ", "),
                              message: entry.message, openFor: Self.duration(now.seconds - alarm.at.seconds),
                              acknowledged: alarm.acknowledgements.isEmpty ? nil : Self.acknowledgements(alarm), concern: alarm.concern,

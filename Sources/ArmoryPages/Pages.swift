@@ -277,7 +277,7 @@ package struct Pages: Sendable {
 
     /// The scene most recently named in the log: what a new step's scene field starts as.
     func currentScene(_ log: ProductionLog) -> String? {
-        for bytes in log.entries.suffix(80).reversed() {
+        for bytes in log.entries.last(80).reversed() {
             // Only a signed-in person's step sets the scene: an anonymous concern never fills in the armorer's forms.
             if let e = try? LogEntry(decoding: bytes), e.kind == .step, e.by != nil, let body = try? JSON.parse(e.body),
                let scene = body["scene"]?.stringValue { return scene }
@@ -429,7 +429,9 @@ package struct Pages: Sendable {
         let s = ctx.signedIn
         let (id, log) = try await production(ctx)
         let raw = try ctx.param("index")
-        guard let index = Int(raw), index > 0, index < log.size, let e = try? LogEntry(decoding: log.entries[index]), e.kind == .step,
+        var found: LogEntry?
+        if let index = Int(raw), index > 0, index < log.size { found = try await api.hub.entry(id, index) }
+        guard let index = Int(raw), let e = found, e.kind == .step,
               let body = try? JSON.parse(e.body), let step = try? Step(json: body)
         else { throw APIError.notFound("no step recorded as entry \(raw)") }
         let title = ActionForm.named(step.action.name)?.title ?? step.action.name
@@ -788,7 +790,7 @@ package struct Pages: Sendable {
         let (id, log) = try await production(ctx)
         let raw = try ctx.param("index")
         guard let i = Int(raw), i >= 0, i < log.size else { throw APIError.notFound("no entry \(raw)") }
-        let e = try LogEntry(decoding: log.entries[i])
+        guard let e = try await api.hub.entry(id, i) else { throw APIError.notFound("no entry \(raw)") }
         var rows: [(String, String)] = [("Kind", e.kind.rawValue), ("Time", e.at)]
         if let receipt = e.receipt {
             rows += [("Received by the server", receipt.received), ("Signed in with", receipt.via.rawValue)]
@@ -804,7 +806,7 @@ package struct Pages: Sendable {
         let table = "<table><tbody>" + rows.map { "<tr><th scope=\"row\">\($0.0)</th><td>\(htmlEscape($0.1))</td></tr>" }.joined() + "</tbody></table>"
         var context: [String: Any] = ["index": i, "table": table]
         if let note = log.checkpoints.last, let cp = try? Checkpoint(text: note.text), cp.size > i {
-            let proof = TlogProof(index: i, proof: try log.tree.inclusionProof(index: i, size: cp.size), checkpoint: note)
+            let proof = TlogProof(index: i, proof: try await api.hub.proof(id, .inclusion(index: i, size: cp.size)), checkpoint: note)
             context["proof"] = ["proof": proof.formatted, "size": cp.size] as [String: Any]
         }
         return page(title: "Entry \(i)", body: render("entry", context), ctx: ctx, log: (id, log))

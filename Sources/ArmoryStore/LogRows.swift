@@ -78,7 +78,7 @@ public final class AppendBatch: Sendable {
 
         init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote], revision: Int, checkpointsChanged: Bool) {
             self.start = start
-            entries = Array(log.entries[start...])
+            entries = Array(log.entries.since(start))
             nodes = (start..<log.size).map { index in
                 // The nodes this leaf completed: itself, then each parent it closes.
                 (0...(~index).trailingZeroBitCount).flatMap { level in log.tree.store.node(level: level, index: index >> level)! }

@@ -27,7 +27,7 @@ public struct StoredEntry: Sendable, Equatable {
         self.index = index
         self.entry = entry
     }
-    init(index: Int, bytes: [UInt8]) throws {
+    public init(index: Int, bytes: [UInt8]) throws {
         self.index = index
         self.entry = try LogEntry(decoding: bytes)
     }
@@ -97,6 +97,11 @@ public protocol LogStore: Sendable {
     func recentAlarms(_ production: String, limit: Int) async throws -> [StoredEntry]
     /// Entries `from..<from+limit`.
     func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry]
+    /// The entries at these indices (those that exist), in index order.
+    func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry]
+    /// The stored Merkle nodes at these places (those that are complete): what a proof
+    /// over entries a server no longer holds in memory reads (`MerkleQuery.nodesNeeded`).
+    func nodes(_ production: String, _ keys: [NodeKey]) async throws -> [NodeKey: Hash]
 
     /// Sets a person's sign-in secret (a password hash; never the password).
     func setSecret(_ production: String, person: String, secret: String) async throws

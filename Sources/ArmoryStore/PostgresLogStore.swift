@@ -495,6 +495,22 @@ public final class PostgresLogStore: Sendable {
     public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
         try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx >= \(from) ORDER BY idx LIMIT \(limit)")
     }
+
+    public func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx = ANY(\(Set(indices).sorted())) ORDER BY idx")
+    }
+
+    public func nodes(_ production: String, _ keys: [NodeKey]) async throws -> [NodeKey: Hash] {
+        let wanted = Set(keys)
+        var out: [NodeKey: Hash] = [:]
+        let rows = try await query("""
+            SELECT level, idx, hash FROM node WHERE production = \(production) AND idx = ANY(\(Set(keys.map(\.index)).sorted()))
+            """).decode((Int, Int, Data).self)
+        for try await (level, index, hash) in rows where wanted.contains(NodeKey(level: level, index: index)) {
+            out[NodeKey(level: level, index: index)] = [UInt8](hash)
+        }
+        return out
+    }
 }
 
 // MARK: The delivery outbox

@@ -402,6 +402,38 @@ public final class SQLiteLogStore: Sendable {
     public func entries(_ production: String, from: Int, limit: Int) throws -> [StoredEntry] {
         try entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
     }
+
+    public func entries(_ production: String, at indices: [Int]) throws -> [StoredEntry] {
+        try Self.chunks(Set(indices).sorted()).flatMap { chunk in
+            try entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx IN (\(Self.marks(chunk.count))) ORDER BY idx",
+                        StatementArguments([production] + chunk))
+        }
+    }
+
+    public func nodes(_ production: String, _ keys: [NodeKey]) throws -> [NodeKey: Hash] {
+        // Each node is kept in the row of the entry whose leaf completed it.
+        let wanted = Set(keys)
+        var out: [NodeKey: Hash] = [:]
+        for chunk in Self.chunks(Set(keys.map(\.completedBy)).sorted()) {
+            let rows = try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT idx, nodes FROM entry WHERE production = ? AND idx IN (\(Self.marks(chunk.count)))",
+                                 arguments: StatementArguments([production] + chunk)).map { ($0["idx"] as Int, [UInt8]($0["nodes"] as Data)) }
+            }
+            for (index, packed) in rows {
+                for n in LogRows.nodes(ofEntry: index, packed) where wanted.contains(NodeKey(level: n.level, index: n.index)) {
+                    out[NodeKey(level: n.level, index: n.index)] = n.hash
+                }
+            }
+        }
+        return out
+    }
+
+    /// At most 500 values a statement, well below SQLite's limit on parameters.
+    static func chunks(_ values: [Int]) -> [[Int]] {
+        stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
+    }
+
+    static func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
 }
 
 /// Copies the WAL back into the database file (a checkpoint) on a connection of its own,

@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; more are closed as they arrive.")
     var maximumConnections = ServerOptions.defaultMaximumConnections
 
+    @Option(help: ArgumentHelp("Recent entries of each production kept in memory; older ones are read from the store (at least \(ProductionHub.smallestWindow)).", valueName: "entries"))
+    var memoryWindow = ProductionHub.defaultWindow
+
     @Option(help: ArgumentHelp("Send every alarm of every production to this webhook (Alertmanager format, version 4); repeatable.", valueName: "url"))
     var webhook: [String] = []
 
@@ -100,6 +103,7 @@ struct Serve: AsyncParsableCommand {
         options.secureCookies = !insecureCookies
         options.idleTimeout = idleTimeout
         options.maximumConnections = maximumConnections
+        options.memoryWindow = memoryWindow
         if let url = publicURL ?? env["ARMORY_PUBLIC_URL"] {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil,
                   parsed.query == nil, parsed.fragment == nil else {

@@ -47,7 +47,7 @@ struct EvidenceTransferTests {
         #expect(log.state.lot("D1")?.withInvestigators == "SFSO 2021-1021")
         #expect(log.checkpoints.count == checkpoints + 1, "a checkpoint is signed at once")
         // The entry replays: verify reaches the same decision.
-        let replay = try LogReplay(entryBytes: log.entries)
+        let replay = try LogReplay(entryBytes: log.entries.all!)
         #expect(replay.entries[index].entry.kind == .transfer && replay.finalState == log.state)
         // And the bundle of that firearm holds it.
         let bundle = try EvidenceBundle.make(log: log, scope: .firearm("colt-1"), logKey: Self.signer.verifierKey).encoded()
@@ -75,13 +75,13 @@ struct EvidenceTransferTests {
         try other.record(Step(at: at, by: "ana", action: .reportMissing(firearm: "colt-2")))
         #expect(try other.transfer(Self.transfer(other, firearms: ["colt-2"], lots: [])).decision.rules == [.fa5])
         // Refused transfers are recorded and replay to the same refusal.
-        #expect(try LogReplay(entryBytes: log.entries).finalState == log.state)
+        #expect(try LogReplay(entryBytes: log.entries.all!).finalState == log.state)
     }
 
     @Test func aForgedTransferDecisionIsCaughtOnReplay() throws {
         var log = try Self.incident()
         try log.transfer(Self.transfer(log, by: "pat"))
-        var entries = log.entries
+        var entries = log.entries.all!
         var e = try LogEntry(decoding: entries.last!)
         e.outcome = .ok
         e.rules = []

@@ -120,7 +120,7 @@ struct CommandTests {
             let proof = try await client.call(.get, "/api/v1/productions/p/entries/3/proof", token: ana)
             let tlog = try TlogProof(parsing: proof.text)
             let log = try await h.hub.log("p")
-            let cp = try tlog.verify(leafHash: MerkleHash.leaf(log.entries[3]), keys: [Harness.signer.verifierKey])
+            let cp = try tlog.verify(leafHash: MerkleHash.leaf(log.entries.bytes(at: 3)!), keys: [Harness.signer.verifierKey])
             #expect(cp.size == 7)
             let bundle = try await client.execute(uri: "/api/v1/productions/p/bundle?all=true", method: .get, headers: [.authorization: "Bearer \(pat)"]) { r in
                 (r.status, [UInt8](buffer: r.body))

@@ -12,13 +12,13 @@ struct DemoTests {
     func eachDayKeepsToItsDate(localTime: String) throws {
         let nowAt = Timestamp(rfc3339: "2026-12-01T\(localTime)-07:00")!
         let log = try Demo.log(now: Date(timeIntervalSince1970: TimeInterval(nowAt.seconds)), signer: nil)
-        let entries = try log.entries.dropFirst().map { try LogEntry(decoding: $0) }
+        let entries = try log.entries.all!.dropFirst().map { try LogEntry(decoding: $0) }
         let today = entries.suffix(22), yesterday = entries.dropLast(22)
         #expect(!yesterday.isEmpty)
         #expect(today.allSatisfy { $0.at.hasPrefix("2026-12-01") }, "today: \(today.map(\.at))")
         #expect(yesterday.allSatisfy { $0.at.hasPrefix("2026-11-30") }, "yesterday: \(yesterday.map(\.at))")
         // The production was opened yesterday too: the days it lists are exactly two.
-        let opened = try LogEntry(decoding: log.entries[0]).at
+        let opened = try LogEntry(decoding: log.entries.bytes(at: 0)!).at
         #expect(opened.hasPrefix("2026-11-30"), "opened \(opened)")
         #expect(Timestamp(rfc3339: today.last!.at)!.seconds < nowAt.seconds)
         #expect(entries.allSatisfy { $0.outcome != .refused }, "the demo's days are clean")

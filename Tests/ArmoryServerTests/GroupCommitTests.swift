@@ -96,7 +96,7 @@ struct GroupCommitTests {
         #expect(try await second.record("set", Self.concern(2)).index == 2)
         let stored = try store.load("set")
         #expect(stored.size == 3)
-        #expect(try LogEntry(decoding: stored.entries[2]).body.contains("concern 2"))
+        #expect(try LogEntry(decoding: stored.entries.bytes(at: 2)!).body.contains("concern 2"))
     }
 
     /// A reader of the whole log (a report, an export, a proof) is served while steps keep
@@ -158,7 +158,7 @@ struct GroupCommitTests {
         let crossed = Step(at: Timestamp(rfc3339: "2026-03-02T08:00:04-07:00")!, by: nil, action: .reportConcern(text: "second", scene: nil))
         await #expect(throws: HubError.self) { try await hub.record("set", crossed) }
         #expect(try await hub.record("set", crossed, stampedNow: true).index == 2)
-        let entry = try LogEntry(decoding: try store.load("set").entries[2])
+        let entry = try LogEntry(decoding: try store.load("set").entries.bytes(at: 2)!)
         #expect(entry.at == "2026-03-02T08:00:06-07:00")
     }
 }

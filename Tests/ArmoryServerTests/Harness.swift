@@ -26,12 +26,14 @@ struct Harness {
 
     /// `signer`: the log's key (nil: a server started without one, as on a database whose
     /// key is not at hand).
-    init(path: String? = nil, signer: NoteSigner? = Harness.signer) throws {
+    /// `window`: recent entries the hub keeps in memory (nil: the server's default).
+    init(path: String? = nil, signer: NoteSigner? = Harness.signer, window: Int? = nil) throws {
         self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UInt64.random(in: 0...UInt64.max)).db").path
         store = try SQLiteLogStore(path: self.path)
         var options = ServerOptions()
         options.passwords = Self.hasher
         options.metricsToken = "scrape-token"
+        if let window { options.memoryWindow = window }
         let clock = self.clock
         api = ArmoryAPI(store: store, signer: signer, kept: try store.sessions(validAt: Int64(Date().timeIntervalSince1970)), options: options,
                         logger: Logger(label: "test"), clock: { clock.now })

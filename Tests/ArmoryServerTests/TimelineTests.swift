@@ -12,7 +12,7 @@ import Testing
 struct TimelineTests {
     @Test func aDayStartsWithWhoeverHeldTheFirearmTheDayBefore() throws {
         let log = try Demo.log(now: Date(timeIntervalSince1970: 1_780_000_000), signer: nil)
-        let entries = try log.entries.enumerated().map { try StoredEntry(index: $0.offset, entry: LogEntry(decoding: $0.element)) }
+        let entries = try log.entries.all!.enumerated().map { try StoredEntry(index: $0.offset, entry: LogEntry(decoding: $0.element)) }
         // The second day begins at its first ammunition receipt.
         let firstOfToday = entries.firstIndex { $0.entry.body.contains("\"do\":\"receive_ammo\"") && $0.entry.body.contains("D2") }!
         let yesterday = Array(entries[..<firstOfToday]), today = Array(entries[firstOfToday...])

@@ -62,6 +62,35 @@ struct LogStoreBehaviourTests {
         #expect(try await store.productionIDs().contains(id))
     }
 
+    /// What a server that keeps only recent entries reads back: entries by index, and the
+    /// tree nodes a proof over older entries needs, exactly as the whole log holds them.
+    @Test(arguments: backends)
+    func entriesAndTreeNodesAreReadBackByPlace(_ backend: Backend) async throws {
+        let (store, _) = try await Self.open(backend)
+        let id = Self.newID()
+        let log = try await Self.record(store, id)
+        let wanted = [log.size - 1, 0, 3, 3, log.size + 5, -1]
+        let found = try await store.entries(id, at: wanted)
+        #expect(found.map(\.index) == [0, 3, log.size - 1])
+        for e in found { #expect(e.entry == (try LogEntry(decoding: log.entries.bytes(at: e.index)!))) }
+        // Every complete node, asked for at once and one level at a time.
+        var all: [NodeKey] = []
+        for level in 0..<6 {
+            for index in 0..<(log.size >> level) { all.append(NodeKey(level: level, index: index)) }
+        }
+        let nodes = try await store.nodes(id, all + [NodeKey(level: 0, index: log.size), NodeKey(level: 5, index: 9)])
+        #expect(nodes.count == all.count)
+        for k in all { #expect(nodes[k] == log.tree.store.node(level: k.level, index: k.index), "\(k)") }
+        // A proof made from them is the whole tree's.
+        for index in 0..<log.size {
+            let q = MerkleQuery.inclusion(index: index, size: log.size)
+            let keys = try q.nodesNeeded(size: log.size)
+            let sparse = MerkleTree(store: SparseNodeStore(leafCount: log.size, nodes: try await store.nodes(id, keys)))
+            #expect(try sparse.answer(q) == log.tree.answer(q))
+        }
+        #expect(try await store.nodes("no-such-production", all).isEmpty)
+    }
+
     @Test(arguments: backends)
     func ofTwoConcurrentWritersExactlyOneWins(_ backend: Backend) async throws {
         let (store, _) = try await Self.open(backend)
@@ -114,7 +143,7 @@ struct LogStoreBehaviourTests {
 
     /// Entries decoded from a log's bytes, as the read models should give them back.
     static func stored(_ log: ProductionLog, where keep: (LogEntry) -> Bool) -> [StoredEntry] {
-        log.entries.enumerated().compactMap { i, bytes in
+        log.entries.all!.enumerated().compactMap { i, bytes in
             let e = try! LogEntry(decoding: bytes)
             return keep(e) ? StoredEntry(index: i, entry: e) : nil
         }
