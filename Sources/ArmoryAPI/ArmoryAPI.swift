@@ -70,6 +70,8 @@ public struct ServerOptions: Sendable {
     public var maximumConnections = ServerOptions.defaultMaximumConnections
     /// Recent entries of each production kept in memory (`ProductionHub.window`).
     public var memoryWindow = ProductionHub.defaultWindow
+    /// Productions held in memory at once (`ProductionHub.heldCap`).
+    public var heldProductions = ProductionHub.defaultHeldProductions
     /// The address other devices reach this server at (`https://armory.example`), for every
     /// QR code and link meant for another device: the concern poster, the report's bundle.
     /// Nil: the address the page was opened at.
@@ -116,7 +118,7 @@ public struct ArmoryAPI: Sendable {
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         let metrics = ArmoryMetrics()
         let wake = Mutex<DeliveryWorker?>(nil)
-        hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow) { id, decision, size in
+        hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow, heldProductions: options.heldProductions) { id, decision, size in
             metrics.recorded(production: id, decision: decision, logSize: size)
             // An alarm's deliveries were stored with it: the worker sends them now, not at its next tick.
             if decision.outcome == .alarm { wake.withLock { $0 }?.wake() }

@@ -111,13 +111,41 @@ public actor ProductionHub {
     /// The fewest entries kept: the pages read the last 80 (the scene in progress).
     public static let smallestWindow = 128
 
+    /// How many productions are held in memory at once. Past it, the least recently used
+    /// one that is idle (nothing queued or waiting) and has no alarm left unanswered is let
+    /// go; it is opened from the store again when next used.
+    public nonisolated let heldCap: Int
+    /// Productions held unless told otherwise.
+    public static let defaultHeldProductions = 64
+    /// When each held production was last used, by a counter that only goes up.
+    var lastUsed: [String: UInt64] = [:]
+    var uses: UInt64 = 0
+
     public init(store: any LogStore, signer: NoteSigner?, logger: Logger, window: Int = ProductionHub.defaultWindow,
+                heldProductions: Int = ProductionHub.defaultHeldProductions,
                 onRecord: @escaping @Sendable (String, Decision, Int) -> Void = { _, _, _ in }) {
         self.store = store
         self.signer = signer
         self.logger = logger
         self.window = max(window, Self.smallestWindow)
+        self.heldCap = max(heldProductions, 1)
         self.onRecord = onRecord
+    }
+
+    /// Notes a use of the production (it is the newest), and lets go of the least recently
+    /// used idle ones past the cap.
+    func used(_ id: String) {
+        uses += 1
+        lastUsed[id] = uses
+        guard logs.count > heldCap else { return }
+        let idle = logs.keys.filter { other in
+            other != id && queued[other] == nil && drained[other] == nil && parked[other] == nil
+                && logs[other]!.state.openAlarms.isEmpty
+        }.sorted { (lastUsed[$0] ?? 0) < (lastUsed[$1] ?? 0) }
+        for other in idle.prefix(logs.count - heldCap) {
+            logs[other] = nil
+            lastUsed[other] = nil
+        }
     }
 
     /// Lets go of the production's older entries once a quarter window more is held (so the
@@ -143,12 +171,13 @@ public actor ProductionHub {
     /// Loads and verifies the production's log, unless it is held already. Returns no copy:
     /// a copy alive while the log changes would make the change copy every entry.
     func load(_ id: String) async throws {
-        guard logs[id] == nil else { return }
+        guard logs[id] == nil else { return used(id) }
         var log = try await loadStored(id)
         // Another caller may have loaded it meanwhile; the first copy stays.
-        guard logs[id] == nil else { return }
+        guard logs[id] == nil else { return used(id) }
         log.forget(keeping: window, stored: log.size)
         logs[id] = log
+        used(id)
     }
 
     /// The production's log from the store. An entry no reader can take opens it read-only
@@ -177,6 +206,7 @@ public actor ProductionHub {
         var log = log
         log.forget(keeping: window, stored: log.size)
         logs[id] = log
+        used(id)
     }
 
     // MARK: What is read from the store when it is no longer held

@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Recent entries of each production kept in memory; older ones are read from the store (at least \(ProductionHub.smallestWindow)).", valueName: "entries"))
     var memoryWindow = ProductionHub.defaultWindow
 
+    @Option(help: ArgumentHelp("Productions held in memory at once; past it the least recently used idle one with no unanswered alarm is let go, and opened again from the store when next used.", valueName: "count"))
+    var heldProductions = ProductionHub.defaultHeldProductions
+
     @Option(help: ArgumentHelp("Send every alarm of every production to this webhook (Alertmanager format, version 4); repeatable.", valueName: "url"))
     var webhook: [String] = []
 
@@ -104,6 +107,7 @@ struct Serve: AsyncParsableCommand {
         options.idleTimeout = idleTimeout
         options.maximumConnections = maximumConnections
         options.memoryWindow = memoryWindow
+        options.heldProductions = heldProductions
         if let url = publicURL ?? env["ARMORY_PUBLIC_URL"] {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil,
                   parsed.query == nil, parsed.fragment == nil else {

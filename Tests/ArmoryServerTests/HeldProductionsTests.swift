@@ -1,0 +1,58 @@
+import ArmoryCore
+import ArmoryHub
+import ArmoryLedger
+import ArmoryStore
+import Foundation
+import Logging
+import Testing
+
+/// A studio's server holds a bounded number of productions: one is opened from the store on
+/// first use, and the least recently used idle one is let go when the cap is passed. A
+/// production with an alarm nobody has answered stays, so its escalations go on.
+struct HeldProductionsTests {
+    static func hub(cap: Int) throws -> (ProductionHub, SQLiteLogStore) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("armory-held-\(UInt64.random(in: 0...UInt64.max)).db").path
+        let store = try SQLiteLogStore(path: path)
+        return (ProductionHub(store: store, signer: Harness.signer, logger: Logger(label: "test"), heldProductions: cap), store)
+    }
+
+    static func step(_ n: Int, _ action: Action) -> Step {
+        Step(at: Timestamp(seconds: GroupCommitTests.at.seconds + Int64(n), offsetMinutes: -420), by: "ana", action: action)
+    }
+
+    static func opened(_ id: String) -> ProductionLog {
+        ProductionLog(productionID: id, header: ProductionHeader(title: "Set \(id)", timezone: "America/Denver", people: GroupCommitTests.people),
+                      openedAt: GroupCommitTests.at)
+    }
+
+    @Test func theLeastRecentlyUsedIdleProductionIsLetGo() async throws {
+        let (hub, store) = try Self.hub(cap: 3)
+        for k in 0..<6 {
+            try await hub.create("p\(k)", Self.opened("p\(k)"))
+            _ = try await hub.record("p\(k)", Self.step(1, .receiveFirearm(firearm: "colt-\(k)", serial: "S\(k)", make: "Colt", model: "SAA", from: nil)))
+        }
+        #expect(await hub.heldProductions() == ["p3", "p4", "p5"])
+        // Used again, p3 is the newest; opening p0 lets go of p4, the least recently used.
+        _ = try await hub.read("p3") { $0.size }
+        let title = try await hub.read("p0") { $0.header.title }
+        #expect(title == "Set p0")
+        #expect(await hub.heldProductions() == ["p0", "p3", "p5"])
+        // A production let go is opened again as stored, and records on from there.
+        let r = try await hub.record("p4", Self.step(2, .inspectFirearm(firearm: "colt-4", result: .clear)))
+        #expect(r.index == 2 && r.decision.outcome == .ok)
+        #expect(try store.load("p4").size == 3)
+        #expect(await hub.heldProductions().count == 3)
+    }
+
+    @Test func aProductionWithAnUnansweredAlarmIsKept() async throws {
+        let (hub, _) = try Self.hub(cap: 2)
+        try await hub.create("alarmed", Self.opened("alarmed"))
+        _ = try await hub.record("alarmed", Step(at: GroupCommitTests.at, by: nil, action: .reportConcern(text: "the dummies rattle", scene: nil)))
+        for k in 0..<4 {
+            try await hub.create("q\(k)", Self.opened("q\(k)"))
+        }
+        let held = await hub.heldProductions()
+        #expect(held.contains("alarmed"), "\(held)")
+        #expect(held.count == 2)
+    }
+}
