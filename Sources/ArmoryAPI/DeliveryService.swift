@@ -11,3 +11,13 @@ public struct DeliveryService: Service {
         try await cancelWhenGracefulShutdown { await worker.run() }
     }
 }
+
+/// Follows the appends other server processes make to a shared store, for as long as the server runs.
+public struct OtherProcessesService: Service {
+    let hub: ProductionHub
+    public init(hub: ProductionHub) { self.hub = hub }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown { await hub.followOtherProcesses() }
+    }
+}

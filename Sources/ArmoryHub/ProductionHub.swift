@@ -176,6 +176,7 @@ public actor ProductionHub {
         // Another caller may have loaded it meanwhile; the first copy stays.
         guard logs[id] == nil else { return used(id) }
         log.forget(keeping: window, stored: log.size)
+        if published[id] == nil { published[id] = Published(floor: log.size) }
         logs[id] = log
         used(id)
     }
@@ -205,6 +206,7 @@ public actor ProductionHub {
         try await store.create(id, log)
         var log = log
         log.forget(keeping: window, stored: log.size)
+        published[id] = Published(floor: log.size)
         logs[id] = log
         used(id)
     }
@@ -399,7 +401,7 @@ public actor ProductionHub {
 
     /// Stores everything queued for the production, one append at a time, until the queue is empty.
     func appendQueued(_ id: String) async {
-        var decidedAgain = false
+        var decidedAgain = 0
         while let batch = queued[id], !batch.isEmpty {
             queued[id] = []
             let from = storedMarks[id]!
@@ -409,10 +411,10 @@ public actor ProductionHub {
             let (appended, stored) = take(id, from: from)
             do {
                 try await store.append(id, appended)
-            } catch StoreError.conflict where !decidedAgain {
-                // Another process wrote first: decide everything queued again, once, against what it wrote.
+            } catch StoreError.conflict where decidedAgain < Self.decideAgainLimit {
+                // Another process wrote first: decide everything queued again against what it wrote.
                 logger.info("production \(id) changed underneath; deciding again")
-                decidedAgain = true
+                decidedAgain += 1
                 do {
                     // Changes arriving meanwhile are decided against the old log and queued; they are decided again below.
                     var fresh = try await loadStored(id)
@@ -471,8 +473,71 @@ public actor ProductionHub {
         wakeReaders(id)
     }
 
+    /// Publishes an entry to the production's live subscribers, once: an entry this process
+    /// stored and another process's announced append may both bring it.
     func publish(_ id: String, _ event: LiveEvent) {
+        guard published[id]?.insert(event.index) ?? true else { return }
         for c in (subscribers[id] ?? [:]).values { c.yield(.entry(event)) }
+    }
+
+    // MARK: Other processes on the same store
+
+    /// Which entries of each production followed here were published: all below `floor`
+    /// (the log as first opened counts as history), and those in `above`.
+    struct Published {
+        var floor: Int
+        var above: Set<Int> = []
+
+        /// Notes `index` as published; false if it already was.
+        mutating func insert(_ index: Int) -> Bool {
+            guard index >= floor, above.insert(index).inserted else { return false }
+            while above.remove(floor) != nil { floor += 1 }
+            return true
+        }
+
+        /// The entries before `size` not yet published.
+        func missing(below size: Int) -> [Int] { (floor..<max(floor, size)).filter { !above.contains($0) } }
+    }
+    var published: [String: Published] = [:]
+
+    /// Times a batch is decided again because other processes wrote first, before its
+    /// steps are answered 503 (each time, another process's append went through).
+    static let decideAgainLimit = 16
+
+    /// Entries another process stored that this one publishes in one go, at most: a screen
+    /// further behind catches up by itself (`Last-Event-ID`).
+    static let catchUpLimit = 1000
+
+    /// Follows the appends other processes make to a shared store: their entries reach
+    /// this process's live subscribers, and a held log they moved on is let go, to be opened
+    /// again as stored when next used. Runs until cancelled.
+    public nonisolated func followOtherProcesses() async {
+        guard let feed = store as? any ChangeFeed else { return }
+        await feed.followChanges { id, size in await self.changed(id, size: size) }
+    }
+
+    /// Whether the store may be shared with other server processes (PostgreSQL).
+    public nonisolated var storeIsShared: Bool { store is any ChangeFeed }
+
+    /// An append was committed to the production's stored log, now `size` entries long
+    /// (nil: appends may have been missed; every production followed here is looked at).
+    func changed(_ id: String?, size: Int) async {
+        guard let id else {
+            guard let feed = store as? any ChangeFeed, let sizes = try? await feed.storedSizes() else { return }
+            for (id, size) in sizes where published[id] != nil { await changed(id, size: size) }
+            return
+        }
+        guard let known = published[id] else { return }
+        // Behind the store: opened again when next used. A change queued meanwhile meets the
+        // conflict at its append and is decided again, as it would be anyway.
+        if let held = logs[id], held.size < size, queued[id] == nil, drained[id] == nil, parked[id] == nil {
+            logs[id] = nil
+        }
+        var missing = known.missing(below: size)
+        for skipped in missing.dropLast(Self.catchUpLimit) { _ = published[id]?.insert(skipped) }
+        missing = Array(missing.suffix(Self.catchUpLimit))
+        guard !missing.isEmpty, let entries = try? await store.entries(id, at: missing) else { return }
+        for e in entries { publish(id, LiveEvent(index: e.index, entry: e.entry)) }
     }
 
     /// A stream of every entry recorded from now on.

@@ -29,7 +29,9 @@ public func buildApplication(api: ArmoryAPI, logger: Logger,
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionLimiter(gate: gate)],
                                           idleTimeout: .seconds(Int64(options.idleTimeout)))
     // Alarms go out to those not watching a screen for as long as the server runs.
-    let services: [any Service] = api.delivery.map { [DeliveryService(worker: $0)] } ?? []
+    // Live entries and alarms recorded by other processes on a shared store reach this one's screens.
+    let services: [any Service] = (api.delivery.map { [DeliveryService(worker: $0)] } ?? [])
+        + (api.hub.storeIsShared ? [OtherProcessesService(hub: api.hub)] : [])
     return Application(router: buildRouter(api: api), server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Armory"),
                        services: services,

@@ -61,6 +61,17 @@ public enum Subject: Sendable, Hashable {
 /// writer decided against); verify a log before handing it out; and answer the read
 /// models (current state, a day's timeline, a firearm's history, alarms) from indexes,
 /// without replaying the log.
+/// A store that more than one server process may share: each learns of the appends the
+/// others make, to show their entries live and to decide against them.
+public protocol ChangeFeed: Sendable {
+    /// Calls `changed(production, size)` for every append committed from now on, by any
+    /// process, until the calling task is cancelled; `changed(nil, 0)` whenever appends may
+    /// have been missed (at the start, after a lost connection).
+    func followChanges(_ changed: @escaping @Sendable (String?, Int) async -> Void) async
+    /// The size of each production's stored log.
+    func storedSizes() async throws -> [String: Int]
+}
+
 public protocol LogStore: Sendable {
     /// The ids of the productions held, in order.
     func productionIDs() async throws -> [String]

@@ -126,6 +126,9 @@ public final class PostgresLogStore: Sendable {
     /// Stops the connection pool.
     public func shutdown() { runner.cancel() }
 
+    /// The channel every append is announced on, at its commit: `<production> <new size>`.
+    static let changesChannel = "armory_log"
+
     /// The schema, versioned and append-only: a migration once shipped is never edited.
     func migrate() async throws {
         try await client.withTransaction(logger: logger) { c in
@@ -382,7 +385,7 @@ public final class PostgresLogStore: Sendable {
                   FROM up CROSS JOIN unnest($26::bigint[], $27::bigint[]) AS a(i, t)
                   JOIN webhook h ON h.production IN ('*', $1)
                   ON CONFLICT (key) DO NOTHING)
-            SELECT count(*)::bigint FROM up
+            SELECT count(*)::bigint FROM (SELECT pg_notify('\(changesChannel)', up.id || ' ' || $2::text) FROM up) AS told
             """, binds: b)
     }
 
@@ -406,35 +409,56 @@ public final class PostgresLogStore: Sendable {
         try await load(id, logKey: logKey, readOnlyAtFault: false)
     }
 
-    /// Loads and verifies a production's log, exactly as the embedded store does.
+    /// Loads and verifies a production's log, exactly as the embedded store does. Everything
+    /// is read in one snapshot (a read-only, repeatable-read transaction): another process
+    /// appending meanwhile is not mistaken for a log altered underneath.
     public func load(_ id: String, logKey: NoteVerifierKey?, readOnlyAtFault: Bool) async throws -> ProductionLog {
-        var header: (String, Int)?
-        for try await row in try await query("SELECT origin, size FROM production WHERE id = \(id)").decode((String, Int).self) {
-            header = row
+        struct Read: Sendable {
+            var header: (String, Int)?
+            var entries: [[UInt8]] = []
+            var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
+            var notes: [String] = []
+            var firearms: [String: String] = [:]
+            var lots: [String: String] = [:]
         }
-        guard let (origin, size) = header else { throw StoreError.unknownProduction(id) }
-        var entries: [[UInt8]] = []
-        for try await bytes in try await query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx").decode(Data.self) {
-            entries.append([UInt8](bytes))
+        let logger = self.logger
+        let read = try await leased { c -> Read in
+            var r = Read()
+            try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                for try await row in try await c.query("SELECT origin, size FROM production WHERE id = \(id)", logger: logger).decode((String, Int).self) {
+                    r.header = row
+                }
+                if r.header != nil {
+                    for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx", logger: logger).decode(Data.self) {
+                        r.entries.append([UInt8](bytes))
+                    }
+                    for try await (level, index, hash) in try await c.query("SELECT level, idx, hash FROM node WHERE production = \(id)", logger: logger)
+                        .decode((Int, Int, Data).self) {
+                        r.nodes.append((level, index, [UInt8](hash)))
+                    }
+                    for try await note in try await c.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
+                        r.notes.append(note)
+                    }
+                    for try await (i, state) in try await c.query("SELECT id, state FROM firearm_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
+                        r.firearms[i] = state
+                    }
+                    for try await (i, state) in try await c.query("SELECT id, state FROM lot_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
+                        r.lots[i] = state
+                    }
+                }
+                try await c.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                throw error
+            }
+            return r
         }
-        var nodes: [(level: Int, index: Int, hash: [UInt8])] = []
-        for try await (level, index, hash) in try await query("SELECT level, idx, hash FROM node WHERE production = \(id)")
-            .decode((Int, Int, Data).self) {
-            nodes.append((level, index, [UInt8](hash)))
-        }
-        var notes: [String] = []
-        for try await note in try await query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position").decode(String.self) {
-            notes.append(note)
-        }
-        let log = try verifiedLog(id: id, origin: origin, size: size, entries: entries, nodes: nodes, notes: notes, logKey: logKey, readOnlyAtFault: readOnlyAtFault)
-        try checkReadModels(id: id, log: log, firearms: try await states("firearm_state", id), lots: try await states("lot_state", id))
+        guard let (origin, size) = read.header else { throw StoreError.unknownProduction(id) }
+        let log = try verifiedLog(id: id, origin: origin, size: size, entries: read.entries, nodes: read.nodes, notes: read.notes,
+                                  logKey: logKey, readOnlyAtFault: readOnlyAtFault)
+        try checkReadModels(id: id, log: log, firearms: read.firearms, lots: read.lots)
         return log
-    }
-
-    func states(_ table: String, _ production: String) async throws -> [String: String] {
-        var out: [String: String] = [:]
-        for item in try await items(table, production, nil) { out[item.id] = item.json }
-        return out
     }
 
     // MARK: Read models: answered from indexes, never by replaying the log.
@@ -680,3 +704,38 @@ extension PostgresLogStore: DeliveryStore {
         return out
     }
 }
+
+// MARK: Appends made by other processes
+
+extension PostgresLogStore: ChangeFeed {
+    /// Listens on a connection of its own for every append committed, by any process,
+    /// until the task is cancelled. Whenever it (re)connects, `changed(nil, 0)` first: what
+    /// was appended while it was not listening is to be looked for.
+    public func followChanges(_ changed: @escaping @Sendable (String?, Int) async -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { c in
+                    try await c.listen(on: Self.changesChannel) { notifications in
+                        await changed(nil, 0)
+                        for try await n in notifications {
+                            let parts = n.payload.split(separator: " ")
+                            guard parts.count == 2, let size = Int(parts[1]) else { continue }
+                            await changed(String(parts[0]), size)
+                        }
+                    }
+                }
+            } catch {
+                logger.debug("no longer listening for other processes' appends: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// The size of each production's stored log.
+    public func storedSizes() async throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for try await (id, size) in try await query("SELECT id, size FROM production").decode((String, Int).self) { out[id] = size }
+        return out
+    }
+}
+
