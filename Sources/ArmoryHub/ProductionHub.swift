@@ -242,24 +242,45 @@ public actor ProductionHub {
     }
 
     /// A root or proof over the stored log. Over entries no longer held, the nodes it needs
-    /// are read from the store, and every root of a signed checkpoint they give is checked
-    /// against that checkpoint before the answer is given.
+    /// are read from the store, and the answer is checked before it is given: against the
+    /// signed checkpoint of each size it names (an inclusion proof with the entry's own
+    /// bytes, a consistency proof with both roots), and the nodes against the latest
+    /// checkpoint it covers. Stored nodes altered underneath give an error, never a proof.
     public func proof(_ id: String, _ query: MerkleQuery) async throws -> [Hash] {
         try await load(id)
         let log = logs[id]!
         do { return try log.tree.answer(query) } catch where !error.forgotten { throw error }
         catch {}
-        let checked = log.checkpoints.compactMap { try? Checkpoint(text: $0.text) }.filter { $0.size <= query.size && $0.size > 0 }
-        let roots = checked.map { MerkleQuery.root(size: $0.size) }
-        var keys = try query.nodesNeeded(size: query.size)
-        for r in roots { keys += try r.nodesNeeded(size: query.size) }
-        let tree = MerkleTree(store: SparseNodeStore(leafCount: query.size, nodes: try await store.nodes(id, Array(Set(keys)))))
-        for cp in checked where try tree.rootHash(size: cp.size) != cp.rootHash {
-            throw StoreError.tampered(production: id, reason: "the stored tree nodes do not give checkpoint \(cp.size)'s root")
+        var roots: [Int: Hash] = [:]
+        for note in log.checkpoints {
+            if let cp = try? Checkpoint(text: note.text), cp.size > 0, cp.size <= query.size { roots[cp.size] = cp.rootHash }
         }
-        return try tree.answer(query)
+        let named: [Int]
+        switch query {
+        case let .root(size), let .inclusion(_, size): named = [size]
+        case let .consistency(from, to): named = [from, to]
+        }
+        let checked = Set(named.filter { roots[$0] != nil } + [roots.keys.max()].compactMap { $0 })
+        var keys = try query.nodesNeeded(size: query.size)
+        for size in checked { keys += try MerkleQuery.root(size: size).nodesNeeded(size: query.size) }
+        let tree = MerkleTree(store: SparseNodeStore(leafCount: query.size, nodes: try await store.nodes(id, Array(Set(keys)))))
+        func tampered(_ what: String) -> StoreError { .tampered(production: id, reason: "the stored tree nodes \(what)") }
+        for size in checked where try tree.rootHash(size: size) != roots[size] { throw tampered("do not give checkpoint \(size)'s root") }
+        let answer = try tree.answer(query)
+        switch query {
+        case let .inclusion(index, size):
+            guard let root = roots[size] else { break }
+            guard let entry = try await entries(id, at: [index]).first,
+                  MerkleProof.verifyInclusion(index: index, size: size, leafHash: MerkleHash.leaf(entry.entry.encoded()), proof: answer, root: root)
+            else { throw tampered("give no proof of entry \(index) in checkpoint \(size)") }
+        case let .consistency(from, to):
+            guard let first = roots[from], let second = roots[to] else { break }
+            guard MerkleProof.verifyConsistency(first: from, second: to, firstRoot: first, secondRoot: second, proof: answer)
+            else { throw tampered("give no proof that checkpoint \(to) extends checkpoint \(from)") }
+        case .root: break
+        }
+        return answer
     }
-
 
     /// Decides and records a step; returns its index and decision. A refused command is
     /// recorded too (the attempt is evidence). `stampedNow`: the server gave the step its
