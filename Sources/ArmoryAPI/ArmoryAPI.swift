@@ -121,7 +121,7 @@ public struct ArmoryAPI: Sendable {
         hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow, heldProductions: options.heldProductions) { id, decision, size in
             metrics.recorded(production: id, decision: decision, logSize: size)
             // An alarm's deliveries were stored with it: the worker sends them now, not at its next tick.
-            if decision.outcome == .alarm { wake.withLock { $0 }?.wake() }
+            if decision.outcome == .alarm { wake.withLock { $0 }?.wake(for: id) }
         }
         sessions = SessionBook()
         sessions.restore(kept, now: clock())

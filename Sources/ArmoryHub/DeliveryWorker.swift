@@ -32,6 +32,17 @@ public final class DeliveryWorker: Sendable {
     let signals: AsyncStream<Void>
     /// Called after each delivery attempt (channel, outcome word): the API's metrics.
     let onAttempt: @Sendable (DeliveryChannel, String) -> Void
+    /// What escalation knows of each production.
+    let book = Mutex(EscalationBook())
+
+    /// Per production: the round last written for each alarm (read once from the store: an
+    /// alarm with nobody to reach writes no delivery row, so the rows alone would have it
+    /// written again every tick), and when the next round of any open alarm falls due (no
+    /// look at the production's alarms before then).
+    struct EscalationBook {
+        var written: [String: [Int: Int]] = [:]
+        var nextDue: [String: Int64] = [:]
+    }
 
     public init(hub: ProductionHub, store: any DeliveryStore, senders: [DeliveryChannel: any AlarmSender], publicURL: @escaping @Sendable () -> String,
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
@@ -46,8 +57,12 @@ public final class DeliveryWorker: Sendable {
         (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Looks at the outbox now rather than at the next tick (an alarm was just stored).
-    public func wake() { signal.yield() }
+    /// Looks at the outbox now rather than at the next tick (an alarm was just stored, in
+    /// `production`: its escalations are looked at again, as its time may be past already).
+    public func wake(for production: String? = nil) {
+        if let production { book.withLock { _ = $0.nextDue.removeValue(forKey: production) } }
+        signal.yield()
+    }
 
     /// The least time between two looks at the outbox: a burst of alarms is one look.
     public static let spacing: Duration = .milliseconds(50)
@@ -135,25 +150,42 @@ public final class DeliveryWorker: Sendable {
     func escalate(now: Int64, everyProduction: Bool) async throws {
         let ids = everyProduction ? try await hub.store.productionIDs() : await hub.heldProductions()
         for id in ids {
+            if let next = book.withLock({ $0.nextDue[id] }), now < next { continue }
+            var written: [Int: Int]
+            if let known = book.withLock({ $0.written[id] }) { written = known } else { written = try await store.escalationRounds(id) }
+            let before = written
             // Read where the log is held: no copy of it, and no wait for what is being stored.
-            guard let due = try? await hub.read(id, { log in Self.dueRounds(log, now: now) }), !due.isEmpty else { continue }
-            let written = try await store.escalationRounds(id)
-            for (recipients, round, raisedAt) in due where round > written[recipients.index] ?? 0 {
+            guard let (due, next, open) = try? await hub.read(id, { log in Self.dueRounds(log, now: now, written: before) }) else { continue }
+            book.withLock { $0.nextDue[id] = next }
+            // Only the alarms still open are remembered.
+            written = written.filter { open.contains($0.key) }
+            for (recipients, round, raisedAt) in due {
                 // Only the round due now: a server that was down does not send the missed rounds one after another.
                 try await store.escalate(id, recipients, round: round, at: now)
+                written[recipients.index] = round
                 logger.info("alarm \(recipients.index) of \(id) unanswered for \(now - raisedAt) s: escalation \(round) written")
             }
+            book.withLock { $0.written[id] = written }
         }
     }
 
-    /// The open alarms of `log` due for an escalation round at `now`: who, which round, when raised.
-    static func dueRounds(_ log: ProductionLog, now: Int64) -> [(AlarmRecipients, Int, Int64)] {
+    /// The open alarms of `log` with an escalation round due at `now` beyond the round
+    /// `written` for them (who, which round, when raised); when the next round of any open
+    /// alarm falls due (an alarm raised later falls due no earlier: every open alarm's next
+    /// round is within a period); and which alarms are open. Who is told is worked out once.
+    static func dueRounds(_ log: ProductionLog, now: Int64, written: [Int: Int]) -> ([(AlarmRecipients, Int, Int64)], next: Int64, open: Set<Int>) {
         let period = max(1, Int64((log.header.policy.alarmEscalationMinutes * 60).rounded()))
-        return log.state.openAlarms.compactMap { index in
-            guard let alarm = log.state.alarms[index] else { return nil }
-            let round = Int((now - alarm.at.seconds) / period)
-            return round >= 1 ? (AlarmRecipients.escalation(log.state, index: index), round, alarm.at.seconds) : nil
+        var next = now + period, open = Set<Int>(), due: [(AlarmRecipients, Int, Int64)] = []
+        var people: [String]?
+        for (index, alarm) in log.state.alarms where !alarm.answered {
+            open.insert(index)
+            let round = Int(max(0, now - alarm.at.seconds) / period)
+            next = min(next, alarm.at.seconds + Int64(round + 1) * period)
+            guard round >= 1, round > written[index] ?? 0 else { continue }
+            if people == nil { people = AlarmRecipients.escalation(log.state, index: index).people }
+            due.append((AlarmRecipients(index: index, people: people!, critical: false), round, alarm.at.seconds))
         }
+        return (due.sorted { $0.0.index < $1.0.index }, next, open)
     }
 
     /// What a delivery needs from its alarm's entry, read where the log is held.
