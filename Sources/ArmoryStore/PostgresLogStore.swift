@@ -12,6 +12,8 @@ import Synchronization
 public final class PostgresLogStore: Sendable {
     let client: PostgresClient
     let runner: Task<Void, Never>
+    /// Where the server is, for the one connection outside the pool: the one that listens.
+    let listenerConfiguration: PostgresConnection.Configuration
     let logger = Logger(label: "armory.store.postgres")
 
     /// Connects to `postgres://user[:password]@host[:port]/database` and brings the schema up to date.
@@ -27,6 +29,8 @@ public final class PostgresLogStore: Sendable {
         // person at the terminal; failures reach them as errors.
         var poolLogger = Logger(label: "armory.store.postgres.pool")
         poolLogger.logLevel = .critical
+        listenerConfiguration = PostgresConnection.Configuration(host: host, port: u.port ?? 5432, username: user, password: u.password,
+                                                                 database: u.path.isEmpty ? nil : String(u.path.dropFirst()), tls: .disable)
         let client = PostgresClient(configuration: config, backgroundLogger: poolLogger)
         self.client = client
         self.runner = Task { await client.run() }
@@ -708,25 +712,30 @@ extension PostgresLogStore: DeliveryStore {
 // MARK: Appends made by other processes
 
 extension PostgresLogStore: ChangeFeed {
-    /// Listens on a connection of its own for every append committed, by any process,
-    /// until the task is cancelled. Whenever it (re)connects, `changed(nil, 0)` first: what
-    /// was appended while it was not listening is to be looked for.
+    /// Listens on a connection of its own, outside the pool (a listening connection is never
+    /// handed to a request), for every append committed, by any process, until the task is
+    /// cancelled. Whenever it (re)connects, `changed(nil, 0)` first: what was appended while
+    /// it was not listening is to be looked for.
     public func followChanges(_ changed: @escaping @Sendable (String?, Int) async -> Void) async {
+        var attempt = 0
         while !Task.isCancelled {
+            attempt += 1
+            var connection: PostgresConnection?
             do {
-                try await client.withConnection { c in
-                    try await c.listen(on: Self.changesChannel) { notifications in
-                        await changed(nil, 0)
-                        for try await n in notifications {
-                            let parts = n.payload.split(separator: " ")
-                            guard parts.count == 2, let size = Int(parts[1]) else { continue }
-                            await changed(String(parts[0]), size)
-                        }
+                let c = try await PostgresConnection.connect(configuration: listenerConfiguration, id: attempt, logger: logger)
+                connection = c
+                try await c.listen(on: Self.changesChannel) { notifications in
+                    await changed(nil, 0)
+                    for try await n in notifications {
+                        let parts = n.payload.split(separator: " ")
+                        guard parts.count == 2, let size = Int(parts[1]) else { continue }
+                        await changed(String(parts[0]), size)
                     }
                 }
             } catch {
                 logger.debug("no longer listening for other processes' appends: \(error)")
             }
+            try? await connection?.close()
             try? await Task.sleep(for: .seconds(1))
         }
     }
