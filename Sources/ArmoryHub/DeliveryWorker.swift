@@ -205,8 +205,11 @@ public final class DeliveryWorker: Sendable {
         // The alarm's entry: from memory while it is recent, from the store after.
         let found = read == nil ? nil : try? await hub.entry(d.production, index)
         guard let facts = read ?? nil, let entry = found ?? nil else {
-            d.state = .failed
-            d.lastError = "the alarm's production or entry is not held here"
+            // The delivery's row is stored in its alarm's own transaction, and the entry is
+            // readable here a moment later (once the append returns, or once another process's
+            // append is announced): looked at again shortly, not given up on. No attempt is
+            // counted, as nothing was sent.
+            putOff(&d, because: "the alarm's entry is not readable here yet", wait: Self.notYetWait, now: now)
             return d
         }
         // An escalation of an alarm answered meanwhile is not sent.
@@ -217,10 +220,7 @@ public final class DeliveryWorker: Sendable {
         }
         guard let sender = senders[d.channel] else {
             d.attempts += 1
-            d.lastError = "\(d.channel.rawValue) is not set up on this server"
-            d.failingSince = d.failingSince ?? now
-            d.nextAt = now + Self.longestWait
-            if now - (d.failingSince ?? now) >= Self.giveUpAfter { d.state = .failed }
+            putOff(&d, because: "\(d.channel.rawValue) is not set up on this server", wait: Self.longestWait, now: now)
             onAttempt(d.channel, "unconfigured")
             return d
         }
@@ -240,11 +240,8 @@ public final class DeliveryWorker: Sendable {
             d.failingSince = nil
             onAttempt(d.channel, "delivered")
         case let .retry(why, after):
-            d.lastError = why
-            d.failingSince = d.failingSince ?? sentAt
             let wait = min(Self.longestWait, Self.firstWait << min(Int64(d.attempts - 1), 16))
-            d.nextAt = sentAt + max(wait, Int64(after ?? 0))
-            if sentAt - (d.failingSince ?? sentAt) >= Self.giveUpAfter { d.state = .failed }
+            putOff(&d, because: why, wait: max(wait, Int64(after ?? 0)), now: sentAt)
             onAttempt(d.channel, "retry")
             logger.info("delivery \(d.key) not taken (\(why)); again in \(d.nextAt - sentAt) s")
         case let .failed(why):
@@ -261,6 +258,18 @@ public final class DeliveryWorker: Sendable {
             onAttempt(d.channel, "gone")
         }
         return d
+    }
+
+    /// How long a delivery whose alarm's entry is not readable yet waits before it is looked at again.
+    public static let notYetWait: Int64 = 1
+
+    /// Puts a delivery off for `wait` seconds: failing since its first failure, given up on
+    /// (`failed`) once that is `giveUpAfter` ago.
+    func putOff(_ d: inout Delivery, because why: String, wait: Int64, now: Int64) {
+        d.lastError = why
+        d.failingSince = d.failingSince ?? now
+        d.nextAt = now + wait
+        if now - (d.failingSince ?? now) >= Self.giveUpAfter { d.state = .failed }
     }
 }
 
