@@ -59,13 +59,6 @@ public final class PostgresLogStore: Sendable {
     /// Retry-After) and nothing is done.
     static let connectionWait = Duration.seconds(2)
 
-    /// Returns once the pool hands out a connection, or throws `StoreError.unavailable`
-    /// after `connectionWait`. Asked before each statement, which then finds the
-    /// connection idle; the statement itself is never timed out (its outcome would be unknown).
-    func connected() async throws {
-        try await leased { _ in }
-    }
-
     /// Whether a bounded lease (`leased`) started its statement or gave up first.
     enum Lease { case waiting, started, gaveUp }
     final class LeaseState: Sendable {
@@ -91,7 +84,7 @@ public final class PostgresLogStore: Sendable {
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await self.client.withConnection { c in
-                    lease.claim(.started) ? try await body(c) : nil
+                    lease.claim(.started) ? try await Self.answered(on: c) { try await body(c) } : nil
                 }
             }
             group.addTask {
@@ -109,18 +102,68 @@ public final class PostgresLogStore: Sendable {
         }
     }
 
-    /// One statement, once a connection is to be had (`connected`).
-    @discardableResult
-    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connected()
-        return try await client.query(query, logger: logger)
+    /// How often a statement under way looks whether its connection closed.
+    static let closedCheck = Duration.milliseconds(100)
+
+    /// What `body` (statements on `c`) answers, or `StoreError.unavailable` once `c` has been
+    /// closed for two looks without an answer. A statement written just as its connection
+    /// closes can be lost by the driver without ever being answered (seen as PostgreSQL
+    /// restarted under load): without this, the request, and every step queued behind it,
+    /// would wait for ever. A statement on an open connection is never timed out (its
+    /// outcome would be unknown); one given up on here may have been stored, which the hub
+    /// learns as it reloads the log.
+    static func answered<T: Sendable>(on c: PostgresConnection, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let reply = Reply<T>()
+        return try await withCheckedThrowingContinuation { k in
+            reply.waiting.withLock { $0 = k }
+            Task {
+                do {
+                    let value = try await body()
+                    reply.waiting.withLock { $0.take() }?.resume(returning: value)
+                } catch {
+                    reply.waiting.withLock { $0.take() }?.resume(throwing: error)
+                }
+            }
+            Task {
+                var closedLooks = 0
+                while reply.waiting.withLock({ $0 != nil }) {
+                    try? await Task.sleep(for: closedCheck)
+                    closedLooks = c.isClosed ? closedLooks + 1 : 0
+                    guard closedLooks >= 2 else { continue }
+                    reply.waiting.withLock { $0.take() }?.resume(throwing: StoreError.unavailable(
+                        "the connection to PostgreSQL closed before it answered (what was being stored may or may not be)"))
+                }
+            }
+        }
     }
 
-    /// Runs `body` in a transaction, rethrowing the store's own errors as themselves.
-    func transaction(_ body: (PostgresConnection) async throws -> Void) async throws {
-        try await connected()
+    /// The caller of `answered`, until the statement or the check answers it.
+    final class Reply<T: Sendable>: Sendable {
+        let waiting = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    }
+
+    /// The rows of one statement, read whole on the lease it ran on.
+    struct Rows: Sendable {
+        let rows: [PostgresRow]
+        func decode<each Column: PostgresDecodable>(_ type: (repeat each Column).Type) throws -> [(repeat each Column)] {
+            try rows.map { try $0.decode(type) }
+        }
+    }
+
+    /// One statement on one bounded lease (`leased`): a statement never waits for a
+    /// connection after its lease was given (PostgreSQL stopping between a check and a
+    /// second lease left the request waiting for its return).
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> Rows {
+        let logger = self.logger
+        return Rows(rows: try await leased { c in try await c.query(query, logger: logger).collect() })
+    }
+
+    /// Runs `body` in a transaction on one bounded lease, rethrowing the store's own errors as themselves.
+    func transaction(_ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws {
+        let logger = self.logger
         do {
-            try await client.withTransaction(logger: logger) { c in try await body(c) }
+            try await leased { c in try await c.withTransaction(logger: logger) { c in try await body(c) } }
         } catch let e as PostgresTransactionError {
             if let own = e.closureError as? StoreError { throw own }
             throw e
@@ -252,7 +295,7 @@ public final class PostgresLogStore: Sendable {
     public func sessions(validAt now: Int64) async throws -> [StoredSession] {
         try await query("DELETE FROM session WHERE expires <= \(now)")
         var out: [StoredSession] = []
-        for try await (digest, production, person, expires, via) in try await query(
+        for (digest, production, person, expires, via) in try await query(
             "SELECT digest, production, person, expires, via FROM session ORDER BY digest"
         ).decode((String, String, String, Int64, String).self) {
             out.append(StoredSession(digest: digest, production: production, person: person, expires: expires, via: via))
@@ -262,7 +305,7 @@ public final class PostgresLogStore: Sendable {
 
     public func deleteSessions(_ production: String, person: String) async throws -> [String] {
         var out: [String] = []
-        for try await digest in try await query(
+        for digest in try await query(
             "DELETE FROM session WHERE production = \(production) AND person = \(person) RETURNING digest"
         ).decode(String.self) {
             out.append(digest)
@@ -281,7 +324,7 @@ public final class PostgresLogStore: Sendable {
     /// A person's sign-in secret, if one was set.
     public func secret(_ production: String, person: String) async throws -> String? {
         var out: String?
-        for try await s in try await query("SELECT secret FROM credential WHERE production = \(production) AND person = \(person)").decode(String.self) {
+        for s in try await query("SELECT secret FROM credential WHERE production = \(production) AND person = \(person)").decode(String.self) {
             out = s
         }
         return out
@@ -289,7 +332,7 @@ public final class PostgresLogStore: Sendable {
 
     public func productionIDs() async throws -> [String] {
         var out: [String] = []
-        for try await id in try await query("SELECT id FROM production ORDER BY id").decode(String.self) {
+        for id in try await query("SELECT id FROM production ORDER BY id").decode(String.self) {
             out.append(id)
         }
         return out
@@ -298,7 +341,7 @@ public final class PostgresLogStore: Sendable {
     public func create(_ id: String, _ log: ProductionLog) async throws {
         let rows = LogRows(log)
         let origin = log.origin
-        try await transaction { c in
+        try await transaction { [logger] c in
             let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
             guard existing.isEmpty else { throw StoreError.productionExists(id) }
             try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
@@ -317,7 +360,7 @@ public final class PostgresLogStore: Sendable {
         let logger = self.logger
         guard try await leased({ c in try await Self.wrote(c.query(statement, logger: logger)) }) else {
             var stored: Int?
-            for try await size in try await query("SELECT size FROM production WHERE id = \(id)").decode(Int.self) {
+            for size in try await query("SELECT size FROM production WHERE id = \(id)").decode(Int.self) {
                 stored = size
             }
             guard let stored else { throw StoreError.unknownProduction(id) }
@@ -472,13 +515,13 @@ public final class PostgresLogStore: Sendable {
         q.binds.append(production)
         if let id { q.binds.append(id) }
         var out: [ItemState] = []
-        for try await (i, state) in try await query(q).decode((String, String).self) { out.append(ItemState(id: i, json: state)) }
+        for (i, state) in try await query(q).decode((String, String).self) { out.append(ItemState(id: i, json: state)) }
         return out
     }
 
     func entries(_ query: PostgresQuery) async throws -> [StoredEntry] {
         var out: [StoredEntry] = []
-        for try await (index, bytes) in try await self.query(query).decode((Int, Data).self) {
+        for (index, bytes) in try await self.query(query).decode((Int, Data).self) {
             out.append(try StoredEntry(index: index, bytes: [UInt8](bytes)))
         }
         return out
@@ -497,7 +540,7 @@ public final class PostgresLogStore: Sendable {
         var out: [String] = []
         while true {
             var next: String?
-            for try await day in try await query("SELECT MIN(day) FROM entry WHERE production = \(production) AND day > \(out.last ?? "")").decode(String?.self) {
+            for day in try await query("SELECT MIN(day) FROM entry WHERE production = \(production) AND day > \(out.last ?? "")").decode(String?.self) {
                 next = day
             }
             guard let next else { return out }
@@ -534,7 +577,7 @@ public final class PostgresLogStore: Sendable {
         let rows = try await query("""
             SELECT level, idx, hash FROM node WHERE production = \(production) AND idx = ANY(\(Set(keys.map(\.index)).sorted()))
             """).decode((Int, Int, Data).self)
-        for try await (level, index, hash) in rows where wanted.contains(NodeKey(level: level, index: index)) {
+        for (level, index, hash) in rows where wanted.contains(NodeKey(level: level, index: index)) {
             out[NodeKey(level: level, index: index)] = [UInt8](hash)
         }
         return out
@@ -567,7 +610,7 @@ extension PostgresLogStore: DeliveryStore {
 
     func fetchDeliveries(_ q: PostgresQuery) async throws -> [Delivery] {
         var out: [Delivery] = []
-        for try await (key, production, idx, round, recipient, channel, address, target, state, attempts, nextAt, error, since, delivered) in try await query(q)
+        for (key, production, idx, round, recipient, channel, address, target, state, attempts, nextAt, error, since, delivered) in try await query(q)
             .decode((String, String, Int, Int, String, String, String, Int64, String, Int, Int64, String?, Int64?, Int64?).self) {
             out.append(Delivery(key: key, production: production, index: idx, round: round, recipient: recipient,
                                 channel: DeliveryChannel(rawValue: channel) ?? .webhook, address: address, target: target,
@@ -579,7 +622,7 @@ extension PostgresLogStore: DeliveryStore {
 
     public func contacts(_ production: String, person: String?) async throws -> [Contact] {
         var out: [Contact] = []
-        for try await (id, p, channel, address) in try await query("""
+        for (id, p, channel, address) in try await query("""
             SELECT id, person, channel, address FROM contact WHERE production = \(production) AND (\(person)::text IS NULL OR person = \(person)) ORDER BY person, id
             """).decode((Int64, String, String, String).self) {
             out.append(Contact(id: id, production: production, person: p, channel: DeliveryChannel(rawValue: channel) ?? .email, address: address))
@@ -589,14 +632,14 @@ extension PostgresLogStore: DeliveryStore {
 
     public func addContact(_ c: Contact) async throws -> Contact {
         var found = false
-        for try await _ in try await query("SELECT 1 FROM production WHERE id = \(c.production)").decode(Int.self) { found = true }
+        for _ in try await query("SELECT 1 FROM production WHERE id = \(c.production)").decode(Int.self) { found = true }
         guard found else { throw StoreError.unknownProduction(c.production) }
         try await query("""
             INSERT INTO contact (production, person, channel, address) VALUES (\(c.production), \(c.person), \(c.channel.rawValue), \(c.address))
             ON CONFLICT DO NOTHING
             """)
         var id: Int64 = 0
-        for try await n in try await query("""
+        for n in try await query("""
             SELECT id FROM contact WHERE production = \(c.production) AND person = \(c.person) AND channel = \(c.channel.rawValue) AND address = \(c.address)
             """).decode(Int64.self) { id = n }
         return Contact(id: id, production: c.production, person: c.person, channel: c.channel, address: c.address)
@@ -608,7 +651,7 @@ extension PostgresLogStore: DeliveryStore {
 
     public func setServerWebhooks(_ hooks: [(url: String, secret: String)]) async throws {
         let urls = hooks.map(\.url)
-        try await transaction { c in
+        try await transaction { [logger] c in
             try await c.query("DELETE FROM webhook WHERE production = '*' AND NOT (url = ANY(\(urls)::text[]))", logger: logger)
             for h in hooks {
                 try await c.query("""
@@ -621,7 +664,7 @@ extension PostgresLogStore: DeliveryStore {
 
     public func webhooks(_ production: String) async throws -> [Webhook] {
         var out: [Webhook] = []
-        for try await (id, p, url, secret) in try await query(
+        for (id, p, url, secret) in try await query(
             "SELECT id, production, url, secret FROM webhook WHERE production IN ('*', \(production)) ORDER BY id"
         ).decode((Int64, String, String, String).self) {
             out.append(Webhook(id: id, production: p, url: url, secret: secret))
@@ -632,7 +675,7 @@ extension PostgresLogStore: DeliveryStore {
     public func addWebhook(_ h: Webhook) async throws -> Webhook {
         try await query("INSERT INTO webhook (production, url, secret) VALUES (\(h.production), \(h.url), \(h.secret)) ON CONFLICT DO NOTHING")
         var out = h
-        for try await (id, secret) in try await query("SELECT id, secret FROM webhook WHERE production = \(h.production) AND url = \(h.url)")
+        for (id, secret) in try await query("SELECT id, secret FROM webhook WHERE production = \(h.production) AND url = \(h.url)")
             .decode((Int64, String).self) {
             out = Webhook(id: id, production: h.production, url: h.url, secret: secret)
         }
@@ -643,11 +686,13 @@ extension PostgresLogStore: DeliveryStore {
         try await query("DELETE FROM webhook WHERE production = \(production) AND id = \(id)")
     }
 
-    public func escalate(_ production: String, _ recipients: AlarmRecipients, round: Int, at: Int64) async throws {
-        let prefix = "\(production)/\(recipients.index)/\(round)/"
-        let people = recipients.people
-        let index = recipients.index
-        try await transaction { c in
+    public func escalate(_ production: String, _ rounds: [EscalationRound], at: Int64) async throws {
+        guard !rounds.isEmpty else { return }
+        try await transaction { [logger] c in
+            for r in rounds {
+            let prefix = "\(production)/\(r.recipients.index)/\(r.round)/"
+            let people = r.recipients.people
+            let index = r.recipients.index, round = r.round
             try await c.query("""
                 INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
                 SELECT \(prefix) || person || '/' || channel || '/' || id, production, \(index), \(round), person, channel, address, id, 'pending', 0, 0, \(at)
@@ -660,12 +705,13 @@ extension PostgresLogStore: DeliveryStore {
                 FROM webhook WHERE production IN ('*', \(production))
                 ON CONFLICT (key) DO NOTHING
                 """, logger: logger)
+            }
         }
     }
 
     public func escalationRounds(_ production: String) async throws -> [Int: Int] {
         var out: [Int: Int] = [:]
-        for try await (idx, r) in try await query("SELECT idx, MAX(round) FROM delivery WHERE production = \(production) GROUP BY idx").decode((Int, Int).self) {
+        for (idx, r) in try await query("SELECT idx, MAX(round) FROM delivery WHERE production = \(production) GROUP BY idx").decode((Int, Int).self) {
             out[idx] = r
         }
         return out
@@ -702,7 +748,7 @@ extension PostgresLogStore: DeliveryStore {
 
     public func outboxStats() async throws -> OutboxStats {
         var out = OutboxStats(pending: 0, oldestPendingSince: nil)
-        for try await (n, oldest) in try await query("SELECT count(*)::bigint, MIN(created_at) FROM delivery WHERE state = 'pending'").decode((Int, Int64?).self) {
+        for (n, oldest) in try await query("SELECT count(*)::bigint, MIN(created_at) FROM delivery WHERE state = 'pending'").decode((Int, Int64?).self) {
             out = OutboxStats(pending: n, oldestPendingSince: oldest)
         }
         return out
@@ -743,7 +789,7 @@ extension PostgresLogStore: ChangeFeed {
     /// The size of each production's stored log.
     public func storedSizes() async throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for try await (id, size) in try await query("SELECT id, size FROM production").decode((String, Int).self) { out[id] = size }
+        for (id, size) in try await query("SELECT id, size FROM production").decode((String, Int).self) { out[id] = size }
         return out
     }
 }

@@ -295,16 +295,18 @@ def test_postgresql_restarted_under_load_loses_nothing_and_reconnects(tmp_path, 
         before = [a for a in answers if a[1] < stopped]
         after = [a for a in answers if a[1] >= back]
         assert before and all(s == 201 for _, _, s in before), "steps failed before PostgreSQL was stopped"
-        # Answered while it was down, not held until it came back (the store waits 2 s for a connection).
+        # Answered while it was down, not held until it came back. The longest wait: a statement
+        # the driver lost as its connection closed is given up within 0.3 s, then the log is
+        # read again, which waits at most 2 s for a connection (the store's limit).
         slowest = max(done - sent for sent, done, _ in answers)
-        held = [(round(sent - down, 2), round(done - sent, 2), s) for sent, done, s in answers if down <= sent < restarting and done - sent > 2.5]
+        held = [(round(sent - down, 2), round(done - sent, 2), s) for sent, done, s in answers if down <= sent < restarting and done - sent > 3.0]
         assert not held, f"steps sent while PostgreSQL was down were held (s after stop, waited s, status): {held[:5]}"
         around = [(round(sent - stopped, 2), round(done - stopped, 2), s) for sent, done, s in answers if stopped - 3 <= done < back + 3]
         assert any(s == 503 for _, done, s in answers if stopped <= done < back + 1), (
             f"no step was answered 503 while PostgreSQL was down (stopped at 0, down at {down - stopped:.2f} s, "
             f"back at {back - stopped:.2f} s); answers near it (sent, answered, status): {around[-40:]}")
         assert any(s == 503 for _, done, s in watch.timed if stopped <= done < back + 1), "/health did not say 503 while PostgreSQL was down"
-        health_held = [round(done - sent, 2) for sent, done, s in watch.timed if down <= sent < restarting and done - sent > 2.5]
+        health_held = [round(done - sent, 2) for sent, done, s in watch.timed if down <= sent < restarting and done - sent > 3.0]
         assert not health_held, f"/health was held while PostgreSQL was down: {health_held}"
         # Reconnected within 5 s of PostgreSQL's return: every step sent from then on is stored.
         first_ok = min((a for a in after if a[2] == 201), key=lambda a: a[1], default=None)
