@@ -192,6 +192,11 @@ public struct ProductionState: Sendable, Hashable {
     public let policy: Policy
     /// ALARM-1: every alarm raised, by its step number (a log's entry index).
     public private(set) var alarms: [Int: AlarmStatus] = [:]
+    /// How many alarms are not yet answered (ALARM-1).
+    public private(set) var openAlarmCount = 0
+    /// The alarms' step numbers in the order raised (ascending): what is new since a count
+    /// of them is the suffix after it.
+    public private(set) var alarmOrder: [Int] = []
     public private(set) var firearms: [String: FirearmState] = [:]
     /// Firearm ids in the order they were first named, for stable listings.
     public private(set) var firearmOrder: [String] = []
@@ -228,7 +233,7 @@ public struct ProductionState: Sendable, Hashable {
     public var crew: [Person] { personOrder.compactMap { people[$0] }.filter(\.onCrew) }
 
     /// The alarms not yet answered (ALARM-1), oldest first.
-    public var openAlarms: [Int] { alarms.filter { !$0.value.answered }.keys.sorted() }
+    public var openAlarms: [Int] { openAlarmCount == 0 ? [] : alarmOrder.filter { alarms[$0]?.answered == false } }
 
     /// QUAL-1: under `require_credentials`, a person whose roles hold `armorer` but who lacks
     /// an unexpired permit or training on the date `at` is written on.
@@ -290,7 +295,11 @@ public struct ProductionState: Sendable, Hashable {
         }
         for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
         for (_, p) in changes.people { setPerson(p) }
-        for (n, a) in changes.acknowledgements { alarms[n]?.acknowledgements.append(a) }
+        for (n, a) in changes.acknowledgements {
+            guard let was = alarms[n]?.answered else { continue }
+            alarms[n]!.acknowledgements.append(a)
+            if !was && alarms[n]!.answered { openAlarmCount -= 1 }
+        }
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)
             for id in lotsTouchedSinceWrap {
@@ -370,7 +379,12 @@ public struct ProductionState: Sendable, Hashable {
     }
     /// ALARM-1: records the alarm raised by step `number`.
     mutating func noteAlarm(_ number: Int, at: Timestamp, rules: [Rule]) {
-        alarms[number] = AlarmStatus(at: at, rules: rules)
+        if let was = alarms.updateValue(AlarmStatus(at: at, rules: rules), forKey: number) {
+            if was.answered { openAlarmCount += 1 }
+        } else {
+            alarmOrder.append(number)
+            openAlarmCount += 1
+        }
     }
     mutating func advance(to at: Timestamp) {
         stepCount += 1

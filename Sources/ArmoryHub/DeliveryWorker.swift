@@ -35,13 +35,24 @@ public final class DeliveryWorker: Sendable {
     /// What escalation knows of each production.
     let book = Mutex(EscalationBook())
 
-    /// Per production: the round last written for each alarm (read once from the store: an
-    /// alarm with nobody to reach writes no delivery row, so the rows alone would have it
-    /// written again every tick), and when the next round of any open alarm falls due (no
-    /// look at the production's alarms before then).
+    /// What escalation knows of each production, and which productions had an alarm
+    /// stored since they were last looked at.
     struct EscalationBook {
-        var written: [String: [Int: Int]] = [:]
-        var nextDue: [String: Int64] = [:]
+        var productions: [String: Escalations] = [:]
+        var woken: Set<String> = []
+    }
+
+    /// What escalation knows of one production: each open alarm by when its next round falls
+    /// due (an alarm answered meanwhile is dropped when it comes up), how many of the
+    /// production's alarms were taken in, the round last written for each open alarm (read
+    /// once from the store: an alarm with nobody to reach writes no delivery row, so the rows
+    /// alone would have it written again every look), and when it is looked at next. A look
+    /// costs the alarms due and the alarms new, not every open alarm.
+    struct Escalations {
+        var queue = DueQueue()
+        var seen = 0
+        var written: [Int: Int]
+        var nextLook: Int64 = 0
     }
 
     public init(hub: ProductionHub, store: any DeliveryStore, senders: [DeliveryChannel: any AlarmSender], publicURL: @escaping @Sendable () -> String,
@@ -60,7 +71,7 @@ public final class DeliveryWorker: Sendable {
     /// Looks at the outbox now rather than at the next tick (an alarm was just stored, in
     /// `production`: its escalations are looked at again, as its time may be past already).
     public func wake(for production: String? = nil) {
-        if let production { book.withLock { _ = $0.nextDue.removeValue(forKey: production) } }
+        if let production { book.withLock { _ = $0.woken.insert(production) } }
         signal.yield()
     }
 
@@ -146,46 +157,82 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Writes the escalation rounds now due for every open alarm: of every production
-    /// stored (the first time, as the server starts), or of those held in memory.
+    /// stored (the first time, as the server starts), or of those held in memory. A
+    /// production is looked at when a round falls due, when an alarm was stored in it here,
+    /// and at least once a period (an alarm another process stored).
     func escalate(now: Int64, everyProduction: Bool) async throws {
         let ids = everyProduction ? try await hub.store.productionIDs() : await hub.heldProductions()
         for id in ids {
-            if let next = book.withLock({ $0.nextDue[id] }), now < next { continue }
-            var written: [Int: Int]
-            if let known = book.withLock({ $0.written[id] }) { written = known } else { written = try await store.escalationRounds(id) }
-            let before = written
-            // Read where the log is held: no copy of it, and no wait for what is being stored.
-            guard let (due, next, open) = try? await hub.read(id, { log in Self.dueRounds(log, now: now, written: before) }) else { continue }
-            book.withLock { $0.nextDue[id] = next }
-            // Only the alarms still open are remembered.
-            written = written.filter { open.contains($0.key) }
-            for (recipients, round, raisedAt) in due {
-                // Only the round due now: a server that was down does not send the missed rounds one after another.
-                try await store.escalate(id, recipients, round: round, at: now)
-                written[recipients.index] = round
-                logger.info("alarm \(recipients.index) of \(id) unanswered for \(now - raisedAt) s: escalation \(round) written")
+            // Taken out of the book while looked at: the only copy, so changing it copies nothing.
+            let (known, woken) = book.withLock { ($0.productions.removeValue(forKey: id), $0.woken.remove(id) != nil) }
+            if let known, !woken, now < known.nextLook {
+                book.withLock { $0.productions[id] = known }
+                continue
             }
-            book.withLock { $0.written[id] = written }
+            var e: Escalations
+            if let known { e = known } else { e = Escalations(written: try await store.escalationRounds(id)) }
+            // The production's book is rebuilt from the store if the look fails (it is not put back).
+            let candidates = e.queue.popDue(now)
+            let seen = e.seen
+            let facts: Look
+            do {
+                facts = try await hub.read(id) { log in Self.look(log.state, candidates: candidates.map(\.index), seen: seen) }
+            } catch {
+                continue
+            }
+            let rounds = Self.advance(&e, facts, candidates: candidates, now: now)
+            try await store.escalate(id, rounds, at: now)
+            for r in rounds { e.written[r.recipients.index] = r.round }
+            if !rounds.isEmpty {
+                logger.info("production \(id): \(rounds.count) unanswered alarm(s) escalated (alarm \(rounds[0].recipients.index) round \(rounds[0].round)\(rounds.count > 1 ? " and more" : ""))")
+            }
+            book.withLock { $0.productions[id] = e }
         }
     }
 
-    /// The open alarms of `log` with an escalation round due at `now` beyond the round
-    /// `written` for them (who, which round, when raised); when the next round of any open
-    /// alarm falls due (an alarm raised later falls due no earlier: every open alarm's next
-    /// round is within a period); and which alarms are open. Who is told is worked out once.
-    static func dueRounds(_ log: ProductionLog, now: Int64, written: [Int: Int]) -> ([(AlarmRecipients, Int, Int64)], next: Int64, open: Set<Int>) {
-        let period = max(1, Int64((log.header.policy.alarmEscalationMinutes * 60).rounded()))
-        var next = now + period, open = Set<Int>(), due: [(AlarmRecipients, Int, Int64)] = []
-        var people: [String]?
-        for (index, alarm) in log.state.alarms where !alarm.answered {
-            open.insert(index)
-            let round = Int(max(0, now - alarm.at.seconds) / period)
-            next = min(next, alarm.at.seconds + Int64(round + 1) * period)
-            guard round >= 1, round > written[index] ?? 0 else { continue }
-            if people == nil { people = AlarmRecipients.escalation(log.state, index: index).people }
-            due.append((AlarmRecipients(index: index, people: people!, critical: false), round, alarm.at.seconds))
+    /// What a look at a production's escalations reads from its state.
+    struct Look: Sendable {
+        /// Seconds between rounds (`alarm_escalation_min`).
+        let period: Int64
+        /// Alarms raised since the last look: index, when raised, answered.
+        let new: [(index: Int, at: Int64, answered: Bool)]
+        /// Which of the alarms that came due are answered.
+        let answered: Set<Int>
+        /// Who an escalation goes to: every producer and safety.
+        let people: [String]
+        /// How many alarms the production has raised.
+        let alarmCount: Int
+    }
+
+    static func look(_ state: ProductionState, candidates: [Int], seen: Int) -> Look {
+        let period = max(1, Int64((state.policy.alarmEscalationMinutes * 60).rounded()))
+        let new = state.alarmOrder.dropFirst(seen).compactMap { i in state.alarms[i].map { (index: i, at: $0.at.seconds, answered: $0.answered) } }
+        let answered = Set(candidates.filter { state.alarms[$0]?.answered ?? true })
+        return Look(period: period, new: new, answered: answered, people: AlarmRecipients.escalation(state, index: 0).people,
+                    alarmCount: state.alarmOrder.count)
+    }
+
+    /// Takes a look's facts into a production's escalations: the rounds due now (only the
+    /// latest round of each alarm: a server that was down does not send the missed rounds one
+    /// after another), each open alarm queued again for its next round, answered ones let go.
+    static func advance(_ e: inout Escalations, _ facts: Look, candidates: [DueQueue.Item], now: Int64) -> [EscalationRound] {
+        var rounds: [EscalationRound] = []
+        func consider(_ index: Int, raisedAt: Int64) {
+            let round = Int(max(0, now - raisedAt) / facts.period)
+            if round >= 1, round > e.written[index] ?? 0 {
+                rounds.append(EscalationRound(AlarmRecipients(index: index, people: facts.people, critical: false), round: round))
+            }
+            e.queue.push(DueQueue.Item(due: raisedAt + Int64(round + 1) * facts.period, index: index, raisedAt: raisedAt))
         }
-        return (due.sorted { $0.0.index < $1.0.index }, next, open)
+        for c in candidates {
+            if facts.answered.contains(c.index) { e.written[c.index] = nil } else { consider(c.index, raisedAt: c.raisedAt) }
+        }
+        for n in facts.new {
+            if n.answered { e.written[n.index] = nil } else { consider(n.index, raisedAt: n.at) }
+        }
+        e.seen = facts.alarmCount
+        e.nextLook = min(e.queue.first?.due ?? .max, now + facts.period)
+        return rounds.sorted { $0.recipients.index < $1.recipients.index }
     }
 
     /// What a delivery needs from its alarm's entry, read where the log is held.
@@ -278,4 +325,53 @@ final class Attempted: Sendable {
     let list = Mutex<[Delivery]>([])
     func add(_ d: Delivery) { list.withLock { $0.append(d) } }
     func take() -> [Delivery] { list.withLock { l in defer { l = [] }; return l } }
+}
+
+/// Open alarms by when their next escalation round falls due: a binary min-heap.
+struct DueQueue {
+    struct Item: Sendable {
+        let due: Int64
+        let index: Int
+        let raisedAt: Int64
+    }
+    private(set) var items: [Item] = []
+    var first: Item? { items.first }
+    var count: Int { items.count }
+
+    mutating func push(_ item: Item) {
+        items.append(item)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.before(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Item? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var least = parent
+            if left < items.count, Self.before(items[left], items[least]) { least = left }
+            if right < items.count, Self.before(items[right], items[least]) { least = right }
+            if least == parent { break }
+            items.swapAt(parent, least)
+            parent = least
+        }
+        return top
+    }
+
+    /// Every item due at or before `now`, earliest first.
+    mutating func popDue(_ now: Int64) -> [Item] {
+        var out: [Item] = []
+        while let top = items.first, top.due <= now { out.append(pop()!) }
+        return out
+    }
+
+    static func before(_ a: Item, _ b: Item) -> Bool { (a.due, a.index) < (b.due, b.index) }
 }

@@ -139,14 +139,16 @@ public actor ProductionHub {
         lastUsed[id] = uses
         guard logs.count > heldCap else { return }
         let idle = logs.keys.filter { other in
-            other != id && queued[other] == nil && drained[other] == nil && parked[other] == nil
-                && logs[other]!.state.openAlarms.isEmpty
+            other != id && isIdle(other) && logs[other]!.state.openAlarmCount == 0
         }.sorted { (lastUsed[$0] ?? 0) < (lastUsed[$1] ?? 0) }
         for other in idle.prefix(logs.count - heldCap) {
             logs[other] = nil
             lastUsed[other] = nil
         }
     }
+
+    /// Nothing of the production's is queued for the store, waiting for it, or parked behind a reader.
+    func isIdle(_ id: String) -> Bool { queued[id] == nil && drained[id] == nil && parked[id] == nil }
 
     /// Lets go of the production's older entries once a quarter window more is held (so the
     /// copying is paid once per quarter window of steps), never of one not yet stored.
@@ -551,7 +553,7 @@ public actor ProductionHub {
         guard let known = published[id] else { return }
         // Behind the store: opened again when next used. A change queued meanwhile meets the
         // conflict at its append and is decided again, as it would be anyway.
-        if let held = logs[id], held.size < size, queued[id] == nil, drained[id] == nil, parked[id] == nil {
+        if let held = logs[id], held.size < size, isIdle(id) {
             logs[id] = nil
         }
         var missing = known.missing(below: size)

@@ -135,6 +135,16 @@ public struct AlarmRecipients: Sendable, Equatable {
     }
 }
 
+/// One escalation round of an unanswered alarm (ALARM-1): who is told, and which round.
+public struct EscalationRound: Sendable, Equatable {
+    public let recipients: AlarmRecipients
+    public let round: Int
+    public init(_ recipients: AlarmRecipients, round: Int) {
+        self.recipients = recipients
+        self.round = round
+    }
+}
+
 /// How the outbox stands: for metrics and the dashboard.
 public struct OutboxStats: Sendable, Equatable {
     public let pending: Int
@@ -161,8 +171,9 @@ public protocol DeliveryStore: Sendable {
     func webhooks(_ production: String) async throws -> [Webhook]
     func addWebhook(_ hook: Webhook) async throws -> Webhook
     func removeWebhook(_ production: String, id: Int64) async throws
-    /// Writes the deliveries of escalation `round` of an alarm, unless already written.
-    func escalate(_ production: String, _ recipients: AlarmRecipients, round: Int, at: Int64) async throws
+    /// Writes the deliveries of each escalation round given (an alarm's recipients and the
+    /// round), unless already written: in one transaction, as a look at the outbox finds them due.
+    func escalate(_ production: String, _ rounds: [EscalationRound], at: Int64) async throws
     /// The highest escalation round written for each alarm of a production.
     func escalationRounds(_ production: String) async throws -> [Int: Int]
     /// Deliveries due at `now`, oldest first.

@@ -586,8 +586,11 @@ extension SQLiteLogStore: DeliveryStore {
         try await pool.write { db in try db.execute(sql: "DELETE FROM webhook WHERE production = ? AND id = ?", arguments: [production, id]) }
     }
 
-    public func escalate(_ production: String, _ recipients: AlarmRecipients, round: Int, at: Int64) async throws {
-        try await pool.write { db in try SQLiteLogStore.writeDeliveries(db, production, recipients, round: round, at: at) }
+    public func escalate(_ production: String, _ rounds: [EscalationRound], at: Int64) async throws {
+        guard !rounds.isEmpty else { return }
+        try await pool.write { db in
+            for r in rounds { try SQLiteLogStore.writeDeliveries(db, production, r.recipients, round: r.round, at: at) }
+        }
     }
 
     public func escalationRounds(_ production: String) async throws -> [Int: Int] {

@@ -42,6 +42,20 @@ struct InvariantTests {
         }
     }
 
+    /// The open alarms kept beside the alarms (a count, the order raised) agree with the alarms
+    /// themselves after every step: the escalation worker and the pages read them.
+    @Test func theOpenAlarmsAgreeWithTheAlarms() async {
+        await propertyCheck(count: 60, input: Self.days) { seed, length in
+            var state = ScenarioGenerator.chaosStart
+            for step in Self.chaos(seed, length) {
+                guard (try? state.apply(step)) != nil else { return }
+                let open = state.alarms.filter { !$0.value.answered }.keys.sorted()
+                #expect(state.openAlarms == open && state.openAlarmCount == open.count, "after \(step.action.name)")
+                #expect(state.alarmOrder == state.alarms.keys.sorted())
+            }
+        }
+    }
+
     @Test func everyRoundIsAccountedFor() async {
         await propertyCheck(count: 60, input: Self.days) { seed, length in
             var state = ScenarioGenerator.chaosStart

@@ -1,5 +1,5 @@
 import ArmoryCore
-import ArmoryHub
+@testable import ArmoryHub
 import ArmoryLedger
 import ArmoryStore
 import Foundation
@@ -15,6 +15,8 @@ struct EscalationTests {
     final class CountingOutbox: DeliveryStore {
         let base: SQLiteLogStore
         let escalations = Mutex<[String]>([])
+        /// How many times rounds were written (each a transaction).
+        let calls = Mutex(0)
         init(_ base: SQLiteLogStore) { self.base = base }
         func contacts(_ production: String, person: String?) async throws -> [Contact] { try await base.contacts(production, person: person) }
         func addContact(_ contact: Contact) async throws -> Contact { try await base.addContact(contact) }
@@ -23,9 +25,10 @@ struct EscalationTests {
         func webhooks(_ production: String) async throws -> [Webhook] { try await base.webhooks(production) }
         func addWebhook(_ hook: Webhook) async throws -> Webhook { try await base.addWebhook(hook) }
         func removeWebhook(_ production: String, id: Int64) async throws { try await base.removeWebhook(production, id: id) }
-        func escalate(_ production: String, _ recipients: AlarmRecipients, round: Int, at: Int64) async throws {
-            escalations.withLock { $0.append("\(recipients.index)/\(round)") }
-            try await base.escalate(production, recipients, round: round, at: at)
+        func escalate(_ production: String, _ rounds: [EscalationRound], at: Int64) async throws {
+            escalations.withLock { $0 += rounds.map { "\($0.recipients.index)/\($0.round)" } }
+            if !rounds.isEmpty { calls.withLock { $0 += 1 } }
+            try await base.escalate(production, rounds, at: at)
         }
         func escalationRounds(_ production: String) async throws -> [Int: Int] { try await base.escalationRounds(production) }
         func dueDeliveries(now: Int64, limit: Int) async throws -> [Delivery] { try await base.dueDeliveries(now: now, limit: limit) }
@@ -62,5 +65,60 @@ struct EscalationTests {
             await worker.pass()
         }
         #expect(outbox.escalations.withLock { $0 }.count == 3)
+    }
+
+    /// Many open alarms: every round of each is written once, none skipped while the worker
+    /// looks often; the rounds a look finds due are written together; and alarms stored by
+    /// another process (no wake) are taken in within a period.
+    @Test func manyOpenAlarmsAreEscalatedRoundByRoundInFewWrites() async throws {
+        let h = try Harness()
+        var policy = Policy.protocolDefault
+        policy.alarmEscalationMinutes = 0.05   // a round every 3 s
+        let opened: Int64 = 1_800_000_000
+        try await h.production("p", people: AuthorisationTests.people, policy: policy, openedAt: Timestamp(seconds: opened, offsetMinutes: 0))
+        let outbox = CountingOutbox(h.store)
+        let now = Mutex(Date(timeIntervalSince1970: TimeInterval(opened)))
+        let worker = DeliveryWorker(hub: h.hub, store: outbox, senders: [:], publicURL: { "http://armory.test" }, logger: Logger(label: "test"),
+                                    clock: { now.withLock { $0 } })
+        var raised: [Int: Int64] = [:]
+        // Sixty seconds, a look every half second; an alarm every second for the first thirty, none woken.
+        for half in 0...120 {
+            let t = opened + Int64(half / 2)
+            now.withLock { $0 = Date(timeIntervalSince1970: TimeInterval(opened) + Double(half) / 2) }
+            if half % 2 == 0, half >= 2, half <= 60 {
+                let a = try await h.hub.record("p", Step(at: Timestamp(seconds: t, offsetMinutes: 0), by: nil,
+                                                         action: .reportConcern(text: "concern \(half)", scene: nil)))
+                raised[a.index] = t
+            }
+            await worker.pass()
+        }
+        let end = opened + 60
+        var expected: [String] = []
+        for (index, at) in raised.sorted(by: { $0.key < $1.key }) {
+            for round in stride(from: 1, through: Int((end - at) / 3), by: 1) { expected.append("\(index)/\(round)") }
+        }
+        let written = outbox.escalations.withLock { $0 }
+        #expect(written.count == Set(written).count, "a round was written twice")
+        #expect(Set(written) == Set(expected))
+        // Rounds of several alarms fall due together (an alarm a second, a round every 3 s): written in one call.
+        let calls = outbox.calls.withLock { $0 }
+        #expect(calls * 2 < written.count, "\(calls) writes for \(written.count) rounds")
+    }
+
+    /// The queue of due rounds hands back every item due, earliest first, and keeps the rest.
+    @Test func theDueQueueHandsBackWhatIsDueInOrder() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var q = DueQueue()
+            let items = (0..<Int.random(in: 0...200, using: &rng)).map { i in
+                DueQueue.Item(due: Int64.random(in: 0...100, using: &rng), index: i, raisedAt: 0)
+            }
+            for i in items { q.push(i) }
+            let cut = Int64.random(in: 0...100, using: &rng)
+            let due = q.popDue(cut)
+            #expect(due.map(\.index) == items.filter { $0.due <= cut }.sorted { ($0.due, $0.index) < ($1.due, $1.index) }.map(\.index))
+            #expect(q.count == items.count - due.count)
+            #expect(q.first.map { $0.due > cut } ?? true)
+        }
     }
 }

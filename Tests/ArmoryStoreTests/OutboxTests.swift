@@ -102,12 +102,18 @@ struct OutboxTests {
         let index = log.size - 1
         let who = AlarmRecipients.escalation(log.state, index: index)
         #expect(who.people == ["pat", "sol"])
-        try await store.escalate(id, who, round: 1, at: 5_000)
-        try await store.escalate(id, who, round: 1, at: 6_000)
-        try await store.escalate(id, who, round: 2, at: 7_000)
+        try await store.escalate(id, [EscalationRound(who, round: 1)], at: 5_000)
+        try await store.escalate(id, [EscalationRound(who, round: 1)], at: 6_000)
+        try await store.escalate(id, [EscalationRound(who, round: 2)], at: 7_000)
         let written = try await store.deliveries(id, index: index).filter { $0.channel != .webhook }
         #expect(written.filter { $0.round == 1 }.count == 1 && written.filter { $0.round == 2 }.count == 1, "\(written.map(\.key))")
         #expect(try await store.escalationRounds(id) == [index: 2])
+        // The rounds a look finds due, of several alarms, are written in one call.
+        let later = try await Self.record(store, id, [SQLiteLogStoreTests.step(2, "cy", .reportConcern(text: "y", scene: nil))])
+        let second = AlarmRecipients.escalation(later.state, index: later.size - 1)
+        try await store.escalate(id, [EscalationRound(who, round: 3), EscalationRound(second, round: 1)], at: 8_000)
+        #expect(try await store.escalationRounds(id) == [index: 3, later.size - 1: 1])
+        #expect(try await store.deliveries(id, index: later.size - 1).filter { $0.round == 1 && $0.channel != .webhook }.map(\.recipient) == ["pat"])
     }
 
     /// A production opened with its log already in it (an import) sends none of its old alarms.
