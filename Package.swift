@@ -69,6 +69,7 @@ let package = Package(
             name: "ArmoryDelivery",
             dependencies: [
                 "ArmoryCore",
+                "ArmoryLedger",
                 "ArmoryStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryLedger
 import ArmoryStore
 import AsyncHTTPClient
 import Crypto
@@ -337,35 +338,16 @@ public struct VAPIDKey: Sendable, CustomStringConvertible, CustomDebugStringConv
         return try load(at: path)
     }
 
-    /// Writes a new key to `path` with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600; nil when
-    /// a file appeared there meanwhile.
+    /// Writes a new key to `path` (a `SecretFile`: created new, mode 0600, never through a
+    /// link); nil when a file appeared there meanwhile.
     static func create(at path: String) throws(WebPushError) -> VAPIDKey? {
         let key = P256.Signing.PrivateKey()
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let why = errno
-            if why == EEXIST { return nil }
-            throw WebPushError("cannot create the VAPID key file \(path): \(String(cString: strerror(why)))")
-        }
-        let bytes = Array((key.pemRepresentation + "\n").utf8)
-        var written = 0
-        var failure: Int32 = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in
-                buffer.baseAddress.map { write(fd, $0 + written, bytes.count - written) } ?? -1
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            written += n
-        }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == 0 { failure = errno }
-        guard failure == 0 else {
-            unlink(path)
-            throw WebPushError("cannot write the VAPID key file \(path): \(String(cString: strerror(failure)))")
+        do {
+            try SecretFile.create(path).write(Array((key.pemRepresentation + "\n").utf8))
+        } catch .exists {
+            return nil
+        } catch {
+            throw WebPushError("the VAPID key file: \(error)")
         }
         return VAPIDKey(privateKey: key)
     }

@@ -76,6 +76,8 @@ struct AlarmContactsView {
     let newSecret: String?
     let newSecretURL: String
     let pushServer: Bool
+    /// E-mail addresses are listed but this server sends no e-mail (started without --smtp).
+    let noEmailServer: Bool
     let producer: Bool
 }
 
@@ -279,7 +281,8 @@ extension Pages {
         }
         return AlarmContactsView(production: id, me: s.person, myContacts: mine, noContacts: mine.isEmpty, everyone: everyone, people: people,
                                  webhooks: webhooks, noWebhooks: webhooks?.isEmpty ?? true, newSecret: newWebhook?.secret, newSecretURL: newWebhook?.url ?? "",
-                                 pushServer: api.options.push != nil, producer: producer)
+                                 pushServer: api.options.push != nil, noEmailServer: api.options.smtp == nil && all.contains { $0.channel == .email },
+                                 producer: producer)
     }
 
     /// The crew page's contact and webhook forms: each through the API's own service, then back

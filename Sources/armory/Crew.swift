@@ -96,7 +96,7 @@ struct SignIns: AsyncParsableCommand {
         }
         // Created (empty, 0600) before any password is changed: if the file cannot be made,
         // nobody's password is replaced; if a password cannot be set, the file is removed.
-        let file = try SecretFile.create(output)
+        let file = try SecretFile.made(at: output)
         let lines: String
         let chosen: [Person]
         do {
@@ -120,7 +120,7 @@ struct SignIns: AsyncParsableCommand {
             file.discard()
             throw error
         }
-        try file.write(Array(lines.utf8))
+        try file.writeAll(Array(lines.utf8))
         printError("new passwords for \(chosen.count) people written to \(output)")
     }
 

@@ -144,59 +144,28 @@ func writeOutput(_ bytes: [UInt8], to path: String, secret: Bool = false) throws
         }
         return
     }
-    try SecretFile.create(path).write(bytes)
+    try SecretFile.made(at: path).writeAll(bytes)
 }
 
-/// A new file for a secret, open for writing. It is made by open(2) with
-/// O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, so it is never readable by others, even for a
-/// moment, and the "never overwritten" check and the creation are one step: an existing
-/// file, or a symbolic link planted at its path, makes `create` fail and is left untouched.
-struct SecretFile {
-    let path: String
-    let fd: Int32
-
-    static func create(_ path: String) throws -> SecretFile {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let why = errno
-            var st = stat()
-            if lstat(path, &st) == 0 {
-                let link = st.st_mode & S_IFMT == S_IFLNK
-                printError("error: \(path) already exists\(link ? " (a symbolic link)" : ""); Armory never overwrites a key or password file")
+extension SecretFile {
+    /// A new secret file, or a clear error and exit status: Armory never overwrites a key or
+    /// password file.
+    static func made(at path: String) throws -> SecretFile {
+        do { return try SecretFile.create(path) } catch {
+            if case .exists = error {
+                printError("error: \(error); Armory never overwrites a key or password file")
             } else {
-                printError("error: cannot create \(path): \(String(cString: strerror(why)))")
+                printError("error: \(error)")
             }
-            throw ExitCode(ExitStatus.cannotCreate)
-        }
-        return SecretFile(path: path, fd: fd)
-    }
-
-    /// Writes all of `bytes`, flushes them to the disk and closes the file. On failure the
-    /// file (new, and ours) is removed: a partial key or password list is never left.
-    func write(_ bytes: [UInt8]) throws {
-        var written = 0
-        var failure: Int32 = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            written += n
-        }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == 0 { failure = errno }
-        guard failure == 0 else {
-            unlink(path)
-            printError("error: cannot write \(path): \(String(cString: strerror(failure)))")
             throw ExitCode(ExitStatus.cannotCreate)
         }
     }
 
-    /// Closes and removes the file, when what was to go in it could not be made.
-    func discard() {
-        close(fd)
-        unlink(path)
+    /// Writes the file whole, or prints why not and exits.
+    func writeAll(_ bytes: [UInt8]) throws {
+        do { try write(bytes) } catch {
+            printError("error: \(error)")
+            throw ExitCode(ExitStatus.cannotCreate)
+        }
     }
 }

@@ -12,6 +12,7 @@ import requests
 from test_pages import ROOT, SCENARIOS, SHOTS, SMALL_CONTROLS, accessible, armory, chrome, shot, sign_in
 
 selenium = pytest.importorskip("selenium")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -94,6 +95,26 @@ def test_a_producer_adds_a_day_player_and_issues_a_pin_and_the_day_player_signs_
         assert "jun (talent)" in jun.find_element(By.CSS_SELECTOR, ".who").text
     finally:
         jun.quit()
+
+
+def test_an_email_address_on_a_server_without_smtp_is_flagged(crew_site, ines):
+    """A producer adding an e-mail address on a server started without --smtp is told at once
+    that no e-mail will be sent, instead of finding out when an alarm never arrives."""
+    url = crew_site["url"]
+    ines.get(f"{url}/p/crew/crew")
+    assert not ines.find_elements(By.ID, "no-smtp"), "flagged before any e-mail address was added"
+    # Each form posts and comes back to a new page: an element found just before may be gone.
+    wait = WebDriverWait(ines, 10, ignored_exceptions=(StaleElementReferenceException,))
+    ines.find_element(By.ID, "my-email").send_keys("ines@crew.example")
+    ines.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
+    wait.until(lambda d: "ines@crew.example" in d.find_element(By.ID, "my-contacts").text)
+    warning = ines.find_element(By.ID, "no-smtp")
+    assert warning.is_displayed() and "--smtp" in warning.text and "no e-mail" in warning.text, warning.text
+    accessible(ines, "crew-no-smtp")
+    # Removed again, so the other tests see the page as it was.
+    ines.find_element(By.CSS_SELECTOR, "#my-contacts form button").click()
+    wait.until(lambda d: "ines@crew.example" not in d.find_element(By.ID, "my-contacts").text)
+    assert not ines.find_elements(By.ID, "no-smtp")
 
 
 def forty_row_sheet():

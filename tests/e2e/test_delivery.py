@@ -278,6 +278,7 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         # The crew page: pat adds a second address of her own; a webhook's secret is shown once.
         d.get(f"{site.url}/p/drill/crew")
         assert d.find_element(By.ID, "alarm-contacts")
+        assert not d.find_elements(By.ID, "no-smtp"), "a server with --smtp says it sends no e-mail"
         d.find_element(By.ID, "my-email").send_keys("pat.office@drill.example")
         d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
         WebDriverWait(d, 10).until(lambda d: "pat.office@drill.example" in d.find_element(By.ID, "my-contacts").text)
