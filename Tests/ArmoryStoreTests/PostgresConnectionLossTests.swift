@@ -9,13 +9,18 @@ import Testing
 /// for: PostgreSQL stopping under load once left a step, and every step queued behind it
 /// in its production, waiting for an answer that could not come.
 struct PostgresConnectionLossTests {
-    @Test func aStatementOnAConnectionThatClosedIsGivenUpAtOnce() async throws {
-        guard LogStoreBehaviourTests.backends.contains(.postgres) else { return }
+    /// The PostgreSQL store, or nil where PostgreSQL is not run (CI always runs it).
+    static func store() async throws -> PostgresLogStore? {
+        guard LogStoreBehaviourTests.backends.contains(.postgres) else { return nil }
         guard let url = LogStoreBehaviourTests.postgresURL else {
             Issue.record("CI must run the PostgreSQL suite: ARMORY_TEST_POSTGRES_URL is not set")
-            return
+            return nil
         }
-        let store = try await PostgresLogStore(url: url)
+        return try await PostgresLogStore(url: url)
+    }
+
+    @Test func aStatementOnAConnectionThatClosedIsGivenUpAtOnce() async throws {
+        guard let store = try await Self.store() else { return }
         defer { store.shutdown() }
         let logger = store.logger
         for _ in 0..<3 {
@@ -38,12 +43,7 @@ struct PostgresConnectionLossTests {
     /// The check itself: a body that never answers, on a connection that closes, is given
     /// up within two looks; one on an open connection is waited for (its outcome would be unknown).
     @Test func aBodyThatNeverAnswersIsGivenUpOnlyOnceItsConnectionIsClosed() async throws {
-        guard LogStoreBehaviourTests.backends.contains(.postgres) else { return }
-        guard let url = LogStoreBehaviourTests.postgresURL else {
-            Issue.record("CI must run the PostgreSQL suite: ARMORY_TEST_POSTGRES_URL is not set")
-            return
-        }
-        let store = try await PostgresLogStore(url: url)
+        guard let store = try await Self.store() else { return }
         defer { store.shutdown() }
         // Stands for the statement the driver lost: it never answers.
         let never = Task { () -> Int in
