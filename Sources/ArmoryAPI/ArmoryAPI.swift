@@ -698,7 +698,7 @@ public struct ArmoryAPI: Sendable {
             return .object(m)
         }
         if openOnly {
-            let open = status.filter { !$0.value.answered && $0.key > after }.keys.sorted().prefix(limit)
+            let open = status.unanswered.filter { $0 > after }.prefix(limit)
             let entries = try await answering(s.production) { try await hub.entries(s.production, at: Array(open)) }
             return jsonResponse(.array(entries.map(withAnswer)))
         }

@@ -191,12 +191,12 @@ public struct ProductionState: Sendable, Hashable {
     public private(set) var personOrder: [String]
     public let policy: Policy
     /// ALARM-1: every alarm raised, by its step number (a log's entry index).
-    public private(set) var alarms: [Int: AlarmStatus] = [:]
+    public private(set) var alarms = AlarmBook()
     /// How many alarms are not yet answered (ALARM-1).
     public private(set) var openAlarmCount = 0
     /// The alarms' step numbers in the order raised (ascending): what is new since a count
     /// of them is the suffix after it.
-    public private(set) var alarmOrder: [Int] = []
+    public var alarmOrder: [Int] { alarms.keys }
     public private(set) var firearms: [String: FirearmState] = [:]
     /// Firearm ids in the order they were first named, for stable listings.
     public private(set) var firearmOrder: [String] = []
@@ -233,7 +233,7 @@ public struct ProductionState: Sendable, Hashable {
     public var crew: [Person] { personOrder.compactMap { people[$0] }.filter(\.onCrew) }
 
     /// The alarms not yet answered (ALARM-1), oldest first.
-    public var openAlarms: [Int] { openAlarmCount == 0 ? [] : alarmOrder.filter { alarms[$0]?.answered == false } }
+    public var openAlarms: [Int] { openAlarmCount == 0 ? [] : alarms.unanswered }
 
     /// QUAL-1: under `require_credentials`, a person whose roles hold `armorer` but who lacks
     /// an unexpired permit or training on the date `at` is written on.
@@ -280,7 +280,7 @@ public struct ProductionState: Sendable, Hashable {
             // The crew as it stands (a refused join only makes its person known, off the crew)
             // and the alarms answered (an alarm raised is a record, not a change of state).
             && people.filter(\.value.onCrew) == other.people.filter(\.value.onCrew)
-            && alarms.filter(\.value.answered).keys.sorted() == other.alarms.filter(\.value.answered).keys.sorted()
+            && alarms.filter(\.value.answered).map(\.key) == other.alarms.filter(\.value.answered).map(\.key)
     }
 
     // Mutation is only for the engine, in this module.
@@ -296,9 +296,7 @@ public struct ProductionState: Sendable, Hashable {
         for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
         for (_, p) in changes.people { setPerson(p) }
         for (n, a) in changes.acknowledgements {
-            guard let was = alarms[n]?.answered else { continue }
-            alarms[n]!.acknowledgements.append(a)
-            if !was && alarms[n]!.answered { openAlarmCount -= 1 }
+            if let (was, now) = alarms.acknowledge(n, a), !was && now { openAlarmCount -= 1 }
         }
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)
@@ -379,10 +377,9 @@ public struct ProductionState: Sendable, Hashable {
     }
     /// ALARM-1: records the alarm raised by step `number`.
     mutating func noteAlarm(_ number: Int, at: Timestamp, rules: [Rule]) {
-        if let was = alarms.updateValue(AlarmStatus(at: at, rules: rules), forKey: number) {
+        if let was = alarms.raise(number, at: at, rules: rules) {
             if was.answered { openAlarmCount += 1 }
         } else {
-            alarmOrder.append(number)
             openAlarmCount += 1
         }
     }

@@ -207,7 +207,7 @@ public final class DeliveryWorker: Sendable {
     static func look(_ state: ProductionState, candidates: [Int], seen: Int) -> Look {
         let period = max(1, Int64((state.policy.alarmEscalationMinutes * 60).rounded()))
         let new = state.alarmOrder.dropFirst(seen).compactMap { i in state.alarms[i].map { (index: i, at: $0.at.seconds, answered: $0.answered) } }
-        let answered = Set(candidates.filter { state.alarms[$0]?.answered ?? true })
+        let answered = Set(candidates.filter { state.alarms.answered($0) ?? true })
         return Look(period: period, new: new, answered: answered, people: AlarmRecipients.escalation(state, index: 0).people,
                     alarmCount: state.alarmOrder.count)
     }
@@ -247,7 +247,7 @@ public final class DeliveryWorker: Sendable {
         let index = d.index
         let read = try? await hub.read(d.production) { log -> AlarmFacts? in
             guard index < log.size else { return nil }
-            return AlarmFacts(title: log.header.title, answered: log.state.alarms[index]?.answered == true)
+            return AlarmFacts(title: log.header.title, answered: log.state.alarms.answered(index) == true)
         }
         // The alarm's entry: from memory while it is recent, from the store after.
         let found = read == nil ? nil : try? await hub.entry(d.production, index)

@@ -9,10 +9,9 @@ import time
 import pytest
 import requests
 
-from test_pages import ROOT, SCENARIOS, SHOTS, SMALL_CONTROLS, accessible, armory, chrome, shot, sign_in
+from test_pages import ROOT, SCENARIOS, SHOTS, SMALL_CONTROLS, STALE, accessible, armory, chrome, shot, sign_in
 
 selenium = pytest.importorskip("selenium")
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -65,23 +64,23 @@ def test_a_producer_adds_a_day_player_and_issues_a_pin_and_the_day_player_signs_
     accessible(ines, "crew-page")
     started = time.monotonic()
     ines.find_element(By.ID, "add-day-player").click()
-    WebDriverWait(ines, 10).until(lambda d: d.find_elements(By.ID, "f-person"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_elements(By.ID, "f-person"))
     ines.find_element(By.ID, "f-person").send_keys("jun")
     ines.find_element(By.ID, "f-name").send_keys("Jun Seo")
     ines.find_element(By.CSS_SELECTOR, "input[name=roles][value=talent]").click()
     ines.find_element(By.ID, "f-credentials-training-number").send_keys("SB1-44120")
     ines.execute_script("document.getElementById('f-credentials-training-expires').value = '2027-06-30'")
     ines.find_element(By.ID, "record").click()
-    outcome = WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "outcome"))
+    outcome = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome"))
     assert outcome.get_attribute("data-outcome") == "ok", outcome.text
     elapsed = time.monotonic() - started
     assert elapsed < 30, f"adding a day player took {elapsed:.1f} s"
     shot(ines, "crew-day-player-added")
     ines.find_element(By.LINK_TEXT, "Done").click()
-    row = WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "person-jun"))
+    row = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "person-jun"))
     assert "talent" in row.text and "SB1-44120" in row.text
     row.find_element(By.ID, "pin-for-jun").click()
-    pin = WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "pin")).text.strip()
+    pin = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "pin")).text.strip()
     assert pin.isdigit() and len(pin) >= 6, pin
     shot(ines, "crew-pin-issued")
     accessible(ines, "crew-pin-issued")
@@ -91,7 +90,7 @@ def test_a_producer_adds_a_day_player_and_issues_a_pin_and_the_day_player_signs_
         jun.find_element(By.ID, "person").send_keys("jun")
         jun.find_element(By.ID, "pin").send_keys(pin)
         jun.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
-        WebDriverWait(jun, 10).until(lambda d: "/sign-in" not in d.current_url)
+        WebDriverWait(jun, 10, ignored_exceptions=STALE).until(lambda d: "/sign-in" not in d.current_url)
         assert "jun (talent)" in jun.find_element(By.CSS_SELECTOR, ".who").text
     finally:
         jun.quit()
@@ -103,8 +102,7 @@ def test_an_email_address_on_a_server_without_smtp_is_flagged(crew_site, ines):
     url = crew_site["url"]
     ines.get(f"{url}/p/crew/crew")
     assert not ines.find_elements(By.ID, "no-smtp"), "flagged before any e-mail address was added"
-    # Each form posts and comes back to a new page: an element found just before may be gone.
-    wait = WebDriverWait(ines, 10, ignored_exceptions=(StaleElementReferenceException,))
+    wait = WebDriverWait(ines, 10, ignored_exceptions=STALE)
     ines.find_element(By.ID, "my-email").send_keys("ines@crew.example")
     ines.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
     wait.until(lambda d: "ines@crew.example" in d.find_element(By.ID, "my-contacts").text)
@@ -133,25 +131,25 @@ def test_a_forty_row_call_sheet_is_previewed_then_imported(crew_site, ines, tmp_
     before = entries(crew_site)
     ines.get(f"{url}/p/crew/crew#call-sheet")
     ines.find_element(By.ID, "sheet-file").send_keys(str(sheet))
-    WebDriverWait(ines, 10).until(lambda d: "cs39" in d.find_element(By.ID, "sheet").get_attribute("value"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: "cs39" in d.find_element(By.ID, "sheet").get_attribute("value"))
     ines.find_element(By.ID, "preview").click()
-    steps = WebDriverWait(ines, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sheet-steps li"))
+    steps = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sheet-steps li"))
     assert len(steps) == 40 and "Kim, Ji-woo 0 (김지우)" in steps[0].text
     shot(ines, "crew-sheet-preview")
     accessible(ines, "crew-sheet-preview")
     assert entries(crew_site) == before, "a preview records nothing"
     ines.find_element(By.ID, "import").click()
-    WebDriverWait(ines, 20).until(lambda d: "imported" in d.find_element(By.TAG_NAME, "h1").text)
+    WebDriverWait(ines, 20, ignored_exceptions=STALE).until(lambda d: "imported" in d.find_element(By.TAG_NAME, "h1").text)
     done = ines.find_elements(By.CSS_SELECTOR, "#sheet-steps li")
     assert len(done) == 40 and all("recorded" in li.text for li in done)
     assert entries(crew_site) == before + 40
     ines.find_element(By.ID, "back-to-crew").click()
-    assert "Park, Min-jun 39 (박민준)" in WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "crew")).text
+    assert "Park, Min-jun 39 (박민준)" in WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "crew")).text
     # The same sheet again: nothing to record.
     ines.find_element(By.ID, "sheet-file").send_keys(str(sheet))
-    WebDriverWait(ines, 10).until(lambda d: "cs39" in d.find_element(By.ID, "sheet").get_attribute("value"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: "cs39" in d.find_element(By.ID, "sheet").get_attribute("value"))
     ines.find_element(By.ID, "preview").click()
-    WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "sheet-nothing"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "sheet-nothing"))
 
 
 def test_a_bad_sheet_shows_the_line_at_fault_and_records_nothing(crew_site, ines):
@@ -162,7 +160,7 @@ def test_a_bad_sheet_shows_the_line_at_fault_and_records_nothing(crew_site, ines
     box.clear()
     box.send_keys(HEADER + "\nok1,Fine Person,talent,,,,\nbad1,Bad Date,talent,,,T-1,2027-02-30\n")
     ines.find_element(By.ID, "preview").click()
-    error = WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "sheet-error"))
+    error = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "sheet-error"))
     assert "line 3, column 7 (training_expires)" in error.text
     assert not ines.find_elements(By.ID, "import")
     shot(ines, "crew-sheet-bad")
@@ -177,13 +175,13 @@ def test_an_alarm_acknowledged_from_the_dashboard_takeover_appears_in_the_report
     r = requests.post(f"{url}/api/v1/productions/crew/concerns", json={"text": "the blank box was left on the cart"}, timeout=10)
     assert r.status_code == 201
     index = r.json()["index"]
-    takeover = WebDriverWait(ines, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+    takeover = WebDriverWait(ines, 20, ignored_exceptions=STALE).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
     assert "CONCERN-1" in takeover.text
     shot(ines, "dashboard-takeover-acknowledge")
     ines.find_element(By.ID, "takeover-note").send_keys("props told; box locked at 10:05")
     ines.find_element(By.ID, "takeover-ack").click()
-    WebDriverWait(ines, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
-    WebDriverWait(ines, 10).until(lambda d: not d.find_elements(By.ID, f"alarm-{index}"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: not d.find_elements(By.ID, f"alarm-{index}"))
     accessible(ines, "dashboard-after-acknowledge")
     today = ines.find_element(By.LINK_TEXT, "Daily report").get_attribute("href").rsplit("/", 1)[-1]
     ines.get(f"{url}/p/crew/report/{today}")
@@ -200,14 +198,14 @@ def test_an_open_alarm_is_listed_with_its_age_and_acknowledged_from_the_dashboar
     r = requests.post(f"{url}/api/v1/productions/crew/concerns", json={"text": "someone moved the gun cart"}, timeout=10)
     index = r.json()["index"]
     ines.get(f"{url}/p/crew/dashboard")
-    card = WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, f"alarm-{index}"))
+    card = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, f"alarm-{index}"))
     assert "open for" in card.text
     accessible(ines, "dashboard-open-alarm")
     card.find_element(By.ID, f"ack-{index}").click()
-    outcome = WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "outcome"))
+    outcome = WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome"))
     assert outcome.get_attribute("data-outcome") == "ok"
     ines.get(f"{url}/p/crew/dashboard")
-    WebDriverWait(ines, 10).until(lambda d: d.find_element(By.ID, "open-alarms"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "open-alarms"))
     assert not ines.find_elements(By.ID, f"alarm-{index}")
 
 
@@ -217,17 +215,17 @@ def test_two_alarms_in_a_row_are_both_shown_each_with_its_rule_in_words(crew_sit
     time.sleep(1)  # the live stream connects
     first = requests.post(f"{url}/api/v1/productions/crew/concerns", json={"text": "first: a live round in the dummies"}, timeout=10).json()["index"]
     second = requests.post(f"{url}/api/v1/productions/crew/concerns", json={"text": "second: the cart is unattended"}, timeout=10).json()["index"]
-    takeover = WebDriverWait(ines, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
-    WebDriverWait(ines, 10).until(lambda d: "1 of 2" in d.find_element(By.ID, "takeover-count").text)
+    takeover = WebDriverWait(ines, 20, ignored_exceptions=STALE).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: "1 of 2" in d.find_element(By.ID, "takeover-count").text)
     assert "first: a live round" in takeover.text
     assert "Anyone may raise a safety concern" in takeover.text, "the rule's title in words"
     assert "(entry " in ines.find_element(By.ID, "takeover-when").text and "At " in ines.find_element(By.ID, "takeover-when").text
     shot(ines, "takeover-two-alarms")
     ines.find_element(By.ID, "takeover-ack").click()
-    WebDriverWait(ines, 10).until(lambda d: "second: the cart" in d.find_element(By.ID, "takeover-message").text)
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: "second: the cart" in d.find_element(By.ID, "takeover-message").text)
     ines.find_element(By.ID, "takeover-ack").click()
-    WebDriverWait(ines, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
-    WebDriverWait(ines, 10).until(lambda d: not d.find_elements(By.ID, f"alarm-{first}") and not d.find_elements(By.ID, f"alarm-{second}"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
+    WebDriverWait(ines, 10, ignored_exceptions=STALE).until(lambda d: not d.find_elements(By.ID, f"alarm-{first}") and not d.find_elements(By.ID, f"alarm-{second}"))
 
 
 def test_the_wrap_shows_what_is_outstanding_and_no_safety_answer_is_chosen_in_advance(crew_site, ines):
@@ -264,7 +262,7 @@ def test_the_tablet_updates_live_when_another_device_records(crew_site):
         r = requests.post(f"{url}/api/v1/productions/crew/steps", headers={"Authorization": "Bearer " + token}, timeout=10,
                           json={"do": "receive_ammo", "lot": "BLK-LIVE-CARD", "kind": "blank", "count": 12})
         assert r.status_code == 201, r.text
-        card = WebDriverWait(rosa, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "a.card[href$='/tablet/lot/BLK-LIVE-CARD']"))
+        card = WebDriverWait(rosa, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.CSS_SELECTOR, "a.card[href$='/tablet/lot/BLK-LIVE-CARD']"))
         assert "needs counting" in card.text
         accessible(rosa, "tablet-live")
     finally:
@@ -312,12 +310,12 @@ def test_the_armorer_issues_a_talents_pin_from_the_tablet(crew_site):
         sign_in(rosa, crew_site, "crew", "rosa")
         rosa.get(f"{url}/p/crew/tablet")
         rosa.find_element(By.ID, "crew-and-pins").click()
-        WebDriverWait(rosa, 10).until(lambda d: d.find_element(By.ID, "crew"))
+        WebDriverWait(rosa, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "crew"))
         # The armorer issues PINs for talent and crew only, and changes no one's roles.
         assert rosa.find_elements(By.ID, "pin-for-eli") and not rosa.find_elements(By.ID, "pin-for-ines")
         assert not rosa.find_elements(By.ID, "add-day-player")
         rosa.find_element(By.ID, "pin-for-eli").click()
-        pin = WebDriverWait(rosa, 10).until(lambda d: d.find_element(By.ID, "pin")).text.strip()
+        pin = WebDriverWait(rosa, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "pin")).text.strip()
         assert pin.isdigit()
     finally:
         rosa.quit()

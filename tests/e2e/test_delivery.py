@@ -237,7 +237,7 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
     pytest.importorskip("selenium")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
-    from test_pages import accessible, chrome, shot, SHOTS
+    from test_pages import SHOTS, STALE, accessible, chrome, shot
     SHOTS.mkdir(parents=True, exist_ok=True)
     hook, mail, _ = peers
     # A webhook no one listens on: its deliveries keep failing, and the dashboard says so.
@@ -260,9 +260,9 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
             field.send_keys("pat")
         d.find_element(By.ID, "password").send_keys(site.logins["pat"])
         d.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
-        WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: "/sign-in" not in d.current_url)
         d.get(f"{site.url}/p/drill/dashboard")
-        line = WebDriverWait(d, 20).until(lambda d: d.find_element(By.ID, f"delivered-{index}") if d.find_elements(By.ID, f"delivered-{index}") else None)
+        line = WebDriverWait(d, 20, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, f"delivered-{index}") if d.find_elements(By.ID, f"delivered-{index}") else None)
         deadline = time.time() + 20
         while "pat (e-mail" not in d.find_element(By.ID, f"delivered-{index}").text and time.time() < deadline:
             time.sleep(0.5)
@@ -281,10 +281,10 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         assert not d.find_elements(By.ID, "no-smtp"), "a server with --smtp says it sends no e-mail"
         d.find_element(By.ID, "my-email").send_keys("pat.office@drill.example")
         d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
-        WebDriverWait(d, 10).until(lambda d: "pat.office@drill.example" in d.find_element(By.ID, "my-contacts").text)
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: "pat.office@drill.example" in d.find_element(By.ID, "my-contacts").text)
         d.find_element(By.ID, "webhook-url").send_keys("https://hooks.drill.example/on-call")
         d.find_element(By.CSS_SELECTOR, "#add-webhook button").click()
-        secret = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "secret") if d.find_elements(By.ID, "secret") else None).text
+        secret = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "secret") if d.find_elements(By.ID, "secret") else None).text
         assert len(secret) >= 32 and secret not in d.find_element(By.ID, "webhooks").text
         assert d.find_element(By.ID, "notify-phone").is_displayed(), "a browser with push is offered Notify this phone"
         shot(d, "delivery-crew-page")
@@ -295,7 +295,7 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         d.find_element(By.ID, "my-email").send_keys("no-at-sign")
         d.execute_script("document.getElementById('my-email').type = 'text'")
         d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
-        assert "not an e-mail address" in WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "crew-error")).text
+        assert "not an e-mail address" in WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "crew-error")).text
         # The report: delivered and escalated, per alarm.
         day = json.loads(urllib.request.urlopen(urllib.request.Request(f"{site.url}/api/v1/productions/drill/entries/{index}",
                                                 headers={"Authorization": "Bearer " + site.tokens["pat"]})).read())["at"][:10]

@@ -18,7 +18,11 @@ selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+# A wait retries while a form post loads a new page: an element found just before may be gone.
+STALE = (StaleElementReferenceException,)
 from axe_selenium_python import Axe  # noqa: E402
 
 SHOTS = ROOT / ".build" / "e2e-screenshots"
@@ -95,7 +99,7 @@ def sign_in(d, site, production, person):
         field.send_keys(person)
     d.find_element(By.ID, "password").send_keys(site["logins"][production][person][1])
     d.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
-    WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
+    WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: "/sign-in" not in d.current_url)
 
 
 def shot(d, name):
@@ -190,7 +194,7 @@ def walked(site, browsers):
             shot(d, "tablet-form-safety-meeting")
             accessible(d, "tablet-form")
         d.find_element(By.ID, "record").click()
-        outcome = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "outcome"))
+        outcome = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome"))
         got = {"outcome": outcome.get_attribute("data-outcome"),
                "rules": [r for r in outcome.get_attribute("data-rules").split(",") if r]}
         shown.append((f"step {k + 1} {step['do']}", got, {"outcome": expected[k]["outcome"], "rules": expected[k]["rules"]}))
@@ -218,7 +222,7 @@ def test_a_refused_command_shows_the_rule_and_what_to_do(site, browsers, walked)
     d.get(f"{site['url']}/p/clean/tablet/act/load?firearm=win-73")
     fill(d, {"lot": "DUM-44", "rounds": 2, "scene": "33"})
     d.find_element(By.ID, "record").click()
-    outcome = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "outcome"))
+    outcome = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome"))
     assert outcome.get_attribute("data-outcome") == "refused"
     assert "ROLE-2" in outcome.get_attribute("data-rules").split(",")
     text = outcome.text
@@ -237,13 +241,13 @@ def test_an_alarm_reaches_the_dashboard_from_another_session(site, browsers):
     talent.get(f"{site['url']}/p/clean/tablet/act/report_concern")
     fill(talent, {"text": "I saw a round with a primer in the dummies box"})
     talent.find_element(By.ID, "record").click()
-    assert WebDriverWait(talent, 10).until(lambda d: d.find_element(By.ID, "outcome")).get_attribute("data-outcome") == "alarm"
-    takeover = WebDriverWait(dash, 5).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+    assert WebDriverWait(talent, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome")).get_attribute("data-outcome") == "alarm"
+    takeover = WebDriverWait(dash, 5, ignored_exceptions=STALE).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
     assert "CONCERN-1" in takeover.text and "primer" in takeover.text
     shot(dash, "dashboard-alarm-takeover")
     dash.find_element(By.ID, "takeover-ack").click()
-    WebDriverWait(dash, 5).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
-    WebDriverWait(dash, 5).until(lambda d: "primer" in d.find_element(By.ID, "live").text)
+    WebDriverWait(dash, 5, ignored_exceptions=STALE).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#takeover.open"))
+    WebDriverWait(dash, 5, ignored_exceptions=STALE).until(lambda d: "primer" in d.find_element(By.ID, "live").text)
     shot(dash, "dashboard-after-alarm")
 
 
@@ -256,7 +260,7 @@ def test_an_alarm_between_a_page_and_its_stream_is_not_missed(site, browsers):
     d.execute_cdp_cmd("Network.enable", {})
     d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/events*"]})
     d.get(f"{site['url']}/p/clean/dashboard")
-    WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "live-status").is_displayed())
+    WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "live-status").is_displayed())
     seen = int(d.find_element(By.TAG_NAME, "body").get_attribute("data-seen"))
     r = requests.post(f"{site['url']}/api/v1/productions/clean/sign-in", timeout=10,
                       json={"person": "mae", "password": site["logins"]["clean"]["mae"][1]})
@@ -264,9 +268,9 @@ def test_an_alarm_between_a_page_and_its_stream_is_not_missed(site, browsers):
                       json={"do": "report_concern", "text": "blanks box left open by the cart"})
     assert r.status_code == 201 and r.json()["index"] > seen
     d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
-    takeover = WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+    takeover = WebDriverWait(d, 20, ignored_exceptions=STALE).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
     assert "blanks box left open" in takeover.text
-    WebDriverWait(d, 5).until(lambda d: not d.find_element(By.ID, "live-status").is_displayed())
+    WebDriverWait(d, 5, ignored_exceptions=STALE).until(lambda d: not d.find_element(By.ID, "live-status").is_displayed())
 
 
 def test_the_daily_report_prints(site, browsers, walked):
@@ -330,7 +334,7 @@ def test_an_anonymous_concern_from_the_poster_page(site, browsers):
     accessible(d, "concern")
     d.find_element(By.ID, "text").send_keys("The first AD is handing out firearms")
     d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    sent = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "concern-sent"))
+    sent = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "concern-sent"))
     assert "recorded" in sent.text
     shot(d, "concern-sent")
     assert not d.get_cookies(), "the concern page sets no cookie"
@@ -352,7 +356,7 @@ def test_a_dashboard_says_when_alarms_stop_arriving_and_catches_up(tmp_path, bro
         d.find_element(By.ID, "person").send_keys("dee")
         d.find_element(By.ID, "password").send_keys(server.logins["dee"])
         d.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
-        WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: "/sign-in" not in d.current_url)
         d.get(f"{server.url}/p/demo/dashboard")
         ana = server.sign_in("ana")
         time.sleep(1)  # the live stream connects
@@ -363,14 +367,14 @@ def test_a_dashboard_says_when_alarms_stop_arriving_and_catches_up(tmp_path, bro
                            token=ana)[0] in (201, 409)
         time.sleep(0.5)
         assert server.stop() == 0
-        WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "live-status").is_displayed())
+        WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "live-status").is_displayed())
         assert "NOT reaching this screen" in d.find_element(By.ID, "live-status").text
         shot(d, "dashboard-live-alarms-lost")
         server = Server(tmp_path, port=port)
         status, body = server.json("POST", "/api/v1/productions/demo/steps", {"do": "report_concern", "text": "a live round on the cart"},
                                    token=ana)
         assert status == 201 and body["outcome"] == "alarm"
-        takeover = WebDriverWait(d, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
+        takeover = WebDriverWait(d, 20, ignored_exceptions=STALE).until(lambda d: d.find_element(By.CSS_SELECTOR, "#takeover.open"))
         assert "CONCERN-1" in takeover.text and "live round on the cart" in takeover.text
         assert not d.find_element(By.ID, "live-status").is_displayed()
         d.find_element(By.ID, "takeover-ack").click()
@@ -379,7 +383,7 @@ def test_a_dashboard_says_when_alarms_stop_arriving_and_catches_up(tmp_path, bro
         assert server.json("POST", "/api/v1/sign-out", token=cookie)[0] == 204
         assert server.stop() == 0
         server = Server(tmp_path, port=port)
-        WebDriverWait(d, 20).until(lambda d: "turned it away" in d.find_element(By.ID, "live-status").text)
+        WebDriverWait(d, 20, ignored_exceptions=STALE).until(lambda d: "turned it away" in d.find_element(By.ID, "live-status").text)
         link = d.find_element(By.CSS_SELECTOR, "#live-status a")
         assert link.get_attribute("href").endswith("/p/demo/sign-in")
         shot(d, "dashboard-live-alarms-turned-away")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from server import Server
-from test_pages import SHOTS, SMALL_CONTROLS, accessible, chrome, press, shot, sign_in
+from test_pages import SHOTS, SMALL_CONTROLS, STALE, accessible, chrome, press, shot, sign_in
 
 selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -95,10 +95,10 @@ def test_a_firearm_page_puts_first_what_can_be_done_now(demo):
     refused = {li.get_attribute("id"): li.text for li in d.find_elements(By.CSS_SELECTOR, "#not-now li")}
     assert "not-now-hand_over" in refused and "Show-clear before every handover" in refused["not-now-hand_over"], refused
     press(d, d.find_element(By.ID, "now-load"))
-    WebDriverWait(d, 10).until(lambda d: d.find_elements(By.ID, "record"))
+    WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_elements(By.ID, "record"))
     d.find_element(By.NAME, "rounds").send_keys("1")
     press(d, d.find_element(By.ID, "record"))
-    outcome = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "outcome"))
+    outcome = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome"))
     assert outcome.get_attribute("data-outcome") == "ok", outcome.text
 
 
@@ -171,6 +171,6 @@ def test_every_control_on_every_tablet_page_is_at_least_44_px(demo):
             else:
                 el.send_keys(value)
         press(d, d.find_element(By.ID, "record"))
-        outcome = WebDriverWait(d, 10).until(lambda d: d.find_element(By.ID, "outcome")).get_attribute("data-outcome")
+        outcome = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome")).get_attribute("data-outcome")
         check(f"result of {name} ({outcome})")
     assert not found, found

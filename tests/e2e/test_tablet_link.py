@@ -17,7 +17,7 @@ selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-from test_pages import SHOTS, accessible, chrome, shot  # noqa: E402
+from test_pages import SHOTS, STALE, accessible, chrome, shot  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def tablet(site):
         field.send_keys("ana")
     d.find_element(By.ID, "password").send_keys(s.logins["ana"])
     d.find_element(By.CSS_SELECTOR, "form button[type=submit].primary").click()
-    WebDriverWait(d, 10).until(lambda d: "/sign-in" not in d.current_url)
+    WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: "/sign-in" not in d.current_url)
     yield d
     d.quit()
 
@@ -85,13 +85,13 @@ def test_a_dropped_reply_retried_gives_the_first_result_and_one_entry(site, tabl
     link.drop_replies(1, "POST /p/demo/tablet/act/inspect_firearm")
     tablet.find_element(By.ID, "record").click()
     # The server recorded it; the tablet never heard: it says so, and offers a retry.
-    note = WebDriverWait(tablet, 15).until(lambda d: d.find_element(By.ID, "not-recorded") if d.find_elements(By.ID, "not-recorded") else None)
+    note = WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "not-recorded") if d.find_elements(By.ID, "not-recorded") else None)
     assert "NOT RECORDED" in note.text
     assert link.dropped, "the proxy dropped the reply"
     assert size(s) == before + 1
     shot(tablet, "link-reply-dropped")
     tablet.find_element(By.ID, "retry").click()
-    outcome = WebDriverWait(tablet, 15).until(lambda d: d.find_element(By.ID, "outcome") if d.find_elements(By.ID, "outcome") else None)
+    outcome = WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome") if d.find_elements(By.ID, "outcome") else None)
     # The retry, with the same key, lands on the first attempt's entry: nothing recorded twice.
     assert outcome.get_attribute("data-index") == str(before), outcome.get_attribute("data-index")
     assert size(s) == before + 1
@@ -101,7 +101,7 @@ def test_reloading_a_result_records_nothing(site, tablet):
     s, link = site
     inspect_form(tablet, link, armorers_firearm(s))
     tablet.find_element(By.ID, "record").click()
-    WebDriverWait(tablet, 15).until(lambda d: "/tablet/result/" in d.current_url)
+    WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: "/tablet/result/" in d.current_url)
     after = size(s)
     for _ in range(3):
         tablet.refresh()
@@ -116,7 +116,7 @@ def test_with_the_server_out_of_reach_record_says_not_recorded(site, tablet):
     link.set_down(True)
     try:
         tablet.find_element(By.ID, "record").click()
-        note = WebDriverWait(tablet, 15).until(lambda d: d.find_element(By.ID, "not-recorded") if d.find_elements(By.ID, "not-recorded") else None)
+        note = WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "not-recorded") if d.find_elements(By.ID, "not-recorded") else None)
         assert "NOT RECORDED" in note.text and "not connected" in note.text
         bar = tablet.find_element(By.ID, "link-status")
         assert bar.is_displayed() and "cannot be saved" in bar.text
@@ -127,7 +127,7 @@ def test_with_the_server_out_of_reach_record_says_not_recorded(site, tablet):
     finally:
         link.set_down(False)
     tablet.find_element(By.ID, "retry").click()
-    WebDriverWait(tablet, 15).until(lambda d: "/tablet/result/" in d.current_url)
+    WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: "/tablet/result/" in d.current_url)
     assert size(s) == before + 1
 
 
@@ -143,7 +143,7 @@ def test_an_alarm_raised_while_the_tablet_was_away_is_listed_when_it_is_back(sit
     finally:
         link.set_down(False)
     tablet.get(f"{link.url}/p/demo/tablet")
-    card = WebDriverWait(tablet, 15).until(lambda d: d.find_element(By.ID, f"alarm-{index}") if d.find_elements(By.ID, f"alarm-{index}") else None)
+    card = WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, f"alarm-{index}") if d.find_elements(By.ID, f"alarm-{index}") else None)
     assert "raised while the tablet was away" in card.text or "concern" in card.text.lower()
 
 
@@ -166,7 +166,7 @@ def test_the_armorer_records_a_talents_shot_and_takes_the_firearm_back(site, tab
     tablet.find_element(By.ID, "f-rounds").send_keys("1")
     tablet.find_element(By.CSS_SELECTOR, "input[name=result][value=click]").click()
     tablet.find_element(By.ID, "record").click()
-    outcome = WebDriverWait(tablet, 15).until(lambda d: d.find_element(By.ID, "outcome") if d.find_elements(By.ID, "outcome") else None)
+    outcome = WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome") if d.find_elements(By.ID, "outcome") else None)
     index = int(outcome.get_attribute("data-index"))
     entry = s.entries(pat)[index]
     assert entry["by"] == talent and entry["recorded_by"] == "ana", entry
@@ -183,7 +183,7 @@ def test_the_armorer_records_a_talents_shot_and_takes_the_firearm_back(site, tab
     taps += 1
     tablet.find_element(By.ID, "record").click()
     taps += 1
-    outcome = WebDriverWait(tablet, 15).until(lambda d: d.find_element(By.ID, "outcome") if d.find_elements(By.ID, "outcome") else None)
+    outcome = WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "outcome") if d.find_elements(By.ID, "outcome") else None)
     assert outcome.get_attribute("data-outcome") == "ok", outcome.text
     entry = s.entries(pat)[int(outcome.get_attribute("data-index"))]
     assert entry["by"] == talent and entry["recorded_by"] == "ana" and entry["body"]["to"] == "ana", entry
@@ -223,13 +223,13 @@ def test_axe_finds_nothing_serious_on_any_page(site, tablet):
     # A result, and the NOT RECORDED state with the bar at the top.
     inspect_form(tablet, link, armorers_firearm(s))
     tablet.find_element(By.ID, "record").click()
-    WebDriverWait(tablet, 15).until(lambda d: "/tablet/result/" in d.current_url)
+    WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: "/tablet/result/" in d.current_url)
     accessible(tablet, "axe-result")
     inspect_form(tablet, link, armorers_firearm(s))
     link.set_down(True)
     try:
         tablet.find_element(By.ID, "record").click()
-        WebDriverWait(tablet, 15).until(lambda d: d.find_elements(By.ID, "not-recorded"))
+        WebDriverWait(tablet, 15, ignored_exceptions=STALE).until(lambda d: d.find_elements(By.ID, "not-recorded"))
         accessible(tablet, "axe-not-recorded")
     finally:
         link.set_down(False)
