@@ -13,6 +13,7 @@ from test_pages import ROOT, SCENARIOS, SHOTS, SMALL_CONTROLS, STALE, accessible
 
 selenium = pytest.importorskip("selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 HEADER = "id,name,roles,permit,permit_expires,training,training_expires"
@@ -104,13 +105,18 @@ def test_an_email_address_on_a_server_without_smtp_is_flagged(crew_site, ines):
     assert not ines.find_elements(By.ID, "no-smtp"), "flagged before any e-mail address was added"
     wait = WebDriverWait(ines, 10, ignored_exceptions=STALE)
     ines.find_element(By.ID, "my-email").send_keys("ines@crew.example")
+    page = ines.find_element(By.TAG_NAME, "html")
     ines.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
+    # The form posts and the crew page comes back: read it only once the old one is gone.
+    wait.until(staleness_of(page))
     wait.until(lambda d: "ines@crew.example" in d.find_element(By.ID, "my-contacts").text)
     warning = ines.find_element(By.ID, "no-smtp")
     assert warning.is_displayed() and "--smtp" in warning.text and "no e-mail" in warning.text, warning.text
     accessible(ines, "crew-no-smtp")
     # Removed again, so the other tests see the page as it was.
+    page = ines.find_element(By.TAG_NAME, "html")
     ines.find_element(By.CSS_SELECTOR, "#my-contacts form button").click()
+    wait.until(staleness_of(page))
     wait.until(lambda d: "ines@crew.example" not in d.find_element(By.ID, "my-contacts").text)
     assert not ines.find_elements(By.ID, "no-smtp")
 

@@ -236,6 +236,7 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
     delivered and escalated per alarm."""
     pytest.importorskip("selenium")
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import Select, WebDriverWait
     from test_pages import SHOTS, STALE, accessible, chrome, shot
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -280,10 +281,14 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         assert d.find_element(By.ID, "alarm-contacts")
         assert not d.find_elements(By.ID, "no-smtp"), "a server with --smtp says it sends no e-mail"
         d.find_element(By.ID, "my-email").send_keys("pat.office@drill.example")
+        page = d.find_element(By.TAG_NAME, "html")
         d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
+        WebDriverWait(d, 10).until(staleness_of(page))
         WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: "pat.office@drill.example" in d.find_element(By.ID, "my-contacts").text)
         d.find_element(By.ID, "webhook-url").send_keys("https://hooks.drill.example/on-call")
+        page = d.find_element(By.TAG_NAME, "html")
         d.find_element(By.CSS_SELECTOR, "#add-webhook button").click()
+        WebDriverWait(d, 10).until(staleness_of(page))
         secret = WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "secret") if d.find_elements(By.ID, "secret") else None).text
         assert len(secret) >= 32 and secret not in d.find_element(By.ID, "webhooks").text
         assert d.find_element(By.ID, "notify-phone").is_displayed(), "a browser with push is offered Notify this phone"
@@ -294,7 +299,9 @@ def test_the_pages_show_where_alarms_go_and_what_became_of_them(site, peers):
         # A bad address on the page: the page says which.
         d.find_element(By.ID, "my-email").send_keys("no-at-sign")
         d.execute_script("document.getElementById('my-email').type = 'text'")
+        page = d.find_element(By.TAG_NAME, "html")
         d.find_element(By.CSS_SELECTOR, "#add-my-email button").click()
+        WebDriverWait(d, 10).until(staleness_of(page))
         assert "not an e-mail address" in WebDriverWait(d, 10, ignored_exceptions=STALE).until(lambda d: d.find_element(By.ID, "crew-error")).text
         # The report: delivered and escalated, per alarm.
         day = json.loads(urllib.request.urlopen(urllib.request.Request(f"{site.url}/api/v1/productions/drill/entries/{index}",
