@@ -235,6 +235,7 @@ if ProcessInfo.processInfo.environment["ARMORY_FUZZ"] != nil {
     let fuzzTargets = [
         "FuzzJSON", "FuzzStep", "FuzzScenario", "FuzzSignedNote", "FuzzCheckpoint", "FuzzTlogProof",
         "FuzzLogEntry", "FuzzLogReplay", "FuzzBundleArchive", "FuzzBundleMutation", "FuzzMerkleProof", "FuzzCallSheet",
+        "FuzzWitnessRequest", "FuzzTilePath",
     ]
     package.targets.append(
         .target(

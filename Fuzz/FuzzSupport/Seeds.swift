@@ -60,6 +60,21 @@ public enum Seeds {
         add("FuzzSignedNote", "golang.skey", "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")
         add("FuzzCheckpoint", "extensions.txt", "armory/fuzz-gulch\n28\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\nextension one\n\u{2014} two\n")
 
+        // Witness requests: the fixture log's first checkpoint from 0, then the next from it with its proof.
+        let notes = Fixtures.log.checkpoints
+        add("FuzzWitnessRequest", "first.txt", "old 0\n\n" + notes[0].formatted)
+        if notes.count > 1, let a = try? Checkpoint(text: notes[0].text), let b = try? Checkpoint(text: notes[1].text),
+           let proof = try? Fixtures.log.tree.consistencyProof(from: a.size, to: b.size),
+           let request = try? AddCheckpoint(oldSize: a.size, proof: proof, note: notes[1]) {
+            add("FuzzWitnessRequest", "next.txt", request.body)
+        }
+        add("FuzzWitnessRequest", "stale.txt", "old 7\n\n" + notes[0].formatted)
+
+        // Tile paths (after tile/).
+        for (k, path) in ["0/000", "0/x001/234.p/5", "1/000.p/17", "entries/000.p/1", "entries/x999/x999/x999/999", "63/067"].enumerated() {
+            add("FuzzTilePath", "path-\(k)", path)
+        }
+
         // tlog proofs: from the whole-log bundle.
         if let archive = try? BundleArchive(decoding: Fixtures.bundles[0]) {
             let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }

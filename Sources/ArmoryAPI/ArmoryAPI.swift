@@ -216,6 +216,7 @@ public struct ArmoryAPI: Sendable {
         p.get("bundle") { req, ctx in try await self.bundle(req, ctx) }
         p.get("events") { req, ctx in try await self.events(req, ctx) }
         registerDelivery(p)
+        registerTiles(router)
         return router
     }
 

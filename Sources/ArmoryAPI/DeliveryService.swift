@@ -1,5 +1,9 @@
 import ArmoryHub
+import Dispatch
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The delivery worker as one of the server's services: it starts with the server and
 /// stops when the server shuts down gracefully (what it had not sent stays in the outbox).
@@ -19,5 +23,49 @@ public struct OtherProcessesService: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown { await hub.followOtherProcesses() }
+    }
+}
+
+/// Hands the memory the server has freed back to the system once a minute. glibc keeps
+/// freed chunks in its per-thread arenas, so a server that runs for weeks shows a resident
+/// size that keeps climbing though what it holds does not: under `scripts/soak` the live
+/// heap stayed between 8.2 and 8.8 MB once the window of recent entries was full, while
+/// the resident size went on rising. The trim runs on a thread of its own, never on the
+/// cooperative pool.
+public struct MemoryTrimService: Service {
+    public static let interval = Duration.seconds(60)
+    public init() {}
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.interval)
+                if Task.isCancelled { return }
+                await Self.trim()
+            }
+        }
+    }
+
+    /// glibc's `malloc_trim`, found at run time (the Glibc module does not declare it);
+    /// nil with another C library.
+    static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
+
+    /// Returns the free memory at the top and inside every arena to the system; nothing
+    /// where the C library has no `malloc_trim`.
+    public static func trim() async {
+        guard let mallocTrim else { return }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global(qos: .utility).async {
+                _ = mallocTrim(0)
+                done.resume()
+            }
+        }
     }
 }

@@ -1,12 +1,13 @@
 /// ALARM-1: every alarm raised, by its step number (a log's entry index), kept compactly in
 /// the order raised. Each alarm is evidence and is never dropped, and a production whose
 /// alarms go unanswered keeps tens of thousands: a dictionary of statuses cost 280 bytes an
-/// alarm, these parallel arrays about a third of that (each list of rules is kept once).
+/// alarm, these parallel arrays a fifth of that (each list of rules is kept once, and each
+/// time as its instant and offset: the text as written stays in the alarm's entry).
 public struct AlarmBook: Sendable, Hashable, Sequence {
     /// The alarms' step numbers, ascending (the order raised).
     public private(set) var keys: [Int] = []
     /// When each alarm's step says it happened, by position.
-    var times: [Timestamp] = []
+    var times: [Moment] = []
     /// Which of `ruleLists` each alarm cites, by position.
     var rules: [UInt32] = []
     /// The different lists of rules alarms cite, each kept once.
@@ -14,6 +15,9 @@ public struct AlarmBook: Sendable, Hashable, Sequence {
     var ruleListPositions: [[Rule]: UInt32] = [:]
     /// The accepted acknowledgements of the alarms that have any, by step number.
     var acknowledgements: [Int: [Acknowledgement]] = [:]
+    /// How many alarms are not yet answered: kept by `raise` and `acknowledge`, which see
+    /// every change that moves it.
+    public private(set) var openCount = 0
 
     public init() {}
 
@@ -30,8 +34,18 @@ public struct AlarmBook: Sendable, Hashable, Sequence {
         return (low, low < keys.count && keys[low] == number)
     }
 
+    /// A `Timestamp` without its text: 16 bytes and no string kept per alarm.
+    struct Moment: Sendable, Hashable {
+        let seconds: Int64
+        let nanoseconds: Int32
+        let offsetMinutes: Int16
+        init(_ t: Timestamp) { (seconds, nanoseconds, offsetMinutes) = (t.seconds, t.nanoseconds, t.offsetMinutes) }
+        /// The same moment in the same offset (written canonically, which may not be as written).
+        var timestamp: Timestamp { Timestamp(seconds: seconds, nanoseconds: nanoseconds, offsetMinutes: offsetMinutes) }
+    }
+
     func status(at position: Int) -> AlarmStatus {
-        AlarmStatus(at: times[position], rules: ruleLists[Int(rules[position])], acknowledgements: acknowledgements[keys[position]] ?? [])
+        AlarmStatus(at: times[position].timestamp, rules: ruleLists[Int(rules[position])], acknowledgements: acknowledgements[keys[position]] ?? [])
     }
 
     /// The alarm raised by step `number`, if that step raised one.
@@ -43,18 +57,28 @@ public struct AlarmBook: Sendable, Hashable, Sequence {
     /// Whether the alarm raised by step `number` is answered (nil: no such alarm).
     public func answered(_ number: Int) -> Bool? {
         guard place(number).found else { return nil }
-        return acknowledgements[number]?.contains(where: \.answers) ?? false
+        return isAnswered(number)
+    }
+
+    /// Whether the alarm raised by step `number`, known to be kept, is answered.
+    private func isAnswered(_ number: Int) -> Bool {
+        acknowledgements[number].map(AlarmStatus.answered(by:)) ?? false
     }
 
     /// The step numbers of the alarms not yet answered, ascending.
     public var unanswered: [Int] {
-        acknowledgements.isEmpty ? keys : keys.filter { !(acknowledgements[$0]?.contains(where: \.answers) ?? false) }
+        openCount == 0 ? [] : openCount == keys.count ? keys : keys.filter { !isAnswered($0) }
     }
 
-    /// Records the alarm raised by step `number`; returns the one it replaced, if any (its
+    /// The alarms raised after the first `count`, read by position: what is new to someone who
+    /// has seen `count` of them.
+    public func raised(after count: Int) -> [(number: Int, at: Timestamp, answered: Bool)] {
+        (Swift.min(Swift.max(0, count), keys.count)..<keys.count).map { (keys[$0], times[$0].timestamp, isAnswered(keys[$0])) }
+    }
+
+    /// Records the alarm raised by step `number`, replacing any it raised before (its
     /// acknowledgements go with it).
-    @discardableResult
-    mutating func raise(_ number: Int, at: Timestamp, rules cited: [Rule]) -> AlarmStatus? {
+    mutating func raise(_ number: Int, at: Timestamp, rules cited: [Rule]) {
         let list: UInt32
         if let known = ruleListPositions[cited] { list = known } else {
             list = UInt32(ruleLists.count)
@@ -63,24 +87,26 @@ public struct AlarmBook: Sendable, Hashable, Sequence {
         }
         let (position, found) = place(number)
         if found {
-            let replaced = status(at: position)
-            times[position] = at
+            if isAnswered(number) { openCount += 1 }
+            times[position] = Moment(at)
             rules[position] = list
             acknowledgements[number] = nil
-            return replaced
+            return
         }
         keys.insert(number, at: position)
-        times.insert(at, at: position)
+        times.insert(Moment(at), at: position)
         rules.insert(list, at: position)
-        return nil
+        openCount += 1
     }
 
-    /// Adds an accepted acknowledgement of the alarm raised by step `number`; returns whether
-    /// it was answered before and after (nil: no such alarm).
-    mutating func acknowledge(_ number: Int, _ a: Acknowledgement) -> (was: Bool, now: Bool)? {
-        guard let was = answered(number) else { return nil }
+    /// Adds an accepted acknowledgement of the alarm raised by step `number`; returns false,
+    /// keeping nothing, when that step raised no alarm.
+    @discardableResult
+    mutating func acknowledge(_ number: Int, _ a: Acknowledgement) -> Bool {
+        guard let was = answered(number) else { return false }
         acknowledgements[number, default: []].append(a)
-        return (was, was || a.answers)
+        if a.answers && !was { openCount -= 1 }
+        return true
     }
 
     public struct Iterator: IteratorProtocol {

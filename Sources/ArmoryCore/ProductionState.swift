@@ -157,7 +157,8 @@ public struct LotState: Sendable, Hashable {
 
 /// An alarm as ALARM-1 follows it: open until a producer or safety answers it.
 public struct AlarmStatus: Sendable, Hashable {
-    /// When the step that raised it says it happened.
+    /// When the step that raised it says it happened (its text written canonically: the
+    /// text as written is in the alarm's entry).
     public let at: Timestamp
     /// The rules it cites.
     public let rules: [Rule]
@@ -166,7 +167,9 @@ public struct AlarmStatus: Sendable, Hashable {
     /// Every accepted acknowledgement, in order.
     public internal(set) var acknowledgements: [Acknowledgement] = []
     /// A producer or safety acknowledged it.
-    public var answered: Bool { acknowledgements.contains(where: \.answers) }
+    public var answered: Bool { Self.answered(by: acknowledgements) }
+    /// Whether these acknowledgements of one alarm answer it: one is a producer's or safety's.
+    static func answered(by acknowledgements: [Acknowledgement]) -> Bool { acknowledgements.contains(where: \.answers) }
     /// The acknowledgement that answered it, if one has.
     public var answer: Acknowledgement? { acknowledgements.first(where: \.answers) }
 }
@@ -193,7 +196,7 @@ public struct ProductionState: Sendable, Hashable {
     /// ALARM-1: every alarm raised, by its step number (a log's entry index).
     public private(set) var alarms = AlarmBook()
     /// How many alarms are not yet answered (ALARM-1).
-    public private(set) var openAlarmCount = 0
+    public var openAlarmCount: Int { alarms.openCount }
     /// The alarms' step numbers in the order raised (ascending): what is new since a count
     /// of them is the suffix after it.
     public var alarmOrder: [Int] { alarms.keys }
@@ -233,7 +236,7 @@ public struct ProductionState: Sendable, Hashable {
     public var crew: [Person] { personOrder.compactMap { people[$0] }.filter(\.onCrew) }
 
     /// The alarms not yet answered (ALARM-1), oldest first.
-    public var openAlarms: [Int] { openAlarmCount == 0 ? [] : alarms.unanswered }
+    public var openAlarms: [Int] { alarms.unanswered }
 
     /// QUAL-1: under `require_credentials`, a person whose roles hold `armorer` but who lacks
     /// an unexpired permit or training on the date `at` is written on.
@@ -295,9 +298,7 @@ public struct ProductionState: Sendable, Hashable {
         }
         for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
         for (_, p) in changes.people { setPerson(p) }
-        for (n, a) in changes.acknowledgements {
-            if let (was, now) = alarms.acknowledge(n, a), !was && now { openAlarmCount -= 1 }
-        }
+        for (n, a) in changes.acknowledgements { alarms.acknowledge(n, a) }
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)
             for id in lotsTouchedSinceWrap {
@@ -377,11 +378,7 @@ public struct ProductionState: Sendable, Hashable {
     }
     /// ALARM-1: records the alarm raised by step `number`.
     mutating func noteAlarm(_ number: Int, at: Timestamp, rules: [Rule]) {
-        if let was = alarms.raise(number, at: at, rules: rules) {
-            if was.answered { openAlarmCount += 1 }
-        } else {
-            openAlarmCount += 1
-        }
+        alarms.raise(number, at: at, rules: rules)
     }
     mutating func advance(to at: Timestamp) {
         stepCount += 1

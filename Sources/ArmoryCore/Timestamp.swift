@@ -178,4 +178,24 @@ extension Timestamp {
         self.offsetMinutes = offsetMinutes
         self.text = text
     }
+
+    /// The moment `seconds` and `nanoseconds` after the epoch, written in RFC 3339 with the
+    /// given offset and as few fraction digits as hold the nanoseconds (none for a whole second).
+    init(seconds: Int64, nanoseconds: Int32, offsetMinutes: Int16) {
+        self.init(seconds: seconds, offsetMinutes: offsetMinutes)
+        guard nanoseconds > 0, nanoseconds < 1_000_000_000 else { return }
+        var digits = String(nanoseconds)
+        digits = String(repeating: "0", count: 9 - digits.count) + digits
+        while digits.last == "0" { digits.removeLast() }
+        var text = self.text
+        text.insert(contentsOf: "." + digits, at: text.index(text.startIndex, offsetBy: 19))
+        self = Timestamp(seconds: self.seconds, nanoseconds: nanoseconds, offsetMinutes: offsetMinutes, text: text)
+    }
+
+    private init(seconds: Int64, nanoseconds: Int32, offsetMinutes: Int16, text: String) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+        self.offsetMinutes = offsetMinutes
+        self.text = text
+    }
 }

@@ -206,7 +206,7 @@ public final class DeliveryWorker: Sendable {
 
     static func look(_ state: ProductionState, candidates: [Int], seen: Int) -> Look {
         let period = max(1, Int64((state.policy.alarmEscalationMinutes * 60).rounded()))
-        let new = state.alarmOrder.dropFirst(seen).compactMap { i in state.alarms[i].map { (index: i, at: $0.at.seconds, answered: $0.answered) } }
+        let new = state.alarms.raised(after: seen).map { (index: $0.number, at: $0.at.seconds, answered: $0.answered) }
         let answered = Set(candidates.filter { state.alarms.answered($0) ?? true })
         return Look(period: period, new: new, answered: answered, people: AlarmRecipients.escalation(state, index: 0).people,
                     alarmCount: state.alarmOrder.count)

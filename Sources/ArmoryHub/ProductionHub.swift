@@ -243,6 +243,42 @@ public actor ProductionHub {
         try await entries(id, at: [index]).first?.entry
     }
 
+    /// The hashes a tile holds (C2SP tlog-tiles): the complete nodes at its tree level, over
+    /// the stored log only (what is queued is never shown); nil when the stored log does not
+    /// yet hold them all. Held nodes come from memory, older ones from the store. A client
+    /// checks them against a signed checkpoint; a stored node missing gives an error.
+    public func tileHashes(_ id: String, _ tile: TileAddress) async throws -> [Hash]? {
+        guard tile.level != nil else { return nil }
+        try await load(id)
+        // Read where the log is held, so no copy of it outlives this call.
+        let held: [Hash?]? = {
+            let log = logs[id]!
+            guard tile.isComplete(inTreeOf: storedMarks[id]?.size ?? log.size) else { return nil }
+            return (0..<tile.width).map { log.tree.store.node(level: tile.treeLevel, index: tile.firstNode + $0) }
+        }()
+        guard var hashes = held else { return nil }
+        let missing = hashes.indices.filter { hashes[$0] == nil }.map { NodeKey(level: tile.treeLevel, index: tile.firstNode + $0) }
+        if !missing.isEmpty {
+            let found = try await store.nodes(id, missing)
+            for key in missing {
+                guard let hash = found[key] else {
+                    throw StoreError.tampered(production: id, reason: "the stored tree has no node at level \(key.level), index \(key.index)")
+                }
+                hashes[key.index - tile.firstNode] = hash
+            }
+        }
+        return hashes.map { $0! }
+    }
+
+    /// The canonical bytes of the entries an entry bundle holds (C2SP tlog-tiles), over the
+    /// stored log only; nil when it does not yet hold them all.
+    public func tileEntries(_ id: String, _ tile: TileAddress) async throws -> [[UInt8]]? {
+        guard tile.level == nil else { return nil }
+        let found = try await entries(id, at: Array(tile.firstNode..<(tile.firstNode + tile.width)))
+        guard found.count == tile.width else { return nil }
+        return found.map { $0.entry.encoded() }
+    }
+
     /// A root or proof over the stored log. Over entries no longer held, the nodes it needs
     /// are read from the store, and the answer is checked before it is given: against the
     /// signed checkpoint of each size it names (an inclusion proof with the entry's own

@@ -30,8 +30,9 @@ public func buildApplication(api: ArmoryAPI, logger: Logger,
                                           idleTimeout: .seconds(Int64(options.idleTimeout)))
     // Alarms go out to those not watching a screen for as long as the server runs.
     // Live entries and alarms recorded by other processes on a shared store reach this one's screens.
+    // Freed memory goes back to the system as the server runs for weeks.
     let services: [any Service] = (api.delivery.map { [DeliveryService(worker: $0)] } ?? [])
-        + (api.hub.storeIsShared ? [OtherProcessesService(hub: api.hub)] : [])
+        + (api.hub.storeIsShared ? [OtherProcessesService(hub: api.hub)] : []) + [MemoryTrimService()]
     return Application(router: buildRouter(api: api), server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Armory"),
                        services: services,
@@ -81,4 +82,11 @@ final class ConnectionLimiter: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(data)
     }
+}
+
+/// The application `armory witness serve` runs: the witness's three routes, nothing else.
+public func buildWitnessApplication(_ witness: WitnessServer, host: String, port: Int, logger: Logger,
+                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    Application(router: witness.router(), configuration: .init(address: .hostname(host, port: port), serverName: "Armory witness"),
+                onServerRunning: onServerRunning, logger: logger)
 }

@@ -11,31 +11,44 @@ struct AlarmBookTests {
 
     @Test func alarmsAreFoundByStepNumberInTheOrderRaised() {
         var book = AlarmBook()
-        #expect(book.raise(4, at: Self.at(4), rules: [.concern1]) == nil)
-        #expect(book.raise(9, at: Self.at(9), rules: [.fa1, .fa4]) == nil)
+        book.raise(4, at: Self.at(4), rules: [.concern1])
+        book.raise(9, at: Self.at(9), rules: [.fa1, .fa4])
         // Out of order (never from the engine, which raises in step order): still kept in order.
-        #expect(book.raise(6, at: Self.at(6), rules: [.concern1]) == nil)
-        #expect(book.keys == [4, 6, 9] && book.count == 3)
+        book.raise(6, at: Self.at(6), rules: [.concern1])
+        #expect(book.keys == [4, 6, 9] && book.count == 3 && book.openCount == 3)
         #expect(book[6]?.rules == [.concern1] && book[9]?.rules == [.fa1, .fa4] && book[9]?.at == Self.at(9))
         #expect(book[5] == nil && book[0] == nil && book[10] == nil)
         #expect(book.map(\.key) == [4, 6, 9])
         #expect(book.ruleLists.count == 2, "each list of rules is kept once")
+        #expect(book.raised(after: 1).map(\.number) == [6, 9] && book.raised(after: 3).isEmpty && book.raised(after: 7).isEmpty)
+        #expect(book.raised(after: 2).first.map { [$0.at == Self.at(9), $0.answered] } == [true, false])
     }
 
     @Test func acknowledgementsAnswerOnlyWhenAProducerOrSafetyGivesThem() {
         var book = AlarmBook()
         book.raise(4, at: Self.at(4), rules: [.concern1])
         book.raise(6, at: Self.at(6), rules: [.concern1])
-        #expect(book.acknowledge(5, Self.ack(7, answers: true)) == nil, "no alarm at 5")
-        #expect(book.acknowledge(4, Self.ack(7, answers: false)).map { [$0.was, $0.now] } == [false, false])
-        #expect(book.unanswered == [4, 6] && book.answered(4) == false)
-        #expect(book.acknowledge(4, Self.ack(8, answers: true)).map { [$0.was, $0.now] } == [false, true])
-        #expect(book.acknowledge(4, Self.ack(9, answers: true)).map { [$0.was, $0.now] } == [true, true])
+        let none = book.acknowledge(5, Self.ack(7, answers: true))
+        #expect(!none, "no alarm at 5")
+        let first = book.acknowledge(4, Self.ack(7, answers: false))
+        #expect(first)
+        #expect(book.unanswered == [4, 6] && book.answered(4) == false && book.openCount == 2)
+        let answer = book.acknowledge(4, Self.ack(8, answers: true))
+        #expect(answer && book.openCount == 1)
+        let again = book.acknowledge(4, Self.ack(9, answers: true))
+        #expect(again)
+        #expect(book.openCount == 1, "a second answer does not answer it again")
         #expect(book.unanswered == [6] && book.answered(4) == true && book.answered(5) == nil)
         #expect(book[4]?.acknowledgements.map(\.number) == [7, 8, 9] && book[4]?.answer?.number == 8)
         // Raised again at the same step (a replaced decision): its acknowledgements go with the old one.
-        #expect(book.raise(4, at: Self.at(4), rules: [.alarm1])?.answered == true)
-        #expect(book[4]?.acknowledgements.isEmpty == true && book.unanswered == [4, 6])
+        book.raise(4, at: Self.at(4), rules: [.alarm1])
+        #expect(book[4]?.acknowledgements.isEmpty == true && book.unanswered == [4, 6] && book.openCount == 2)
+        // Raised again while still open: still one open alarm.
+        book.raise(6, at: Self.at(6), rules: [.alarm1])
+        #expect(book.openCount == 2)
+        book.acknowledge(4, Self.ack(10, answers: true))
+        book.acknowledge(6, Self.ack(11, answers: true))
+        #expect(book.openCount == 0 && book.unanswered.isEmpty)
     }
 
     @Test func booksWithTheSameAlarmsAreEqualHoweverTheirRulesWereNumbered() {
@@ -48,5 +61,20 @@ struct AlarmBookTests {
         #expect(a == b && a.hashValue == b.hashValue)
         b.raise(2, at: Self.at(2), rules: [.fa1])
         #expect(a != b)
+    }
+
+    @Test func anAlarmsTimeKeepsItsInstantAndOffset() throws {
+        for text in ["2026-12-04T17:49:37Z", "2026-12-04T17:49:37.25+02:00", "2026-12-04T17:49:37.000000001-07:30",
+                     "2026-12-04t17:49:37.120z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"] {
+            let t = try #require(Timestamp(rfc3339: text))
+            var book = AlarmBook()
+            book.raise(1, at: t, rules: [.concern1])
+            let kept = try #require(book[1]?.at)
+            #expect(kept == t && kept.offsetMinutes == t.offsetMinutes && kept.nanoseconds == t.nanoseconds, "\(text)")
+            #expect(kept.localDate == t.localDate && kept.localClock == t.localClock, "\(text)")
+            // Written canonically, it reads back as the same moment.
+            #expect(Timestamp(rfc3339: kept.text) == t && Timestamp(rfc3339: kept.text)?.offsetMinutes == t.offsetMinutes, "\(kept.text)")
+        }
+        #expect(Timestamp(rfc3339: "2026-12-04T17:49:37.250+02:00").map { AlarmBook.Moment($0).timestamp.text } == "2026-12-04T17:49:37.25+02:00")
     }
 }

@@ -120,6 +120,10 @@ struct RouteMatrixTests {
         // Allowed streams are followed in tests/e2e (the stream stays open); here, who is turned away.
         Route(method: .get, path: "/api/v1/productions/p/events", body: nil,
               allowed: [.role(.armorer), .role(.firstAD), .role(.producer), .role(.safety), .dualHatted], ok: []),
+        // The tiled log (C2SP tlog-tiles): read by anyone signed in, as the entries and proofs are.
+        Route(method: .get, path: "/logs/p/checkpoint", body: nil, allowed: anyone, ok: [200]),
+        Route(method: .get, path: "/logs/p/tile/0/000.p/1", body: nil, allowed: anyone, ok: [200]),
+        Route(method: .get, path: "/logs/p/tile/entries/000.p/1", body: nil, allowed: anyone, ok: [200]),
         Route(method: .get, path: "/api/v1/session", body: nil, allowed: anyone, ok: [200], everySession: true),
         // Metrics answer the scrape token only: a session is no credential there.
         Route(method: .get, path: "/metrics", body: nil, allowed: [], ok: [], refused: 401),
@@ -191,7 +195,8 @@ struct RouteMatrixTests {
         for r in Self.routes {
             var path = String(r.path.split(separator: "?")[0])
             path = path.replacingOccurrences(of: "/api/v1/productions/p", with: "/api/v1/productions/:production")
-                .replacingOccurrences(of: "/p/p", with: "/p/:production")
+                .replacingOccurrences(of: "/p/p", with: "/p/:production").replacingOccurrences(of: "/logs/p/", with: "/logs/:production/")
+            if path.hasPrefix("/logs/:production/tile/") { path = "/logs/:production/tile/**" }
             for (concrete, parameter) in [("/ben/pin", "/:person/pin"), ("/cy/sign-out", "/:person/sign-out"), ("/firearm/colt-1", "/firearm/:id"),
                                           ("/lot/D1", "/lot/:id"), ("/firearms/colt-1", "/firearms/:id"), ("/lots/D1", "/lots/:id"),
                                           ("/entries/1", "/entries/:index"), ("/people/cy/contacts/999999", "/people/:person/contacts/:id"),

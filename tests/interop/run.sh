@@ -56,5 +56,24 @@ echo "-- generated week --day 2026-03-02"
 python3 "$here/verify_bundle.py" "$work/week.bundle" --log-key "$vkey" || status=1
 if [ ! -s "$work/x/consistency.txt" ]; then echo "expected a non-empty consistency proof"; status=1; fi
 n=$((n + 1))
+# A negative control for Go's cosignature check: the witness's cosignature with one bit flipped.
+python3 - "$work/x/checkpoint.txt" <<'PY'
+import base64, sys
+path = sys.argv[1]
+lines = open(path, encoding="utf-8").read().split("\n")
+k = next(i for i, l in enumerate(lines) if l.startswith("\u2014 insurer.example/witness "))
+head, _, sig = lines[k].rpartition(" ")
+raw = bytearray(base64.b64decode(sig)); raw[-1] ^= 1
+lines[k] = head + " " + base64.b64encode(bytes(raw)).decode()
+open(path, "w", encoding="utf-8").write("\n".join(lines))
+PY
+if "$work/checkbundle" "$work/x" >/dev/null; then echo "Go accepted a checkpoint whose witness cosignature was altered"; status=1; fi
+# The tiled log, read over HTTP by Go's sumdb/tlog (TileHashReader) and an independent Python client.
+(cd "$here/go/checktiles" && go build -o "$work/checktiles" .)
+echo "-- tiled log (C2SP tlog-tiles) of a demo server"
+ARMORY_BIN="$armory" python3 "$here/check_tiles.py" "$armory" "$work/checktiles" || status=1
+# The witness service (C2SP tlog-witness), driven through every status by a client written from the spec.
+echo "-- witness service (C2SP tlog-witness)"
+python3 "$here/witness_client.py" "$armory" || status=1
 [ $status -eq 0 ] && echo "interop: $n bundles agreed with Go and Python; tampered copies rejected by both"
 exit $status

@@ -5,6 +5,8 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -47,11 +49,66 @@ func hashes(lines []string) []tlog.Hash {
 	return out
 }
 
+// cosigner verifies a witness's C2SP tlog-cosignature (cosignature/v1) through sumdb/note's
+// Verifier interface: the signed message is "cosignature/v1\ntime <t>\n" and the note text,
+// the signature an 8-byte timestamp and an Ed25519 signature.
+type cosigner struct {
+	name string
+	hash uint32
+	key  ed25519.PublicKey
+}
+
+func (c cosigner) Name() string    { return c.name }
+func (c cosigner) KeyHash() uint32 { return c.hash }
+func (c cosigner) Verify(msg, sig []byte) bool {
+	if len(sig) != 8+ed25519.SignatureSize {
+		return false
+	}
+	t := binary.BigEndian.Uint64(sig[:8])
+	return ed25519.Verify(c.key, append([]byte(fmt.Sprintf("cosignature/v1\ntime %d\n", t)), msg...), sig[8:])
+}
+
+// newCosigner reads a witness verifier key: name+hexid+base64(0x04 || key).
+func newCosigner(vkey string) cosigner {
+	parts := strings.SplitN(strings.TrimSpace(vkey), "+", 3)
+	if len(parts) != 3 {
+		fail("witness key %q", vkey)
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 0x04 {
+		fail("witness key %q is not a cosignature/v1 key", vkey)
+	}
+	h := sha256.Sum256(append([]byte(parts[0]+"\n"), raw...))
+	hash := binary.BigEndian.Uint32(h[:4])
+	if fmt.Sprintf("%08x", hash) != parts[1] {
+		fail("witness key %q: key ID does not match", vkey)
+	}
+	return cosigner{name: parts[0], hash: hash, key: ed25519.PublicKey(raw[1:])}
+}
+
+var witnesses []cosigner
+
 // checkpoint opens a signed checkpoint with the log's key and returns size and root.
+// Every witness key in the bundle must have cosigned the covered checkpoint.
 func checkpoint(dir, name string, verifier note.Verifier) (int64, tlog.Hash) {
-	n, err := note.Open(read(dir, name), note.VerifierList(verifier))
+	list := []note.Verifier{verifier}
+	for _, w := range witnesses {
+		list = append(list, w)
+	}
+	n, err := note.Open(read(dir, name), note.VerifierList(list...))
 	if err != nil {
 		fail("%s: %v", name, err)
+	}
+	if name == "checkpoint.txt" {
+		for _, w := range witnesses {
+			found := false
+			for _, s := range n.Sigs {
+				found = found || (s.Name == w.name && s.Hash == w.hash)
+			}
+			if !found {
+				fail("%s: no cosignature by witness %s", name, w.name)
+			}
+		}
 	}
 	lines := strings.Split(n.Text, "\n")
 	size, err := strconv.ParseInt(lines[1], 10, 64)
@@ -76,6 +133,10 @@ func main() {
 	verifier, err := note.NewVerifier(strings.TrimSpace(string(read(dir, "keys/log.vkey"))))
 	if err != nil {
 		fail("keys/log.vkey: %v", err)
+	}
+	vkeys, _ := filepath.Glob(filepath.Join(dir, "keys", "witness-*.vkey"))
+	for _, v := range vkeys {
+		witnesses = append(witnesses, newCosigner(string(read(dir, filepath.Join("keys", filepath.Base(v))))))
 	}
 	size, root := checkpoint(dir, "checkpoint.txt", verifier)
 	latestSize, latestRoot := checkpoint(dir, "latest-checkpoint.txt", verifier)
@@ -122,5 +183,5 @@ func main() {
 			fail("consistency: %v", err)
 		}
 	}
-	fmt.Printf("OK go sumdb/note and sumdb/tlog: %d entries, %d proofs, checkpoint %d, latest %d\n", len(records), len(proofs), size, latestSize)
+	fmt.Printf("OK go sumdb/note and sumdb/tlog: %d entries, %d proofs, checkpoint %d, latest %d, %d witness cosignatures\n", len(records), len(proofs), size, latestSize, len(witnesses))
 }

@@ -1,0 +1,160 @@
+import Foundation
+
+/// One `add-checkpoint` request of the C2SP tlog-witness protocol, as its body reads: the
+/// old size line, the consistency proof lines, a blank line, the signed checkpoint.
+public struct AddCheckpoint: Sendable, Hashable {
+    /// Most proof lines a client may send.
+    public static let maximumProofLines = 63
+    /// The longest body read: a checkpoint of 64 signatures with room to spare.
+    public static let maximumBodyLength = 64 * 1024
+
+    public let oldSize: Int
+    public let proof: [Hash]
+    public let note: SignedNote
+    public let checkpoint: Checkpoint
+
+    public init(oldSize: Int, proof: [Hash], note: SignedNote) throws(WitnessRefusal) {
+        self.oldSize = oldSize
+        self.proof = proof
+        self.note = note
+        do { checkpoint = try Checkpoint(text: note.text) } catch { throw .malformed("the checkpoint: \(error.message)") }
+    }
+
+    /// The body as a log sends it.
+    public var body: String {
+        "old \(oldSize)\n" + proof.map { Data($0).base64EncodedString() + "\n" }.joined() + "\n" + note.formatted
+    }
+
+    /// Reads a request body; anything the protocol does not write exactly so is a 400.
+    public init(body bytes: [UInt8]) throws(WitnessRefusal) {
+        guard bytes.count <= Self.maximumBodyLength else { throw .malformed("the body is over \(Self.maximumBodyLength) bytes") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed("the body is not UTF-8") }
+        var rest = Substring(text)
+        func line() throws(WitnessRefusal) -> Substring {
+            guard let end = rest.firstIndex(of: "\n") else { throw .malformed("every line must end with a newline") }
+            defer { rest = rest[rest.index(after: end)...] }
+            return rest[..<end]
+        }
+        let first = try line()
+        guard first.hasPrefix("old "), let old = Self.decimal(first.dropFirst(4)) else {
+            throw .malformed("the first line must be 'old <size>', the size in decimal without leading zeros")
+        }
+        var proof: [Hash] = []
+        while true {
+            let l = try line()
+            if l.isEmpty { break }
+            guard proof.count < Self.maximumProofLines else { throw .malformed("more than \(Self.maximumProofLines) consistency proof lines") }
+            guard let h = Data(base64Encoded: String(l)), h.count == 32, h.base64EncodedString() == l else {
+                throw .malformed("consistency proof line \(proof.count + 1) is not one base64 SHA-256 hash")
+            }
+            proof.append(Array(h))
+        }
+        let note: SignedNote
+        do { note = try SignedNote(parsing: String(rest)) } catch { throw .malformed("the signed checkpoint: \(error.message)") }
+        try self.init(oldSize: old, proof: proof, note: note)
+    }
+
+    /// A tree size in ASCII decimal with no leading zeros ("0" for zero).
+    static func decimal(_ s: Substring) -> Int? {
+        guard !s.isEmpty, s.count <= 19, s.utf8.allSatisfy({ (48...57).contains($0) }), s == "0" || s.first != "0" else { return nil }
+        return Int(s)
+    }
+}
+
+/// A witness's refusal, with the status the protocol answers it with.
+public struct WitnessRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// 400: the body is not a request, or its old size is past the checkpoint's.
+        case malformed
+        /// 403: no signature by a key trusted for the origin verifies.
+        case untrusted
+        /// 404: the origin is not a log this witness follows.
+        case unknownOrigin
+        /// 409: the old size is not the size last cosigned (named in `latestSize`).
+        case conflict
+        /// 409 as well: the size last cosigned came again with another root hash.
+        case splitView
+        /// 422: the consistency proof does not verify.
+        case badProof
+    }
+    public let kind: Kind
+    public let message: String
+    /// For a conflict: the size of the checkpoint last cosigned for the origin (0: none).
+    public let latestSize: Int?
+
+    public init(_ kind: Kind, _ message: String, latestSize: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.latestSize = latestSize
+    }
+
+    static func malformed(_ message: String) -> WitnessRefusal { WitnessRefusal(.malformed, message) }
+
+    /// The HTTP status the protocol gives this refusal.
+    public var status: Int {
+        switch kind {
+        case .malformed: return 400
+        case .untrusted: return 403
+        case .unknownOrigin: return 404
+        case .conflict, .splitView: return 409
+        case .badProof: return 422
+        }
+    }
+
+    /// A signed checkpoint that does not extend what was cosigned: evidence the log showed
+    /// two histories, kept by the witness (the protocol allows it to log such requests).
+    public var isEvidenceOfAFork: Bool { kind == .badProof || kind == .splitView }
+
+    public var description: String { message }
+}
+
+/// The rules a tlog-witness applies to one `add-checkpoint`, in the protocol's order,
+/// against the checkpoint it last cosigned for the origin. Pure: the caller holds the state,
+/// stores the new checkpoint atomically with the check, and answers.
+public struct WitnessRules: Sendable {
+    /// The logs this witness follows: each origin with the keys it trusts for it.
+    public let logs: [String: [NoteVerifierKey]]
+    public let signer: NoteSigner
+
+    public init(signer: NoteSigner, logs: [String: [NoteVerifierKey]]) throws(WitnessError) {
+        guard signer.verifierKey.type == .cosignatureV1 else { throw WitnessError("a witness key must be a cosignature key (type 0x04)") }
+        guard logs.values.allSatisfy({ $0.allSatisfy { $0.type == .ed25519 } }) else { throw WitnessError("a log's key must be an Ed25519 key (type 0x01)") }
+        self.signer = signer
+        self.logs = logs
+    }
+
+    /// Checks `request` against `latest` (the checkpoint last cosigned for its origin, nil:
+    /// none). Returns the cosignature lines to answer with; the request's checkpoint is then
+    /// the latest cosigned.
+    public func cosign(_ request: AddCheckpoint, latest: Checkpoint?, timestamp: UInt64) throws(WitnessRefusal) -> String {
+        let cp = request.checkpoint
+        guard let keys = logs[cp.origin] else { throw WitnessRefusal(.unknownOrigin, "this witness follows no log with origin '\(cp.origin)'") }
+        do { try request.note.verify(with: keys) } catch {
+            throw WitnessRefusal(.untrusted, "no signature by a key trusted for '\(cp.origin)' verifies: \(error.message)")
+        }
+        guard request.oldSize <= cp.size else {
+            throw WitnessRefusal(.malformed, "the old size \(request.oldSize) is larger than the checkpoint's size \(cp.size)")
+        }
+        let latestSize = latest?.size ?? 0
+        guard request.oldSize == latestSize else {
+            throw WitnessRefusal(.conflict, "the old size \(request.oldSize) is not the size last cosigned, \(latestSize)", latestSize: latestSize)
+        }
+        if let latest, request.oldSize == cp.size {
+            guard request.proof.isEmpty else { throw WitnessRefusal(.badProof, "a proof between two trees of one size must be empty") }
+            guard latest.rootHash == cp.rootHash else {
+                throw WitnessRefusal(.splitView, "size \(cp.size) was cosigned with another root hash: the log shows two histories",
+                                     latestSize: latestSize)
+            }
+        } else if let latest {
+            guard MerkleProof.verifyConsistency(first: latest.size, second: cp.size, firstRoot: latest.rootHash, secondRoot: cp.rootHash, proof: request.proof) else {
+                throw WitnessRefusal(.badProof, "the consistency proof from size \(latest.size) to \(cp.size) does not verify")
+            }
+        } else {
+            guard request.proof.isEmpty else { throw WitnessRefusal(.badProof, "the proof from size 0 must be empty") }
+        }
+        // The note's text was checked when the request was read.
+        var note = try! SignedNote(text: request.note.text)
+        note.cosign(with: signer, timestamp: timestamp)
+        return note.signatures.map(\.line).joined()
+    }
+}
