@@ -188,6 +188,10 @@ def test_hostile_query_path_and_header_values(server):
     paths += [f"{P}/bundle?day={v}" for v in ["x", "99999-01-01", "%00"]] + [f"{P}/bundle?firearm=%00", f"{P}/bundle?all=1"]
     paths += [f"{P}/firearms/{'x' * 5000}", f"{P}/lots/%FF%FE", f"{P}/firearms/%00"]
     paths += [f"{P}/events?after={v}" for v in numbers]
+    # The tiled log: no path that is not a tile, and no tile the log does not hold, is anything but a 404.
+    tiles = ["0/-1", "64/000", "0/" + "x999/" * 20 + "999", "%00", "0/000.p/0", "0/000.p/99999999999999999999", "x" * 5000,
+             "entries/%FF%FE", "0/x999/x999/x999/999", "1/000", "entries/000.p/255", "0/000.p/1/../../../checkpoint"]
+    paths += [f"/logs/demo/tile/{v}" for v in tiles] + ["/logs/demo/tile/", "/logs/%00/checkpoint"]
     for path in paths:
         status, data = send(server, "GET", path, None, token=pat)
         refused_well(status, data, path)
