@@ -29,7 +29,7 @@ public struct WitnessServer: Sendable {
 
     /// The hex SHA-256 of an origin line.
     public static func digest(_ origin: String) -> String {
-        SHA256.hash(data: Array(origin.utf8)).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        SessionBook.hex(SHA256.hash(data: Array(origin.utf8)))
     }
 
     public func router() -> Router<BasicRequestContext> {

@@ -31,7 +31,7 @@ public struct Checkpoint: Sendable, Hashable {
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard lines.count >= 3 else { throw NoteError("checkpoint needs origin, size and root hash lines") }
         let sizeText = lines[1]
-        guard let size = Int(sizeText), size >= 0, String(size) == sizeText else {
+        guard let size = plainDecimal(Substring(sizeText)) else {
             throw NoteError("checkpoint size '\(sizeText)' must be a decimal number without leading zeros")
         }
         guard let root = Data(base64Encoded: lines[2]), root.count == 32, root.base64EncodedString() == lines[2] else {

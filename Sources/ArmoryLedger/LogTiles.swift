@@ -92,11 +92,8 @@ public struct TileAddress: Sendable, Hashable, CustomStringConvertible {
         self = address
     }
 
-    /// A decimal integer with no sign and no leading zero, of at most three digits.
-    static func decimal(_ s: Substring) -> Int? {
-        guard !s.isEmpty, s.count <= 3, s.utf8.allSatisfy({ (48...57).contains($0) }), s == "0" || s.first != "0" else { return nil }
-        return Int(s)
-    }
+    /// A level or width: a plain decimal of at most three digits.
+    static func decimal(_ s: Substring) -> Int? { plainDecimal(s, maximumDigits: 3) }
 
     /// The tile of `level` (nil: the entry bundle) holding node (or entry) `node`, as a tree
     /// of `size` leaves has it: full, or partial when the tree ends inside it.
@@ -149,4 +146,12 @@ public enum EntryBundle {
         }
         return out
     }
+}
+
+/// A whole number written in ASCII decimal with no sign and no leading zero ("0" for zero),
+/// of at most `maximumDigits` digits and no more than `Int.max`: how C2SP writes sizes, levels
+/// and widths. Anything else is nil.
+func plainDecimal(_ s: Substring, maximumDigits: Int = 19) -> Int? {
+    guard !s.isEmpty, s.utf8.count <= maximumDigits, s.utf8.allSatisfy({ (48...57).contains($0) }), s == "0" || s.first != "0" else { return nil }
+    return Int(s)
 }

@@ -36,7 +36,7 @@ public struct AddCheckpoint: Sendable, Hashable {
             return rest[..<end]
         }
         let first = try line()
-        guard first.hasPrefix("old "), let old = Self.decimal(first.dropFirst(4)) else {
+        guard first.hasPrefix("old "), let old = plainDecimal(first.dropFirst(4)) else {
             throw .malformed("the first line must be 'old <size>', the size in decimal without leading zeros")
         }
         var proof: [Hash] = []
@@ -52,12 +52,6 @@ public struct AddCheckpoint: Sendable, Hashable {
         let note: SignedNote
         do { note = try SignedNote(parsing: String(rest)) } catch { throw .malformed("the signed checkpoint: \(error.message)") }
         try self.init(oldSize: old, proof: proof, note: note)
-    }
-
-    /// A tree size in ASCII decimal with no leading zeros ("0" for zero).
-    static func decimal(_ s: Substring) -> Int? {
-        guard !s.isEmpty, s.count <= 19, s.utf8.allSatisfy({ (48...57).contains($0) }), s == "0" || s.first != "0" else { return nil }
-        return Int(s)
     }
 }
 

@@ -59,12 +59,6 @@ public final class WitnessStore: Sendable {
         try await pool.read { db in try String.fetchOne(db, sql: "SELECT note FROM cosigned WHERE origin = ?", arguments: [origin]) }
     }
 
-    /// The origins followed so far, each with the SHA-256 of its name in hex (how the
-    /// monitoring path names it).
-    public func origins() async throws -> [String] {
-        try await pool.read { db in try String.fetchAll(db, sql: "SELECT origin FROM cosigned ORDER BY origin") }
-    }
-
     /// The requests kept as evidence of a fork for `origin`, oldest first.
     public func forks(origin: String) async throws -> [(at: UInt64, reason: String, request: String)] {
         try await pool.read { db in
