@@ -61,6 +61,7 @@ let package = Package(
                 "ArmoryLedger",
                 "ArmoryStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Alarm delivery channels: webhooks (Alertmanager format), e-mail over SMTP, and Web
@@ -235,7 +236,7 @@ if ProcessInfo.processInfo.environment["ARMORY_FUZZ"] != nil {
     let fuzzTargets = [
         "FuzzJSON", "FuzzStep", "FuzzScenario", "FuzzSignedNote", "FuzzCheckpoint", "FuzzTlogProof",
         "FuzzLogEntry", "FuzzLogReplay", "FuzzBundleArchive", "FuzzBundleMutation", "FuzzMerkleProof", "FuzzCallSheet",
-        "FuzzWitnessRequest", "FuzzTilePath",
+        "FuzzWitnessRequest", "FuzzTilePath", "FuzzMirrorRequest",
     ]
     package.targets.append(
         .target(

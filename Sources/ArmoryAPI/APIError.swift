@@ -47,6 +47,7 @@ public struct APIError: HTTPResponseError, Sendable {
         case let HubError.readOnly(production, fault):
             return APIError(.serviceUnavailable, "\(HubError.readOnlyMessage(production, fault)); \(what)")
         case HubError.noSigningKey: return APIError(.serviceUnavailable, "this server has no signing key; \(what)")
+        case HubError.mirrored: return APIError(.conflict, "\(error); \(what)")
         case HubError.store(let inner): return APIError(.serviceUnavailable, "the store does not answer (\(inner)); \(what)", retryAfter: 5)
         default: return APIError(.serviceUnavailable, "the store does not answer (\(error)); \(what)", retryAfter: 5)
         }

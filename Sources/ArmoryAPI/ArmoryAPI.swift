@@ -83,6 +83,15 @@ public struct ServerOptions: Sendable {
     public var smtp: SMTPRelay?
     /// The server's VAPID key and contact, for Web Push to phones (nil: no push).
     public var push: (key: VAPIDKey, contact: VAPIDContact)?
+    /// The witnesses each production's checkpoints are submitted to (C2SP tlog-witness).
+    public var witnesses: [WitnessPeer] = []
+    /// Cosignatures a checkpoint needs to count as witnessed (1 to the number of witnesses).
+    public var witnessQuorum = 1
+    /// On a set: the studio each production's log is mirrored to, and the set's token there.
+    public var mirrorTo: (url: String, token: String)?
+    /// On the studio: the productions mirrored here from their sets, each with the set's
+    /// log key and the digest of the set's token.
+    public var mirrors: [String: MirrorReceiver.Registration] = [:]
     public init() {}
 
     /// Seconds a connection may sit without a whole request (headers still arriving, or
@@ -118,11 +127,19 @@ public struct ArmoryAPI: Sendable {
                 logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         let metrics = ArmoryMetrics()
         let wake = Mutex<DeliveryWorker?>(nil)
-        hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow, heldProductions: options.heldProductions) { id, decision, size in
-            metrics.recorded(production: id, decision: decision, logSize: size)
-            // An alarm's deliveries were stored with it: the worker sends them now, not at its next tick.
-            if decision.outcome == .alarm { wake.withLock { $0 }?.wake(for: id) }
-        }
+        let witnessed = Mutex<WitnessWorker?>(nil)
+        let mirroring = Mutex<MirrorWorker?>(nil)
+        hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow, heldProductions: options.heldProductions,
+                            mirrored: options.mirrors.mapValues(\.key),
+                            onRecord: { id, decision, size in
+                                metrics.recorded(production: id, decision: decision, logSize: size)
+                                // Each entry reaches the studio at the mirror's next look.
+                                mirroring.withLock { $0 }?.wake(for: id)
+                                // An alarm's deliveries were stored with it: the worker sends them now, not at its next tick.
+                                if decision.outcome == .alarm { wake.withLock { $0 }?.wake(for: id) }
+                            },
+                            // A new checkpoint goes to the witnesses now, not at the worker's next tick.
+                            onCheckpoint: { id in witnessed.withLock { $0 }?.wake(for: id) })
         sessions = SessionBook()
         sessions.restore(kept, now: clock())
         self.options = options
@@ -150,7 +167,38 @@ public struct ArmoryAPI: Sendable {
             delivery = nil
             self.outbox = nil
         }
+        mirrorReceiver = options.mirrors.isEmpty ? nil : MirrorReceiver(hub: hub, registrations: options.mirrors, logger: logger, clock: clock)
+        if let to = options.mirrorTo, signer != nil {
+            let worker = MirrorWorker(hub: hub, transport: MirrorClient(studio: to.url, token: to.token), logger: logger, clock: clock)
+            mirroring.withLock { $0 = worker }
+            mirrorWorker = worker
+        } else {
+            mirrorWorker = nil
+        }
+        if options.witnesses.isEmpty || signer == nil {
+            witnesses = nil
+        } else {
+            // A split view is recorded the way every concern is; the API is handed over once it is whole.
+            let recorder = Mutex<ArmoryAPI?>(nil)
+            let worker = WitnessWorker(hub: hub, peers: options.witnesses, quorum: options.witnessQuorum, transport: WitnessClient(),
+                                       logger: logger, clock: clock) { production, text in
+                guard let api = recorder.withLock({ $0 }) else { throw HubError.noSigningKey }
+                _ = try await api.recordServerConcern(production, text: text)
+            }
+            witnessed.withLock { $0 = worker }
+            witnesses = worker
+            recorder.withLock { $0 = self }
+        }
     }
+
+    /// On the studio: takes in the logs mirrored from sets (nil: none registered here).
+    public let mirrorReceiver: MirrorReceiver?
+    /// On a set: sends each production's log to the studio (nil: no studio given, or no signing key).
+    public let mirrorWorker: MirrorWorker?
+
+    /// Submits checkpoints to the witnesses and stores their cosignatures (nil: no
+    /// witnesses given, or no signing key, so no checkpoints).
+    public let witnesses: WitnessWorker?
 
     /// One client for every push, for the life of the process (it follows no redirects).
     static let pushClient = WebPushSender.makeHTTPClient()
@@ -217,6 +265,7 @@ public struct ArmoryAPI: Sendable {
         p.get("events") { req, ctx in try await self.events(req, ctx) }
         registerDelivery(p)
         registerTiles(router)
+        registerMirror(router)
         return router
     }
 
@@ -602,7 +651,27 @@ public struct ArmoryAPI: Sendable {
                 + (log.fault.map { f in
                     [("read_only", .object([("entry", .int(Int(f.index))), ("reason", .string(f.message)),
                                             ("message", .string(HubError.readOnlyMessage(id, f)))]))]
-                } ?? []))
+                } ?? [])
+                + (mirrorJSON(id).map { [("mirror", $0)] } ?? []))
+    }
+
+    /// How the production is mirrored, for the API (nil: not at all on this server).
+    func mirrorJSON(_ id: String) -> JSON? {
+        guard let message = mirrorBanner(id) else { return nil }
+        var m: [(key: String, value: JSON)]
+        if let receiver = mirrorReceiver, hub.mirrored[id] != nil {
+            let (standing, forks) = receiver.status(id)
+            m = [("side", .string("studio")), ("size", .int(standing?.size ?? 0))]
+            if let at = standing?.received { m.append(("at", .string(Timestamp(seconds: Int64(at.timeIntervalSince1970)).text))) }
+            m.append(("forks", .int(forks.count)))
+        } else {
+            let held = mirrorWorker?.holds(id)
+            m = [("side", .string("set")), ("size", .int(held?.size ?? 0))]
+            if let at = held?.at { m.append(("at", .string(Timestamp(seconds: Int64(at.timeIntervalSince1970)).text))) }
+            m.append(("forks", .int(0)))
+        }
+        m.append(("message", .string(message)))
+        return .object(m)
     }
 
     func production(_ ctx: SignedInContext) async throws -> Response {
@@ -766,18 +835,34 @@ public struct ArmoryAPI: Sendable {
     func checkpoints(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx)
         let log = try await loaded(s.production)
-        return jsonResponse(.array(log.checkpoints.map { note in
-            let cp = try? Checkpoint(text: note.text)
-            return .object([("size", .int(cp?.size ?? 0)), ("note", .string(note.formatted))])
-        }))
+        return jsonResponse(.array(log.checkpoints.map(checkpointJSON)))
+    }
+
+    /// A checkpoint as the API shows it: its size, the signed note, and its witnesses.
+    func checkpointJSON(_ note: SignedNote) -> JSON {
+        let cp = try? Checkpoint(text: note.text)
+        let cosigned = cosignatures(on: note)
+        return .object([("size", .int(cp?.size ?? 0)), ("note", .string(note.formatted)),
+                        ("witnessed_by", .array(cosigned.map { .object([("witness", .string($0.witness)), ("at", .string($0.at))]) })),
+                        ("witnessed", .bool(options.witnesses.count > 0 && cosigned.count >= options.witnessQuorum))])
+    }
+
+    /// The server's witnesses whose cosignatures on `note` verify, with the time each
+    /// cosigned (RFC 3339, UTC). A cosignature by a key not given to this server is not shown.
+    public func cosignatures(on note: SignedNote) -> [(witness: String, at: String)] {
+        options.witnesses.compactMap { peer in
+            guard WitnessWorker.holds(note, cosignatureBy: peer.key),
+                  let only = try? SignedNote(text: note.text, signatures: note.signatures.filter { $0.name == peer.key.name && $0.keyID == peer.key.keyID }),
+                  let t = (try? only.verify(with: [peer.key]))?.first?.timestamp
+            else { return nil }
+            return (peer.key.name, Timestamp(seconds: Int64(t)).text)
+        }
     }
 
     func signNow(_ ctx: SignedInContext) async throws -> Response {
         let s = try require(ctx, roles: [.armorer, .producer, .safety], action: "sign a checkpoint")
         do {
-            let note = try await hub.signCheckpoint(s.production)
-            let cp = try? Checkpoint(text: note.text)
-            return jsonResponse(.object([("size", .int(cp?.size ?? 0)), ("note", .string(note.formatted))]), status: .created)
+            return jsonResponse(checkpointJSON(try await hub.signCheckpoint(s.production)), status: .created)
         } catch {
             throw APIError.notRecorded(error, what: "no checkpoint was signed")
         }
@@ -812,9 +897,11 @@ public struct ArmoryAPI: Sendable {
         case (nil, nil, "true"?): scope = .all
         default: throw APIError.badRequest("give exactly one of day=YYYY-MM-DD, firearm=ID or all=true", field: "day")
         }
-        guard let key = hub.signer?.verifierKey else { throw APIError(.serviceUnavailable, "this server has no signing key") }
+        // A production mirrored from its set is signed with the set's key.
+        guard let key = hub.logKey(s.production) else { throw APIError(.serviceUnavailable, "this server has no signing key") }
         do {
-            let archive = try EvidenceBundle.make(log: log, scope: scope, logKey: key)
+            let archive = try EvidenceBundle.make(log: log, scope: scope, witnessKeys: hub.mirrored[s.production] == nil ? options.witnesses.map(\.key) : [],
+                                                  logKey: key)
             let bytes = archive.encoded()
             return Response(status: .ok, headers: [.contentType: "application/x-tar",
                                                    .contentDisposition: "attachment; filename=\"\(s.production)-bundle.tar\""],

@@ -1,3 +1,4 @@
+import ArmoryDelivery
 import ArmoryHub
 import Dispatch
 import ServiceLifecycle
@@ -67,5 +68,21 @@ public struct MemoryTrimService: Service {
                 done.resume()
             }
         }
+    }
+}
+
+/// Submits checkpoints to the witnesses for as long as the server runs.
+public struct WitnessService: Service {
+    let worker: WitnessWorker
+    public init(worker: WitnessWorker) { self.worker = worker }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown { await worker.run() }
+    }
+}
+
+extension WitnessClient: WitnessTransport {
+    public func addCheckpoint(_ body: [UInt8], to peer: WitnessPeer) async throws -> (status: Int, body: [UInt8]) {
+        try await addCheckpoint(body, url: peer.url)
     }
 }

@@ -23,7 +23,7 @@ extension ArmoryAPI {
     /// nothing. `by` may name someone other than the person signed in only as
     /// `RecordingForOthers` allows (403 naming `by` otherwise).
     package func recordStep(_ production: String, members given: [(key: String, value: JSON)], session: Session?,
-                            key: String?) async throws -> ProductionHub.Recorded {
+                            key: String?, byServer: Bool = false) async throws -> ProductionHub.Recorded {
         if let key { try IdempotencyKey.check(key) }
         var members = given
         var seen = Set<String>()
@@ -45,7 +45,7 @@ extension ArmoryAPI {
             if let key = members.first(where: { $0.key == "at" || $0.key == "by" })?.key {
                 throw APIError.badRequest("an anonymous concern takes the server's time and names no one: leave out '\(key)'", field: key)
             }
-            via = .anonymous
+            via = byServer ? .server : .anonymous
         }
         let stampedNow = !members.contains(where: { $0.key == "at" })
         if stampedNow {
@@ -67,6 +67,14 @@ extension ArmoryAPI {
         } catch {
             throw APIError.notRecorded(error)
         }
+    }
+
+    /// Records the server's own safety concern (a witness holding another history of the
+    /// log): a concern as anyone may raise it (CONCERN-1, alarming producers and safety),
+    /// received from the server itself rather than from a person.
+    package func recordServerConcern(_ production: String, text: String) async throws -> Int {
+        try await recordStep(production, members: [("do", .string("report_concern")), ("text", .string(text))], session: nil,
+                             key: nil, byServer: true).index
     }
 
     /// The server's receipt for something it records now on a person's behalf.

@@ -50,21 +50,29 @@ public struct WitnessServer: Sendable {
         do { body = try await req.collectBody(upTo: AddCheckpoint.maximumBodyLength) } catch {
             return Self.text(.contentTooLarge, "the body is over \(AddCheckpoint.maximumBodyLength) bytes\n")
         }
+        let a = try await answer(Array(body.readableBytesView))
+        return Self.text(.init(code: a.status), a.body, type: a.type)
+    }
+
+    /// The answer to one `add-checkpoint` body: status, content type and body, the state
+    /// stored before it is given.
+    public func answer(_ body: [UInt8]) async throws -> (status: Int, type: String, body: String) {
+        let plain = "text/plain; charset=utf-8"
         let request: AddCheckpoint
-        do { request = try AddCheckpoint(body: Array(body.readableBytesView)) } catch {
-            return Self.text(.badRequest, error.message + "\n")
+        do { request = try AddCheckpoint(body: body) } catch {
+            return (400, plain, error.message + "\n")
         }
         switch try await store.add(request, rules: rules, at: clock()) {
         case let .success(lines):
             logger.info("cosigned", metadata: ["origin": "\(request.checkpoint.origin)", "size": "\(request.checkpoint.size)"])
-            return Self.text(.ok, lines)
+            return (200, plain, lines)
         case let .failure(refusal):
             let level: Logger.Level = refusal.isEvidenceOfAFork ? .error : .info
             logger.log(level: level, "refused: \(refusal.message)", metadata: ["origin": "\(request.checkpoint.origin)", "status": "\(refusal.status)"])
             if let size = refusal.latestSize {
-                return Self.text(.init(code: refusal.status), "\(size)\n", type: "text/x.tlog.size")
+                return (refusal.status, "text/x.tlog.size", "\(size)\n")
             }
-            return Self.text(.init(code: refusal.status), refusal.message + "\n")
+            return (refusal.status, plain, refusal.message + "\n")
         }
     }
 

@@ -28,8 +28,7 @@ public final class DeliveryWorker: Sendable {
     let clock: @Sendable () -> Date
     let publicURL: @Sendable () -> String
     let logger: Logger
-    let signal: AsyncStream<Void>.Continuation
-    let signals: AsyncStream<Void>
+    let wakeups = Wakeups()
     /// Called after each delivery attempt (channel, outcome word): the API's metrics.
     let onAttempt: @Sendable (DeliveryChannel, String) -> Void
     /// What escalation knows of each production.
@@ -65,14 +64,13 @@ public final class DeliveryWorker: Sendable {
         self.logger = logger
         self.clock = clock
         self.onAttempt = onAttempt
-        (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Looks at the outbox now rather than at the next tick (an alarm was just stored, in
     /// `production`: its escalations are looked at again, as its time may be past already).
     public func wake(for production: String? = nil) {
         if let production { book.withLock { _ = $0.woken.insert(production) } }
-        signal.yield()
+        wakeups.wake()
     }
 
     /// The least time between two looks at the outbox: a burst of alarms is one look.
@@ -81,17 +79,9 @@ public final class DeliveryWorker: Sendable {
     /// Runs until cancelled: sends what is due every tick or when woken, and escalates once
     /// a tick (every production on the first, the productions held in memory after).
     public func run() async {
-        let ticker = Task { [signal] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.tick)
-                signal.yield()
-            }
-        }
-        defer { ticker.cancel() }
         var lastEscalation: ContinuousClock.Instant?
         var everyProduction = true
-        for await _ in signals {
-            if Task.isCancelled { break }
+        await wakeups.run(every: Self.tick) {
             let escalating = lastEscalation.map { ContinuousClock.now - $0 >= Self.tick } ?? true
             if escalating { lastEscalation = .now }
             let answered = await pass(escalating: escalating, everyProduction: everyProduction)

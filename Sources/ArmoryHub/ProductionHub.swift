@@ -40,6 +40,8 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
     case notAllowed(String, field: String)
     /// An idempotency key already answered a different step: nothing recorded.
     case keyReused(String)
+    /// The production is mirrored here from its set: it is recorded on the set only.
+    case mirrored(production: String)
 
     public var description: String {
         switch self {
@@ -47,6 +49,8 @@ public enum HubError: Error, Sendable, CustomStringConvertible {
         case .notAllowed(let m, _), .keyReused(let m): return m
         case .store(let e): return "\(e)"
         case .noSigningKey: return "this server has no signing key"
+        case .mirrored(let production):
+            return "production '\(production)' is mirrored here from its set: it is recorded on the set, and this copy only follows it"
         case let .readOnly(production, fault): return Self.readOnlyMessage(production, fault)
         }
     }
@@ -85,6 +89,9 @@ struct PendingWrite {
 public actor ProductionHub {
     public let store: any LogStore
     package nonisolated let signer: NoteSigner?
+    /// Productions mirrored here from their sets (the studio), with each set's log key.
+    /// Their logs grow only by what the set sends (`mirror`); nothing is recorded here.
+    public nonisolated let mirrored: [String: NoteVerifierKey]
     let logger: Logger
     /// Each production's log as decided: stored entries, then any still queued.
     var logs: [String: ProductionLog] = [:]
@@ -100,6 +107,8 @@ public actor ProductionHub {
     var subscribers: [String: [UUID: AsyncStream<LiveMessage>.Continuation]] = [:]
     /// Called with every recorded entry's decision (metrics).
     let onRecord: @Sendable (String, Decision, Int) -> Void
+    /// Called with the production when a newly signed checkpoint is stored (its witnesses).
+    let onCheckpoint: @Sendable (String) -> Void
     /// How many recent entries of each production are kept in memory. Older ones, and the
     /// tree nodes over them, are read from the store when asked for; the state, the
     /// checkpoints and the tree's right edge are always held.
@@ -122,14 +131,17 @@ public actor ProductionHub {
     var uses: UInt64 = 0
 
     public init(store: any LogStore, signer: NoteSigner?, logger: Logger, window: Int = ProductionHub.defaultWindow,
-                heldProductions: Int = ProductionHub.defaultHeldProductions,
-                onRecord: @escaping @Sendable (String, Decision, Int) -> Void = { _, _, _ in }) {
+                heldProductions: Int = ProductionHub.defaultHeldProductions, mirrored: [String: NoteVerifierKey] = [:],
+                onRecord: @escaping @Sendable (String, Decision, Int) -> Void = { _, _, _ in },
+                onCheckpoint: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.signer = signer
         self.logger = logger
         self.window = max(window, Self.smallestWindow)
         self.heldCap = max(heldProductions, 1)
         self.onRecord = onRecord
+        self.onCheckpoint = onCheckpoint
+        self.mirrored = mirrored
     }
 
     /// Notes a use of the production (it is the newest), and lets go of the least recently
@@ -186,10 +198,14 @@ public actor ProductionHub {
     /// The production's log from the store. An entry no reader can take opens it read-only
     /// (named in the log, refused for writes) instead of making the production unloadable.
     func loadStored(_ id: String) async throws -> ProductionLog {
-        let log = try await store.load(id, logKey: signer?.verifierKey, readOnlyAtFault: true)
+        let log = try await store.load(id, logKey: logKey(id), readOnlyAtFault: true)
         if let fault = log.fault { logger.error("\(HubError.readOnlyMessage(id, fault))") }
         return log
     }
+
+    /// The key a production's checkpoints are signed with: the set's, for a production
+    /// mirrored here from a set; this server's otherwise.
+    public nonisolated func logKey(_ id: String) -> NoteVerifierKey? { mirrored[id] ?? signer?.verifierKey }
 
     /// The productions whose logs are held in memory now.
     public func heldProductions() -> [String] { logs.keys.sorted() }
@@ -220,7 +236,7 @@ public actor ProductionHub {
     public func wholeLog(_ id: String) async throws -> ProductionLog {
         let held = try await log(id)
         if held.isWhole { return held }
-        return try await store.load(id, logKey: signer?.verifierKey, readOnlyAtFault: true)
+        return try await store.load(id, logKey: logKey(id), readOnlyAtFault: true)
     }
 
     /// Stored entries at these indices (nil entries: none stored there): from memory when
@@ -415,6 +431,58 @@ public actor ProductionHub {
         return (index, decision)
     }
 
+    /// Adds a witness's cosignatures to the production's signed checkpoint of `size` entries
+    /// whose text is `text` (nil: none such, as when the log was signed again meanwhile).
+    /// The signed text is untouched: a cosignature is one more signature line under it.
+    /// Cosignatures it holds already are not added twice.
+    public func cosign(_ id: String, text: String, with signatures: [NoteSignature]) async throws -> SignedNote? {
+        let w = try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
+            guard let position = log.checkpoints.lastIndex(where: { $0.text == text }) else {
+                return .notRecorded(.invalid(StepFormatError("no checkpoint with that text", field: "checkpoint")))
+            }
+            var note = log.checkpoints[position]
+            let new = signatures.filter { !note.signatures.contains($0) }
+            if !new.isEmpty {
+                guard let added = try? SignedNote(text: note.text, signatures: note.signatures + new),
+                      added.signatures.count <= SignedNote.maximumSignatures
+                else { return .notRecorded(.invalid(StepFormatError("the checkpoint holds the most signatures a note may", field: "checkpoint"))) }
+                note = added
+                log.replaceCheckpoint(at: position, with: note)
+            }
+            return .signed(note)
+        }
+        switch w {
+        case .signed(let note): return note
+        case .notRecorded: return nil
+        default: preconditionFailure("cosigning is answered with the note")
+        }
+    }
+
+    /// Appends entries the production's set sent (a mirror), each re-decided as it is taken
+    /// (`ProductionLog.appendVerified`), and then `checkpoint`, the set's signed checkpoint
+    /// of exactly that size, if given. All or nothing; answers once stored. The first
+    /// entries of a production not yet here create it (entry 0, its header, first).
+    public func mirror(_ id: String, entries: [[UInt8]], checkpoint: SignedNote?) async throws {
+        guard mirrored[id] != nil else { throw HubError.invalid(StepFormatError("production '\(id)' is not mirrored here", field: "origin")) }
+        if logs[id] == nil, try await !store.productionIDs().contains(id) {
+            guard let header = entries.first else { return }
+            let log: ProductionLog
+            do { log = try ProductionLog(origin: "armory/" + id, entries: [header], checkpoints: []) } catch {
+                throw HubError.invalid(StepFormatError(error.description, field: "entries"))
+            }
+            try await create(id, log)
+            return try await mirror(id, entries: Array(entries.dropFirst()), checkpoint: checkpoint)
+        }
+        let w = try await write(id, mirroring: true) { (log: inout ProductionLog) throws(StepFormatError) in
+            do throws(LogReplayError) { try log.appendVerified(entries) } catch { throw StepFormatError(error.description, field: "entries") }
+            if let checkpoint, !log.addCheckpoint(checkpoint) {
+                throw StepFormatError("the set's checkpoint does not match the entries received", field: "checkpoint")
+            }
+            return .decided(index: log.size - 1, decision: Decision(outcome: .ok, rules: [], message: "mirrored"))
+        }
+        if case .notRecorded(let error) = w { throw error }
+    }
+
     /// Signs a checkpoint of the whole log now.
     public func signCheckpoint(_ id: String) async throws -> SignedNote {
         guard let signer else { throw HubError.noSigningKey }
@@ -425,7 +493,9 @@ public actor ProductionHub {
 
     /// Applies `change` to the production's log now, and answers once it is stored. A
     /// change that records nothing (invalid input, a checkpoint already signed) answers at once.
-    func write(_ id: String, _ change: @escaping @Sendable (inout ProductionLog) throws(StepFormatError) -> Written) async throws -> Written {
+    func write(_ id: String, mirroring: Bool = false,
+               _ change: @escaping @Sendable (inout ProductionLog) throws(StepFormatError) -> Written) async throws -> Written {
+        if mirrored[id] != nil && !mirroring { throw HubError.mirrored(production: id) }
         do { try await load(id) } catch { throw HubError.store(error) }
         while drained[id] != nil {
             // Readers are waiting for what is queued to be stored: this change waits for them.
@@ -505,6 +575,7 @@ public actor ProductionHub {
                 publish(id, LiveEvent(index: index, entry: entry))
             }
             for w in batch { w.reply.resume(returning: w.result) }
+            if stored.checkpoints.count > from.checkpoints.count { onCheckpoint(id) }
         }
         queued[id] = nil
         storedMarks[id] = nil

@@ -29,7 +29,16 @@ public struct BundleSummary: Sendable {
     public let logKey: NoteVerifierKey
     public let keyWasTrusted: Bool
     public let witnesses: [(name: String, timestamp: UInt64)]
+    /// The witness keys whose cosignatures on the covered checkpoint verified.
+    public let cosignedBy: [NoteVerifierKey]
     public let proofs: Int
+
+    /// Which of `required` witnesses did not cosign the covered checkpoint, when fewer than
+    /// `quorum` of them did (empty: the quorum holds).
+    public func missingWitnesses(_ required: [NoteVerifierKey], quorum: Int) -> [NoteVerifierKey] {
+        let missing = required.filter { !cosignedBy.contains($0) }
+        return required.count - missing.count >= quorum ? [] : missing
+    }
 }
 
 /// An evidence bundle (docs/FORMAT.md): one file an investigator, insurer or court can
@@ -65,7 +74,9 @@ public enum EvidenceBundle {
     /// (so the day is provably complete) when the log has one.
     public static func make(log: ProductionLog, scope: EvidenceScope, witnessKeys: [NoteVerifierKey] = [],
                             logKey: NoteVerifierKey) throws(BundleError) -> BundleArchive {
-        guard let latest = log.checkpoints.last else { throw BundleError("the log has no signed checkpoint yet") }
+        // A bundle carries only signatures it can check: by the log's key and the witness keys it holds.
+        let known = [logKey] + witnessKeys
+        guard let latest = log.checkpoints.last.map({ only(known, $0) }) else { throw BundleError("the log has no signed checkpoint yet") }
         guard let all = log.entries.all, log.isWhole else { throw BundleError("a bundle is made from the whole log, and this copy holds only its recent entries") }
         let latestCP = try checkpoint(latest, "latest checkpoint")
         var covered = latest
@@ -73,7 +84,7 @@ public enum EvidenceBundle {
             let dates = all.map { (try? LogEntry(decoding: $0))?.at.prefix(10) ?? "" }
             for note in log.checkpoints {
                 guard let cp = try? Checkpoint(text: note.text) else { continue }
-                if dates.prefix(cp.size).contains(where: { $0 > d }) { covered = note; break }
+                if dates.prefix(cp.size).contains(where: { $0 > d }) { covered = only(known, note); break }
             }
         }
         let coveredCP = try checkpoint(covered, "checkpoint")
@@ -93,6 +104,13 @@ public enum EvidenceBundle {
 
     static func checkpoint(_ note: SignedNote, _ what: String) throws(BundleError) -> Checkpoint {
         do { return try Checkpoint(text: note.text) } catch { throw BundleError("\(what): \(error.message)") }
+    }
+
+    /// The note with only the signatures by these keys (a witness since dropped from the
+    /// server's list signed with a key the bundle cannot name).
+    static func only(_ keys: [NoteVerifierKey], _ note: SignedNote) -> SignedNote {
+        let kept = note.signatures.filter { sig in keys.contains { $0.name == sig.name && $0.keyID == sig.keyID } }
+        return (try? SignedNote(text: note.text, signatures: kept)) ?? note
     }
 
     static func signerNames(_ note: SignedNote, keys: [NoteVerifierKey]) -> [String] {
@@ -237,6 +255,7 @@ public enum EvidenceBundle {
             coveredSize: covered.size, rootBase64: Data(covered.rootHash).base64EncodedString(), latestSize: latest.size,
             logKey: logKey, keyWasTrusted: trustedLogKey != nil,
             witnesses: coveredSigs.compactMap { s in s.timestamp.map { (s.key.name, $0) } },
+            cosignedBy: coveredSigs.filter { $0.timestamp != nil }.map(\.key),
             proofs: report.selected.count)
     }
 

@@ -98,90 +98,7 @@ public struct LogReplay: Sendable {
         var fault: LogReplayError?
         entries: for (position, bytes) in entryBytes.enumerated() {
             do throws(LogReplayError) {
-                let expected = UInt64(position)
-                let entry: LogEntry
-                do { entry = try LogEntry(decoding: bytes) } catch { throw LogReplayError(index: expected, message: error.message) }
-                guard entry.index == expected else {
-                    throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
-                }
-                func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
-                // Each entry is re-decided by the protocol revision it was recorded under (its
-                // format version), so a log that spans an upgrade verifies entry by entry.
-                guard ProtocolRevision.all.contains(entry.protocolRevision) else {
-                    throw fail("protocol revision \(entry.protocolRevision) is not one this verifier knows")
-                }
-                if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
-                    throw fail("received '\(receipt.received)' is not an RFC 3339 time")
-                }
-                // Who recorded an entry (version 3) is a person of the production who signed in.
-                if let receipt = entry.receipt, let recorder = receipt.recorder {
-                    guard receipt.via == .password || receipt.via == .pin else {
-                        throw fail("an entry received via \(receipt.via.rawValue) names no recorder")
-                    }
-                    guard position == 0 || state.people[recorder] != nil else {
-                        throw fail("recorder '\(recorder)' is not a person of this production")
-                    }
-                }
-                let body: JSON
-                do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
-                guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }
-                switch entry.kind {
-                case .production:
-                    guard position == 0 else { throw fail("a production header may only be entry 0") }
-                    let h: ProductionHeader
-                    do { h = try ProductionHeader(json: body) } catch { throw fail(error.message) }
-                    guard h.json.compactText == entry.body else { throw fail("production header is not canonical") }
-                    header = h
-                    state = h.initialState
-                    decoded.append((entry, nil))
-                case .step:
-                    guard header != nil else { throw fail("a step before the production header") }
-                    let step: Step
-                    do { step = try Step(json: body) } catch { throw fail("step: \(error.message)") }
-                    guard step.json.compactText == entry.body, step.at.text == entry.at, step.by == entry.by else {
-                        throw fail("step fields disagree with the entry")
-                    }
-                    let decision: Decision
-                    do { decision = try state.apply(step, revision: entry.protocolRevision, number: Int(entry.index)) } catch { throw fail("step is invalid for this production: \(error.message)") }
-                    guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
-                        throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
-                    }
-                    decoded.append((entry, step))
-                case .transfer:
-                    guard header != nil else { throw fail("a transfer before the production header") }
-                    guard let at = Timestamp(rfc3339: entry.at), let by = entry.by else { throw fail("a transfer needs its time and who made it") }
-                    let decision: Decision
-                    do throws(StepFormatError) {
-                        let transfer = try EvidenceTransfer(json: body, at: at, by: by)
-                        guard transfer.json.compactText == entry.body else { throw StepFormatError("transfer body is not canonical") }
-                        decision = try state.apply(transfer)
-                    } catch {
-                        throw fail("transfer: \(error.message)")
-                    }
-                    guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
-                        throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
-                    }
-                    decoded.append((entry, nil))
-                case .correction:
-                    guard position > 0 else { throw fail("entry 0 must be the production header") }
-                    guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("correction entries carry no decision") }
-                    guard case let .object(members) = body, members.map(\.key) == ["corrects", "text"],
-                          case let .number(n, true)? = body["corrects"], n > 0, n < Double(position),
-                          case let .string(text)? = body["text"], !text.isEmpty
-                    else { throw fail("a correction is {corrects: an earlier entry, text}") }
-                    decoded.append((entry, nil))
-                case .pin:
-                    guard position > 0 else { throw fail("entry 0 must be the production header") }
-                    guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("PIN issuance entries carry no decision") }
-                    guard Timestamp(rfc3339: entry.at) != nil else { throw fail("a PIN issuance needs its time") }
-                    guard case let .object(members) = body, members.map(\.key) == ["for"], case let .string(person)? = body["for"],
-                          let by = entry.by
-                    else { throw fail("a PIN issuance is {for: a person}, by the person who issued it") }
-                    guard state.people[by] != nil, state.people[person] != nil else {
-                        throw fail("a PIN issuance names a person who is not in this production")
-                    }
-                    decoded.append((entry, nil))
-                }
+                decoded.append(try Self.decide(bytes, at: position, header: &header, state: &state))
             } catch {
                 guard stoppingAtFault, header != nil else { throw error }
                 fault = error
@@ -193,5 +110,97 @@ public struct LogReplay: Sendable {
         self.entries = decoded
         self.finalState = state
         self.fault = fault
+    }
+
+    /// Decodes the entry at `position` and re-decides it against `state` (moved on by it),
+    /// with the checks `init(entryBytes:)` describes; `header` is set by entry 0. One entry
+    /// at a time, so a log received in parts (a set's log mirrored to the studio) is checked
+    /// as it arrives, exactly as a whole log is.
+    public static func decide(_ bytes: [UInt8], at position: Int, header: inout ProductionHeader?,
+                              state: inout ProductionState) throws(LogReplayError) -> (entry: LogEntry, step: Step?) {
+        let expected = UInt64(position)
+        let entry: LogEntry
+        do { entry = try LogEntry(decoding: bytes) } catch { throw LogReplayError(index: expected, message: error.message) }
+        guard entry.index == expected else {
+            throw LogReplayError(index: expected, message: "entry says it is index \(entry.index); entries are missing, repeated or out of order")
+        }
+        func fail(_ m: String) -> LogReplayError { LogReplayError(index: expected, message: m) }
+        // Each entry is re-decided by the protocol revision it was recorded under (its
+        // format version), so a log that spans an upgrade verifies entry by entry.
+        guard ProtocolRevision.all.contains(entry.protocolRevision) else {
+            throw fail("protocol revision \(entry.protocolRevision) is not one this verifier knows")
+        }
+        if let receipt = entry.receipt, Timestamp(rfc3339: receipt.received) == nil {
+            throw fail("received '\(receipt.received)' is not an RFC 3339 time")
+        }
+        // Who recorded an entry (version 3) is a person of the production who signed in.
+        if let receipt = entry.receipt, let recorder = receipt.recorder {
+            guard receipt.via == .password || receipt.via == .pin else {
+                throw fail("an entry received via \(receipt.via.rawValue) names no recorder")
+            }
+            guard position == 0 || state.people[recorder] != nil else {
+                throw fail("recorder '\(recorder)' is not a person of this production")
+            }
+        }
+        let body: JSON
+        do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
+        guard body.compactText == entry.body else { throw fail("body is not canonical JSON") }
+        switch entry.kind {
+        case .production:
+            guard position == 0 else { throw fail("a production header may only be entry 0") }
+            let h: ProductionHeader
+            do { h = try ProductionHeader(json: body) } catch { throw fail(error.message) }
+            guard h.json.compactText == entry.body else { throw fail("production header is not canonical") }
+            header = h
+            state = h.initialState
+            return (entry, nil)
+        case .step:
+            guard header != nil else { throw fail("a step before the production header") }
+            let step: Step
+            do { step = try Step(json: body) } catch { throw fail("step: \(error.message)") }
+            guard step.json.compactText == entry.body, step.at.text == entry.at, step.by == entry.by else {
+                throw fail("step fields disagree with the entry")
+            }
+            let decision: Decision
+            do { decision = try state.apply(step, revision: entry.protocolRevision, number: Int(entry.index)) } catch { throw fail("step is invalid for this production: \(error.message)") }
+            guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
+                throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
+            }
+            return (entry, step)
+        case .transfer:
+            guard header != nil else { throw fail("a transfer before the production header") }
+            guard let at = Timestamp(rfc3339: entry.at), let by = entry.by else { throw fail("a transfer needs its time and who made it") }
+            let decision: Decision
+            do throws(StepFormatError) {
+                let transfer = try EvidenceTransfer(json: body, at: at, by: by)
+                guard transfer.json.compactText == entry.body else { throw StepFormatError("transfer body is not canonical") }
+                decision = try state.apply(transfer)
+            } catch {
+                throw fail("transfer: \(error.message)")
+            }
+            guard decision.outcome == entry.outcome, decision.rules == entry.rules else {
+                throw fail("recorded \(entry.outcome.rawValue) \(entry.rules.map(\.rawValue)) but the protocol decides \(decision.outcome.rawValue) \(decision.rules.map(\.rawValue))")
+            }
+            return (entry, nil)
+        case .correction:
+            guard position > 0 else { throw fail("entry 0 must be the production header") }
+            guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("correction entries carry no decision") }
+            guard case let .object(members) = body, members.map(\.key) == ["corrects", "text"],
+                  case let .number(n, true)? = body["corrects"], n > 0, n < Double(position),
+                  case let .string(text)? = body["text"], !text.isEmpty
+            else { throw fail("a correction is {corrects: an earlier entry, text}") }
+            return (entry, nil)
+        case .pin:
+            guard position > 0 else { throw fail("entry 0 must be the production header") }
+            guard entry.outcome == .ok, entry.rules.isEmpty else { throw fail("PIN issuance entries carry no decision") }
+            guard Timestamp(rfc3339: entry.at) != nil else { throw fail("a PIN issuance needs its time") }
+            guard case let .object(members) = body, members.map(\.key) == ["for"], case let .string(person)? = body["for"],
+                  let by = entry.by
+            else { throw fail("a PIN issuance is {for: a person}, by the person who issued it") }
+            guard state.people[by] != nil, state.people[person] != nil else {
+                throw fail("a PIN issuance names a person who is not in this production")
+            }
+            return (entry, nil)
+        }
     }
 }

@@ -357,3 +357,23 @@ public enum MerkleProof {
 }
 
 extension MerkleTree: Sendable where Store: Sendable {}
+
+extension MerkleTree {
+    /// The root hash the tree would have with `leaves` appended, computed from its right
+    /// edge (the complete subtrees covering it), which every tree here keeps; the tree is
+    /// not changed. For checking entries received from elsewhere before they are appended.
+    public func rootHash(extendedBy leaves: [Hash]) throws(MerkleError) -> Hash {
+        var edge: [NodeKey: Hash] = [:]
+        var start = 0
+        for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where size & (1 << level) != 0 {
+            guard let node = store.node(level: level, index: start >> level) else {
+                throw MerkleError(message: "the tree's right edge is not held at level \(level)")
+            }
+            edge[NodeKey(level: level, index: start >> level)] = node
+            start += 1 << level
+        }
+        var extended = MerkleTree<SparseNodeStore>(store: SparseNodeStore(leafCount: size, nodes: edge))
+        for leaf in leaves { extended.append(leafHash: leaf) }
+        return try extended.rootHash()
+    }
+}

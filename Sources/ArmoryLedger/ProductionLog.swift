@@ -173,6 +173,38 @@ public struct ProductionLog: Sendable {
         return note
     }
 
+    /// Appends entries received from elsewhere (the set's log, mirrored to the studio), each
+    /// decoded and re-decided exactly as a replay does (`LogReplay.decide`). All or nothing:
+    /// if one does not stand up as the next entry of this log, nothing is appended and the
+    /// error names it. The state is copied once per call, not once per entry.
+    public mutating func appendVerified(_ batch: [[UInt8]]) throws(LogReplayError) {
+        var header: ProductionHeader? = self.header
+        var next = state
+        var decoded: [LogEntry] = []
+        decoded.reserveCapacity(batch.count)
+        for (k, bytes) in batch.enumerated() {
+            decoded.append(try LogReplay.decide(bytes, at: entries.count + k, header: &header, state: &next).entry)
+        }
+        state = next
+        for (entry, bytes) in zip(decoded, batch) {
+            noteKey(entry.receipt, index: Int(entry.index))
+            appendBytes(bytes)
+            if let at = Timestamp(rfc3339: entry.at) { lastAt = at }
+        }
+    }
+
+    /// Adds a checkpoint signed elsewhere (the set's, mirrored to the studio) once the log
+    /// holds every entry it covers and the tree gives its root; the caller has checked its
+    /// signature. False, with nothing added, when it does not match this log.
+    public mutating func addCheckpoint(_ note: SignedNote) -> Bool {
+        guard let cp = try? Checkpoint(text: note.text), cp.origin == origin, cp.size == entries.count,
+              (try? tree.rootHash()) == cp.rootHash else { return false }
+        if let last = checkpoints.last, last.text == note.text { return true }
+        checkpoints.append(note)
+        checkpointEdits += 1
+        return true
+    }
+
     /// Adds a witness's cosignature to the checkpoint at `position`.
     public mutating func replaceCheckpoint(at position: Int, with note: SignedNote) {
         checkpoints[position] = note

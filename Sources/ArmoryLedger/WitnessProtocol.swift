@@ -121,8 +121,21 @@ public struct WitnessRules: Sendable {
     /// none). Returns the cosignature lines to answer with; the request's checkpoint is then
     /// the latest cosigned.
     public func cosign(_ request: AddCheckpoint, latest: Checkpoint?, timestamp: UInt64) throws(WitnessRefusal) -> String {
+        guard let keys = logs[request.checkpoint.origin] else {
+            throw WitnessRefusal(.unknownOrigin, "this witness follows no log with origin '\(request.checkpoint.origin)'")
+        }
+        try Self.check(request, latest: latest, keys: keys)
+        // The note's text was checked when the request was read.
+        var note = try! SignedNote(text: request.note.text)
+        note.cosign(with: signer, timestamp: timestamp)
+        return note.signatures.map(\.line).joined()
+    }
+
+    /// The protocol's checks of an `add-checkpoint` for a log trusted with `keys`, against
+    /// `latest` (the checkpoint last taken for it, nil: none), in the protocol's order after
+    /// the origin: a witness's, and a mirror's for its pending checkpoint.
+    public static func check(_ request: AddCheckpoint, latest: Checkpoint?, keys: [NoteVerifierKey]) throws(WitnessRefusal) {
         let cp = request.checkpoint
-        guard let keys = logs[cp.origin] else { throw WitnessRefusal(.unknownOrigin, "this witness follows no log with origin '\(cp.origin)'") }
         do { try request.note.verify(with: keys) } catch {
             throw WitnessRefusal(.untrusted, "no signature by a key trusted for '\(cp.origin)' verifies: \(error.message)")
         }
@@ -146,9 +159,63 @@ public struct WitnessRules: Sendable {
         } else {
             guard request.proof.isEmpty else { throw WitnessRefusal(.badProof, "the proof from size 0 must be empty") }
         }
-        // The note's text was checked when the request was read.
-        var note = try! SignedNote(text: request.note.text)
-        note.cosign(with: signer, timestamp: timestamp)
-        return note.signatures.map(\.line).joined()
+    }
+}
+
+/// What a log makes of a witness's answer to its `add-checkpoint` (C2SP tlog-witness).
+public enum WitnessReply: Sendable, Equatable {
+    /// 200: the witness's cosignatures, each checked on the checkpoint's text with its key.
+    case cosigned([NoteSignature])
+    /// 409 naming another size: the log sends again from the size the witness last cosigned.
+    case resend(from: Int)
+    /// The witness holds another history of this log: it cosigned a checkpoint this one does
+    /// not extend (409 naming the size sent, or naming a tree larger than the log; 422 for
+    /// the consistency proof). Evidence of a fork, to be raised as an alarm.
+    case splitView(String)
+    /// Any other refusal (400, 403, 404, 413, 5xx) or an answer that is not the protocol's:
+    /// tried again later.
+    case refused(status: Int, String)
+
+    /// Longest reply body read.
+    public static let maximumBodyLength = 64 * 1024
+
+    /// Reads the witness's answer to `request` (status and body) with the witness's key.
+    public init(status: Int, body: [UInt8], to request: AddCheckpoint, witness key: NoteVerifierKey) {
+        let text = String(decoding: body.prefix(Self.maximumBodyLength), as: UTF8.self)
+        let excerpt = String(text.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let size = request.checkpoint.size
+        switch status {
+        case 200:
+            // The reply is signature lines alone: read them as a note's signature block.
+            guard let lines = try? SignedNote(parsing: request.note.text + "\n" + text) else {
+                self = .refused(status: 200, "the answer is not cosignature lines: \(excerpt)")
+                return
+            }
+            let mine = lines.signatures.filter { $0.name == key.name && $0.keyID == key.keyID }
+            guard !mine.isEmpty, let checked = try? SignedNote(text: request.note.text, signatures: mine),
+                  (try? checked.verify(with: [key], rejectUnknown: true))?.contains(where: { $0.key == key && $0.timestamp != nil }) == true
+            else {
+                self = .refused(status: 200, "no cosignature by \(key.name) that verifies on checkpoint \(size)")
+                return
+            }
+            self = .cosigned(mine)
+        case 409:
+            guard text.hasSuffix("\n"), let last = plainDecimal(text.dropLast()) else {
+                self = .refused(status: 409, "the conflict does not name a size: \(excerpt)")
+                return
+            }
+            if last > size {
+                self = .splitView("the witness cosigned a tree of \(last) entries, larger than this log's checkpoint of \(size): "
+                                  + "the log went back (restored from an older copy?)")
+            } else if last == request.oldSize {
+                self = .splitView("the witness refuses checkpoint \(size) from the size it last cosigned, \(last): it holds another tree of that size")
+            } else {
+                self = .resend(from: last)
+            }
+        case 422:
+            self = .splitView("the witness's tree of \(request.oldSize) entries is not one this log's checkpoint \(size) extends: \(excerpt)")
+        default:
+            self = .refused(status: status, excerpt.isEmpty ? "status \(status)" : excerpt)
+        }
     }
 }

@@ -99,6 +99,7 @@ package struct Pages: Sendable {
               status: HTTPResponse.Status = .ok, readOnly: String? = nil) -> Response {
         var context: [String: Any] = ["title": title, "body": body]
         if let readOnly { context["readOnly"] = readOnly }
+        if let production, let mirror = api.mirrorBanner(production.id) { context["mirror"] = mirror }
         if let seen { context["seen"] = seen }
         if let production {
             context["production"] = production.id
@@ -646,6 +647,21 @@ package struct Pages: Sendable {
 
     // MARK: Daily report
 
+    /// Who witnessed a checkpoint, for the report: the server's witnesses whose cosignatures
+    /// verify, against the quorum (nothing on a server with no witnesses).
+    func witnessSentence(_ note: SignedNote) -> String {
+        let witnesses = api.options.witnesses
+        guard !witnesses.isEmpty else { return "" }
+        let cosigned = api.cosignatures(on: note)
+        let who = cosigned.map { "\(htmlEscape($0.witness)) at \(htmlEscape($0.at))" }.joined(separator: "; ")
+        let quorum = api.options.witnessQuorum
+        if cosigned.count >= quorum {
+            return "<p class=\"witnessed\">Witnessed: cosigned by \(who) (\(cosigned.count) of \(witnesses.count) witnesses; \(quorum) needed).</p>"
+        }
+        return "<p class=\"not-witnessed\"><strong>Not yet witnessed:</strong> \(cosigned.count) of the \(quorum) cosignatures needed"
+            + (cosigned.isEmpty ? "" : " (cosigned by \(who))") + ". The witnesses are asked again until they answer.</p>"
+    }
+
     /// The address another device reaches this server at: `--public-url` when given, else the
     /// address this page was opened at.
     func baseURL(_ req: Request) -> String {
@@ -734,6 +750,7 @@ package struct Pages: Sendable {
             out += covering != nil
                 ? "<p>Every entry of this day is in the log signed below.</p>"
                 : "<p>The checkpoint below covers this day's entries up to entry \(size(note) - 1); the later ones are signed at the next wrap.</p>"
+            out += witnessSentence(note)
             out += "<p>Scan for the day's evidence bundle and check it with <code>armory verify</code>.</p>"
                 + "<div class=\"label\">\(qr)<pre>\(htmlEscape(note.formatted))</pre></div><p><code>\(htmlEscape(url))</code></p>"
         } else {

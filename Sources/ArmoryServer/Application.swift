@@ -33,6 +33,10 @@ public func buildApplication(api: ArmoryAPI, logger: Logger,
     // Freed memory goes back to the system as the server runs for weeks.
     let services: [any Service] = (api.delivery.map { [DeliveryService(worker: $0)] } ?? [])
         + (api.hub.storeIsShared ? [OtherProcessesService(hub: api.hub)] : []) + [MemoryTrimService()]
+        // Each new checkpoint goes to the witnesses while the server runs.
+        + (api.witnesses.map { [WitnessService(worker: $0)] } ?? [])
+        // And each production's log to the studio, whenever the link is up.
+        + (api.mirrorWorker.map { [MirrorService(worker: $0)] } ?? [])
     return Application(router: buildRouter(api: api), server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Armory"),
                        services: services,

@@ -78,6 +78,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address crew devices reach this server at (e.g. https://armory.example or http://10.0.0.5:8080), for QR codes and links meant for another device (default: ARMORY_PUBLIC_URL, else the address a page was opened at).")
     var publicURL: String?
 
+    @Option(name: .customLong("witness"), help: ArgumentHelp("URL=VKEY: a witness (C2SP tlog-witness) each new checkpoint is sent to, and its cosignature key (text or file); repeatable.", valueName: "url=vkey"))
+    var witnesses: [String] = []
+
+    @Option(help: ArgumentHelp("Cosignatures a checkpoint needs to count as witnessed (default: every --witness).", valueName: "count"))
+    var witnessQuorum: Int?
+
+    @Option(help: ArgumentHelp("On a set: the studio server each production's log is mirrored to whenever the link is up (C2SP tlog-mirror).", valueName: "url"))
+    var mirrorTo: String?
+
+    @Option(help: ArgumentHelp("On a set: the file holding this set's token at the studio (with --mirror-to).", valueName: "file"))
+    var mirrorTokenFile: String?
+
+    @Option(help: ArgumentHelp("On the studio: the productions mirrored here, one per line: PRODUCTION VKEY TOKEN-SHA256 (the set's log key, text or file, and the hex SHA-256 of the set's token); # starts a comment.", valueName: "file"))
+    var mirrorFrom: String?
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         var logger = Logger(label: "armory")
@@ -117,6 +132,16 @@ struct Serve: AsyncParsableCommand {
             options.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         options.webhooks = try webhookSecrets(database: location)
+        options.witnesses = try witnessPeers()
+        try mirroring(&options)
+        options.witnessQuorum = witnessQuorum ?? options.witnesses.count
+        if !options.witnesses.isEmpty || witnessQuorum != nil {
+            guard (1...max(1, options.witnesses.count)).contains(options.witnessQuorum), !options.witnesses.isEmpty else {
+                printError("error: --witness-quorum must be 1 to the number of --witness (\(options.witnesses.count)), not \(options.witnessQuorum)")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            if signer == nil { logger.warning("--witness given without a signing key: there are no checkpoints to send") }
+        }
         if let smtp {
             let parts = smtp.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else {
@@ -157,6 +182,72 @@ struct Serve: AsyncParsableCommand {
                               })
         try await app.runService()
         if let pg = store as? PostgresLogStore { pg.shutdown() }
+    }
+
+    /// --mirror-to with its token (a set), and --mirror-from's registrations (the studio).
+    func mirroring(_ options: inout ServerOptions) throws {
+        switch (mirrorTo, mirrorTokenFile) {
+        case (nil, nil): break
+        case let (url?, file?):
+            if let problem = WebhookAddress.problem(url) {
+                printError("error: --mirror-to '\(printable(url))': \(problem.replacingOccurrences(of: "webhook", with: "studio"))")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            let token = String(decoding: try readInput(file, limit: 4096, what: "a token file"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard token.utf8.count >= 16, token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+                printError("error: the token in \(printable(file)) must be at least 16 printable characters without spaces")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            options.mirrorTo = (url, token)
+        default:
+            printError("error: --mirror-to and --mirror-token-file go together")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        guard let mirrorFrom else { return }
+        let text = String(decoding: try readInput(mirrorFrom, limit: 1 << 20, what: "a list of mirrored productions"), as: UTF8.self)
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            func refuse(_ why: String) throws -> Never {
+                printError("error: \(printable(mirrorFrom)) line \(n + 1): \(why)")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            guard fields.count == 3 else { try refuse("expected PRODUCTION VKEY TOKEN-SHA256") }
+            try checkProductionID(fields[0], hint: " (\(printable(mirrorFrom)) line \(n + 1))")
+            let digest = fields[2].lowercased()
+            guard digest.count == 64, digest.allSatisfy(\.isHexDigit), let bytes = Self.hexBytes(digest) else {
+                try refuse("the token's SHA-256 is 64 hex digits")
+            }
+            guard options.mirrors[fields[0]] == nil else { try refuse("production '\(fields[0])' is listed twice") }
+            options.mirrors[fields[0]] = MirrorReceiver.Registration(key: try loadVerifierKey(fields[1], for: .log), tokenDigest: bytes)
+        }
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var it = hex.makeIterator()
+        while let a = it.next(), let b = it.next() {
+            guard let byte = UInt8(String([a, b]), radix: 16) else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
+
+    /// Each --witness: its address (http or https, as a webhook's) and its cosignature key.
+    func witnessPeers() throws -> [WitnessPeer] {
+        try witnesses.map { spec in
+            guard let eq = spec.lastIndex(of: "="), eq != spec.startIndex else {
+                printError("error: --witness must be URL=VKEY, not '\(printable(spec))'")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            let url = String(spec[..<eq])
+            if let problem = WebhookAddress.problem(url) {
+                printError("error: --witness '\(printable(url))': \(problem.replacingOccurrences(of: "webhook", with: "witness"))")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            return WitnessPeer(url: url, key: try loadVerifierKey(String(spec[spec.index(after: eq)...]), for: .witness))
+        }
     }
 
     /// Each --webhook with its secret: read from the --webhook-secret-file given in the same

@@ -17,12 +17,30 @@ struct Verify: ParsableCommand {
     @Option(help: "The production's published verifier key (text or file). Without it, the bundle's own key is trusted and the summary warns.")
     var key: String?
 
+    @Option(name: .customLong("witness"), help: "A witness's cosignature key (text or file) whose cosignature the covered checkpoint must carry; repeatable.")
+    var witnesses: [String] = []
+
+    @Option(help: "How many of the --witness keys must have cosigned (default: all of them).")
+    var quorum: Int?
+
     func run() throws {
         let trusted = try key.map { try loadVerifierKey($0, for: .log) }
+        let required = try witnesses.map { try loadVerifierKey($0, for: .witness) }
+        let quorum = self.quorum ?? required.count
+        guard (required.isEmpty && self.quorum == nil) || (1...max(1, required.count)).contains(quorum) && !required.isEmpty else {
+            printError("error: --quorum must be 1 to the number of --witness keys (\(required.count)), not \(quorum)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         let bytes = try readInput(bundle, limit: BundleArchive.Limits.standard.bytes, what: "a bundle")
         let s: BundleSummary
         do { s = try EvidenceBundle.verify(bytes, trustedLogKey: trusted) } catch {
             printError("error: \(printable(bundle)) does not verify: \(printable(error.description))")
+            throw ExitCode(1)
+        }
+        let missing = s.missingWitnesses(required, quorum: quorum)
+        if !missing.isEmpty {
+            printError("error: \(printable(bundle)) is not witnessed: its checkpoint (\(s.coveredSize) entries) carries \(required.count - missing.count) "
+                       + "of the \(quorum) cosignatures required; none by \(missing.map { printable($0.description) }.joined(separator: ", "))")
             throw ExitCode(1)
         }
         // Every field below comes from the bundle, so each is printed through `printable`.
@@ -37,6 +55,9 @@ struct Verify: ParsableCommand {
         out += "signed by    \(printable(s.logKey.description))\(s.keyWasTrusted ? "  (the trusted key)" : "")\n"
         for w in s.witnesses {
             out += "witnessed by \(printable(w.name)) at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(w.timestamp))))\n"
+        }
+        if !required.isEmpty {
+            out += "quorum       \(required.filter { s.cosignedBy.contains($0) }.count) of \(required.count) required witnesses cosigned (\(quorum) needed)\n"
         }
         if !s.keyWasTrusted {
             out += "WARNING      no --key given: the bundle's own key was trusted. Compare it with the production's published key.\n"

@@ -97,4 +97,46 @@ struct WitnessProtocolTests {
         #expect(throws: WitnessError.self) { try WitnessRules(signer: Self.log, logs: [:]) }
         #expect(throws: WitnessError.self) { try WitnessRules(signer: Self.witness, logs: ["o": [Self.witness.verifierKey]]) }
     }
+
+    /// The log's reading of each answer: a cosignature only when it verifies with the
+    /// witness's key on the checkpoint sent; a 409 resends from the size named, unless that
+    /// size shows the witness holds another history; a 422 is a split view.
+    @Test func theLogReadsEveryAnswerOfTheWitness() throws {
+        let t = Self.tree(40), key = Self.witness.verifierKey
+        let request = try Self.request(t, old: 10, size: 20)
+        let lines = try Self.rules.cosign(try Self.request(t, old: 0, size: 20), latest: nil, timestamp: 1_800_000_000)
+        guard case .cosigned(let sigs) = WitnessReply(status: 200, body: Array(lines.utf8), to: request, witness: key) else {
+            Issue.record("a good cosignature was not taken")
+            return
+        }
+        #expect(sigs.count == 1 && sigs[0].name == key.name)
+        // A cosignature of another checkpoint, by another key, garbage, or nothing: not taken.
+        let other = try Self.rules.cosign(try Self.request(t, old: 0, size: 21), latest: nil, timestamp: 1_800_000_000)
+        let stranger = try NoteSigner(name: "insurer.example/witness", type: .cosignatureV1, seed: Array(repeating: 9, count: 32)).verifierKey
+        for (body, k) in [(other, key), (lines, stranger), ("hello\n", key), ("", key)] {
+            guard case .refused(200, _) = WitnessReply(status: 200, body: Array(body.utf8), to: request, witness: k) else {
+                Issue.record("\(body.prefix(30)) was taken as a cosignature")
+                continue
+            }
+        }
+        #expect(WitnessReply(status: 409, body: Array("15\n".utf8), to: request, witness: key) == .resend(from: 15))
+        #expect(WitnessReply(status: 409, body: Array("0\n".utf8), to: request, witness: key) == .resend(from: 0))
+        for body in ["10\n", "21\n", "015\n", "15", "-1\n", ""] {
+            switch WitnessReply(status: 409, body: Array(body.utf8), to: request, witness: key) {
+            case .splitView: #expect(["10\n", "21\n"].contains(body), "\(body)")
+            case .refused(409, _): #expect(!["10\n", "21\n"].contains(body), "\(body)")
+            default: Issue.record("409 \(body) read as neither")
+            }
+        }
+        guard case .splitView = WitnessReply(status: 422, body: Array("bad proof\n".utf8), to: request, witness: key) else {
+            Issue.record("a 422 is a split view")
+            return
+        }
+        for status in [400, 403, 404, 413, 500, 503] {
+            guard case .refused(status, _) = WitnessReply(status: status, body: Array("no\n".utf8), to: request, witness: key) else {
+                Issue.record("\(status) is a refusal to try again later")
+                continue
+            }
+        }
+    }
 }

@@ -1,0 +1,238 @@
+import ArmoryCore
+import ArmoryLedger
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// The studio's side of mirroring a set's log (C2SP tlog-mirror, docs/FORMAT.md): each set
+/// sends its production's signed checkpoints (`add-checkpoint`) and then the entries up to
+/// them (`add-entries`). Before anything is stored the studio checks the set's signature
+/// with the key the production was registered with, the checkpoint's consistency with
+/// what it already holds, each package of entries against the checkpoint, and every
+/// decision, replayed through the engine. A checkpoint or entries inconsistent with what
+/// the studio holds are refused and kept as evidence of a fork.
+public actor MirrorReceiver {
+    /// A production registered at the studio: the set's log key, and the SHA-256 of the
+    /// token the set sends (`armory serve --mirror-token-file`).
+    public struct Registration: Sendable {
+        public let key: NoteVerifierKey
+        public let tokenDigest: [UInt8]
+
+        public init(key: NoteVerifierKey, tokenDigest: [UInt8]) {
+            self.key = key
+            self.tokenDigest = tokenDigest
+        }
+    }
+
+    /// What the studio answers: status, content type and body.
+    public struct Answer: Sendable, Equatable {
+        public let status: Int
+        public let type: String
+        public let body: String
+
+        static func text(_ status: Int, _ message: String) -> Answer { Answer(status: status, type: "text/plain; charset=utf-8", body: message + "\n") }
+        static func info(_ status: Int, _ info: MirrorInfo) -> Answer { Answer(status: status, type: MirrorInfo.contentType, body: info.text) }
+    }
+
+    /// A request refused because it shows the set's log and the studio's copy disagree.
+    public struct Fork: Sendable {
+        public let at: Date
+        public let reason: String
+        /// The request as received, kept whole as evidence.
+        public let request: [UInt8]
+    }
+
+    /// How the studio's copy of a production stands, for its pages' banner.
+    public struct Standing: Sendable, Equatable {
+        /// The size of the set's latest checkpoint the studio holds every entry of.
+        public let size: Int
+        /// When it was received.
+        public let received: Date
+    }
+
+    /// Entries already held that a request may send again (a resend after a lost answer).
+    public static let maximumExcess = AddEntries.packageSize
+    /// Bytes of a refused request written to the log with its digest (the whole request is kept in memory).
+    public static let loggedRequestBytes = 4096
+    /// Most bytes of one request read.
+    public static let maximumBody = 32 * 1024 * 1024
+
+    let hub: ProductionHub
+    public nonisolated let registrations: [String: Registration]
+    let clock: @Sendable () -> Date
+    let logger: Logger
+    /// Each production's pending checkpoint: signed by the set, checked, entries to come.
+    var pending: [String: (note: SignedNote, checkpoint: Checkpoint)] = [:]
+    /// Each production's latest checkpoint held whole, and when it arrived; and the requests
+    /// refused as evidence of a fork. Read by the pages without waiting for a request.
+    let book = Mutex(StandingBook())
+    struct StandingBook {
+        var standing: [String: Standing] = [:]
+        var forks: [String: [Fork]] = [:]
+    }
+    /// Productions with a request being handled, and the requests waiting for them.
+    var busy: Set<String> = []
+    var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    public init(hub: ProductionHub, registrations: [String: Registration], logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.hub = hub
+        self.registrations = registrations
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The production a log origin names (`armory/<id>`), if it is registered here.
+    public nonisolated func production(origin: String) -> String? {
+        guard origin.hasPrefix("armory/") else { return nil }
+        let id = String(origin.dropFirst("armory/".count))
+        return registrations[id] != nil ? id : nil
+    }
+
+    /// Whether `token` is the one registered for the production (compared by digest).
+    public nonisolated func authorises(_ token: String, for production: String) -> Bool {
+        guard let registration = registrations[production] else { return false }
+        return Array(SHA256.hash(data: Array(token.utf8))) == registration.tokenDigest
+    }
+
+    /// Whether `token` is registered for any production: a request without one is not let in at all.
+    public nonisolated func knows(_ token: String) -> Bool {
+        let digest = Array(SHA256.hash(data: Array(token.utf8)))
+        return registrations.values.contains { $0.tokenDigest == digest }
+    }
+
+    /// Runs `body` as the only request being handled for the production.
+    func alone<T: Sendable>(_ id: String, _ body: () async -> T) async -> T {
+        while busy.contains(id) { await withCheckedContinuation { waiting[id, default: []].append($0) } }
+        busy.insert(id)
+        defer {
+            busy.remove(id)
+            if var queue = waiting[id], !queue.isEmpty {
+                queue.removeFirst().resume()
+                waiting[id] = queue.isEmpty ? nil : queue
+            }
+        }
+        return await body()
+    }
+
+    /// `add-checkpoint`: the set's checkpoint becomes the production's pending one, if the
+    /// set's key signed it and it extends what the studio holds. Answered as a witness
+    /// answers (C2SP tlog-witness), with an empty body for 200: the studio does not cosign.
+    public func addCheckpoint(_ body: [UInt8], token: String) async -> Answer {
+        let request: AddCheckpoint
+        do { request = try AddCheckpoint(body: body) } catch { return .text(400, error.message) }
+        guard let id = production(origin: request.checkpoint.origin) else {
+            return .text(404, "no production with origin '\(request.checkpoint.origin.prefix(200))' is registered at this studio")
+        }
+        guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
+        return await alone(id) {
+            do {
+                let latest = try await latest(id)
+                do throws(WitnessRefusal) { try WitnessRules.check(request, latest: latest?.checkpoint, keys: [registrations[id]!.key]) } catch {
+                    if error.isEvidenceOfAFork { fork(id, error.message, body) }
+                    if let size = error.latestSize { return Answer(status: error.status, type: "text/x.tlog.size", body: "\(size)\n") }
+                    return .text(error.status, error.message)
+                }
+                pending[id] = (request.note, request.checkpoint)
+                return Answer(status: 200, type: "text/plain; charset=utf-8", body: "")
+            } catch {
+                logger.error("mirror of \(id): \(error)")
+                return .text(503, "the studio's store did not answer; send it again")
+            }
+        }
+    }
+
+    /// The pending checkpoint, or else the latest one held whole (nil: nothing yet).
+    func latest(_ id: String) async throws -> (note: SignedNote, checkpoint: Checkpoint)? {
+        if let p = pending[id] { return p }
+        guard try await held(id) > 0, let note = try await hub.read(id, { $0.checkpoints.last }),
+              let cp = try? Checkpoint(text: note.text) else { return nil }
+        return (note, cp)
+    }
+
+    /// How many of the production's entries the studio holds (0: none yet).
+    func held(_ id: String) async throws -> Int {
+        if book.withLock({ $0.standing[id] == nil }), try await !hub.store.productionIDs().contains(id) { return 0 }
+        return try await hub.read(id) { $0.size }
+    }
+
+    /// `add-entries`: each package of entries is checked against the pending checkpoint and
+    /// replayed through the engine, then stored; the last one stores the checkpoint with them.
+    public func addEntries(_ body: [UInt8], token: String) async -> Answer {
+        let request: AddEntries
+        do { request = try AddEntries(body: body) } catch { return .text(400, error.message) }
+        guard let id = production(origin: request.origin) else {
+            return .text(404, "no production with origin '\(request.origin.prefix(200))' is registered at this studio")
+        }
+        guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
+        return await alone(id) {
+            do { return try await take(request, id, body) } catch {
+                logger.error("mirror of \(id): \(error)")
+                return .text(503, "the studio's store did not answer; send it again")
+            }
+        }
+    }
+
+    func take(_ request: AddEntries, _ id: String, _ body: [UInt8]) async throws -> Answer {
+        guard let target = try await latest(id) else { return .text(422, "no checkpoint of this log has been received: send add-checkpoint first") }
+        var next = try await held(id)
+        let committed = next > 0 ? try await hub.read(id, { $0.checkpoints.last.flatMap { try? Checkpoint(text: $0.text) } }) : nil
+        // Either the pending checkpoint's size, or the size of the one held whole.
+        let end: (note: SignedNote, checkpoint: Checkpoint)
+        if request.end == target.checkpoint.size {
+            end = target
+        } else if let committed, request.end == committed.size, let note = try await hub.read(id, { $0.checkpoints.last }) {
+            end = (note, committed)
+        } else {
+            return .info(409, MirrorInfo(pendingSize: target.checkpoint.size, nextEntry: next))
+        }
+        // Never below the checkpoint held whole.
+        guard request.end >= committed?.size ?? 0 else { return .info(409, MirrorInfo(pendingSize: target.checkpoint.size, nextEntry: next)) }
+        guard request.start <= next, min(request.end, next) - request.start <= Self.maximumExcess else {
+            return .info(409, MirrorInfo(pendingSize: request.end, nextEntry: next))
+        }
+        if request.packages.isEmpty && request.start < request.end && next < request.end {
+            return .text(400, "no whole package of entries was received")
+        }
+        for package in request.packages where package.end > next {
+            let new = Array(package.entries.suffix(package.end - next))
+            let leaves = new.map(MerkleHash.leaf)
+            let root: Hash = next == 0 ? try MerkleTree().rootHash(extendedBy: leaves) : try await hub.read(id) { try $0.tree.rootHash(extendedBy: leaves) }
+            let holds = package.end == request.end
+                ? package.proof.isEmpty && root == end.checkpoint.rootHash
+                : MerkleProof.verifyConsistency(first: package.end, second: request.end, firstRoot: root, secondRoot: end.checkpoint.rootHash, proof: package.proof)
+            guard holds else {
+                let why = "entries \(package.first)..<\(package.end) are not the ones the set's checkpoint of \(request.end) signed"
+                fork(id, why, body)
+                return .text(422, why)
+            }
+            do {
+                try await hub.mirror(id, entries: new, checkpoint: package.end == request.end ? end.note : nil)
+            } catch HubError.invalid(let e) {
+                let why = "entries \(next)..<\(package.end) do not stand up: \(e.message)"
+                fork(id, why, body)
+                return .text(422, why)
+            }
+            next = package.end
+        }
+        guard next >= request.end else { return .info(202, MirrorInfo(pendingSize: request.end, nextEntry: next)) }
+        let now = clock()
+        book.withLock { if $0.standing[id]?.size != request.end { $0.standing[id] = Standing(size: request.end, received: now) } }
+        return Answer(status: 200, type: "text/plain; charset=utf-8", body: "")
+    }
+
+    /// Keeps a refused request as evidence of a fork, and says so loudly.
+    func fork(_ id: String, _ reason: String, _ request: [UInt8]) {
+        let fork = Fork(at: clock(), reason: reason, request: request)
+        book.withLock { $0.forks[id, default: []].append(fork) }
+        let digest = SHA256.hash(data: request).map { String(format: "%02x", $0) }.joined()
+        logger.critical("production \(id): the set's log is not the one this studio holds (a fork): \(reason)",
+                        metadata: ["request-sha256": "\(digest)", "request-bytes": "\(request.count)",
+                                   "request-head": "\(Data(request.prefix(Self.loggedRequestBytes)).base64EncodedString())"])
+    }
+
+    /// How the studio's copy of the production stands, and the forks seen (for its pages).
+    public nonisolated func status(_ id: String) -> (standing: Standing?, forks: [Fork]) {
+        book.withLock { ($0.standing[id], $0.forks[id] ?? []) }
+    }
+}

@@ -1,0 +1,213 @@
+import ArmoryCore
+import ArmoryLedger
+import Foundation
+import Logging
+import Synchronization
+
+/// How the set reaches the studio's mirror: HTTP in `armory serve`.
+public protocol MirrorTransport: Sendable {
+    /// Posts a body to `<studio>/mirror/<endpoint>` with the set's token; returns the status,
+    /// content type and body of the answer.
+    func post(_ endpoint: String, _ body: [UInt8]) async throws -> (status: Int, type: String, body: [UInt8])
+}
+
+/// The set's side of mirroring (C2SP tlog-mirror, docs/FORMAT.md): whenever the link is up,
+/// each production's log reaches the studio up to a checkpoint signed for it. Entries
+/// recorded since the latest checkpoint are first covered by a new one (at most one a
+/// `spacing`), then `add-checkpoint` makes it the studio's pending checkpoint (resent from
+/// the size the studio names on 409), and `add-entries` sends the entries in packages of
+/// 256, each with its proof, resuming where the studio says it stands (202, 409). A studio
+/// out of reach is asked again with backoff; nothing on the set waits for it.
+public actor MirrorWorker {
+    /// How often productions with entries the studio lacks are looked at when nothing wakes the worker.
+    public static let tick: Duration = .seconds(2)
+    /// The least time between two checkpoints signed for the mirror in one production.
+    public static let spacing: Double = 1
+    /// Packages sent in one request (4,096 entries); the rest follow after the answer.
+    public static let packagesPerRequest = 16
+    /// Bytes of entries in one request, past which its packages stop (the studio reads 32 MiB at most).
+    public static let bytesPerRequest = 8 * 1024 * 1024
+    public static let firstWait: Double = 1
+    public static let longestWait: Double = 60
+    /// Requests in one look at a production before it waits for the next look.
+    static let requestsPerLook = 64
+
+    let hub: ProductionHub
+    let transport: any MirrorTransport
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    /// What the studio holds of each production: the size of the set's checkpoint it holds
+    /// every entry of, and when it said so.
+    let mirrored = Mutex<[String: (size: Int, at: Date)]>([:])
+    /// The size of the studio's pending checkpoint, as it last said.
+    var studioSize: [String: Int] = [:]
+    /// Where the studio's entries end, as it last said.
+    var studioNext: [String: Int] = [:]
+    var lastSigned: [String: Date] = [:]
+    var retry: [String: (at: Date, wait: Double)] = [:]
+    /// Productions with entries the studio may lack.
+    var pending: Set<String> = []
+    let woken = Mutex(Set<String>())
+    let wakeups = Wakeups()
+
+    public init(hub: ProductionHub, transport: any MirrorTransport, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.hub = hub
+        self.transport = transport
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// An entry was recorded in `production`: the studio is sent it at the next look.
+    public nonisolated func wake(for production: String) {
+        woken.withLock { _ = $0.insert(production) }
+        wakeups.wake()
+    }
+
+    /// What the studio holds of the production, as it last said (nil: nothing yet, or not heard from).
+    public nonisolated func holds(_ production: String) -> (size: Int, at: Date)? { mirrored.withLock { $0[production] } }
+
+    /// Runs until cancelled: every production once, then those with new entries, every tick.
+    public func run() async {
+        if let all = try? await hub.store.productionIDs() { pending.formUnion(all) }
+        await pass()
+        await wakeups.run(every: Self.tick) {
+            await pass()
+            // A burst of steps is one look, and at most one checkpoint a `spacing`.
+            try? await Task.sleep(for: .milliseconds(Int(Self.spacing * 1000)))
+        }
+    }
+
+    /// One look at each production woken or still behind at the studio.
+    public func pass() async {
+        pending.formUnion(woken.withLock { w in defer { w = [] }; return w })
+        for id in pending.sorted() where hub.mirrored[id] == nil {
+            if let r = retry[id], r.at > clock() { continue }
+            if await push(id) {
+                pending.remove(id)
+                retry[id] = nil
+            }
+        }
+    }
+
+    /// Brings the studio up to the production's latest checkpoint (signing one first if
+    /// entries came after it). True when the studio holds it all.
+    func push(_ id: String) async -> Bool {
+        do {
+            let (size, latest) = try await hub.read(id) { ($0.size, $0.checkpoints.last) }
+            var note = latest
+            let covered = note.flatMap { try? Checkpoint(text: $0.text) }?.size ?? 0
+            if size > covered, hub.signer != nil, clock().timeIntervalSince(lastSigned[id] ?? .distantPast) >= Self.spacing {
+                note = try await hub.signCheckpoint(id)
+                lastSigned[id] = clock()
+            }
+            guard let note, let checkpoint = try? Checkpoint(text: note.text) else { return true }
+            if holds(id)?.size == checkpoint.size { return size == checkpoint.size }
+            for _ in 0..<Self.requestsPerLook {
+                switch try await step(id, note, checkpoint) {
+                case .done:
+                    let now = clock()
+                    mirrored.withLock { $0[id] = (checkpoint.size, now) }
+                    logger.info("production \(id) mirrored to the studio up to \(checkpoint.size)")
+                    return size == checkpoint.size
+                case .again: continue
+                case .failed(let why):
+                    failed(id, why)
+                    return false
+                }
+            }
+            return false
+        } catch {
+            failed(id, "\(error)")
+            return false
+        }
+    }
+
+    enum Progress {
+        case done, again
+        case failed(String)
+    }
+
+    /// One request: the checkpoint if the studio does not hold it as pending, else entries.
+    func step(_ id: String, _ note: SignedNote, _ checkpoint: Checkpoint) async throws -> Progress {
+        let old = studioSize[id] ?? holds(id)?.size ?? 0
+        if old != checkpoint.size {
+            guard old < checkpoint.size else {
+                return .failed("the studio holds a checkpoint of \(old) entries, more than this log's \(checkpoint.size): "
+                               + "this set's log went back (restored from an older copy?) and the studio keeps the other history")
+            }
+            let proof = old == 0 ? [] : try await hub.proof(id, .consistency(from: old, to: checkpoint.size))
+            let request = try AddCheckpoint(oldSize: old, proof: proof, note: note)
+            let answer = try await transport.post("add-checkpoint", Array(request.body.utf8))
+            switch answer.status {
+            case 200:
+                studioSize[id] = checkpoint.size
+                return .again
+            case 409:
+                guard let text = String(validating: answer.body, as: UTF8.self), text.hasSuffix("\n"), let size = Int(text.dropLast()), size >= 0 else {
+                    return .failed("the studio's 409 names no size")
+                }
+                if size == old { return .failed("the studio holds another checkpoint of \(size) entries: a fork") }
+                studioSize[id] = size
+                return .again
+            default:
+                return .failed("add-checkpoint: \(answer.status) \(Self.excerpt(answer.body))")
+            }
+        }
+        // Where the studio's entries end, if not known: an upload of none asks it.
+        guard let start = studioNext[id] else {
+            let probe = AddEntries(origin: checkpoint.origin, start: checkpoint.size, end: checkpoint.size, packages: [])
+            return entriesAnswer(id, checkpoint, try await transport.post("add-entries", probe.body))
+        }
+        // Entries, from where the studio's end, in a run of packages.
+        let intervals = Array(AddEntries.intervals(start: min(start, checkpoint.size), end: checkpoint.size).prefix(Self.packagesPerRequest))
+        var packages: [AddEntries.Package] = []
+        if let first = intervals.first?.lowerBound, let last = intervals.last?.upperBound {
+            let stored = try await hub.entries(id, at: Array(first..<last))
+            guard stored.count == last - first else { return .failed("entries \(first)..<\(last) are not all stored") }
+            var bytes = stored.map { $0.entry.encoded() }[...]
+            var total = 0
+            for range in intervals {
+                // Past the budget, the rest waits for the next request (one package always goes).
+                total += bytes.prefix(range.count).reduce(0) { $0 + $1.count + 2 }
+                if !packages.isEmpty && total > Self.bytesPerRequest { break }
+                let proof = range.upperBound == checkpoint.size ? [] : try await hub.proof(id, .consistency(from: range.upperBound, to: checkpoint.size))
+                packages.append(AddEntries.Package(first: range.lowerBound, entries: Array(bytes.prefix(range.count)), proof: proof))
+                bytes = bytes.dropFirst(range.count)
+            }
+        }
+        let request = AddEntries(origin: checkpoint.origin, start: min(start, checkpoint.size), end: checkpoint.size, packages: packages)
+        return entriesAnswer(id, checkpoint, try await transport.post("add-entries", request.body))
+    }
+
+    /// What the studio's answer to `add-entries` means: it holds all (200), or where it
+    /// stands (202, 409), which the next request starts from.
+    func entriesAnswer(_ id: String, _ checkpoint: Checkpoint, _ answer: (status: Int, type: String, body: [UInt8])) -> Progress {
+        switch answer.status {
+        case 200:
+            studioNext[id] = checkpoint.size
+            return .done
+        case 202, 409:
+            guard let info = String(validating: answer.body, as: UTF8.self).flatMap(MirrorInfo.init(text:)) else {
+                return .failed("add-entries: \(answer.status) without where the studio stands")
+            }
+            studioNext[id] = info.nextEntry
+            // The studio lost the pending checkpoint (restarted): it is sent again.
+            if info.pendingSize != checkpoint.size { studioSize[id] = info.pendingSize }
+            return .again
+        default:
+            return .failed("add-entries: \(answer.status) \(Self.excerpt(answer.body))")
+        }
+    }
+
+    static func excerpt(_ body: [UInt8]) -> String {
+        String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func failed(_ id: String, _ why: String) {
+        let wait = retry[id].map { min($0.wait * 2, Self.longestWait) } ?? Self.firstWait
+        retry[id] = (clock().addingTimeInterval(wait), wait)
+        // What the studio said is no longer trusted: asked again from the start.
+        studioSize[id] = nil
+        logger.warning("mirror of production \(id) to the studio: \(why); trying again in \(Int(wait)) s")
+    }
+}

@@ -1,0 +1,164 @@
+import ArmoryAPI
+import ArmoryCore
+import ArmoryHub
+import ArmoryLedger
+import ArmoryStore
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A set's log mirrored to the studio (C2SP tlog-mirror), the two servers' hubs and stores
+/// real and the link in process: the studio takes what the set's key signed, checked
+/// package by package and replayed; a request cut short is resumed where the studio says;
+/// a forged entry, a forged checkpoint, a wrong token or an unknown production is refused,
+/// and the forgeries kept as evidence of a fork. Nothing is recorded at the studio.
+struct MirrorTests {
+    static let token = "set-token-0123456789abcdef"
+
+    /// The studio: a hub over its own store, mirroring production "set" signed by the set's key.
+    struct Studio {
+        let store: SQLiteLogStore
+        let hub: ProductionHub
+        let receiver: MirrorReceiver
+
+        init(key: NoteVerifierKey = Harness.signer.verifierKey) throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("studio-\(UInt64.random(in: 0...UInt64.max)).db").path
+            store = try SQLiteLogStore(path: path)
+            hub = ProductionHub(store: store, signer: nil, logger: Logger(label: "test"), mirrored: ["set": key])
+            receiver = MirrorReceiver(hub: hub, registrations: ["set": .init(key: key, tokenDigest: Array(SHA256.hash(data: Array(MirrorTests.token.utf8))))],
+                                      logger: Logger(label: "test"))
+        }
+    }
+
+    /// The link: every request reaches the studio, or (`cut`) only its first bytes do.
+    final class Link: MirrorTransport {
+        let studio: MirrorReceiver
+        let cut = Mutex<Int?>(nil)
+        let statuses = Mutex<[String]>([])
+        init(_ studio: MirrorReceiver) { self.studio = studio }
+
+        func post(_ endpoint: String, _ body: [UInt8]) async throws -> (status: Int, type: String, body: [UInt8]) {
+            let sent = cut.withLock { $0 }.map { Array(body.prefix($0)) } ?? body
+            let a = endpoint == "add-checkpoint" ? await studio.addCheckpoint(sent, token: MirrorTests.token)
+                                                 : await studio.addEntries(sent, token: MirrorTests.token)
+            statuses.withLock { $0.append("\(endpoint) \(a.status)") }
+            return (a.status, a.type, Array(a.body.utf8))
+        }
+    }
+
+    static let people = [Person(id: "ana", name: "Ana", roles: [.armorer]), Person(id: "pat", name: "Pat", roles: [.producer])]
+
+    static func set(steps: Int) async throws -> Harness {
+        let h = try Harness()
+        try await h.production("set", people: people, openedAt: Timestamp(rfc3339: "2026-03-02T07:00:00-07:00")!)
+        try await record(h, steps)
+        return h
+    }
+
+    static func record(_ h: Harness, _ n: Int, _ text: String = "check") async throws {
+        for k in 0..<n {
+            _ = try await h.hub.record("set", Step(at: Timestamp(rfc3339: "2026-03-02T08:00:00-07:00")!, by: "ana",
+                                                   action: .reportConcern(text: "\(text) \(k)", scene: nil)), stampedNow: true)
+        }
+    }
+
+    static func worker(_ h: Harness, _ link: Link) -> MirrorWorker {
+        MirrorWorker(hub: h.hub, transport: link, logger: Logger(label: "test"), clock: { h.clock.now })
+    }
+
+    @Test func theSetsLogReachesTheStudioCheckedAndTheStudioRecordsNothing() async throws {
+        let set = try await Self.set(steps: 600)
+        let studio = try Studio(), link = Link(studio.receiver)
+        let worker = Self.worker(set, link)
+        worker.wake(for: "set")
+        await worker.pass()
+        let size = try await set.hub.read("set") { $0.size }
+        // A checkpoint was signed for the entries, and the studio holds them all, and it.
+        #expect(worker.holds("set")?.size == size)
+        let held = try await studio.hub.log("set")
+        #expect(held.size == size)
+        let setRoot = try await set.hub.read("set") { try $0.tree.rootHash() }
+        let setLast = try await set.hub.read("set") { $0.checkpoints.last?.text }
+        #expect(try held.tree.rootHash() == setRoot)
+        #expect(held.checkpoints.last?.text == setLast)
+        #expect(studio.receiver.status("set").standing?.size == size && studio.receiver.status("set").forks.isEmpty)
+        // Stored: the studio's store opens it again, verified with the set's key.
+        _ = try await studio.store.load("set", logKey: Harness.signer.verifierKey)
+        // 601 entries: 3 packages of 256 in one request, after the checkpoint and the question where the studio stands.
+        #expect(link.statuses.withLock { $0 } == ["add-checkpoint 200", "add-entries 409", "add-entries 200"])
+        // Nothing can be recorded at the studio: the set records.
+        await #expect(throws: HubError.self) {
+            try await studio.hub.record("set", Step(at: Timestamp(rfc3339: "2026-03-02T09:00:00-07:00")!, by: nil, action: .reportConcern(text: "x", scene: nil)))
+        }
+        await #expect(throws: HubError.self) { try await studio.hub.signCheckpoint("set") }
+        // More steps: only what is new is sent.
+        try await Self.record(set, 10)
+        set.clock.set(Date().addingTimeInterval(5))
+        worker.wake(for: "set")
+        await worker.pass()
+        #expect(try await studio.hub.log("set").size == size + 10)
+        #expect(link.statuses.withLock { $0 }.suffix(2) == ["add-checkpoint 200", "add-entries 200"])
+    }
+
+    @Test func aRequestCutShortIsResumedWhereTheStudioStands() async throws {
+        let set = try await Self.set(steps: 1500)
+        let studio = try Studio(), link = Link(studio.receiver)
+        let worker = Self.worker(set, link)
+        // Every request loses its end: the studio keeps the whole packages before the cut and says where it stands.
+        link.cut.withLock { $0 = 200_000 }
+        worker.wake(for: "set")
+        await worker.pass()
+        let size = try await set.hub.read("set") { $0.size }
+        #expect(try await studio.hub.log("set").size == size)
+        #expect(link.statuses.withLock { $0 }.contains("add-entries 202"))
+        #expect(studio.receiver.status("set").forks.isEmpty)
+    }
+
+    @Test func forgeriesAndStrangersAreRefused() async throws {
+        let set = try await Self.set(steps: 300)
+        let studio = try Studio()
+        let signed = try await set.hub.signCheckpoint("set")
+        let whole = try await set.hub.wholeLog("set")
+        let (size, bytes) = (whole.size, try #require(whole.entries.all))
+        let cp = try Checkpoint(text: signed.text)
+        let request = Array(try AddCheckpoint(oldSize: 0, proof: [], note: signed).body.utf8)
+        // Another token, an unknown production, a checkpoint by another key.
+        #expect(await studio.receiver.addCheckpoint(request, token: "not-the-token").status == 403)
+        let stranger = try NoteSigner(name: "armory.example/stranger", seed: Array(repeating: 9, count: 32))
+        let other = try Checkpoint(origin: "armory/elsewhere", size: 1, rootHash: cp.rootHash).signed(by: stranger)
+        #expect(await studio.receiver.addCheckpoint(Array(try AddCheckpoint(oldSize: 0, proof: [], note: other).body.utf8), token: Self.token).status == 404)
+        let forged = try Checkpoint(origin: "armory/set", size: size, rootHash: cp.rootHash).signed(by: stranger)
+        #expect(await studio.receiver.addCheckpoint(Array(try AddCheckpoint(oldSize: 0, proof: [], note: forged).body.utf8), token: Self.token).status == 403)
+        // Entries before any checkpoint: 422.
+        let entries = AddEntries(origin: "armory/set", start: 0, end: size, packages: [])
+        #expect(await studio.receiver.addEntries(entries.body, token: Self.token).status == 422)
+        // The set's checkpoint, then entries one of which was altered: refused, kept as a fork, nothing stored.
+        #expect(await studio.receiver.addCheckpoint(request, token: Self.token).status == 200)
+        var altered = Array(bytes.prefix(size))
+        altered[200] = Array(String(decoding: altered[200], as: UTF8.self).replacingOccurrences(of: "check", with: "chuck").utf8)
+        let packages = AddEntries.intervals(start: 0, end: size).map { r in
+            AddEntries.Package(first: r.lowerBound, entries: Array(altered[r]), proof: r.upperBound == size ? [] : try! MerkleTree.consistency(altered, r.upperBound, size))
+        }
+        let answer = await studio.receiver.addEntries(AddEntries(origin: "armory/set", start: 0, end: size, packages: packages).body, token: Self.token)
+        #expect(answer.status == 422 && answer.body.contains("entries 0..<256"), "\(answer)")
+        #expect(studio.receiver.status("set").forks.count == 1)
+        let stored = try studio.store.productionIDs()
+        #expect(stored.isEmpty)
+        // A checkpoint of the same size with another root: a fork too.
+        let twin = try Checkpoint(origin: "armory/set", size: cp.size, rootHash: Array(repeating: 3, count: 32)).signed(by: Harness.signer)
+        let conflict = await studio.receiver.addCheckpoint(Array(try AddCheckpoint(oldSize: size, proof: [], note: twin).body.utf8), token: Self.token)
+        #expect([409, 422].contains(conflict.status))
+        #expect(studio.receiver.status("set").forks.count == 2)
+    }
+}
+
+extension MerkleTree where Store == InMemoryNodeStore {
+    /// The consistency proof from `first` to `second` over these entries.
+    static func consistency(_ entries: [[UInt8]], _ first: Int, _ second: Int) throws -> [Hash] {
+        var t = MerkleTree()
+        for e in entries.prefix(second) { t.append(leafHash: MerkleHash.leaf(e)) }
+        return try t.consistencyProof(from: first, to: second)
+    }
+}
