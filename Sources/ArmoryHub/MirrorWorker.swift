@@ -22,13 +22,18 @@ public actor MirrorWorker {
     /// How often productions with entries the studio lacks are looked at when nothing wakes the worker.
     public static let tick: Duration = .seconds(2)
     /// The least time between two checkpoints signed for the mirror in one production.
-    public static let spacing: Double = 1
+    public static let spacing: Double = 5
+    /// The least time between two looks: a burst of steps is one look.
+    public static let lookSpacing: Duration = .milliseconds(500)
     /// Packages sent in one request (4,096 entries); the rest follow after the answer.
     public static let packagesPerRequest = 16
     /// Bytes of entries in one request, past which its packages stop (the studio reads 32 MiB at most).
     public static let bytesPerRequest = 8 * 1024 * 1024
     public static let firstWait: Double = 1
-    public static let longestWait: Double = 60
+    /// A studio out of reach is asked at least this often, so a returning link is used within seconds.
+    public static let longestWait: Double = 5
+    /// A studio that refuses the log (a fork, a key or token it does not take) is asked this often.
+    public static let refusedWait: Double = 300
     /// Requests in one look at a production before it waits for the next look.
     static let requestsPerLook = 64
 
@@ -72,8 +77,7 @@ public actor MirrorWorker {
         await pass()
         await wakeups.run(every: Self.tick) {
             await pass()
-            // A burst of steps is one look, and at most one checkpoint a `spacing`.
-            try? await Task.sleep(for: .milliseconds(Int(Self.spacing * 1000)))
+            try? await Task.sleep(for: Self.lookSpacing)
         }
     }
 
@@ -113,6 +117,9 @@ public actor MirrorWorker {
                 case .failed(let why):
                     failed(id, why)
                     return false
+                case .refused(let why):
+                    failed(id, why, refused: true)
+                    return false
                 }
             }
             return false
@@ -124,7 +131,17 @@ public actor MirrorWorker {
 
     enum Progress {
         case done, again
+        /// Out of reach, or a passing failure: asked again within seconds.
         case failed(String)
+        /// Refused for a reason sending again will not change (a fork, a key, token or
+        /// production the studio does not take): asked again only every `refusedWait`.
+        case refused(String)
+    }
+
+    /// What an answer that is neither of the protocol's successes means.
+    static func refusal(_ what: String, _ answer: (status: Int, type: String, body: [UInt8])) -> Progress {
+        let why = "\(what): \(answer.status) \(excerpt(answer.body))"
+        return (400..<500).contains(answer.status) && ![408, 425, 429].contains(answer.status) ? .refused(why) : .failed(why)
     }
 
     /// One request: the checkpoint if the studio does not hold it as pending, else entries.
@@ -132,6 +149,7 @@ public actor MirrorWorker {
         let old = studioSize[id] ?? holds(id)?.size ?? 0
         if old != checkpoint.size {
             guard old < checkpoint.size else {
+                // Not for good: once this log grows past the studio's, what it sends shows the studio whether the two agree.
                 return .failed("the studio holds a checkpoint of \(old) entries, more than this log's \(checkpoint.size): "
                                + "this set's log went back (restored from an older copy?) and the studio keeps the other history")
             }
@@ -146,11 +164,11 @@ public actor MirrorWorker {
                 guard let text = String(validating: answer.body, as: UTF8.self), text.hasSuffix("\n"), let size = Int(text.dropLast()), size >= 0 else {
                     return .failed("the studio's 409 names no size")
                 }
-                if size == old { return .failed("the studio holds another checkpoint of \(size) entries: a fork") }
+                if size == old { return .refused("the studio holds another checkpoint of \(size) entries: a fork") }
                 studioSize[id] = size
                 return .again
             default:
-                return .failed("add-checkpoint: \(answer.status) \(Self.excerpt(answer.body))")
+                return Self.refusal("add-checkpoint", answer)
             }
         }
         // Where the studio's entries end, if not known: an upload of none asks it.
@@ -195,7 +213,7 @@ public actor MirrorWorker {
             if info.pendingSize != checkpoint.size { studioSize[id] = info.pendingSize }
             return .again
         default:
-            return .failed("add-entries: \(answer.status) \(Self.excerpt(answer.body))")
+            return Self.refusal("add-entries", answer)
         }
     }
 
@@ -203,8 +221,8 @@ public actor MirrorWorker {
         String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func failed(_ id: String, _ why: String) {
-        let wait = retry[id].map { min($0.wait * 2, Self.longestWait) } ?? Self.firstWait
+    func failed(_ id: String, _ why: String, refused: Bool = false) {
+        let wait = refused ? Self.refusedWait : retry[id].map { min($0.wait * 2, Self.longestWait) } ?? Self.firstWait
         retry[id] = (clock().addingTimeInterval(wait), wait)
         // What the studio said is no longer trusted: asked again from the start.
         studioSize[id] = nil

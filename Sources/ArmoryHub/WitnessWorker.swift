@@ -100,7 +100,8 @@ public actor WitnessWorker {
     /// cosigned its latest checkpoint and is not waiting out a failure.
     public func pass() async {
         pending.formUnion(woken.withLock { w in defer { w = [] }; return w })
-        for production in pending.sorted() {
+        // A production mirrored here from its set is witnessed by the set's witnesses.
+        for production in pending.sorted() where hub.mirrored[production] == nil {
             if await submit(production) { pending.remove(production) }
         }
     }

@@ -95,7 +95,7 @@ struct MirrorTests {
         await #expect(throws: HubError.self) { try await studio.hub.signCheckpoint("set") }
         // More steps: only what is new is sent.
         try await Self.record(set, 10)
-        set.clock.set(Date().addingTimeInterval(5))
+        set.clock.set(Date().addingTimeInterval(MirrorWorker.spacing + 1))
         worker.wake(for: "set")
         await worker.pass()
         #expect(try await studio.hub.log("set").size == size + 10)

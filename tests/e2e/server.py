@@ -104,3 +104,15 @@ class Server:
                 self.proc.wait()
         self.stderr.close()
         return self.proc.returncode
+
+
+def until(what, check, seconds=30):
+    """`check()`'s first true answer, asked every 0.1 s; the test fails after `seconds`."""
+    import pytest
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {seconds} s waiting for {what}")

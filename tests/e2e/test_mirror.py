@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from server import ARMORY, Server
+from server import ARMORY, Server, until
 
 
 def run(*args):
@@ -76,16 +76,6 @@ def production(server, token):
     status, body = server.json("GET", "/api/v1/productions/demo", token=token)
     assert status == 200, body
     return body
-
-
-def until(what, check, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
 def studio_sign_in(link, studio):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from server import ARMORY, Server
+from server import ARMORY, Server, until
 
 WITNESS = "insurer.example/witness"
 
@@ -50,16 +50,6 @@ def checkpoints(server, token):
     status, body = server.json("GET", "/api/v1/productions/demo/checkpoints", token=token)
     assert status == 200, body
     return body
-
-
-def until(what, check, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.2)
-    pytest.fail("timed out waiting for " + what)
 
 
 def signed_and_witnessed(server, token):
