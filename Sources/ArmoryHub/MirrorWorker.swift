@@ -22,6 +22,9 @@ public actor MirrorWorker {
     /// How often productions with entries the studio lacks are looked at when nothing wakes the worker.
     public static let tick: Duration = .seconds(2)
     /// The least time between two checkpoints signed for the mirror in one production.
+    /// A checkpoint is kept for good, in memory too: the mirror adds at most one every 5 s
+    /// while steps are recorded (so the studio is at most seconds behind a link that works),
+    /// and none while the studio is out of reach.
     public static let spacing: Double = 5
     /// The least time between two looks: a burst of steps is one look.
     public static let lookSpacing: Duration = .milliseconds(500)
@@ -50,6 +53,8 @@ public actor MirrorWorker {
     var studioNext: [String: Int] = [:]
     var lastSigned: [String: Date] = [:]
     var retry: [String: (at: Date, wait: Double)] = [:]
+    /// Productions whose last request did not reach the studio.
+    var unreachable: Set<String> = []
     /// Productions with entries the studio may lack.
     var pending: Set<String> = []
     let woken = Mutex(Set<String>())
@@ -100,7 +105,8 @@ public actor MirrorWorker {
             let (size, latest) = try await hub.read(id) { ($0.size, $0.checkpoints.last) }
             var note = latest
             let covered = note.flatMap { try? Checkpoint(text: $0.text) }?.size ?? 0
-            if size > covered, hub.signer != nil, clock().timeIntervalSince(lastSigned[id] ?? .distantPast) >= Self.spacing {
+            // No new checkpoint while the studio is out of reach: the one waiting goes first.
+            if size > covered, hub.signer != nil, !unreachable.contains(id), clock().timeIntervalSince(lastSigned[id] ?? .distantPast) >= Self.spacing {
                 note = try await hub.signCheckpoint(id)
                 lastSigned[id] = clock()
             }
@@ -109,6 +115,7 @@ public actor MirrorWorker {
             for _ in 0..<Self.requestsPerLook {
                 switch try await step(id, note, checkpoint) {
                 case .done:
+                    retry[id] = nil
                     let now = clock()
                     mirrored.withLock { $0[id] = (checkpoint.size, now) }
                     logger.info("production \(id) mirrored to the studio up to \(checkpoint.size)")
@@ -124,6 +131,7 @@ public actor MirrorWorker {
             }
             return false
         } catch {
+            unreachable.insert(id)
             failed(id, "\(error)")
             return false
         }
@@ -155,7 +163,7 @@ public actor MirrorWorker {
             }
             let proof = old == 0 ? [] : try await hub.proof(id, .consistency(from: old, to: checkpoint.size))
             let request = try AddCheckpoint(oldSize: old, proof: proof, note: note)
-            let answer = try await transport.post("add-checkpoint", Array(request.body.utf8))
+            let answer = try await send(id, "add-checkpoint", Array(request.body.utf8))
             switch answer.status {
             case 200:
                 studioSize[id] = checkpoint.size
@@ -174,7 +182,7 @@ public actor MirrorWorker {
         // Where the studio's entries end, if not known: an upload of none asks it.
         guard let start = studioNext[id] else {
             let probe = AddEntries(origin: checkpoint.origin, start: checkpoint.size, end: checkpoint.size, packages: [])
-            return entriesAnswer(id, checkpoint, try await transport.post("add-entries", probe.body))
+            return entriesAnswer(id, checkpoint, try await send(id, "add-entries", probe.body))
         }
         // Entries, from where the studio's end, in a run of packages.
         let intervals = Array(AddEntries.intervals(start: min(start, checkpoint.size), end: checkpoint.size).prefix(Self.packagesPerRequest))
@@ -194,7 +202,7 @@ public actor MirrorWorker {
             }
         }
         let request = AddEntries(origin: checkpoint.origin, start: min(start, checkpoint.size), end: checkpoint.size, packages: packages)
-        return entriesAnswer(id, checkpoint, try await transport.post("add-entries", request.body))
+        return entriesAnswer(id, checkpoint, try await send(id, "add-entries", request.body))
     }
 
     /// What the studio's answer to `add-entries` means: it holds all (200), or where it
@@ -215,6 +223,13 @@ public actor MirrorWorker {
         default:
             return Self.refusal("add-entries", answer)
         }
+    }
+
+    /// Sends one request; an answer of any kind means the studio is in reach.
+    func send(_ id: String, _ endpoint: String, _ body: [UInt8]) async throws -> (status: Int, type: String, body: [UInt8]) {
+        let answer = try await transport.post(endpoint, body)
+        unreachable.remove(id)
+        return answer
     }
 
     static func excerpt(_ body: [UInt8]) -> String {

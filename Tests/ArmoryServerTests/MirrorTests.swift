@@ -36,10 +36,12 @@ struct MirrorTests {
     final class Link: MirrorTransport {
         let studio: MirrorReceiver
         let cut = Mutex<Int?>(nil)
+        let down = Mutex(false)
         let statuses = Mutex<[String]>([])
         init(_ studio: MirrorReceiver) { self.studio = studio }
 
         func post(_ endpoint: String, _ body: [UInt8]) async throws -> (status: Int, type: String, body: [UInt8]) {
+            if down.withLock({ $0 }) { throw URLError(.cannotConnectToHost) }
             let sent = cut.withLock { $0 }.map { Array(body.prefix($0)) } ?? body
             let a = endpoint == "add-checkpoint" ? await studio.addCheckpoint(sent, token: MirrorTests.token)
                                                  : await studio.addEntries(sent, token: MirrorTests.token)
@@ -100,6 +102,37 @@ struct MirrorTests {
         await worker.pass()
         #expect(try await studio.hub.log("set").size == size + 10)
         #expect(link.statuses.withLock { $0 }.suffix(2) == ["add-checkpoint 200", "add-entries 200"])
+    }
+
+    @Test func aStudioOutOfReachGetsEverythingWhenItIsBackAndNoCheckpointIsSignedMeanwhile() async throws {
+        let set = try await Self.set(steps: 20)
+        let studio = try Studio(), link = Link(studio.receiver)
+        let worker = Self.worker(set, link)
+        var now = Date()
+        set.clock.set(now)
+        link.down.withLock { $0 = true }
+        worker.wake(for: "set")
+        await worker.pass()
+        let signed = try await set.hub.read("set") { $0.checkpoints.count }
+        // Steps go on while the link is down, looked at again and again: no checkpoint is added for the mirror.
+        for _ in 0..<5 {
+            try await Self.record(set, 50)
+            now += MirrorWorker.spacing + MirrorWorker.longestWait
+            set.clock.set(now)
+            await worker.pass()
+        }
+        #expect(try await set.hub.read("set") { $0.checkpoints.count } == signed)
+        #expect(worker.holds("set") == nil)
+        // The link returns: the checkpoint waiting goes first, then one covering everything.
+        link.down.withLock { $0 = false }
+        now += MirrorWorker.longestWait
+        set.clock.set(now)
+        await worker.pass()
+        await worker.pass()
+        let size = try await set.hub.read("set") { $0.size }
+        #expect(worker.holds("set")?.size == size)
+        #expect(try await studio.hub.log("set").size == size)
+        #expect(try await set.hub.read("set") { $0.checkpoints.count } == signed + 1)
     }
 
     @Test func aRequestCutShortIsResumedWhereTheStudioStands() async throws {
