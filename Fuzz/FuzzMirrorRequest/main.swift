@@ -18,7 +18,8 @@ func checkInput(_ bytes: [UInt8]) {
     }
     guard let request = try? AddEntries(body: bytes) else { return }
     require(request.start <= request.end, "a request with start past end")
-    let intervals = AddEntries.intervals(start: request.start, end: request.end)
+    require(request.end <= AddEntries.maximumSize, "a request past the largest log")
+    let intervals = Array(AddEntries.intervals(start: request.start, end: request.end).prefix(request.packages.count + 1))
     require(request.packages.count <= intervals.count, "more packages than the canonical sequence holds")
     for (p, r) in zip(request.packages, intervals) {
         require(p.first == r.lowerBound && p.entries.count == r.count, "a package off the canonical sequence")

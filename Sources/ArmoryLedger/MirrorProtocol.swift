@@ -51,15 +51,16 @@ public struct AddEntries: Sendable, Equatable {
         self.truncated = false
     }
 
-    /// The canonical sequence of package intervals for `[start, end)`.
-    public static func intervals(start: Int, end: Int) -> [Range<Int>] {
-        guard start < end else { return [] }
+    /// The largest `upload_end` read: far past any production's log, and far enough below
+    /// `Int.max` that no interval's arithmetic can overflow.
+    public static let maximumSize = 1 << 48
+
+    /// The canonical sequence of package intervals for `[start, end)`, made as it is read
+    /// (a request names its interval before anything shows how many packages it holds).
+    public static func intervals(start: Int, end: Int) -> some Sequence<Range<Int>> {
         let n = packageSize
         let roundedStart = start / n * n
-        let roundedEnd = (end + n - 1) / n * n
-        return (0..<((roundedEnd - roundedStart) / n)).map { i in
-            max(start, roundedStart + i * n)..<min(end, roundedStart + (i + 1) * n)
-        }
+        return stride(from: roundedStart, to: max(roundedStart, end), by: n).lazy.map { max(start, $0)..<min(end, $0 + n) }
     }
 
     /// The body as a log sends it.
@@ -110,6 +111,7 @@ public struct AddEntries: Sendable, Equatable {
         else { throw Malformed(message: "the log origin is missing or not UTF-8") }
         guard let start = int(8), let end = int(8) else { throw Malformed(message: "upload_start and upload_end are missing") }
         guard start <= end else { throw Malformed(message: "upload_start \(start) is past upload_end \(end)") }
+        guard end <= Self.maximumSize else { throw Malformed(message: "upload_end \(end) is past any log (\(Self.maximumSize))") }
         guard let ticketLength = int(2), ticketLength <= Self.maximumTicketLength, let ticket = take(ticketLength) else {
             throw Malformed(message: "the ticket is missing or too long")
         }

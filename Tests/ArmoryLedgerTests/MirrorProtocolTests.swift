@@ -30,17 +30,20 @@ struct MirrorProtocolTests {
     }
 
     @Test func packagesAreTheCanonicalSequence() {
-        #expect(AddEntries.intervals(start: 0, end: 0).isEmpty)
-        #expect(AddEntries.intervals(start: 0, end: 10) == [0..<10])
-        #expect(AddEntries.intervals(start: 100, end: 600) == [100..<256, 256..<512, 512..<600])
-        #expect(AddEntries.intervals(start: 256, end: 512) == [256..<512])
-        #expect(AddEntries.intervals(start: 300, end: 301) == [300..<301])
+        func intervals(_ start: Int, _ end: Int) -> [Range<Int>] { Array(AddEntries.intervals(start: start, end: end)) }
+        #expect(intervals(0, 0).isEmpty && intervals(512, 512).isEmpty)
+        #expect(intervals(0, 10) == [0..<10])
+        #expect(intervals(100, 600) == [100..<256, 256..<512, 512..<600])
+        #expect(intervals(256, 512) == [256..<512])
+        #expect(intervals(300, 301) == [300..<301])
+        // Made as read: the sequence of the largest interval a request may name costs nothing until read.
+        #expect(Array(AddEntries.intervals(start: 0, end: AddEntries.maximumSize).prefix(2)) == [0..<256, 256..<512])
     }
 
     @Test func aBodyReadsBackAsWrittenAndACutBodyKeepsItsWholePackages() throws {
         let entries = (0..<600).map { k in Array("entry \(k)".utf8) }
         let hash = Array(repeating: UInt8(7), count: 32)
-        let packages = AddEntries.intervals(start: 100, end: 600).map { r in
+        let packages = Array(AddEntries.intervals(start: 100, end: 600)).map { r in
             AddEntries.Package(first: r.lowerBound, entries: Array(entries[r]), proof: r.upperBound == 600 ? [] : [hash, hash])
         }
         let request = AddEntries(origin: "armory/set", start: 100, end: 600, ticket: [1, 2], packages: packages)
@@ -56,7 +59,9 @@ struct MirrorProtocolTests {
         }
         // Heads that cannot be read: 400.
         for bad in [[UInt8](), [0, 3, 0x61], Array(AddEntries(origin: "armory/set", start: 9, end: 8, packages: []).body.prefix(20)),
-                    Array(AddEntries(origin: "armory/set", start: 9, end: 8, packages: []).body)] {
+                    Array(AddEntries(origin: "armory/set", start: 9, end: 8, packages: []).body),
+                    Array(AddEntries(origin: "armory/set", start: 0, end: AddEntries.maximumSize + 1, packages: []).body),
+                    Array(AddEntries(origin: "armory/set", start: Int.max - 1, end: Int.max, packages: []).body)] {
             #expect(throws: AddEntries.Malformed.self) { try AddEntries(body: bad) }
         }
     }
@@ -86,7 +91,7 @@ struct MirrorProtocolTests {
         let whole = try Self.log(steps: 700)
         let bytes = whole.entries.all!
         var copy = try ProductionLog(origin: whole.origin, entries: [bytes[0]], checkpoints: [])
-        for r in AddEntries.intervals(start: 1, end: bytes.count) { try copy.appendVerified(Array(bytes[r])) }
+        for r in Array(AddEntries.intervals(start: 1, end: bytes.count)) { try copy.appendVerified(Array(bytes[r])) }
         #expect(copy.size == whole.size)
         #expect(try copy.tree.rootHash() == whole.tree.rootHash())
         // The state is the one a whole replay gives (its record of changes included).

@@ -171,7 +171,7 @@ struct MirrorTests {
         #expect(await studio.receiver.addCheckpoint(request, token: Self.token).status == 200)
         var altered = Array(bytes.prefix(size))
         altered[200] = Array(String(decoding: altered[200], as: UTF8.self).replacingOccurrences(of: "check", with: "chuck").utf8)
-        let packages = AddEntries.intervals(start: 0, end: size).map { r in
+        let packages = Array(AddEntries.intervals(start: 0, end: size)).map { r in
             AddEntries.Package(first: r.lowerBound, entries: Array(altered[r]), proof: r.upperBound == size ? [] : try! MerkleTree.consistency(altered, r.upperBound, size))
         }
         let answer = await studio.receiver.addEntries(AddEntries(origin: "armory/set", start: 0, end: size, packages: packages).body, token: Self.token)

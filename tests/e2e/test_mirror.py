@@ -221,3 +221,47 @@ def test_a_set_restored_from_an_old_backup_is_refused_as_a_fork(link):
     finally:
         server.stop()
         studio.stop()
+
+
+def test_hostile_mirror_requests_are_refused_and_the_studio_stays_up(link):
+    import struct
+    import urllib.error
+    import urllib.request
+    studio = Studio(link["studio"], link["port"], link["registrations"])
+    token = (link["folder"] / "mirror.token").read_text().strip()
+
+    def post(endpoint, body):
+        req = urllib.request.Request(f"{studio.url}/mirror/{endpoint}", data=body, method="POST",
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/octet-stream"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def entries(origin, start, end, ticket=b"", rest=b""):
+        return struct.pack(">H", len(origin)) + origin + struct.pack(">QQH", start, end, len(ticket)) + ticket + rest
+
+    try:
+        cases = [
+            ("add-entries", b"", 400),
+            ("add-entries", b"\xff\xff", 400),
+            ("add-entries", entries(b"armory/demo", 0, 2**63 - 1), 400),             # an interval past any log
+            ("add-entries", entries(b"armory/demo", 2**62, 2**62 + 10), 400),
+            ("add-entries", entries(b"armory/demo", 10, 5), 400),
+            ("add-entries", entries(b"armory/elsewhere", 0, 10), 404),
+            ("add-entries", entries(b"armory/demo", 0, 10, rest=b"\x00\x05hello"), 422),  # no checkpoint yet
+            ("add-entries", entries("armory/d\u00e9mo".encode(), 0, 1), 404),
+            ("add-checkpoint", b"old 0\n\n", 400),
+            ("add-checkpoint", b"old 99999999999999999999\n\nx\n", 400),
+            ("add-checkpoint", b"\x00" * 70000, 413),
+        ]
+        for endpoint, body, want in cases:
+            assert post(endpoint, body) == want, (endpoint, body[:40], want)
+        # Still serving, and nothing was stored.
+        assert urllib.request.urlopen(studio.url + "/health", timeout=10).status == 200
+        assert studio.proc.poll() is None
+        none = run("sign-ins", "--database", link["studio"] / "studio.db", "--production", "demo", "-o", link["folder"] / "y.txt")
+        assert none.returncode != 0
+    finally:
+        studio.stop()
