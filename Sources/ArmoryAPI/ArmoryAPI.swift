@@ -169,7 +169,8 @@ public struct ArmoryAPI: Sendable {
         }
         mirrorReceiver = options.mirrors.isEmpty ? nil : MirrorReceiver(hub: hub, registrations: options.mirrors, logger: logger, clock: clock)
         if let to = options.mirrorTo, signer != nil {
-            let worker = MirrorWorker(hub: hub, transport: MirrorClient(studio: to.url, token: to.token), logger: logger, clock: clock)
+            let worker = MirrorWorker(hub: hub, transport: MirrorClient(studio: to.url, token: to.token, client: Self.linkClient),
+                                      logger: logger, clock: clock)
             mirroring.withLock { $0 = worker }
             mirrorWorker = worker
         } else {
@@ -180,7 +181,7 @@ public struct ArmoryAPI: Sendable {
         } else {
             // A split view is recorded the way every concern is; the API is handed over once it is whole.
             let recorder = Mutex<ArmoryAPI?>(nil)
-            let worker = WitnessWorker(hub: hub, peers: options.witnesses, quorum: options.witnessQuorum, transport: WitnessClient(),
+            let worker = WitnessWorker(hub: hub, peers: options.witnesses, quorum: options.witnessQuorum, transport: WitnessClient(client: Self.linkClient),
                                        logger: logger, clock: clock) { production, text in
                 guard let api = recorder.withLock({ $0 }) else { throw HubError.noSigningKey }
                 _ = try await api.recordServerConcern(production, text: text)
@@ -202,6 +203,8 @@ public struct ArmoryAPI: Sendable {
 
     /// One client for every push, for the life of the process (it follows no redirects).
     static let pushClient = WebPushSender.makeHTTPClient()
+    /// One client to the studio and the witnesses: a link that is down fails within seconds.
+    static let linkClient = MirrorClient.makeHTTPClient()
 
     /// Sends alarms to those not watching a screen (nil: a store without an outbox).
     public let delivery: DeliveryWorker?

@@ -12,6 +12,20 @@ public struct MirrorClient: Sendable {
     /// The most of an answer read.
     public static let longestAnswer = 64 * 1024
 
+    /// How long a connection to the studio or a witness may take to open: on a link that is
+    /// down, a request fails within this, and the set tries again soon after.
+    public static let connectTimeout: TimeAmount = .seconds(5)
+
+    /// A client for the studio and the witnesses: connections that fail at once, no redirects
+    /// (a request goes only where the operator pointed it).
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: connectTimeout)
+        // A refused connection fails the request at once: the set's workers try again themselves.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     let client: HTTPClient
     let studio: String
     let token: String

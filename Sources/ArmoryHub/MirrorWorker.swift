@@ -30,8 +30,9 @@ public actor MirrorWorker {
     public static let lookSpacing: Duration = .milliseconds(500)
     /// Packages sent in one request (4,096 entries); the rest follow after the answer.
     public static let packagesPerRequest = 16
-    /// Bytes of entries in one request, past which its packages stop (the studio reads 32 MiB at most).
-    public static let bytesPerRequest = 8 * 1024 * 1024
+    /// Bytes of entries in one request, past which its packages stop (the studio reads 32 MiB
+    /// at most): a request goes through in seconds on a slow link.
+    public static let bytesPerRequest = 2 * 1024 * 1024
     public static let firstWait: Double = 1
     /// A studio out of reach is asked at least this often, so a returning link is used within seconds.
     public static let longestWait: Double = 5

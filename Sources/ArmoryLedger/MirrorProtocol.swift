@@ -60,7 +60,8 @@ public struct AddEntries: Sendable, Equatable {
     public static func intervals(start: Int, end: Int) -> some Sequence<Range<Int>> {
         let n = packageSize
         let roundedStart = start / n * n
-        return stride(from: roundedStart, to: max(roundedStart, end), by: n).lazy.map { max(start, $0)..<min(end, $0 + n) }
+        // Empty when nothing is uploaded; otherwise from the package holding `start` to the one holding `end - 1`.
+        return stride(from: roundedStart, to: start < end ? end : roundedStart, by: n).lazy.map { max(start, $0)..<min(end, $0 + n) }
     }
 
     /// The body as a log sends it.

@@ -31,7 +31,7 @@ struct MirrorProtocolTests {
 
     @Test func packagesAreTheCanonicalSequence() {
         func intervals(_ start: Int, _ end: Int) -> [Range<Int>] { Array(AddEntries.intervals(start: start, end: end)) }
-        #expect(intervals(0, 0).isEmpty && intervals(512, 512).isEmpty)
+        #expect(intervals(0, 0).isEmpty && intervals(512, 512).isEmpty && intervals(1, 1).isEmpty && intervals(12079, 12079).isEmpty)
         #expect(intervals(0, 10) == [0..<10])
         #expect(intervals(100, 600) == [100..<256, 256..<512, 512..<600])
         #expect(intervals(256, 512) == [256..<512])
