@@ -33,7 +33,7 @@ public actor MirrorWorker {
     /// Bytes of entries in one request, past which its packages stop (the studio reads 32 MiB
     /// at most): a request goes through in seconds on a slow link.
     public static let bytesPerRequest = 2 * 1024 * 1024
-    public static let firstWait: Double = 1
+    public static let firstWait: Double = 0.25
     /// A studio out of reach is asked at least this often, so a returning link is used within seconds.
     public static let longestWait: Double = 5
     /// A studio that refuses the log (a fork, a key or token it does not take) is asked this often.
@@ -193,11 +193,18 @@ public actor MirrorWorker {
             guard stored.count == last - first else { return .failed("entries \(first)..<\(last) are not all stored") }
             var bytes = stored.map { $0.entry.encoded() }[...]
             var total = 0
+            var sent: [Range<Int>] = []
             for range in intervals {
                 // Past the budget, the rest waits for the next request (one package always goes).
                 total += bytes.prefix(range.count).reduce(0) { $0 + $1.count + 2 }
-                if !packages.isEmpty && total > Self.bytesPerRequest { break }
-                let proof = range.upperBound == checkpoint.size ? [] : try await hub.proof(id, .consistency(from: range.upperBound, to: checkpoint.size))
+                if !sent.isEmpty && total > Self.bytesPerRequest { break }
+                sent.append(range)
+            }
+            // Every package's proof to the checkpoint, with the stored nodes read once.
+            let proving = sent.filter { $0.upperBound < checkpoint.size }
+            let proofs = try await hub.proofs(id, proving.map { .consistency(from: $0.upperBound, to: checkpoint.size) })
+            for (k, range) in sent.enumerated() {
+                let proof = k < proofs.count ? proofs[k] : []
                 packages.append(AddEntries.Package(first: range.lowerBound, entries: Array(bytes.prefix(range.count)), proof: proof))
                 bytes = bytes.dropFirst(range.count)
             }

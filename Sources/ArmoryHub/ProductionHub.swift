@@ -301,39 +301,61 @@ public actor ProductionHub {
     /// bytes, a consistency proof with both roots), and the nodes against the latest
     /// checkpoint it covers. Stored nodes altered underneath give an error, never a proof.
     public func proof(_ id: String, _ query: MerkleQuery) async throws -> [Hash] {
+        try await proofs(id, [query])[0]
+    }
+
+    /// Several roots or proofs over the stored log, as `proof` gives each, with the stored
+    /// nodes they need read in one go and the checkpoints read once (the packages of entries
+    /// a set sends the studio each carry a proof to one checkpoint).
+    public func proofs(_ id: String, _ queries: [MerkleQuery]) async throws -> [[Hash]] {
         try await load(id)
         let log = logs[id]!
-        do { return try log.tree.answer(query) } catch where !error.forgotten { throw error }
-        catch {}
+        var answers: [[Hash]?] = []
+        for query in queries {
+            do { answers.append(try log.tree.answer(query)) } catch where !error.forgotten { throw error }
+            catch { answers.append(nil) }
+        }
+        let missing = queries.indices.filter { answers[$0] == nil }
+        if missing.isEmpty { return answers.map { $0! } }
+        let largest = missing.map { queries[$0].size }.max()!
         var roots: [Int: Hash] = [:]
         for note in log.checkpoints {
-            if let cp = try? Checkpoint(text: note.text), cp.size > 0, cp.size <= query.size { roots[cp.size] = cp.rootHash }
+            if let cp = try? Checkpoint(text: note.text), cp.size > 0, cp.size <= largest { roots[cp.size] = cp.rootHash }
         }
-        let named: [Int]
-        switch query {
-        case let .root(size), let .inclusion(_, size): named = [size]
-        case let .consistency(from, to): named = [from, to]
+        var checked = Set<Int>()
+        var keys = Set<NodeKey>()
+        for k in missing {
+            let query = queries[k]
+            let named: [Int]
+            switch query {
+            case let .root(size), let .inclusion(_, size): named = [size]
+            case let .consistency(from, to): named = [from, to]
+            }
+            let here = Set(named.filter { roots[$0] != nil } + [roots.keys.filter { $0 <= query.size }.max()].compactMap { $0 })
+            checked.formUnion(here)
+            keys.formUnion(try query.nodesNeeded(size: query.size))
+            for size in here { keys.formUnion(try MerkleQuery.root(size: size).nodesNeeded(size: query.size)) }
         }
-        let checked = Set(named.filter { roots[$0] != nil } + [roots.keys.max()].compactMap { $0 })
-        var keys = try query.nodesNeeded(size: query.size)
-        for size in checked { keys += try MerkleQuery.root(size: size).nodesNeeded(size: query.size) }
-        let tree = MerkleTree(store: SparseNodeStore(leafCount: query.size, nodes: try await store.nodes(id, Array(Set(keys)))))
+        let tree = MerkleTree(store: SparseNodeStore(leafCount: largest, nodes: try await store.nodes(id, Array(keys))))
         func tampered(_ what: String) -> StoreError { .tampered(production: id, reason: "the stored tree nodes \(what)") }
         for size in checked where try tree.rootHash(size: size) != roots[size] { throw tampered("do not give checkpoint \(size)'s root") }
-        let answer = try tree.answer(query)
-        switch query {
-        case let .inclusion(index, size):
-            guard let root = roots[size] else { break }
-            guard let entry = try await entries(id, at: [index]).first,
-                  MerkleProof.verifyInclusion(index: index, size: size, leafHash: MerkleHash.leaf(entry.entry.encoded()), proof: answer, root: root)
-            else { throw tampered("give no proof of entry \(index) in checkpoint \(size)") }
-        case let .consistency(from, to):
-            guard let first = roots[from], let second = roots[to] else { break }
-            guard MerkleProof.verifyConsistency(first: from, second: to, firstRoot: first, secondRoot: second, proof: answer)
-            else { throw tampered("give no proof that checkpoint \(to) extends checkpoint \(from)") }
-        case .root: break
+        for k in missing {
+            let answer = try tree.answer(queries[k])
+            switch queries[k] {
+            case let .inclusion(index, size):
+                guard let root = roots[size] else { break }
+                guard let entry = try await entries(id, at: [index]).first,
+                      MerkleProof.verifyInclusion(index: index, size: size, leafHash: MerkleHash.leaf(entry.entry.encoded()), proof: answer, root: root)
+                else { throw tampered("give no proof of entry \(index) in checkpoint \(size)") }
+            case let .consistency(from, to):
+                guard let first = roots[from], let second = roots[to] else { break }
+                guard MerkleProof.verifyConsistency(first: from, second: to, firstRoot: first, secondRoot: second, proof: answer)
+                else { throw tampered("give no proof that checkpoint \(to) extends checkpoint \(from)") }
+            case .root: break
+            }
+            answers[k] = answer
         }
-        return answer
+        return answers.map { $0! }
     }
 
     /// Decides and records a step; returns its index and decision. A refused command is
