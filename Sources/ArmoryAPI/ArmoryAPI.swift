@@ -855,7 +855,7 @@ public struct ArmoryAPI: Sendable {
     public func cosignatures(on note: SignedNote) -> [(witness: String, at: String)] {
         options.witnesses.compactMap { peer in
             guard WitnessWorker.holds(note, cosignatureBy: peer.key),
-                  let only = try? SignedNote(text: note.text, signatures: note.signatures.filter { $0.name == peer.key.name && $0.keyID == peer.key.keyID }),
+                  let only = try? SignedNote(text: note.text, signatures: note.signatures.filter { $0.isBy(peer.key) }),
                   let t = (try? only.verify(with: [peer.key]))?.first?.timestamp
             else { return nil }
             return (peer.key.name, Timestamp(seconds: Int64(t)).text)

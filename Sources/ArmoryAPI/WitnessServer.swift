@@ -70,7 +70,7 @@ public struct WitnessServer: Sendable {
             let level: Logger.Level = refusal.isEvidenceOfAFork ? .error : .info
             logger.log(level: level, "refused: \(refusal.message)", metadata: ["origin": "\(request.checkpoint.origin)", "status": "\(refusal.status)"])
             if let size = refusal.latestSize {
-                return (refusal.status, "text/x.tlog.size", "\(size)\n")
+                return (refusal.status, TlogSize.contentType, TlogSize.text(size))
             }
             return (refusal.status, plain, refusal.message + "\n")
         }

@@ -127,10 +127,12 @@ public actor MirrorReceiver {
         guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
         return await alone(id) {
             do {
-                let latest = try await latest(id)
+                // The pending checkpoint, or else the latest one held whole.
+                var latest = pending[id]
+                if latest == nil { latest = try await held(id).last }
                 do throws(WitnessRefusal) { try WitnessRules.check(request, latest: latest?.checkpoint, keys: [registrations[id]!.key]) } catch {
                     if error.isEvidenceOfAFork { fork(id, error.message, body) }
-                    if let size = error.latestSize { return Answer(status: error.status, type: "text/x.tlog.size", body: "\(size)\n") }
+                    if let size = error.latestSize { return Answer(status: error.status, type: TlogSize.contentType, body: TlogSize.text(size)) }
                     return .text(error.status, error.message)
                 }
                 pending[id] = (request.note, request.checkpoint)
@@ -142,18 +144,13 @@ public actor MirrorReceiver {
         }
     }
 
-    /// The pending checkpoint, or else the latest one held whole (nil: nothing yet).
-    func latest(_ id: String) async throws -> (note: SignedNote, checkpoint: Checkpoint)? {
-        if let p = pending[id] { return p }
-        guard try await held(id) > 0, let note = try await hub.read(id, { $0.checkpoints.last }),
-              let cp = try? Checkpoint(text: note.text) else { return nil }
-        return (note, cp)
-    }
-
-    /// How many of the production's entries the studio holds (0: none yet).
-    func held(_ id: String) async throws -> Int {
-        if book.withLock({ $0.standing[id] == nil }), try await !hub.store.productionIDs().contains(id) { return 0 }
-        return try await hub.read(id) { $0.size }
+    /// What the studio holds of the production, in one read: how many entries (0: none yet),
+    /// and the latest checkpoint held whole.
+    func held(_ id: String) async throws -> (size: Int, last: (note: SignedNote, checkpoint: Checkpoint)?) {
+        if book.withLock({ $0.standing[id] == nil }), try await !hub.store.productionIDs().contains(id) { return (0, nil) }
+        return try await hub.read(id) { log in
+            (log.size, log.checkpoints.last.flatMap { note in (try? Checkpoint(text: note.text)).map { (note, $0) } })
+        }
     }
 
     /// `add-entries`: each package of entries is checked against the pending checkpoint and
@@ -174,15 +171,19 @@ public actor MirrorReceiver {
     }
 
     func take(_ request: AddEntries, _ id: String, _ body: [UInt8]) async throws -> Answer {
-        guard let target = try await latest(id) else { return .text(422, "no checkpoint of this log has been received: send add-checkpoint first") }
-        var next = try await held(id)
-        let committed = next > 0 ? try await hub.read(id, { $0.checkpoints.last.flatMap { try? Checkpoint(text: $0.text) } }) : nil
+        let holding = try await held(id)
+        var next = holding.size
+        let committed = holding.last?.checkpoint
+        // The pending checkpoint, or else the latest one held whole.
+        guard let target = pending[id] ?? holding.last else {
+            return .text(422, "no checkpoint of this log has been received: send add-checkpoint first")
+        }
         // Either the pending checkpoint's size, or the size of the one held whole.
         let end: (note: SignedNote, checkpoint: Checkpoint)
         if request.end == target.checkpoint.size {
             end = target
-        } else if let committed, request.end == committed.size, let note = try await hub.read(id, { $0.checkpoints.last }) {
-            end = (note, committed)
+        } else if let last = holding.last, request.end == last.checkpoint.size {
+            end = last
         } else {
             return .info(409, MirrorInfo(pendingSize: target.checkpoint.size, nextEntry: next))
         }

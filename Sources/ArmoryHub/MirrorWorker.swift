@@ -58,7 +58,6 @@ public actor MirrorWorker {
     var unreachable: Set<String> = []
     /// Productions with entries the studio may lack.
     var pending: Set<String> = []
-    let woken = Mutex(Set<String>())
     let wakeups = Wakeups()
 
     public init(hub: ProductionHub, transport: any MirrorTransport, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -70,8 +69,7 @@ public actor MirrorWorker {
 
     /// An entry was recorded in `production`: the studio is sent it at the next look.
     public nonisolated func wake(for production: String) {
-        woken.withLock { _ = $0.insert(production) }
-        wakeups.wake()
+        wakeups.wake(for: production)
     }
 
     /// What the studio holds of the production, as it last said (nil: nothing yet, or not heard from).
@@ -89,7 +87,7 @@ public actor MirrorWorker {
 
     /// One look at each production woken or still behind at the studio.
     public func pass() async {
-        pending.formUnion(woken.withLock { w in defer { w = [] }; return w })
+        pending.formUnion(wakeups.takeWoken())
         for id in pending.sorted() where hub.mirrored[id] == nil {
             if let r = retry[id], r.at > clock() { continue }
             if await push(id) {
@@ -170,7 +168,7 @@ public actor MirrorWorker {
                 studioSize[id] = checkpoint.size
                 return .again
             case 409:
-                guard let text = String(validating: answer.body, as: UTF8.self), text.hasSuffix("\n"), let size = Int(text.dropLast()), size >= 0 else {
+                guard let size = TlogSize.read(answer.body) else {
                     return .failed("the studio's 409 names no size")
                 }
                 if size == old { return .refused("the studio holds another checkpoint of \(size) entries: a fork") }

@@ -453,8 +453,8 @@ public actor ProductionHub {
         return (index, decision)
     }
 
-    /// Adds a witness's cosignatures to the production's signed checkpoint of `size` entries
-    /// whose text is `text` (nil: none such, as when the log was signed again meanwhile).
+    /// Adds a witness's cosignatures to the production's signed checkpoint whose text is
+    /// `text`, and returns it (nil: none such).
     /// The signed text is untouched: a cosignature is one more signature line under it.
     /// Cosignatures it holds already are not added twice.
     public func cosign(_ id: String, text: String, with signatures: [NoteSignature]) async throws -> SignedNote? {

@@ -2,7 +2,6 @@ import ArmoryCore
 import ArmoryLedger
 import Foundation
 import Logging
-import Synchronization
 
 /// A witness the server submits each production's checkpoints to (C2SP tlog-witness): an
 /// insurer's, a union's or the studio's, elsewhere, holding what it cosigned.
@@ -66,8 +65,6 @@ public actor WitnessWorker {
     var raised: Set<String> = []
     /// Productions whose latest checkpoint some witness has not cosigned.
     var pending: Set<String> = []
-    /// Productions with a checkpoint stored since they were last looked at.
-    let woken = Mutex(Set<String>())
     let wakeups = Wakeups()
 
     public init(hub: ProductionHub, peers: [WitnessPeer], quorum: Int, transport: any WitnessTransport, logger: Logger,
@@ -84,8 +81,7 @@ public actor WitnessWorker {
 
     /// A checkpoint of `production` was stored: it is submitted now, not at the next tick.
     public nonisolated func wake(for production: String) {
-        woken.withLock { _ = $0.insert(production) }
-        wakeups.wake()
+        wakeups.wake(for: production)
     }
 
     /// Runs until cancelled: every production once (a checkpoint may have waited for a
@@ -99,7 +95,7 @@ public actor WitnessWorker {
     /// One look: each production woken or waiting is submitted to each witness that has not
     /// cosigned its latest checkpoint and is not waiting out a failure.
     public func pass() async {
-        pending.formUnion(woken.withLock { w in defer { w = [] }; return w })
+        pending.formUnion(wakeups.takeWoken())
         // A production mirrored here from its set is witnessed by the set's witnesses.
         for production in pending.sorted() where hub.mirrored[production] == nil {
             if await submit(production) { pending.remove(production) }
@@ -215,7 +211,7 @@ public actor WitnessWorker {
 
     /// Whether the note carries a cosignature by `key` (checked when it was stored).
     public static func holds(_ note: SignedNote, cosignatureBy key: NoteVerifierKey) -> Bool {
-        note.signatures.contains { $0.name == key.name && $0.keyID == key.keyID }
+        note.signatures.contains { $0.isBy(key) }
     }
 
     /// Where to start with a witness not heard from since the server started: the size of

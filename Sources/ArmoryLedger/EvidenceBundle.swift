@@ -109,12 +109,12 @@ public enum EvidenceBundle {
     /// The note with only the signatures by these keys (a witness since dropped from the
     /// server's list signed with a key the bundle cannot name).
     static func only(_ keys: [NoteVerifierKey], _ note: SignedNote) -> SignedNote {
-        let kept = note.signatures.filter { sig in keys.contains { $0.name == sig.name && $0.keyID == sig.keyID } }
+        let kept = note.signatures.filter { sig in keys.contains { sig.isBy($0) } }
         return (try? SignedNote(text: note.text, signatures: kept)) ?? note
     }
 
     static func signerNames(_ note: SignedNote, keys: [NoteVerifierKey]) -> [String] {
-        note.signatures.compactMap { sig in keys.first { $0.name == sig.name && $0.keyID == sig.keyID }?.name }
+        note.signatures.compactMap { sig in keys.first { sig.isBy($0) }?.name }
     }
 
     /// The canonical archive: the one place the bundle layout is written down in code,

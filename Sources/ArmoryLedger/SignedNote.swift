@@ -159,6 +159,10 @@ public struct NoteSignature: Sendable, Hashable {
         self.signature = signature
     }
 
+    /// Whether this line names `key` (its name and key ID); whether it verifies is
+    /// `SignedNote.verify`'s question.
+    public func isBy(_ key: NoteVerifierKey) -> Bool { name == key.name && keyID == key.keyID }
+
     var line: String {
         let id: [UInt8] = [UInt8(keyID >> 24), UInt8(truncatingIfNeeded: keyID >> 16), UInt8(truncatingIfNeeded: keyID >> 8), UInt8(truncatingIfNeeded: keyID)]
         return "\u{2014} " + name + " " + Data(id + signature).base64EncodedString() + "\n"
@@ -246,7 +250,7 @@ public struct SignedNote: Sendable, Hashable {
     public func verify(with keys: [NoteVerifierKey], rejectUnknown: Bool = false) throws(NoteError) -> [(key: NoteVerifierKey, timestamp: UInt64?)] {
         var verified: [(key: NoteVerifierKey, timestamp: UInt64?)] = []
         for sig in signatures {
-            guard let key = keys.first(where: { $0.name == sig.name && $0.keyID == sig.keyID }) else {
+            guard let key = keys.first(where: { sig.isBy($0) }) else {
                 if rejectUnknown { throw NoteError("signature by unknown key \(sig.name)+\(hex8(sig.keyID))") }
                 continue
             }

@@ -162,6 +162,20 @@ public struct WitnessRules: Sendable {
     }
 }
 
+/// A `text/x.tlog.size` body (C2SP tlog-witness's 409, and the studio's): the size last
+/// taken, in decimal without leading zeros, and a newline.
+public enum TlogSize {
+    public static let contentType = "text/x.tlog.size"
+
+    public static func text(_ size: Int) -> String { "\(size)\n" }
+
+    /// The size a body names; nil when it is not one as the protocol writes it.
+    public static func read(_ body: [UInt8]) -> Int? {
+        guard let text = String(validating: body, as: UTF8.self), text.hasSuffix("\n") else { return nil }
+        return plainDecimal(text.dropLast())
+    }
+}
+
 /// What a log makes of a witness's answer to its `add-checkpoint` (C2SP tlog-witness).
 public enum WitnessReply: Sendable, Equatable {
     /// 200: the witness's cosignatures, each checked on the checkpoint's text with its key.
@@ -191,7 +205,7 @@ public enum WitnessReply: Sendable, Equatable {
                 self = .refused(status: 200, "the answer is not cosignature lines: \(excerpt)")
                 return
             }
-            let mine = lines.signatures.filter { $0.name == key.name && $0.keyID == key.keyID }
+            let mine = lines.signatures.filter { $0.isBy(key) }
             guard !mine.isEmpty, let checked = try? SignedNote(text: request.note.text, signatures: mine),
                   (try? checked.verify(with: [key], rejectUnknown: true))?.contains(where: { $0.key == key && $0.timestamp != nil }) == true
             else {
@@ -200,7 +214,7 @@ public enum WitnessReply: Sendable, Equatable {
             }
             self = .cosigned(mine)
         case 409:
-            guard text.hasSuffix("\n"), let last = plainDecimal(text.dropLast()) else {
+            guard let last = TlogSize.read(body) else {
                 self = .refused(status: 409, "the conflict does not name a size: \(excerpt)")
                 return
             }
