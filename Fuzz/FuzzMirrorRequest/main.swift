@@ -2,7 +2,8 @@
 // request and a set reads the studio's answer (`armory serve --mirror-from`, `--mirror-to`):
 // what parses is a prefix of the canonical package sequence, writes back byte for byte as
 // far as it was read, and holds only packages the protocol allows; a mirror-info body
-// writes back as read.
+// writes back as read; a set's ask for concerns and the studio's answer (`/mirror/concerns`)
+// read back as written, within their limits.
 import ArmoryLedger
 import FuzzSupport
 
@@ -13,6 +14,15 @@ enum FuzzMain {
 
 /// The properties every input is held to.
 func checkInput(_ bytes: [UInt8]) {
+    if let ask = try? ConcernExchange(body: bytes) {
+        require(ask.recorded.count <= ConcernExchange.maximumRecorded && ask.recorded.allSatisfy { $0.concern > 0 }, "an ask past its limits")
+        require(ask.body == bytes, "an ask does not write back byte for byte: \(show(String(decoding: bytes, as: UTF8.self)))")
+    }
+    if let offers = try? ConcernOffer.read(bytes) {
+        require(offers.count <= ConcernOffer.maximumCount && offers.allSatisfy { $0.id > 0 }, "an answer past its limits")
+        let again = Array(ConcernOffer.body(offers).utf8)
+        require((try? ConcernOffer.read(again)) == offers, "an answer does not read back as written")
+    }
     if let text = String(validating: bytes, as: UTF8.self), let info = MirrorInfo(text: text) {
         require(MirrorInfo(text: info.text) == info, "mirror-info does not read back: \(show(text))")
     }

@@ -167,10 +167,21 @@ public struct ArmoryAPI: Sendable {
             delivery = nil
             self.outbox = nil
         }
-        mirrorReceiver = options.mirrors.isEmpty ? nil : MirrorReceiver(hub: hub, registrations: options.mirrors, logger: logger, clock: clock)
+        // A fork's alarm deliveries are sent at once.
+        mirrorReceiver = options.mirrors.isEmpty ? nil : MirrorReceiver(hub: hub, registrations: options.mirrors, logger: logger, clock: clock,
+                                                                         onAlarm: { id in wake.withLock { $0 }?.wake(for: id) })
+        // The witnesses' split views and the studio's concerns are recorded the way every
+        // concern is; the API is handed over once it is whole.
+        let recorder = Mutex<ArmoryAPI?>(nil)
         if let to = options.mirrorTo, signer != nil {
             let worker = MirrorWorker(hub: hub, transport: MirrorClient(studio: to.url, token: to.token, client: Self.linkClient),
-                                      logger: logger, clock: clock)
+                                      logger: logger, clock: clock) { production, concern in
+                guard let api = recorder.withLock({ $0 }) else { throw HubError.noSigningKey }
+                do { return try await api.recordStudioConcern(production, concern) } catch let e as APIError where (400..<500).contains(e.status.code) {
+                    // Not one the set's limits take (a studio that checks as the set does sends none): never recorded.
+                    return nil
+                }
+            }
             mirroring.withLock { $0 = worker }
             mirrorWorker = worker
         } else {
@@ -179,8 +190,6 @@ public struct ArmoryAPI: Sendable {
         if options.witnesses.isEmpty || signer == nil {
             witnesses = nil
         } else {
-            // A split view is recorded the way every concern is; the API is handed over once it is whole.
-            let recorder = Mutex<ArmoryAPI?>(nil)
             let worker = WitnessWorker(hub: hub, peers: options.witnesses, quorum: options.witnessQuorum, transport: WitnessClient(client: Self.linkClient),
                                        logger: logger, clock: clock) { production, text in
                 guard let api = recorder.withLock({ $0 }) else { throw HubError.noSigningKey }
@@ -188,8 +197,8 @@ public struct ArmoryAPI: Sendable {
             }
             witnessed.withLock { $0 = worker }
             witnesses = worker
-            recorder.withLock { $0 = self }
         }
+        recorder.withLock { $0 = self }
     }
 
     /// On the studio: takes in the logs mirrored from sets (nil: none registered here).
@@ -571,12 +580,20 @@ public struct ArmoryAPI: Sendable {
         for m in members where !["text", "scene"].contains(m.key) {
             throw APIError.badRequest("unknown field '\(m.key)' (allowed: text, scene; the time is the server's)", field: m.key)
         }
-        return try await decided(production) {
-            try await limitedConcern(production, address: ctx.address) {
-                try await recordStep(production, members: [("do", .string("report_concern"))] + members, session: nil)
-            }
+        let raised: AnonymousConcern
+        do { raised = try await raiseAnonymousConcern(production, members: members, address: ctx.address) } catch { throw APIError.notRecorded(error) }
+        switch raised {
+        case let .recorded(index, decision):
+            return try await decided(production) { (index, decision) }
+        case let .queued(concern):
+            return jsonResponse(.object([("queued", .int(Int(concern.id))), ("raised", .string(concern.raised)),
+                                         ("message", .string(Self.queuedMessage))]), status: .accepted)
         }
     }
+
+    /// What a person who raised a concern at the studio for a production recorded on its set is told.
+    package static let queuedMessage = "Your concern is kept at the studio and will be recorded on the set as soon as the set is next connected; "
+        + "if it cannot wait, tell the safety rep on set in person."
 
     /// Runs `record` for an anonymous concern within the rate limits, or answers 429 with
     /// `Retry-After`. A concern that was not recorded does not count.
@@ -667,6 +684,7 @@ public struct ArmoryAPI: Sendable {
             m = [("side", .string("studio")), ("size", .int(standing?.size ?? 0))]
             if let at = standing?.received { m.append(("at", .string(Timestamp(seconds: Int64(at.timeIntervalSince1970)).text))) }
             m.append(("forks", .int(forks.count)))
+            m.append(("concerns_waiting", .int(receiver.concernStatus(id).waiting)))
         } else {
             let held = mirrorWorker?.holds(id)
             m = [("side", .string("set")), ("size", .int(held?.size ?? 0))]

@@ -4,6 +4,7 @@ import ArmoryHub
 import ArmoryLedger
 import Foundation
 import Hummingbird
+import Logging
 import ServiceLifecycle
 
 /// The studio's mirror routes (C2SP tlog-mirror, docs/FORMAT.md), on a server that has
@@ -19,6 +20,10 @@ extension ArmoryAPI {
         }
         router.post("mirror/add-entries") { req, _ in
             try await Self.mirrorAnswer(req, receiver, limit: MirrorReceiver.maximumBody) { await receiver.addEntries($0, token: $1) }
+        }
+        // The concerns raised here for a set's production, handed to the set (docs/FORMAT.md).
+        router.post("mirror/concerns") { req, _ in
+            try await Self.mirrorAnswer(req, receiver, limit: ConcernExchange.maximumBodyLength) { await receiver.concerns($0, token: $1) }
         }
     }
 
@@ -55,11 +60,20 @@ extension ArmoryAPI {
             if let last = forks.last {
                 text += " A FORK WAS REFUSED at \(Self.clockTime(last.at)) UTC: \(last.reason). The set's log is not the one held here."
             }
+            let concerns = receiver.concernStatus(production)
+            if concerns.waiting > 0 {
+                text += " \(concerns.waiting) concern\(concerns.waiting == 1 ? "" : "s") raised here wait\(concerns.waiting == 1 ? "s" : "") for the set to be connected."
+            }
+            if let last = concerns.lastRecorded, let entry = last.recorded {
+                text += " The concern raised here at \(last.raised) is recorded on the set as entry \(entry)."
+            }
             return text
         }
         if let worker = mirrorWorker {
             guard let held = worker.holds(production) else { return "Not yet mirrored to the studio." }
+            let handed = worker.concernsRecorded(production)
             return "Mirrored to the studio up to entry \(held.size - 1) (checkpoint \(held.size), \(Self.clockTime(held.at)) UTC)."
+                + (handed > 0 ? " \(handed) concern\(handed == 1 ? "" : "s") raised at the studio recorded here since this server started." : "")
         }
         return nil
     }
@@ -71,6 +85,33 @@ extension ArmoryAPI {
 }
 
 extension MirrorClient: MirrorTransport {}
+
+/// On the studio: reads back, as the server starts, how each mirrored production stood, its
+/// forks and the concerns waiting for its set (asked again every few seconds until the store answers).
+public struct MirrorRestoreService: Service {
+    let receiver: MirrorReceiver
+    let logger: Logger
+    public init(receiver: MirrorReceiver, logger: Logger) {
+        self.receiver = receiver
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await receiver.restore()
+                    break
+                } catch {
+                    logger.warning("what the studio kept of its mirrors could not be read yet: \(error)")
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+            // Runs as long as the server does.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
 
 /// Sends each production's log to the studio for as long as the server runs.
 public struct MirrorService: Service {

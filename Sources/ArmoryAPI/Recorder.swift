@@ -1,6 +1,7 @@
 import ArmoryCore
 import ArmoryHub
 import ArmoryLedger
+import ArmoryStore
 import Foundation
 import Synchronization
 
@@ -57,7 +58,9 @@ extension ArmoryAPI {
         }
         let step: Step
         do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
-        let receipt = LogEntry.Receipt(received: now.text, via: via, recorder: session?.person, session: session?.name, key: session == nil ? nil : key)
+        // An anonymous concern carries no key (nothing about its sender); the server's own entries may.
+        let receipt = LogEntry.Receipt(received: now.text, via: via, recorder: session?.person, session: session?.name,
+                                       key: session == nil && !byServer ? nil : key)
         var allowed: (@Sendable (ProductionState, Step) -> String?)?
         if let recorder = session?.person {
             allowed = { state, step in RecordingForOthers.refusal(step, recorder: recorder, in: state) }
@@ -75,6 +78,66 @@ extension ArmoryAPI {
     package func recordServerConcern(_ production: String, text: String) async throws -> Int {
         try await recordStep(production, members: [("do", .string("report_concern")), ("text", .string(text))], session: nil,
                              key: nil, byServer: true).index
+    }
+
+    /// Records, on the set, a concern raised anonymously at the studio and handed over by it:
+    /// a concern as anyone may raise it (CONCERN-1), received from the server, under the key
+    /// `studio-concern-<n>` (handed over twice, it is recorded once), its text saying when the
+    /// studio received it. Returns its entry.
+    package func recordStudioConcern(_ production: String, _ concern: ConcernOffer) async throws -> Int {
+        var members: [(key: String, value: JSON)] = [("do", .string("report_concern")),
+                                                     ("text", .string(Self.studioConcernText(concern.text, raised: concern.raised)))]
+        if let scene = concern.scene { members.append(("scene", .string(scene))) }
+        return try await recordStep(production, members: members, session: nil, key: concern.key, byServer: true).index
+    }
+
+    /// A concern's text as the set records it: when the studio received it, then the text.
+    static func studioConcernText(_ text: String, raised: String) -> String { "Raised at the studio at \(raised): " + text }
+    /// What the words before a concern's text take, at most: a concern raised at the studio
+    /// is that much shorter than one raised on the set.
+    static let studioConcernAllowance = studioConcernText("", raised: String(repeating: "0", count: Limits.maximumTimeLength)).count
+
+    /// What became of an anonymous concern: recorded in the production's log, or, for a
+    /// production recorded on its set and mirrored here, queued at the studio until the set takes it.
+    package enum AnonymousConcern: Sendable {
+        case recorded(index: Int, decision: Decision)
+        case queued(StudioConcern)
+    }
+
+    /// The one way an anonymous concern comes in, from the API and the concern page alike:
+    /// `members` its `text` and `scene`, within the rate limits.
+    package func raiseAnonymousConcern(_ production: String, members: [(key: String, value: JSON)], address: String) async throws -> AnonymousConcern {
+        try await limitedConcern(production, address: address) {
+            let members = [(key: "do", value: JSON.string("report_concern"))] + members
+            guard let receiver = mirrorReceiver, hub.mirrored[production] != nil else {
+                let r = try await recordStep(production, members: members, session: nil)
+                return .recorded(index: r.index, decision: r.decision)
+            }
+            // Checked as the set will check it, so what is queued here is recorded there.
+            let now = stamp(in: try await zone(production))
+            let step: Step
+            do throws(StepFormatError) {
+                try Limits.check(step: .object(members))
+                step = try Step(json: .object([("at", .string(now.text))] + members))
+            } catch {
+                throw APIError.badRequest(error.message, field: error.field)
+            }
+            guard case let .reportConcern(text, scene) = step.action else { throw APIError.badRequest("field 'do' is report_concern", field: "do") }
+            let longest = Limits.maximumTextLength - Self.studioConcernAllowance
+            guard text.count <= longest else {
+                throw APIError.badRequest("field 'text' is at most \(longest) characters for a production recorded on its set (the set adds when the studio received it)",
+                                          field: "text")
+            }
+            let queued: StudioConcern?
+            do { queued = try await receiver.queueConcern(production, text: text, scene: scene) } catch {
+                throw APIError(.serviceUnavailable, "the studio's store did not answer; nothing was queued, send it again", retryAfter: 5)
+            }
+            guard let queued else {
+                throw APIError(.tooManyRequests, "\(MirrorReceiver.maximumWaitingConcerns) concerns wait for the set already; tell the safety rep on set in person",
+                               retryAfter: 600)
+            }
+            return .queued(queued)
+        }
     }
 
     /// The server's receipt for something it records now on a person's behalf.

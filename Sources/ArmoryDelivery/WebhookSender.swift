@@ -31,7 +31,7 @@ public struct WebhookSender: AlarmSender {
     /// The Alertmanager webhook body for one alarm delivery.
     public static func body(_ d: Delivery, _ alarm: AlarmMessage, externalURL: String) -> JSON {
         var labels: [(key: String, value: JSON)] = [
-            ("alertname", .string("ArmoryAlarm")), ("production", .string(alarm.production)),
+            ("alertname", .string(alarm.fork ? "ArmoryFork" : "ArmoryAlarm")), ("production", .string(alarm.production)),
             ("rule", .string(alarm.rules.map(\.rawValue).joined(separator: ","))),
         ]
         if let f = alarm.firearm { labels.append(("firearm", .string(f))) }

@@ -233,6 +233,7 @@ public final class DeliveryWorker: Sendable {
 
     /// Attempts one delivery; returns it as it is to be stored.
     func attempt(_ d: Delivery, now: Int64) async -> Delivery {
+        if let fork = StoredFork.id(ofAlarmIndex: d.index) { return await attemptFork(d, fork, now: now) }
         var d = d
         let index = d.index
         let read = try? await hub.read(d.production) { log -> AlarmFacts? in
@@ -255,17 +256,39 @@ public final class DeliveryWorker: Sendable {
             d.lastError = nil
             return d
         }
+        let body = (try? JSON.parse(entry.body)) ?? .null
+        let alarm = AlarmMessage(production: d.production, productionTitle: facts.title, index: d.index, at: entry.at, rules: entry.rules,
+                                 message: entry.message, firearm: body["firearm"]?.stringValue, lot: body["lot"]?.stringValue,
+                                 critical: AlarmRecipients.isCritical(entry.rules), round: d.round,
+                                 url: "\(publicURL())/p/\(d.production)/entry/\(d.index)")
+        return await send(d, alarm, now: now)
+    }
+
+    /// Attempts one delivery of the critical alarm a studio raises when a set's log is not
+    /// the one it holds (a fork, kept as evidence in the store).
+    func attemptFork(_ d: Delivery, _ id: Int64, now: Int64) async -> Delivery {
+        var d = d
+        guard let forks = store as? any MirrorStore, let fork = try? await forks.fork(d.production, id: id) else {
+            putOff(&d, because: "the fork's evidence is not readable here yet", wait: Self.notYetWait, now: now)
+            return d
+        }
+        let title = (try? await hub.read(d.production) { $0.header.title }) ?? d.production
+        let alarm = AlarmMessage(production: d.production, productionTitle: title, index: d.index, at: Timestamp(seconds: fork.at).text, rules: [],
+                                 message: "The set's log of this production is not the one the studio holds (a fork): \(fork.reason). "
+                                     + "The studio refused it and keeps the request as evidence; find out at once which record is the set's.",
+                                 firearm: nil, lot: nil, critical: true, round: 0, url: "\(publicURL())/p/\(d.production)", fork: true)
+        return await send(d, alarm, now: now)
+    }
+
+    /// Sends one delivery of `alarm` on its channel; returns it as it is to be stored.
+    func send(_ d: Delivery, _ alarm: AlarmMessage, now: Int64) async -> Delivery {
+        var d = d
         guard let sender = senders[d.channel] else {
             d.attempts += 1
             putOff(&d, because: "\(d.channel.rawValue) is not set up on this server", wait: Self.longestWait, now: now)
             onAttempt(d.channel, "unconfigured")
             return d
         }
-        let body = (try? JSON.parse(entry.body)) ?? .null
-        let alarm = AlarmMessage(production: d.production, productionTitle: facts.title, index: d.index, at: entry.at, rules: entry.rules,
-                                 message: entry.message, firearm: body["firearm"]?.stringValue, lot: body["lot"]?.stringValue,
-                                 critical: AlarmRecipients.isCritical(entry.rules), round: d.round,
-                                 url: "\(publicURL())/p/\(d.production)/entry/\(d.index)")
         let outcome = await sender.send(d, alarm)
         let sentAt = Int64(clock().timeIntervalSince1970)
         d.attempts += 1

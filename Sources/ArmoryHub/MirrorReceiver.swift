@@ -1,5 +1,6 @@
 import ArmoryCore
 import ArmoryLedger
+import ArmoryStore
 import Crypto
 import Foundation
 import Logging
@@ -35,12 +36,14 @@ public actor MirrorReceiver {
         static func info(_ status: Int, _ info: MirrorInfo) -> Answer { Answer(status: status, type: MirrorInfo.contentType, body: info.text) }
     }
 
-    /// A request refused because it shows the set's log and the studio's copy disagree.
+    /// A request refused because it shows the set's log and the studio's copy disagree,
+    /// as the pages show it (the request itself is kept whole in the store).
     public struct Fork: Sendable {
         public let at: Date
         public let reason: String
-        /// The request as received, kept whole as evidence.
-        public let request: [UInt8]
+        /// The SHA-256 of the request, hex, and its length.
+        public let digest: String
+        public let bytes: Int
     }
 
     /// How the studio's copy of a production stands, for its pages' banner.
@@ -53,15 +56,25 @@ public actor MirrorReceiver {
 
     /// Entries already held that a request may send again (a resend after a lost answer).
     public static let maximumExcess = AddEntries.packageSize
-    /// Bytes of a refused request written to the log with its digest (the whole request is kept in memory).
+    /// Bytes of a refused request written to the log with its digest (the whole request is kept in the store).
     public static let loggedRequestBytes = 4096
+    /// After a fork raised its critical alarm, later forks of the production within this
+    /// many seconds are kept as evidence without alarming everyone again.
+    public static let forkAlarmSpacing: TimeInterval = 3600
+    /// Concerns raised at the studio and waiting for the set, per production, past which the
+    /// studio asks people to reach the set another way.
+    public static let maximumWaitingConcerns = 1000
     /// Most bytes of one request read.
     public static let maximumBody = 32 * 1024 * 1024
 
     let hub: ProductionHub
+    /// Where the standing, the forks and the concerns for the sets are kept (the hub's store).
+    let store: (any MirrorStore)?
     public nonisolated let registrations: [String: Registration]
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Called when a fork's alarm deliveries are stored: the outbox is looked at now.
+    let onAlarm: @Sendable (String) -> Void
     /// Each production's pending checkpoint: signed by the set, checked, entries to come.
     var pending: [String: (note: SignedNote, checkpoint: Checkpoint)] = [:]
     /// Each production's latest checkpoint held whole, and when it arrived; and the requests
@@ -70,17 +83,55 @@ public actor MirrorReceiver {
     struct StandingBook {
         var standing: [String: Standing] = [:]
         var forks: [String: [Fork]] = [:]
+        /// When each production's last fork alarm was raised.
+        var alarmed: [String: Date] = [:]
+        /// Concerns raised here that the set has not recorded yet, and the last it recorded.
+        var waiting: [String: Int] = [:]
+        var lastRecorded: [String: StudioConcern] = [:]
     }
     /// Productions with a request being handled, and the requests waiting for them.
     var busy: Set<String> = []
     var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    public init(hub: ProductionHub, registrations: [String: Registration], logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(hub: ProductionHub, registrations: [String: Registration], logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                onAlarm: @escaping @Sendable (String) -> Void = { _ in }) {
         self.hub = hub
+        self.store = hub.store as? any MirrorStore
         self.registrations = registrations
         self.logger = logger
         self.clock = clock
+        self.onAlarm = onAlarm
     }
+
+    /// Reads back what the studio kept before it last stopped: each production's standing,
+    /// its forks, and the concerns waiting for its set. Called as the server starts.
+    public func restore() async throws {
+        guard let store else { return }
+        let standings = try await store.standings()
+        var forks: [String: [Fork]] = [:]
+        var concerns: [String: [StudioConcern]] = [:]
+        for id in registrations.keys {
+            forks[id] = try await store.forks(id, withRequests: true).map {
+                Fork(at: Date(timeIntervalSince1970: TimeInterval($0.at)), reason: $0.reason, digest: Self.hex(SHA256.hash(data: $0.request)), bytes: $0.request.count)
+            }
+            concerns[id] = try await store.studioConcerns(id)
+        }
+        book.withLock { b in
+            for (id, s) in standings where registrations[id] != nil && b.standing[id] == nil {
+                b.standing[id] = Standing(size: s.size, received: Date(timeIntervalSince1970: TimeInterval(s.received)))
+            }
+            for (id, list) in forks where !list.isEmpty {
+                b.forks[id] = list + (b.forks[id] ?? [])
+                b.alarmed[id] = max(b.alarmed[id] ?? .distantPast, list.last!.at)
+            }
+            for (id, list) in concerns {
+                b.waiting[id] = list.filter { $0.recorded == nil }.count
+                b.lastRecorded[id] = list.filter { $0.recorded != nil }.max { ($0.recordedAt ?? 0, $0.id) < ($1.recordedAt ?? 0, $1.id) }
+            }
+        }
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
 
     /// The production a log origin names (`armory/<id>`), if it is registered here.
     public nonisolated func production(origin: String) -> String? {
@@ -131,7 +182,7 @@ public actor MirrorReceiver {
                 var latest = pending[id]
                 if latest == nil { latest = try await held(id).last }
                 do throws(WitnessRefusal) { try WitnessRules.check(request, latest: latest?.checkpoint, keys: [registrations[id]!.key]) } catch {
-                    if error.isEvidenceOfAFork { fork(id, error.message, body) }
+                    if error.isEvidenceOfAFork { await fork(id, error.message, body) }
                     if let size = error.latestSize { return Answer(status: error.status, type: TlogSize.contentType, body: TlogSize.text(size)) }
                     return .text(error.status, error.message)
                 }
@@ -204,32 +255,107 @@ public actor MirrorReceiver {
                 : MerkleProof.verifyConsistency(first: package.end, second: request.end, firstRoot: root, secondRoot: end.checkpoint.rootHash, proof: package.proof)
             guard holds else {
                 let why = "entries \(package.first)..<\(package.end) are not the ones the set's checkpoint of \(request.end) signed"
-                fork(id, why, body)
+                await fork(id, why, body)
                 return .text(422, why)
             }
             do {
                 try await hub.mirror(id, entries: new, checkpoint: package.end == request.end ? end.note : nil)
             } catch HubError.invalid(let e) {
                 let why = "entries \(next)..<\(package.end) do not stand up: \(e.message)"
-                fork(id, why, body)
+                await fork(id, why, body)
                 return .text(422, why)
             }
             next = package.end
         }
         guard next >= request.end else { return .info(202, MirrorInfo(pendingSize: request.end, nextEntry: next)) }
         let now = clock()
-        book.withLock { if $0.standing[id]?.size != request.end { $0.standing[id] = Standing(size: request.end, received: now) } }
+        let changed = book.withLock { b in
+            guard b.standing[id]?.size != request.end else { return false }
+            b.standing[id] = Standing(size: request.end, received: now)
+            return true
+        }
+        // Kept, so a restarted studio still says how far behind it is; the entries are stored already.
+        if changed { try await store?.setStanding(id, size: request.end, received: Int64(now.timeIntervalSince1970)) }
         return Answer(status: 200, type: "text/plain; charset=utf-8", body: "")
     }
 
-    /// Keeps a refused request as evidence of a fork, and says so loudly.
-    func fork(_ id: String, _ reason: String, _ request: [UInt8]) {
-        let fork = Fork(at: clock(), reason: reason, request: request)
-        book.withLock { $0.forks[id, default: []].append(fork) }
-        let digest = SHA256.hash(data: request).map { String(format: "%02x", $0) }.joined()
+    /// Keeps a refused request as evidence of a fork, in the store, and raises a critical
+    /// alarm at the studio: to the production's producers and safety (as the studio holds
+    /// its crew) on every channel they gave, and to every webhook. Later forks within
+    /// `forkAlarmSpacing` are kept without alarming again.
+    func fork(_ id: String, _ reason: String, _ request: [UInt8]) async {
+        let now = clock()
+        let fork = Fork(at: now, reason: reason, digest: Self.hex(SHA256.hash(data: request)), bytes: request.count)
+        let alarming = book.withLock { b in
+            b.forks[id, default: []].append(fork)
+            guard now.timeIntervalSince(b.alarmed[id] ?? .distantPast) >= Self.forkAlarmSpacing else { return false }
+            b.alarmed[id] = now
+            return true
+        }
         logger.critical("production \(id): the set's log is not the one this studio holds (a fork): \(reason)",
-                        metadata: ["request-sha256": "\(digest)", "request-bytes": "\(request.count)",
+                        metadata: ["request-sha256": "\(fork.digest)", "request-bytes": "\(request.count)",
                                    "request-head": "\(Data(request.prefix(Self.loggedRequestBytes)).base64EncodedString())"])
+        guard let store else { return }
+        var people: [String]?
+        if alarming {
+            // The production's crew as the studio holds it: none yet, then the webhooks alone.
+            var crew: [String] = []
+            if let size = (try? await held(id))?.size, size > 0,
+               let found = try? await hub.read(id, { AlarmRecipients.escalation($0.state, index: 0).people }) { crew = found }
+            people = crew
+        }
+        do {
+            _ = try await store.recordFork(id, at: Int64(now.timeIntervalSince1970), reason: reason, request: request, alarm: people)
+            if alarming { onAlarm(id) }
+        } catch {
+            logger.critical("production \(id): the fork's evidence could not be stored (\(error)); its digest and head are in this log")
+        }
+    }
+
+    // MARK: Concerns raised at the studio, for the set
+
+    /// Keeps a concern raised at the studio for a production recorded on its set, until the
+    /// set takes it (`concerns`). Throws `StoreError` when the store does not answer.
+    public func queueConcern(_ id: String, text: String, scene: String?) async throws -> StudioConcern? {
+        guard let store else { return nil }
+        guard book.withLock({ $0.waiting[id] ?? 0 }) < Self.maximumWaitingConcerns else { return nil }
+        let raised = Timestamp(seconds: Int64(clock().timeIntervalSince1970)).text
+        let concern = try await store.queueConcern(id, raised: raised, text: text, scene: scene)
+        book.withLock { $0.waiting[id, default: 0] += 1 }
+        logger.notice("production \(id): a concern raised at the studio waits for the set (concern \(concern.id))")
+        return concern
+    }
+
+    /// The set asks for the concerns waiting for it, naming those it recorded since it last
+    /// asked (`ConcernExchange`); the answer is the concerns still waiting (`ConcernOffer`).
+    public func concerns(_ body: [UInt8], token: String) async -> Answer {
+        let request: ConcernExchange
+        do { request = try ConcernExchange(body: body) } catch { return .text(400, error.message) }
+        guard let id = production(origin: request.origin) else {
+            return .text(404, "no production with origin '\(request.origin.prefix(200))' is registered at this studio")
+        }
+        guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
+        guard let store else { return .text(404, "this studio keeps no concerns for sets") }
+        do {
+            let now = clock()
+            try await store.concernsRecorded(id, request.recorded.map { (Int64($0.concern), $0.entry) }, at: Int64(now.timeIntervalSince1970))
+            let all = try await store.studioConcerns(id)
+            let waiting = all.filter { $0.recorded == nil }
+            book.withLock { b in
+                b.waiting[id] = waiting.count
+                b.lastRecorded[id] = all.filter { $0.recorded != nil }.max { ($0.recordedAt ?? 0, $0.id) < ($1.recordedAt ?? 0, $1.id) }
+            }
+            let offers = waiting.prefix(ConcernOffer.maximumCount).map { ConcernOffer(id: Int($0.id), raised: $0.raised, text: $0.text, scene: $0.scene) }
+            return Answer(status: 200, type: ConcernOffer.contentType, body: ConcernOffer.body(Array(offers)))
+        } catch {
+            logger.error("concerns for the set of \(id): \(error)")
+            return .text(503, "the studio's store did not answer; ask again")
+        }
+    }
+
+    /// Concerns raised here waiting for the set, and the last one the set recorded.
+    public nonisolated func concernStatus(_ id: String) -> (waiting: Int, lastRecorded: StudioConcern?) {
+        book.withLock { ($0.waiting[id] ?? 0, $0.lastRecorded[id]) }
     }
 
     /// How the studio's copy of the production stands, and the forks seen (for its pages).

@@ -40,6 +40,10 @@ public actor MirrorWorker {
     public static let refusedWait: Double = 300
     /// Requests in one look at a production before it waits for the next look.
     static let requestsPerLook = 64
+    /// How often the studio is asked for the concerns raised there for each production.
+    public static let concernPoll: Double = 10
+    /// Answers taken in one ask for concerns (each of at most `ConcernOffer.maximumCount`).
+    static let concernAnswersPerLook = 8
 
     let hub: ProductionHub
     let transport: any MirrorTransport
@@ -59,13 +63,31 @@ public actor MirrorWorker {
     /// Productions with entries the studio may lack.
     var pending: Set<String> = []
     let wakeups = Wakeups()
+    /// Records a concern the studio handed over (CONCERN-1, under its `key`); returns its
+    /// entry, or nil when the concern is refused for good (one the set's limits do not take).
+    /// Throws when it may be recorded later (the store did not answer).
+    let recordConcern: @Sendable (String, ConcernOffer) async throws -> Int?
+    /// Concerns refused for good, per production: not tried again while the server runs.
+    var refusedConcerns: [String: Set<Int>] = [:]
+    /// Every production of this set, and when the studio is next asked for its concerns.
+    var productions: Set<String> = []
+    var nextConcernAsk: [String: Date] = [:]
+    /// Concerns recorded here that the studio has not been told of yet.
+    var toTell: [String: [ConcernExchange.Recorded]] = [:]
+    /// Concerns raised at the studio recorded here since the server started, per production.
+    let handedOver = Mutex<[String: Int]>([:])
 
-    public init(hub: ProductionHub, transport: any MirrorTransport, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(hub: ProductionHub, transport: any MirrorTransport, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+                recordConcern: @escaping @Sendable (String, ConcernOffer) async throws -> Int? = { _, _ in throw HubError.noSigningKey }) {
         self.hub = hub
         self.transport = transport
         self.logger = logger
         self.clock = clock
+        self.recordConcern = recordConcern
     }
+
+    /// How many concerns raised at the studio were recorded here since the server started.
+    public nonisolated func concernsRecorded(_ production: String) -> Int { handedOver.withLock { $0[production] ?? 0 } }
 
     /// An entry was recorded in `production`: the studio is sent it at the next look.
     public nonisolated func wake(for production: String) {
@@ -77,7 +99,10 @@ public actor MirrorWorker {
 
     /// Runs until cancelled: every production once, then those with new entries, every tick.
     public func run() async {
-        if let all = try? await hub.store.productionIDs() { pending.formUnion(all) }
+        if let all = try? await hub.store.productionIDs() {
+            pending.formUnion(all)
+            productions.formUnion(all)
+        }
         await pass()
         await wakeups.run(every: Self.tick) {
             await pass()
@@ -87,13 +112,59 @@ public actor MirrorWorker {
 
     /// One look at each production woken or still behind at the studio.
     public func pass() async {
-        pending.formUnion(wakeups.takeWoken())
+        let woken = wakeups.takeWoken()
+        pending.formUnion(woken)
+        productions.formUnion(woken)
         for id in pending.sorted() where hub.mirrored[id] == nil {
             if let r = retry[id], r.at > clock() { continue }
             if await push(id) {
                 pending.remove(id)
                 retry[id] = nil
             }
+        }
+        // The studio is asked for the concerns raised there, every `concernPoll`, while it is in reach.
+        for id in productions.sorted() where hub.mirrored[id] == nil {
+            let now = clock()
+            if let r = retry[id], r.at > now { continue }
+            guard now >= nextConcernAsk[id] ?? .distantPast else { continue }
+            nextConcernAsk[id] = now.addingTimeInterval(Self.concernPoll)
+            await takeConcerns(id)
+        }
+    }
+
+    /// Asks the studio for the concerns raised there for the production, telling it those
+    /// recorded here since the last ask, and records each handed over (once: a concern handed
+    /// over again is answered by its key with the entry recorded the first time).
+    func takeConcerns(_ id: String) async {
+        do {
+            let origin = try await hub.read(id) { $0.origin }
+            for _ in 0..<Self.concernAnswersPerLook {
+                let told = toTell[id] ?? []
+                let answer = try await send(id, "concerns", ConcernExchange(origin: origin, recorded: told).body)
+                guard answer.status == 200 else {
+                    // A studio that does not take this production's concerns is asked again later.
+                    if answer.status != 404 { logger.warning("concerns of production \(id) at the studio: \(answer.status) \(Self.excerpt(answer.body))") }
+                    return
+                }
+                toTell[id] = nil
+                let offers = try ConcernOffer.read(answer.body).filter { !(refusedConcerns[id]?.contains($0.id) ?? false) }
+                if offers.isEmpty { return }
+                var recorded: [ConcernExchange.Recorded] = []
+                for offer in offers where !recorded.contains(where: { $0.concern == offer.id }) {
+                    guard let entry = try await recordConcern(id, offer) else {
+                        refusedConcerns[id, default: []].insert(offer.id)
+                        logger.error("production \(id): concern \(offer.id) raised at the studio is not one this set can record; it stays at the studio")
+                        continue
+                    }
+                    recorded.append(ConcernExchange.Recorded(concern: offer.id, entry: entry))
+                    handedOver.withLock { $0[id, default: 0] += 1 }
+                    logger.notice("production \(id): concern \(offer.id) raised at the studio recorded as entry \(entry)")
+                }
+                toTell[id] = recorded
+                if recorded.isEmpty { return }
+            }
+        } catch {
+            logger.warning("concerns of production \(id) at the studio: \(error)")
         }
     }
 

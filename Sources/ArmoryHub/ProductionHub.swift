@@ -386,7 +386,7 @@ public actor ProductionHub {
                        allowed: (@Sendable (ProductionState, Step) -> String?)?) async throws -> Recorded {
         let signer = self.signer
         let w = try await write(id) { (log: inout ProductionLog) throws(StepFormatError) in
-            if let key = receipt?.key, let recorder = receipt?.recorder, let earlier = log.entry(forKey: key, recorder: recorder) {
+            if let key = receipt?.key, let earlier = log.entry(forKey: key, recorder: receipt?.recorder ?? "") {
                 return Self.repeated(log, earlier, step)
             }
             if let allowed, let why = allowed(log.state, step) { return .notRecorded(.notAllowed(why, field: "by")) }

@@ -88,8 +88,9 @@ public struct ProductionLog: Sendable {
     public func entry(forKey key: String, recorder: String) -> Int? { keyed[KeyedCommand(recorder: recorder, key: key)] }
 
     mutating func noteKey(_ receipt: LogEntry.Receipt?, index: Int) {
-        if let receipt, let recorder = receipt.recorder, let key = receipt.key {
-            let command = KeyedCommand(recorder: recorder, key: key)
+        // The server's own keyed entries (a concern the studio handed over) have no recorder.
+        if let receipt, let key = receipt.key {
+            let command = KeyedCommand(recorder: receipt.recorder ?? "", key: key)
             if keyed[command] == nil { keyed[command] = index }
         }
     }

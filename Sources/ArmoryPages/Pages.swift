@@ -848,20 +848,25 @@ package struct Pages: Sendable {
         let text = (form.first { $0.0 == "text" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let scene = (form.first { $0.0 == "scene" }?.1 ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return try await concernPage(ctx, error: "Write what worries you first.", status: .unprocessableContent) }
-        var members: [(key: String, value: JSON)] = [("do", .string("report_concern")), ("text", .string(text))]
+        var members: [(key: String, value: JSON)] = [("text", .string(text))]
         if !scene.isEmpty { members.append(("scene", .string(scene))) }
-        let index: Int
+        let raised: ArmoryAPI.AnonymousConcern
         do {
-            (index, _) = try await api.limitedConcern(id, address: ctx.address) {
-                try await api.recordStep(id, members: members, session: nil)
-            }
+            raised = try await api.raiseAnonymousConcern(id, members: members, address: ctx.address)
         } catch let e as APIError where e.status.code < 500 {
             var r = try await concernPage(ctx, error: e.message, status: e.status)
             if let wait = e.retryAfter { r.headers[.retryAfter] = String(wait) }
             return r
         }
-        return page(title: "Concern recorded", body: render("concern-sent", ["production": id, "index": index]), ctx: ctx,
-                    production: (id, header), status: .created)
+        switch raised {
+        case let .recorded(index, _):
+            return page(title: "Concern recorded", body: render("concern-sent", ["production": id, "index": index]), ctx: ctx,
+                        production: (id, header), status: .created)
+        case let .queued(concern):
+            return page(title: "Concern kept for the set",
+                        body: render("concern-sent", ["production": id, "queued": Int(concern.id), "raised": concern.raised, "message": ArmoryAPI.queuedMessage]),
+                        ctx: ctx, production: (id, header), status: .accepted)
+        }
     }
 
     func poster(_ req: Request, _ ctx: ArmoryContext) async throws -> Response {

@@ -37,6 +37,8 @@ public func buildApplication(api: ArmoryAPI, logger: Logger,
         + (api.witnesses.map { [WitnessService(worker: $0)] } ?? [])
         // And each production's log to the studio, whenever the link is up.
         + (api.mirrorWorker.map { [MirrorService(worker: $0)] } ?? [])
+        // The studio reads back what it kept of its mirrors.
+        + (api.mirrorReceiver.map { [MirrorRestoreService(receiver: $0, logger: logger)] } ?? [])
     return Application(router: buildRouter(api: api), server: .http1(configuration: http),
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Armory"),
                        services: services,

@@ -204,8 +204,11 @@ public struct AlarmMessage: Sendable, Equatable {
     public let round: Int
     /// The entry's page, at the server's public address.
     public let url: String
+    /// The studio's alarm that a set's log is not the one it holds (`StoredFork`), rather than an entry's.
+    public let fork: Bool
     public init(production: String, productionTitle: String, index: Int, at: String, rules: [Rule], message: String,
-                firearm: String?, lot: String?, critical: Bool, round: Int, url: String) {
+                firearm: String?, lot: String?, critical: Bool, round: Int, url: String, fork: Bool = false) {
+        self.fork = fork
         self.production = production
         self.productionTitle = productionTitle
         self.index = index
@@ -221,7 +224,7 @@ public struct AlarmMessage: Sendable, Equatable {
 
     /// One line for a subject or a phone's notification title.
     public var title: String {
-        (round > 0 ? "UNANSWERED (\(round)) " : "") + (critical ? "CRITICAL ALARM" : "ALARM") + " \(rules.map(\.rawValue).joined(separator: ", ")) · \(productionTitle)"
+        (round > 0 ? "UNANSWERED (\(round)) " : "") + (critical ? "CRITICAL ALARM" : "ALARM") + (fork ? " FORK" : " \(rules.map(\.rawValue).joined(separator: ", "))") + " · \(productionTitle)"
     }
 }
 

@@ -279,6 +279,13 @@ public final class PostgresLogStore: Sendable {
             for statement in Self.outboxSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
             try await c.query("INSERT INTO armory_schema (version) VALUES (6)", logger: logger)
         }
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 7", logger: logger).collect()
+            guard rows.isEmpty else { return }
+            for statement in Self.mirrorSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            try await c.query("INSERT INTO armory_schema (version) VALUES (7)", logger: logger)
+        }
     }
 
     public func saveSession(_ s: StoredSession) async throws {
@@ -689,24 +696,28 @@ extension PostgresLogStore: DeliveryStore {
     public func escalate(_ production: String, _ rounds: [EscalationRound], at: Int64) async throws {
         guard !rounds.isEmpty else { return }
         try await transaction { [logger] c in
-            for r in rounds {
-            let prefix = "\(production)/\(r.recipients.index)/\(r.round)/"
-            let people = r.recipients.people
-            let index = r.recipients.index, round = r.round
-            try await c.query("""
-                INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
-                SELECT \(prefix) || person || '/' || channel || '/' || id, production, \(index), \(round), person, channel, address, id, 'pending', 0, 0, \(at)
-                FROM contact WHERE production = \(production) AND person = ANY(\(people)::text[])
-                ON CONFLICT (key) DO NOTHING
-                """, logger: logger)
-            try await c.query("""
-                INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
-                SELECT \(prefix) || 'webhook/webhook/' || id, \(production), \(index), \(round), 'webhook', 'webhook', url, id, 'pending', 0, 0, \(at)
-                FROM webhook WHERE production IN ('*', \(production))
-                ON CONFLICT (key) DO NOTHING
-                """, logger: logger)
-            }
+            for r in rounds { try await Self.writeDeliveries(c, logger, production, r.recipients, round: r.round, at: at) }
         }
+    }
+
+    /// One round of an alarm's deliveries: each recipient's contacts, and every webhook of
+    /// the production and of the server. Written once (a key already there is kept).
+    static func writeDeliveries(_ c: PostgresConnection, _ logger: Logger, _ production: String, _ alarm: AlarmRecipients, round: Int, at: Int64) async throws {
+        let prefix = "\(production)/\(alarm.index)/\(round)/"
+        let people = alarm.people
+        let index = alarm.index
+        try await c.query("""
+            INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+            SELECT \(prefix) || person || '/' || channel || '/' || id, production, \(index), \(round), person, channel, address, id, 'pending', 0, 0, \(at)
+            FROM contact WHERE production = \(production) AND person = ANY(\(people)::text[])
+            ON CONFLICT (key) DO NOTHING
+            """, logger: logger)
+        try await c.query("""
+            INSERT INTO delivery (key, production, idx, round, recipient, channel, address, target, state, attempts, next_at, created_at)
+            SELECT \(prefix) || 'webhook/webhook/' || id, \(production), \(index), \(round), 'webhook', 'webhook', url, id, 'pending', 0, 0, \(at)
+            FROM webhook WHERE production IN ('*', \(production))
+            ON CONFLICT (key) DO NOTHING
+            """, logger: logger)
     }
 
     public func escalationRounds(_ production: String) async throws -> [Int: Int] {

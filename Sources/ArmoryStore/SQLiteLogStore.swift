@@ -170,6 +170,9 @@ public final class SQLiteLogStore: Sendable {
         m.registerMigration("v7: the delivery outbox") { db in
             try db.execute(sql: SQLiteLogStore.outboxSchema)
         }
+        m.registerMigration("v8: the studio's mirrors: standing, forks, concerns for the set") { db in
+            try db.execute(sql: SQLiteLogStore.mirrorSchema)
+        }
         return m
     }
 

@@ -17,6 +17,8 @@ import pytest
 
 from server import ARMORY, Server, until
 
+SECRET = "a-webhook-secret-for-the-mirror-tests-0123456789"
+
 
 def run(*args):
     return subprocess.run([ARMORY, *map(str, args)], capture_output=True, text=True, timeout=120)
@@ -31,14 +33,14 @@ def free_port():
 class Studio:
     """`armory serve` at the studio, with one production registered to mirror."""
 
-    def __init__(self, folder, port, registrations):
+    def __init__(self, folder, port, registrations, *extra):
         self.folder = folder
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.err = open(folder / "studio.err", "a")
         self.proc = subprocess.Popen([ARMORY, "serve", "--database", folder / "studio.db", "--port", str(port),
-                                      "--password-cost", "10", "--insecure-cookies", "--mirror-from", registrations],
-                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
+                                      "--password-cost", "10", "--insecure-cookies", "--mirror-from", registrations, *extra],
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True, cwd=folder)
         line = self.proc.stdout.readline()
         assert "is serving on" in line, line + (folder / "studio.err").read_text()
 
@@ -186,7 +188,12 @@ def test_the_studio_refuses_a_token_or_key_it_does_not_know(link):
 
 
 def test_a_set_restored_from_an_old_backup_is_refused_as_a_fork(link):
-    studio = Studio(link["studio"], link["port"], link["registrations"])
+    from peers import WebhookReceiver
+    hook = WebhookReceiver(SECRET)
+    (link["studio"] / "hook.secret").write_text(SECRET + "\n")
+    os.chmod(link["studio"] / "hook.secret", 0o600)
+    alarmed = ("--webhook", hook.url, "--webhook-secret-file", "hook.secret")
+    studio = Studio(link["studio"], link["port"], link["registrations"], *alarmed)
     server = start_set(link)
     ana = server.sign_in("ana")
     first = production(server, ana)["entries"]
@@ -218,6 +225,86 @@ def test_a_set_restored_from_an_old_backup_is_refused_as_a_fork(link):
         status, page = get(studio.url + "/p/demo/dashboard", pat)
         assert "A FORK WAS REFUSED" in page.decode()
         assert "a fork" in (link["studio"] / "studio.err").read_text()
+        # A critical alarm at the studio: its webhook is sent one, naming the fork, once.
+        forks = hook.wait_for(lambda a: a["labels"]["alertname"] == "ArmoryFork")
+        assert forks and forks[0][0]["labels"]["severity"] == "critical", hook.alerts()
+        assert "not the one the studio holds" in forks[0][0]["annotations"]["description"]
+        assert forks[0][1].startswith("demo/-1/0/webhook/webhook/")
+        # The evidence outlives the studio's process: restarted, it still shows the fork and
+        # how far behind it is, and the request is in its database whole.
+        assert studio.stop() == 0
+        server.stop()
+        studio = Studio(link["studio"], link["port"], link["registrations"], *alarmed)
+        pat = studio_sign_in(link, studio)
+        held = until("the restarted studio to read back what it kept",
+                     lambda: (lambda p: p if p["mirror"]["forks"] > 0 else None)(json.loads(get(studio.url + "/api/v1/productions/demo", pat)[1])), 15)
+        assert held["mirror"]["size"] == size, held
+        status, page = get(studio.url + "/p/demo/dashboard", pat)
+        assert "A FORK WAS REFUSED" in page.decode() and f"as of checkpoint {size}" in page.decode()
+        import sqlite3
+        with sqlite3.connect(link["studio"] / "studio.db") as db:
+            rows = db.execute("SELECT length(request), reason FROM mirror_fork WHERE production = 'demo'").fetchall()
+        assert rows and all(n > 0 for n, _ in rows), rows
+        assert len([a for a in hook.alerts() if a[0]["labels"]["alertname"] == "ArmoryFork"]) == 1
+    finally:
+        server.stop()
+        studio.stop()
+        hook.close()
+
+
+def test_a_concern_raised_at_the_studio_is_recorded_on_the_set_when_it_is_connected(link):
+    import urllib.error
+    import urllib.request
+    studio = Studio(link["studio"], link["port"], link["registrations"])
+    server = start_set(link)
+    try:
+        ana = server.sign_in("ana")
+        first = production(server, ana)["entries"]
+        until("the demo to be mirrored", lambda: production(server, ana).get("mirror", {}).get("size", 0) >= first, 30)
+        # The set goes away; a crew member at the studio raises a concern on its anonymous page.
+        assert server.stop() == 0
+        req = urllib.request.Request(studio.url + "/api/v1/productions/demo/concerns", method="POST",
+                                     data=json.dumps({"text": "the cart on stage 4 was left open", "scene": "12A"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 202
+            queued = json.loads(r.read())
+        assert queued["queued"] >= 1 and "next connected" in queued["message"], queued
+        # The page as well (a form, no sign-in).
+        import urllib.parse
+        form = urllib.parse.urlencode({"text": "smoke near the armory truck"}).encode()
+        req = urllib.request.Request(studio.url + "/p/demo/concern", data=form, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": studio.url})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 202 and "recorded on the set as soon as the set is next connected" in r.read().decode()
+        # Too long for the set once it says when the studio received it: refused here, naming the field.
+        req = urllib.request.Request(studio.url + "/api/v1/productions/demo/concerns", method="POST",
+                                     data=json.dumps({"text": "x" * 3990}).encode(), headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=30)
+        assert e.value.code == 400 and json.loads(e.value.read())["field"] == "text"
+        pat = studio_sign_in(link, studio)
+        held = json.loads(get(studio.url + "/api/v1/productions/demo", pat)[1])
+        assert held["mirror"]["concerns_waiting"] == 2, held
+        status, page = get(studio.url + "/p/demo/dashboard", pat)
+        assert "2 concerns raised here wait for the set to be connected" in page.decode()
+
+        # The set comes back: it records both (each alarms producers and safety there), and the studio learns where.
+        server = start_set(link)
+        ana = server.sign_in("ana")
+        until("the studio to learn the set recorded them",
+              lambda: json.loads(get(studio.url + "/api/v1/productions/demo", pat)[1])["mirror"]["concerns_waiting"] == 0, 30)
+        status, body = server.json("GET", "/api/v1/productions/demo/alarms", token=ana)
+        assert status == 200, body
+        handed = [a for a in (body["alarms"] if isinstance(body, dict) else body) if "Raised at the studio at" in json.dumps(a)]
+        assert len(handed) == 2, body
+        # Recorded once each, and the entries reach the studio with the rest of the log.
+        size = production(server, ana)["entries"]
+        until("the studio to hold them", lambda: json.loads(get(studio.url + "/api/v1/productions/demo", pat)[1])["entries"] == size, 30)
+        status, page = get(studio.url + "/p/demo/dashboard", pat)
+        assert "is recorded on the set as entry" in page.decode()
+        status, timeline = get(studio.url + "/api/v1/productions/demo/entries?from=" + str(first), pat)
+        assert timeline.decode().count("Raised at the studio at") == 2, timeline[:2000]
     finally:
         server.stop()
         studio.stop()
