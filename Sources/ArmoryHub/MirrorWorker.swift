@@ -57,7 +57,7 @@ public actor MirrorWorker {
     /// Where the studio's entries end, as it last said.
     var studioNext: [String: Int] = [:]
     var lastSigned: [String: Date] = [:]
-    var retry: [String: (at: Date, wait: Double)] = [:]
+    var retry = Backoff<String>(first: firstWait, longest: longestWait)
     /// Productions whose last request did not reach the studio.
     var unreachable: Set<String> = []
     /// Productions with entries the studio may lack.
@@ -116,16 +116,16 @@ public actor MirrorWorker {
         pending.formUnion(woken)
         productions.formUnion(woken)
         for id in pending.sorted() where hub.mirrored[id] == nil {
-            if let r = retry[id], r.at > clock() { continue }
+            if retry.waiting(id, now: clock().timeIntervalSince1970) { continue }
             if await push(id) {
                 pending.remove(id)
-                retry[id] = nil
+                retry.succeeded(id)
             }
         }
         // The studio is asked for the concerns raised there, every `concernPoll`, while it is in reach.
         for id in productions.sorted() where hub.mirrored[id] == nil {
             let now = clock()
-            if let r = retry[id], r.at > now { continue }
+            if retry.waiting(id, now: now.timeIntervalSince1970) { continue }
             guard now >= nextConcernAsk[id] ?? .distantPast else { continue }
             nextConcernAsk[id] = now.addingTimeInterval(Self.concernPoll)
             await takeConcerns(id)
@@ -185,7 +185,7 @@ public actor MirrorWorker {
             for _ in 0..<Self.requestsPerLook {
                 switch try await step(id, note, checkpoint) {
                 case .done:
-                    retry[id] = nil
+                    retry.succeeded(id)
                     let now = clock()
                     mirrored.withLock { $0[id] = (checkpoint.size, now) }
                     logger.info("production \(id) mirrored to the studio up to \(checkpoint.size)")
@@ -314,8 +314,7 @@ public actor MirrorWorker {
     }
 
     func failed(_ id: String, _ why: String, refused: Bool = false) {
-        let wait = refused ? Self.refusedWait : retry[id].map { min($0.wait * 2, Self.longestWait) } ?? Self.firstWait
-        retry[id] = (clock().addingTimeInterval(wait), wait)
+        let wait = retry.failed(id, now: clock().timeIntervalSince1970, wait: refused ? Self.refusedWait : nil)
         // What the studio said is no longer trusted: asked again from the start.
         studioSize[id] = nil
         logger.warning("mirror of production \(id) to the studio: \(why); trying again in \(Int(wait)) s")

@@ -36,3 +36,29 @@ final class Wakeups: Sendable {
         }
     }
 }
+
+/// When each thing a worker failed to reach may be tried again: the first wait `first`
+/// seconds, each later one twice the last, up to `longest`; or a wait given (a refusal).
+struct Backoff<Key: Hashable> {
+    let first: Double
+    let longest: Double
+    private var waits: [Key: (until: Double, wait: Double)] = [:]
+
+    init(first: Double, longest: Double) {
+        self.first = first
+        self.longest = longest
+    }
+
+    /// Whether `key` is still waiting at `now` (seconds since 1970).
+    func waiting(_ key: Key, now: Double) -> Bool { waits[key].map { $0.until > now } ?? false }
+
+    /// Records a failure at `now`; returns the wait before the next try.
+    mutating func failed(_ key: Key, now: Double, wait given: Double? = nil) -> Double {
+        let wait = given ?? waits[key].map { min($0.wait * 2, longest) } ?? first
+        waits[key] = (now + wait, wait)
+        return wait
+    }
+
+    /// Forgets the failures of `key`: the next one waits `first` again.
+    mutating func succeeded(_ key: Key) { waits[key] = nil }
+}

@@ -60,7 +60,7 @@ public actor WitnessWorker {
     /// The size each witness last said it cosigned, per production.
     var cosignedSize: [Follow: Int] = [:]
     /// When a witness that failed may be asked again, and the wait after its next failure.
-    var retry: [Follow: (at: Int64, wait: Int64)] = [:]
+    var retry = Backoff<Follow>(first: Double(firstWait), longest: Double(longestWait))
     /// Split views already raised, by witness, production and checkpoint size: one concern each.
     var raised: Set<String> = []
     /// Productions whose latest checkpoint some witness has not cosigned.
@@ -120,7 +120,7 @@ public actor WitnessWorker {
             for (n, peer) in peers.enumerated() where !Self.holds(note, cosignatureBy: peer.key) {
                 let follow = Follow(peer: n, production: production)
                 if raised.contains(Self.raisedKey(follow, checkpoint.size)) { continue }
-                if let r = retry[follow], r.at > now {
+                if retry.waiting(follow, now: Double(now)) {
                     done = false
                     continue
                 }
@@ -158,7 +158,7 @@ public actor WitnessWorker {
             switch WitnessReply(status: answer.status, body: answer.body, to: request, witness: peer.key) {
             case .cosigned(let signatures):
                 cosignedSize[follow] = checkpoint.size
-                retry[follow] = nil
+                retry.succeeded(follow)
                 do {
                     _ = try await hub.cosign(follow.production, text: note.text, with: signatures)
                 } catch {
@@ -183,8 +183,7 @@ public actor WitnessWorker {
 
     /// A witness that will not come back: asked again only after a wait that doubles.
     func failed(_ peer: WitnessPeer, _ follow: Follow, _ why: String) {
-        let wait = retry[follow].map { min($0.wait * 2, Self.longestWait) } ?? Self.firstWait
-        retry[follow] = (Int64(clock().timeIntervalSince1970) + wait, wait)
+        let wait = Int64(retry.failed(follow, now: Double(Int64(clock().timeIntervalSince1970))))
         logger.warning("witness \(peer.key.name) at \(peer.url), production \(follow.production): \(why); asking again in \(wait) s")
     }
 
