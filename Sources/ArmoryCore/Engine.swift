@@ -79,13 +79,17 @@ extension ProductionState {
         }
         try validate(step)
         let number = number ?? stepCount + 1
-        // The context holds a snapshot of this state while it works; it is gone before the
-        // changes are committed, so they are made in place instead of copying every table.
-        let (findings, okMessage, changes) = {
-            var ctx = StepContext(before: self, step: step, sequence: stepCount + 1, number: number, revision: revision)
-            let (findings, message) = ctx.evaluate()
-            return (findings, message, ctx.changes)
-        }()
+        // The context reads this state and the step where they are, without copying them
+        // (a copy of the state is a retain of every table, twice a step); it is gone before
+        // the changes are committed, so they are made in place instead of copying every table.
+        let sequence = stepCount + 1
+        let (findings, okMessage, changes) = withUnsafeMutablePointer(to: &self) { state in
+            withUnsafePointer(to: step) { step in
+                var ctx = StepContext(before: UnsafePointer(state), step: step, sequence: sequence, number: number, revision: revision)
+                let (findings, message) = ctx.evaluate()
+                return (findings, message, ctx.changes)
+            }
+        }
         let decision: Decision
         if findings.isEmpty {
             decision = Decision(outcome: .ok, rules: [], message: okMessage)
@@ -126,8 +130,12 @@ struct StateChanges {
 /// Works out one step: checks every rule against the state as it was, and collects the
 /// changes the step makes if it is recorded.
 struct StepContext {
-    let before: ProductionState
-    let step: Step
+    /// The state as it was, and the step: read where they are, valid while the context lives
+    /// (it lives only inside `ProductionState.apply`, which changes nothing meanwhile).
+    let beforePointer: UnsafePointer<ProductionState>
+    let stepPointer: UnsafePointer<Step>
+    var before: ProductionState { _read { yield beforePointer.pointee } }
+    var step: Step { _read { yield stepPointer.pointee } }
     /// This step's sequence number (1-based), ordering inspections against holdings.
     let sequence: Int
     /// This step's number as `acknowledge` names steps (a log's entry index).
@@ -139,13 +147,13 @@ struct StepContext {
     var findings = Findings()
     var changes = StateChanges()
 
-    init(before: ProductionState, step: Step, sequence: Int, number: Int? = nil, revision: Int = ProtocolRevision.current) {
-        self.before = before
-        self.step = step
+    init(before: UnsafePointer<ProductionState>, step: UnsafePointer<Step>, sequence: Int, number: Int? = nil, revision: Int = ProtocolRevision.current) {
+        self.beforePointer = before
+        self.stepPointer = step
         self.sequence = sequence
         self.number = number ?? sequence
         // QUAL-1's date, worked out once for the step, and only when the policy asks for credentials.
-        self.date = before.policy.requireCredentials ? CalendarDate(writtenOn: step.at) : nil
+        self.date = before.pointee.policy.requireCredentials ? CalendarDate(writtenOn: step.pointee.at) : nil
         self.revision = revision
     }
 

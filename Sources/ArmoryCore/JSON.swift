@@ -75,6 +75,8 @@ private struct JSONReader {
     var depth = 0
     /// Deep nesting is never a scenario; the limit keeps a hostile file from exhausting the stack.
     static let maximumDepth = 256
+    /// Keys of one object checked for a duplicate by comparing them one by one, before a set is built.
+    static let keysComparedInPlace = 16
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -129,7 +131,9 @@ private struct JSONReader {
         try enter()
         i += 1
         var members: [(key: String, value: JSON)] = []
-        var seen = Set<String>()
+        // Keys seen, for a duplicate: a step's few keys are compared in place; a set is built
+        // only for an object past `keysComparedInPlace`.
+        var seen: Set<String>?
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(members) }
         while true {
@@ -137,9 +141,14 @@ private struct JSONReader {
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
             let keyOffset = i
             let key = try readString()
-            if !seen.insert(key).inserted {
-                throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"")
+            let duplicate: Bool
+            if members.count < Self.keysComparedInPlace {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen == nil { seen = Set(members.map(\.key)) }
+                duplicate = !seen!.insert(key).inserted
             }
+            if duplicate { throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
@@ -252,7 +261,11 @@ private struct JSONReader {
     }
 
     func validUTF8(_ slice: ArraySlice<UInt8>, at offset: Int) throws(JSONSyntaxError) -> String {
-        guard let text = String(validating: slice, as: UTF8.self) else {
+        // Read in place: ASCII (a step's keys and ids) is valid as it stands; anything else is validated.
+        let read: String?? = slice.withContiguousStorageIfAvailable { part in
+            part.allSatisfy { $0 < 0x80 } ? String(decoding: part, as: UTF8.self) : String(validating: part, as: UTF8.self)
+        }
+        guard let text = read ?? String(validating: slice, as: UTF8.self) else {
             throw JSONSyntaxError(offset: offset, reason: "string is not valid UTF-8")
         }
         return text

@@ -44,54 +44,90 @@ public struct ShowClear: Sendable, Hashable {
     public let audience: Set<String>
 }
 
-/// Everything the protocol needs to know about one firearm.
+/// Everything the protocol needs to know about one firearm. Its fields are shared between
+/// copies until one of them is changed: every rule reads a firearm, and a copy is then one
+/// retain rather than one per field.
 public struct FirearmState: Sendable, Hashable {
-    public let id: String
-    public var serial: String
-    public var make: String
-    public var model: String
-    public var source: String?
-    public var presence: Presence
+    struct Fields: Hashable {
+        let id: String
+        var serial: String
+        var make: String
+        var model: String
+        var source: String?
+        var presence: Presence
+        var contents: [LoadedRounds] = []
+        var unknown: Bool
+        var withdrawnForFault = false
+        var withdrawnForLiveLot = false
+        var frozen = false
+        var frozenLots: Set<String> = []
+        var lotsSinceClear: [String] = []
+        var storedLocked = false
+        var declared: DeclaredState?
+        var showClears: [ShowClear] = []
+        var lastArmorerInspection = 0
+        var lastHeld: [String: Int] = [:]
+    }
+
+    /// Changed only while no other copy shares it (`fields`' `_modify`).
+    final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    private var fields: Fields {
+        _read { yield storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    public static func == (a: FirearmState, b: FirearmState) -> Bool { a.storage === b.storage || a.fields == b.fields }
+    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
+
+    public var id: String { fields.id }
+    public var serial: String { get { fields.serial } set { fields.serial = newValue } }
+    public var make: String { get { fields.make } set { fields.make = newValue } }
+    public var model: String { get { fields.model } set { fields.model = newValue } }
+    public var source: String? { get { fields.source } set { fields.source = newValue } }
+    public var presence: Presence { get { fields.presence } set { fields.presence = newValue } }
     /// Rounds inside, oldest load first: a discharge uses the front, an unload takes a lot's last.
-    public var contents: [LoadedRounds] = []
+    public var contents: [LoadedRounds] { _read { yield fields.contents } _modify { yield &fields.contents } }
     /// FA-4: just received or handed back, not yet inspected by the armorer.
-    public var unknown: Bool
+    public var unknown: Bool { get { fields.unknown } set { fields.unknown = newValue } }
     /// FA-8: a misfire or an obstructed/faulty finding; lifted by a clear inspection.
-    public var withdrawnForFault = false
+    public var withdrawnForFault: Bool { get { fields.withdrawnForFault } set { fields.withdrawnForFault = newValue } }
     /// AMMO-1: loaded from a lot later found to hold a live round; lifted by any inspection.
-    public var withdrawnForLiveLot = false
+    public var withdrawnForLiveLot: Bool { get { fields.withdrawnForLiveLot } set { fields.withdrawnForLiveLot = newValue } }
     /// FA-7 / EVID-2: held as evidence after an unplanned discharge until unfrozen.
-    public var frozen = false
+    public var frozen: Bool { get { fields.frozen } set { fields.frozen = newValue } }
     /// The lots frozen with this firearm (released when it is unfrozen).
-    public var frozenLots: Set<String> = []
+    public var frozenLots: Set<String> { _read { yield fields.frozenLots } _modify { yield &fields.frozenLots } }
     /// Lots loaded since the armorer's last clear inspection, in order: what a discharge freezes.
-    public var lotsSinceClear: [String] = []
+    public var lotsSinceClear: [String] { _read { yield fields.lotsSinceClear } _modify { yield &fields.lotsSinceClear } }
     /// FA-6: stored locked and untouched since.
-    public var storedLocked = false
+    public var storedLocked: Bool { get { fields.storedLocked } set { fields.storedLocked = newValue } }
     /// The last declaration, cleared when the contents change.
-    public var declared: DeclaredState?
+    public var declared: DeclaredState? { get { fields.declared } set { fields.declared = newValue } }
     /// The show-clears since it last changed hands or was loaded or unloaded, oldest first:
     /// any one of them may cover its next handover (FA-2, Precise "Show-clear": "a later
     /// show-clear to other people does not undo an earlier one").
-    public var showClears: [ShowClear] = []
+    public var showClears: [ShowClear] { _read { yield fields.showClears } _modify { yield &fields.showClears } }
     /// The latest of `showClears`; setting it replaces them all (nil: none covers a handover).
     public var showClear: ShowClear? {
         get { showClears.last }
         set { showClears = newValue.map { [$0] } ?? [] }
     }
     /// Sequence number of the armorer's last inspection (0: never).
-    public var lastArmorerInspection = 0
+    public var lastArmorerInspection: Int { get { fields.lastArmorerInspection } set { fields.lastArmorerInspection = newValue } }
     /// For each lot, the sequence number of the last step at which the firearm held its rounds.
-    public var lastHeld: [String: Int] = [:]
+    public var lastHeld: [String: Int] { _read { yield fields.lastHeld } _modify { yield &fields.lastHeld } }
 
     public init(id: String, serial: String, make: String, model: String, source: String?, presence: Presence, unknown: Bool) {
-        self.id = id
-        self.serial = serial
-        self.make = make
-        self.model = model
-        self.source = source
-        self.presence = presence
-        self.unknown = unknown
+        storage = Storage(Fields(id: id, serial: serial, make: make, model: model, source: source, presence: presence, unknown: unknown))
     }
 
     /// The person who holds it, if anyone does.
@@ -291,13 +327,23 @@ public struct ProductionState: Sendable, Hashable {
     /// Applies a recorded step's changes in place.
     mutating func commit(_ changes: StateChanges) {
         revision += 1
-        for (_, f) in changes.firearms { setFirearm(f) }
+        // In id order, as the lots are: a dictionary's order differs between two equal
+        // states, and the order firearms and people are first named in is part of the state.
+        if changes.firearms.count > 1 {
+            for (_, f) in changes.firearms.sorted(by: { $0.key < $1.key }) { setFirearm(f) }
+        } else {
+            for (_, f) in changes.firearms { setFirearm(f) }
+        }
         for (id, l) in changes.lots.sorted(by: { $0.key < $1.key }) {
             if l.touchedSinceWrap && lots[id]?.touchedSinceWrap != true { lotsTouchedSinceWrap.append(id) }
             setLot(l)
         }
         for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
-        for (_, p) in changes.people { setPerson(p) }
+        if changes.people.count > 1 {
+            for (_, p) in changes.people.sorted(by: { $0.key < $1.key }) { setPerson(p) }
+        } else {
+            for (_, p) in changes.people { setPerson(p) }
+        }
         for (n, a) in changes.acknowledgements { alarms.acknowledge(n, a) }
         if changes.wrapped {
             meetings.removeAll(keepingCapacity: true)

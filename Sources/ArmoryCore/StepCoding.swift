@@ -15,7 +15,6 @@ public struct StepFormatError: Error, Equatable, Sendable, CustomStringConvertib
 /// unknown key can be reported: a typo must never silently change meaning.
 struct StrictObject {
     let members: [(key: String, value: JSON)]
-    private(set) var used: Set<String> = []
 
     init(_ json: JSON, what: String) throws(StepFormatError) {
         guard case let .object(members) = json else {
@@ -25,7 +24,6 @@ struct StrictObject {
     }
 
     mutating func value(_ key: String) -> JSON? {
-        used.insert(key)
         for m in members where m.key == key { return m.value }
         return nil
     }
@@ -106,6 +104,9 @@ struct StrictObject {
 
 extension Step {
     /// The fields each action takes besides `at`, `by` and `do`, in SCENARIOS.md's order.
+    /// Every key a step of each action may carry: its fields, `at`, `by` and `do`.
+    static let allowedKeys: [String: Set<String>] = fields.mapValues { Set($0 + ["at", "by", "do"]) }
+
     public static let fields: [String: [String]] = [
         "receive_firearm": ["firearm", "serial", "make", "model", "from"],
         "return_firearm": ["firearm", "to"],
@@ -143,7 +144,7 @@ extension Step {
         guard let allowed = Step.fields[name] else {
             throw StepFormatError("unknown action '\(name)' (one of: \(Action.names.joined(separator: ", ")))", field: "do")
         }
-        let unknown = o.unknownKeys(allowed: Set(allowed + ["at", "by", "do"]))
+        let unknown = o.unknownKeys(allowed: Step.allowedKeys[name] ?? [])
         if let first = unknown.first {
             throw StepFormatError("unknown field '\(first)' for '\(name)' (allowed: \(allowed.isEmpty ? "none" : allowed.joined(separator: ", ")))", field: first)
         }
