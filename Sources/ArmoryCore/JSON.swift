@@ -63,6 +63,18 @@ extension JSON {
         return try reader.readDocument()
     }
 
+    /// Parses a document as `parse` does, with the same errors at the same bytes, but hands
+    /// the top-level object's members to `member` in the file's order as each is read, and
+    /// the elements of its `streamed` array to `element` one at a time (0-based) instead of
+    /// building the array (which `member` is handed empty, as its start is read): a long
+    /// list is read in the memory of one element. Returns the
+    /// document when its top level is not an object (nothing is handed over then).
+    public static func parse(_ bytes: [UInt8], streaming streamed: String, member: (String, JSON) -> Void,
+                             element: (Int, JSON) -> Void) throws(JSONSyntaxError) -> JSON? {
+        var reader = JSONReader(bytes: bytes)
+        return try reader.readDocument(streaming: streamed, member: member, element: element)
+    }
+
     /// Parses RFC 8259 JSON from a string.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON {
         try parse(Array(text.utf8))
@@ -91,6 +103,59 @@ private struct JSONReader {
     }
 
     func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, reason: reason) }
+
+    /// `readDocument` for a top-level object whose members are handed over as read, and the
+    /// elements of its `streamed` array one by one (`JSON.parse(_:streaming:member:element:)`).
+    mutating func readDocument(streaming streamed: String, member: (String, JSON) -> Void,
+                               element: (Int, JSON) -> Void) throws(JSONSyntaxError) -> JSON? {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else {
+            let value = try readValue()
+            skipSpace()
+            if i != bytes.count { throw fail("unexpected content after the document") }
+            return value
+        }
+        try enter()
+        i += 1
+        var seen = Set<String>()
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            depth -= 1
+        } else {
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
+                let keyOffset = i
+                let key = try readString()
+                if !seen.insert(key).inserted { throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                i += 1
+                skipSpace()
+                if key == streamed, i < bytes.count, bytes[i] == UInt8(ascii: "[") {
+                    member(key, .array([]))
+                    var k = 0
+                    try readElements { value in
+                        element(k, value)
+                        k += 1
+                    }
+                } else {
+                    member(key, try readValue())
+                }
+                skipSpace()
+                guard i < bytes.count else { throw fail("unexpected end of input") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                throw fail("expected ',' or '}'")
+            }
+            depth -= 1
+        }
+        skipSpace()
+        if i != bytes.count { throw fail("unexpected content after the document") }
+        return nil
+    }
 
     mutating func skipSpace() {
         while i < bytes.count {
@@ -165,14 +230,20 @@ private struct JSONReader {
     }
 
     mutating func readArray() throws(JSONSyntaxError) -> JSON {
+        var elements: [JSON] = []
+        try readElements { elements.append($0) }
+        return .array(elements)
+    }
+
+    /// Reads an array, handing each element to `take` as it is read.
+    mutating func readElements(_ take: (JSON) -> Void) throws(JSONSyntaxError) {
         try enter()
         i += 1
-        var elements: [JSON] = []
         skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return .array(elements) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return }
         while true {
             skipSpace()
-            elements.append(try readValue())
+            take(try readValue())
             skipSpace()
             guard i < bytes.count else { throw fail("unexpected end of input") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -180,7 +251,6 @@ private struct JSONReader {
             throw fail("expected ',' or ']'")
         }
         depth -= 1
-        return .array(elements)
     }
 
     mutating func readHex4() throws(JSONSyntaxError) -> UInt32 {

@@ -37,29 +37,38 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         let bytes = try readInput(file)
-        let scenario: Scenario
-        let result: ReplayResult
         let packs = try policyPacks()
+        // Each step is decided as it is read: with --json, only its line is kept; the table
+        // and --record keep the steps themselves.
+        let keep = !json || record != nil
+        var out = ""
+        if json { out.reserveCapacity(bytes.count) }
+        var kept: [(step: Step, decision: Decision)] = []
+        let read: (scenario: Scenario, finalState: ProductionState)
         do {
-            scenario = try Scenario(bytes: bytes, packs: packs)
-            result = try scenario.run()
+            read = try Scenario.replay(bytes: bytes, packs: packs) { number, step, decision in
+                if json {
+                    out += decision.jsonLine(step: number)
+                    out += "\n"
+                }
+                if keep { kept.append((step, decision)) }
+            }
         } catch {
             printError(error.description)
             throw ExitCode(ExitStatus.invalidInput)
         }
+        let scenario = read.scenario
+        let result = ReplayResult(steps: kept, finalState: read.finalState)
         if let record { try await recordInto(record, scenario: scenario, steps: result.steps.map(\.step)) }
-        var out = ""
-        if json {
-            out.reserveCapacity(result.steps.count * 120)
-            for (k, entry) in result.steps.enumerated() {
-                out += entry.decision.jsonLine(step: k + 1)
-                out += "\n"
-            }
-        } else {
+        if !json {
             let useColor = color || (isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
             out = ReplayTable(result: result, title: scenario.title, color: useColor).render()
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        // Written from where it is, not copied first.
+        out.withUTF8 { text in
+            FileHandle.standardOutput.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: text.baseAddress ?? UnsafePointer(bitPattern: 1)!),
+                                                 count: text.count, deallocator: .none))
+        }
     }
 }
 
