@@ -116,6 +116,9 @@ public final class PostgresLogStore: Sendable {
         let reply = Reply<T>()
         return try await withCheckedThrowingContinuation { k in
             reply.waiting.withLock { $0 = k }
+            // One task per statement; the connections of every statement waiting are looked
+            // at by one watcher for the whole process, not one sleeping task each.
+            let ticket = watch.add(c) { error in reply.waiting.withLock { $0.take() }?.resume(throwing: error) }
             Task {
                 do {
                     let value = try await body()
@@ -123,16 +126,68 @@ public final class PostgresLogStore: Sendable {
                 } catch {
                     reply.waiting.withLock { $0.take() }?.resume(throwing: error)
                 }
+                watch.remove(ticket)
             }
-            Task {
-                var closedLooks = 0
-                while reply.waiting.withLock({ $0 != nil }) {
-                    try? await Task.sleep(for: closedCheck)
-                    closedLooks = c.isClosed ? closedLooks + 1 : 0
-                    guard closedLooks >= 2 else { continue }
-                    reply.waiting.withLock { $0.take() }?.resume(throwing: StoreError.unavailable(
-                        "the connection to PostgreSQL closed before it answered (what was being stored may or may not be)"))
+        }
+    }
+
+    /// The connections of the statements waiting for an answer.
+    static let watch = ConnectionWatch(every: closedCheck)
+
+    /// Looks, every `every`, at the connection of each statement waiting for its answer, and
+    /// gives up on the statement once its connection has been seen closed twice running.
+    /// Runs only while statements wait.
+    final class ConnectionWatch: Sendable {
+        struct Waiting {
+            let connection: PostgresConnection
+            let giveUp: @Sendable (any Error) -> Void
+            var closedLooks = 0
+        }
+        struct Book {
+            var next = 0
+            var waiting: [Int: Waiting] = [:]
+            var running = false
+        }
+        let every: Duration
+        let book = Mutex(Book())
+
+        init(every: Duration) { self.every = every }
+
+        /// Watches `connection` until `remove`; `giveUp` is called if it closes first.
+        func add(_ connection: PostgresConnection, giveUp: @escaping @Sendable (any Error) -> Void) -> Int {
+            let (ticket, start) = book.withLock { b in
+                b.next += 1
+                b.waiting[b.next] = Waiting(connection: connection, giveUp: giveUp)
+                defer { b.running = true }
+                return (b.next, !b.running)
+            }
+            if start { Task { await self.run() } }
+            return ticket
+        }
+
+        func remove(_ ticket: Int) { _ = book.withLock { $0.waiting.removeValue(forKey: ticket) } }
+
+        func run() async {
+            while true {
+                try? await Task.sleep(for: every)
+                let (closed, done) = book.withLock { b -> ([Waiting], Bool) in
+                    var closed: [Waiting] = []
+                    for (ticket, var w) in b.waiting {
+                        w.closedLooks = w.connection.isClosed ? w.closedLooks + 1 : 0
+                        if w.closedLooks >= 2 {
+                            closed.append(w)
+                            b.waiting[ticket] = nil
+                        } else {
+                            b.waiting[ticket] = w
+                        }
+                    }
+                    if b.waiting.isEmpty { b.running = false }
+                    return (closed, !b.running)
                 }
+                for w in closed {
+                    w.giveUp(StoreError.unavailable("the connection to PostgreSQL closed before it answered (what was being stored may or may not be)"))
+                }
+                if done { return }
             }
         }
     }
