@@ -118,10 +118,12 @@ public struct BundleArchive: Sendable, Equatable {
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
         if components.contains("..") { return "climbs out of the bundle's directory ('..')" }
         if components.contains(where: { $0.isEmpty || $0 == "." }) { return "has an empty or '.' path component" }
-        let allowed: (Unicode.Scalar) -> Bool = { u in
-            u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || u == "." || u == "_" || u == "-" || u == "/")
+        // ASCII letters and digits, '.', '_', '-' and '/': read byte by byte (a bundle names a file for every entry).
+        let allowed: (UInt8) -> Bool = { c in
+            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39)
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "/")
         }
-        if !name.unicodeScalars.allSatisfy(allowed) { return "holds a character other than letters, digits, '.', '_', '-' and '/'" }
+        if !name.utf8.allSatisfy(allowed) { return "holds a character other than letters, digits, '.', '_', '-' and '/'" }
         return nil
     }
 

@@ -63,12 +63,22 @@ public struct TlogProof: Sendable, Hashable {
         self.checkpoint = checkpoint
     }
 
-    public var formatted: String {
+    public var formatted: String { formatted(checkpoint: checkpoint.formatted) }
+
+    /// The proof as text, with its checkpoint's text given already formatted: a bundle's
+    /// proofs all end with the same checkpoint, formatted once.
+    public func formatted(checkpoint text: String) -> String {
         var out = "c2sp.org/tlog-proof@v1\n"
-        if let extra { out += "extra " + Data(extra).base64EncodedString() + "\n" }
+        out.reserveCapacity(40 + 45 * proof.count + text.utf8.count)
+        if let extra { out += "extra " + Base64.encode(extra) + "\n" }
         out += "index \(index)\n"
-        for h in proof { out += Data(h).base64EncodedString() + "\n" }
-        return out + "\n" + checkpoint.formatted
+        for h in proof {
+            out += Base64.encode(h)
+            out += "\n"
+        }
+        out += "\n"
+        out += text
+        return out
     }
 
     public init(parsing text: String) throws(NoteError) {
@@ -104,5 +114,38 @@ public struct TlogProof: Sendable, Hashable {
             throw NoteError("inclusion proof of entry \(index) does not verify against the checkpoint")
         }
         return cp
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), as Foundation writes it, without a `Data`
+/// for each value: a bundle writes one for every hash of every proof.
+enum Base64 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        let count = (bytes.count + 2) / 3 * 4
+        return String(unsafeUninitializedCapacity: count) { out in
+            var o = 0
+            var i = 0
+            while i + 3 <= bytes.count {
+                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                out[o] = alphabet[Int(n >> 18)]
+                out[o + 1] = alphabet[Int(n >> 12 & 63)]
+                out[o + 2] = alphabet[Int(n >> 6 & 63)]
+                out[o + 3] = alphabet[Int(n & 63)]
+                i += 3
+                o += 4
+            }
+            let rest = bytes.count - i
+            if rest > 0 {
+                let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+                out[o] = alphabet[Int(n >> 18)]
+                out[o + 1] = alphabet[Int(n >> 12 & 63)]
+                out[o + 2] = rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+                out[o + 3] = UInt8(ascii: "=")
+                o += 4
+            }
+            return o
+        }
     }
 }

@@ -128,11 +128,18 @@ public enum EvidenceBundle {
         files.append(.init(name: "entries.bin", contents: entriesFile(entries)))
         add("checkpoint.txt", covered.formatted)
         add("latest-checkpoint.txt", latest.formatted)
-        add("consistency.txt", consistency.map { Data($0).base64EncodedString() + "\n" }.joined())
-        for k in report.selected {
-            let proof: [Hash]
-            do { proof = try tree.inclusionProof(index: k, size: entries.count) } catch { throw BundleError(entry: k, error.message) }
-            add("proofs/\(k).tlog-proof", TlogProof(index: k, proof: proof, checkpoint: covered).formatted)
+        add("consistency.txt", consistency.map { Base64.encode($0) + "\n" }.joined())
+        let checkpointText = covered.formatted
+        let proofs: [[Hash]]
+        do { proofs = try tree.inclusionProofs(report.selected, size: entries.count) } catch {
+            // Name the entry whose proof could not be made.
+            for k in report.selected {
+                do { _ = try tree.inclusionProof(index: k, size: entries.count) } catch { throw BundleError(entry: k, error.message) }
+            }
+            throw BundleError(error.message)
+        }
+        for (k, proof) in zip(report.selected, proofs) {
+            add("proofs/\(k).tlog-proof", TlogProof(index: k, proof: proof, checkpoint: covered).formatted(checkpoint: checkpointText))
         }
         add("keys/log.vkey", logKey.description + "\n")
         for (n, w) in witnessKeys.enumerated() { add("keys/witness-\(n + 1).vkey", w.description + "\n") }

@@ -161,16 +161,49 @@ public struct MerkleTree<Store: MerkleNodeStore> {
     }
 
     func path(_ m: Int, _ start: Int, _ end: Int, _ proof: inout [Hash]) throws(MerkleError) {
+        var none: [Range<Int>: Hash]?
+        try path(m, start, end, &proof, &none)
+    }
+
+    /// The inclusion proofs of several leaves in the tree of `size` leaves, in order: the
+    /// hashes of the subtrees no node holds (those on the tree's right edge) worked out once
+    /// for all of them, not once a proof.
+    public func inclusionProofs(_ indices: [Int], size: Int) throws(MerkleError) -> [[Hash]] {
+        var memo: [Range<Int>: Hash]? = [:]
+        var out: [[Hash]] = []
+        out.reserveCapacity(indices.count)
+        for index in indices {
+            guard size <= self.size, index >= 0, index < size else {
+                throw MerkleError(message: "no leaf \(index) in a tree of size \(size) (the log holds \(self.size))")
+            }
+            var proof: [Hash] = []
+            try path(index, 0, size, &proof, &memo)
+            out.append(proof)
+        }
+        return out
+    }
+
+    func path(_ m: Int, _ start: Int, _ end: Int, _ proof: inout [Hash], _ memo: inout [Range<Int>: Hash]?) throws(MerkleError) {
         let n = end - start
         if n <= 1 { return }
         let k = largestPowerOfTwo(below: n)
         if m < k {
-            try path(m, start, start + k, &proof)
-            proof.append(try hash(start + k, end))
+            try path(m, start, start + k, &proof, &memo)
+            proof.append(try hash(start + k, end, &memo))
         } else {
-            try path(m - k, start + k, end, &proof)
-            proof.append(try hash(start, start + k))
+            try path(m - k, start + k, end, &proof, &memo)
+            proof.append(try hash(start, start + k, &memo))
         }
+    }
+
+    /// `hash(start, end)`, remembering in `memo` (when given) a subtree no node holds.
+    func hash(_ start: Int, _ end: Int, _ memo: inout [Range<Int>: Hash]?) throws(MerkleError) -> Hash {
+        let n = end - start
+        guard memo != nil, n & (n - 1) != 0 else { return try hash(start, end) }
+        if let known = memo?[start..<end] { return known }
+        let h = try hash(start, end)
+        memo?[start..<end] = h
+        return h
     }
 
     /// The RFC 9162 2.1.4.1 consistency proof between the trees of `first` and `second` leaves.

@@ -107,7 +107,7 @@ func readInput(_ path: String, limit: Int? = nil, what: String = "the input") th
     do {
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             guard chunk.count <= cap - bytes.count else { throw tooLarge(nil) }
-            bytes += chunk
+            chunk.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
     } catch let e as ExitCode {
         throw e
