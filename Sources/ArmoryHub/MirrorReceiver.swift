@@ -146,6 +146,21 @@ public actor MirrorReceiver {
         return Array(SHA256.hash(data: Array(token.utf8))) == registration.tokenDigest
     }
 
+    /// What a request naming a log's origin, with a token, may touch: the production, or the
+    /// answer that refuses it (404: no such production here; 403: not its token).
+    enum Admission {
+        case production(String)
+        case refused(Answer)
+    }
+
+    nonisolated func admit(_ origin: String, token: String) -> Admission {
+        guard let id = production(origin: origin) else {
+            return .refused(.text(404, "no production with origin '\(origin.prefix(200))' is registered at this studio"))
+        }
+        guard authorises(token, for: id) else { return .refused(.text(403, "this token is not the one registered for production '\(id)'")) }
+        return .production(id)
+    }
+
     /// Whether `token` is registered for any production: a request without one is not let in at all.
     public nonisolated func knows(_ token: String) -> Bool {
         let digest = Array(SHA256.hash(data: Array(token.utf8)))
@@ -172,10 +187,11 @@ public actor MirrorReceiver {
     public func addCheckpoint(_ body: [UInt8], token: String) async -> Answer {
         let request: AddCheckpoint
         do { request = try AddCheckpoint(body: body) } catch { return .text(400, error.message) }
-        guard let id = production(origin: request.checkpoint.origin) else {
-            return .text(404, "no production with origin '\(request.checkpoint.origin.prefix(200))' is registered at this studio")
+        let id: String
+        switch admit(request.checkpoint.origin, token: token) {
+        case let .production(p): id = p
+        case let .refused(answer): return answer
         }
-        guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
         return await alone(id) {
             do {
                 // The pending checkpoint, or else the latest one held whole.
@@ -209,10 +225,11 @@ public actor MirrorReceiver {
     public func addEntries(_ body: [UInt8], token: String) async -> Answer {
         let request: AddEntries
         do { request = try AddEntries(body: body) } catch { return .text(400, error.message) }
-        guard let id = production(origin: request.origin) else {
-            return .text(404, "no production with origin '\(request.origin.prefix(200))' is registered at this studio")
+        let id: String
+        switch admit(request.origin, token: token) {
+        case let .production(p): id = p
+        case let .refused(answer): return answer
         }
-        guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
         return await alone(id) {
             do { return try await take(request, id, body) } catch {
                 logger.error("mirror of \(id): \(error)")
@@ -331,10 +348,11 @@ public actor MirrorReceiver {
     public func concerns(_ body: [UInt8], token: String) async -> Answer {
         let request: ConcernExchange
         do { request = try ConcernExchange(body: body) } catch { return .text(400, error.message) }
-        guard let id = production(origin: request.origin) else {
-            return .text(404, "no production with origin '\(request.origin.prefix(200))' is registered at this studio")
+        let id: String
+        switch admit(request.origin, token: token) {
+        case let .production(p): id = p
+        case let .refused(answer): return answer
         }
-        guard authorises(token, for: id) else { return .text(403, "this token is not the one registered for production '\(id)'") }
         guard let store else { return .text(404, "this studio keeps no concerns for sets") }
         do {
             let now = clock()
