@@ -37,7 +37,7 @@ extension ArmoryAPI {
         let body: ByteBuffer
         do { body = try await req.collectBody(upTo: limit) } catch {
             return Response(status: .contentTooLarge, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: "the body is over \(limit) bytes: send fewer packages at once\n")))
+                            body: .init(byteBuffer: ByteBuffer(string: "the body is over \(limit) bytes" + (limit == MirrorReceiver.maximumBody ? ": send fewer packages at once" : "") + "\n")))
         }
         let a = await handle(Array(body.readableBytesView), String(header.dropFirst(7)))
         return Response(status: .init(code: a.status), headers: [.contentType: a.type, .cacheControl: "no-store"],
