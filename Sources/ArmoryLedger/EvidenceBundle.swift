@@ -130,15 +130,16 @@ public enum EvidenceBundle {
         add("latest-checkpoint.txt", latest.formatted)
         add("consistency.txt", consistency.map { Base64.encode($0) + "\n" }.joined())
         let checkpointText = covered.formatted
+        let proving = report.holdsProofs ? report.selected : []
         let proofs: [[Hash]]
-        do { proofs = try tree.inclusionProofs(report.selected, size: entries.count) } catch {
+        do { proofs = try tree.inclusionProofs(proving, size: entries.count) } catch {
             // Name the entry whose proof could not be made.
             for k in report.selected {
                 do { _ = try tree.inclusionProof(index: k, size: entries.count) } catch { throw BundleError(entry: k, error.message) }
             }
             throw BundleError(error.message)
         }
-        for (k, proof) in zip(report.selected, proofs) {
+        for (k, proof) in zip(proving, proofs) {
             add("proofs/\(k).tlog-proof", TlogProof(index: k, proof: proof, checkpoint: covered).formatted(checkpoint: checkpointText))
         }
         add("keys/log.vkey", logKey.description + "\n")
@@ -203,10 +204,22 @@ public enum EvidenceBundle {
                     throw BundleError(entry: p.index, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")
                 }
             }
+            // Without proofs (a whole log's bundle), an entry whose decision no longer stands is named.
+            do { _ = try LogReplay(entryBytes: entries) } catch {
+                throw BundleError(entry: Int(error.index), "its bytes are not the ones the checkpoint signed (\(error.message))")
+            }
             throw BundleError("the entries do not hash to the signed root: an entry was altered, added, dropped or reordered")
         }
         let replay: LogReplay
         do { replay = try LogReplay(entryBytes: entries) } catch { throw BundleError(entry: Int(error.index), error.message) }
+        // The format, which says which files the bundle holds.
+        let manifest: JSON
+        do { manifest = try JSON.parse(try text("manifest.json")) } catch let e as BundleError { throw e } catch {
+            throw BundleError("manifest.json: \(error)")
+        }
+        guard let format = EvidenceReport.formats.first(where: { manifest["format"] == .string(EvidenceReport.formatName($0)) }) else {
+            throw BundleError("manifest.json: format must be one of \(EvidenceReport.formats.map { EvidenceReport.formatName($0) }.joined(separator: ", "))")
+        }
         // Consistency with the latest checkpoint.
         var consistency: [Hash] = []
         for line in try text("consistency.txt").split(separator: "\n") {
@@ -220,13 +233,10 @@ public enum EvidenceBundle {
             throw BundleError("the covered checkpoint (\(covered.size)) is not consistent with the latest (\(latest.size)): the log was rewritten or the checkpoint swapped")
         }
         // Scope and completeness.
-        let scope: EvidenceScope
-        do { scope = try parseScope(try JSON.parse(try text("manifest.json"))["scope"]) } catch let e as BundleError { throw e } catch {
-            throw BundleError("manifest.json: \(error)")
-        }
+        let scope = try parseScope(manifest["scope"])
         let report = EvidenceReport(scope: scope, origin: covered.origin, replay: replay, coveredSize: covered.size,
                                     rootBase64: Data(covered.rootHash).base64EncodedString(), latestSize: latest.size,
-                                    signers: signerNames(coveredNote, keys: [logKey] + witnessKeys))
+                                    signers: signerNames(coveredNote, keys: [logKey] + witnessKeys), format: format)
         switch scope {
         case .all, .firearm:
             guard covered.size == latest.size else { throw BundleError("the bundle covers \(covered.size) entries, not the latest \(latest.size)") }
@@ -263,7 +273,7 @@ public enum EvidenceBundle {
             logKey: logKey, keyWasTrusted: trustedLogKey != nil,
             witnesses: coveredSigs.compactMap { s in s.timestamp.map { (s.key.name, $0) } },
             cosignedBy: coveredSigs.filter { $0.timestamp != nil }.map(\.key),
-            proofs: report.selected.count)
+            proofs: report.holdsProofs ? report.selected.count : 0)
     }
 
     /// Whether `name` is one of the files docs/FORMAT.md lists for a bundle.

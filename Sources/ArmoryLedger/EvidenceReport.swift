@@ -14,9 +14,17 @@ public struct EvidenceReport: Sendable {
     public let latestSize: Int
     /// Names of the keys that signed the covered checkpoint (log first, then witnesses).
     public let signers: [String]
+    /// The bundle format (docs/FORMAT.md): 1 holds an inclusion proof for every entry in
+    /// scope; 2, what new bundles are, holds none for a whole log, whose entries the tree
+    /// proves complete and unaltered by itself.
+    public let format: Int
+    /// The formats a verifier reads, and the one new bundles are written in.
+    public static let formats = 1...2
+    public static let currentFormat = 2
 
     public init(scope: EvidenceScope, origin: String, replay: LogReplay, coveredSize: Int, rootBase64: String,
-                latestSize: Int, signers: [String]) {
+                latestSize: Int, signers: [String], format: Int = EvidenceReport.currentFormat) {
+        self.format = format
         self.scope = scope
         self.origin = origin
         self.replay = replay
@@ -66,7 +74,7 @@ public struct EvidenceReport: Sendable {
                                  ("quarantined", .bool(l?.quarantined ?? false)), ("frozen", .bool(l?.frozen ?? false))]))
         })
         let json: JSON = .object([
-            ("format", .string("armory-bundle/v1")),
+            ("format", .string(Self.formatName(format))),
             ("origin", .string(origin)),
             ("production", .string(replay.header.title)),
             ("scope", scope.json),
@@ -82,6 +90,17 @@ public struct EvidenceReport: Sendable {
             ("lots", lotJSON),
         ])
         return json.compactText + "\n"
+    }
+
+    /// The manifest's `format`, `armory-bundle/v<N>`.
+    public static func formatName(_ format: Int) -> String { "armory-bundle/v\(format)" }
+
+    /// Whether the bundle holds an inclusion proof (`proofs/<index>.tlog-proof`) for each
+    /// entry in scope: in format 1 always; from format 2 only for a day or a firearm.
+    public var holdsProofs: Bool {
+        if format == 1 { return true }
+        if case .all = scope { return false }
+        return true
     }
 
     /// `report.txt`: what a producer, insurer or investigator reads first.

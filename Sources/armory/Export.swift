@@ -147,8 +147,8 @@ struct Export: AsyncParsableCommand {
         }
         let archive = try EvidenceBundle.make(log: log, scope: scope, witnessKeys: witnesses.map(\.verifierKey), logKey: signer.verifierKey)
         try writeOutput(archive.encoded(), to: output)
-        let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }.count
-        printLine("wrote \(printable(output)): \(printable(scope.description)), \(proofs) entries in scope of \(log.size), \(log.checkpoints.count) checkpoints, signed by \(printable(signer.verifierKey.description))")
+        let inScope = archive.file("manifest.json").flatMap { try? JSON.parse($0) }?["in_scope"]?["count"]?.intValue ?? 0
+        printLine("wrote \(printable(output)): \(printable(scope.description)), \(inScope) entries in scope of \(log.size), \(log.checkpoints.count) checkpoints, signed by \(printable(signer.verifierKey.description))")
     }
 }
 

@@ -46,7 +46,8 @@ struct Verify: ParsableCommand {
         // Every field below comes from the bundle, so each is printed through `printable`.
         var out = "VERIFIED  \(printable(bundle))\n"
         out += "production   \(printable(s.production))  (\(printable(s.origin)))\n"
-        out += "scope        \(printable(s.scope.description)): \(s.inScope) of \(s.entries) entries, each with its inclusion proof\n"
+        out += "scope        \(printable(s.scope.description)): \(s.inScope) of \(s.entries) entries, "
+            + (s.proofs > 0 ? "each with its inclusion proof\n" : "every one proven by the tree they hash to\n")
         out += "decisions    \(s.steps) steps replayed through the protocol engine: \(s.refused) refused, \(s.alarms) alarms"
         out += s.critical > 0 ? " (\(s.critical) critical)\n" : "\n"
         out += "checkpoint   \(s.coveredSize) entries, root \(s.rootBase64)\n"

@@ -60,6 +60,16 @@ struct EvidenceBundleTests {
         #expect(!summary.keyWasTrusted)
     }
 
+    @Test func aWholeLogsBundleHoldsNoProofsAndIsSmall() throws {
+        let log = try Self.log("clean-day")
+        let whole = try BundleArchive(decoding: try Self.bundle(log))
+        #expect(!whole.files.contains { $0.name.hasPrefix("proofs/") })
+        let entries = try #require(whole.file("entries.bin")).count
+        // Its entries, and a fixed part (manifest, report, checkpoints, keys) that does not grow with them.
+        #expect(whole.encoded().count < 2 * entries + 64 * 1024, "\(whole.encoded().count) bytes for \(entries) bytes of entries")
+        #expect(try EvidenceBundle.verify(whole.encoded()).proofs == 0)
+    }
+
     @Test func aFirearmBundleHoldsProofsForItsEntriesOnly() throws {
         let log = try Self.log("clean-day")
         let archive = try BundleArchive(decoding: try Self.bundle(log, .firearm("colt-2")))
@@ -130,8 +140,21 @@ struct EvidenceBundleTests {
             e.rules = []
             entries[10] = e.encoded()
         }
-        #expect(throws: BundleError(entry: 10, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")) {
+        // A whole log's bundle holds no proofs: the replay names the entry.
+        #expect(throws: BundleError(entry: 10, "its bytes are not the ones the checkpoint signed (recorded ok [] but the protocol decides alarm [\"AMMO-4\", \"FA-5\", \"FA-7\", \"SCENE-3\"])")) {
             try EvidenceBundle.verify(forged)
+        }
+        // A firearm's bundle holds proofs: the failing proof names it.
+        let firearmBundle = try EvidenceBundle.make(log: try Self.log("rust-reconstruction"), scope: .firearm("pietta-45"),
+                                                    witnessKeys: [Self.witnessSigner.verifierKey], logKey: Self.logSigner.verifierKey).encoded()
+        let forgedFirearm = try Self.repack(firearmBundle) { entries in
+            var e = try! LogEntry(decoding: entries[10])
+            e.outcome = .ok
+            e.rules = []
+            entries[10] = e.encoded()
+        }
+        #expect(throws: BundleError(entry: 10, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")) {
+            try EvidenceBundle.verify(forgedFirearm)
         }
     }
 

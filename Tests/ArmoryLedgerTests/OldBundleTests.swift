@@ -177,3 +177,36 @@ struct Version2BundleTests {
         #expect(throws: (any Error).self) { try EvidenceBundle.verify(tampered, trustedLogKey: key) }
     }
 }
+
+/// A bundle in format 2, written by the first main to write it, verifies with today's code;
+/// a whole log's bundle holds no proofs, and its manifest cannot be made to claim format 1
+/// (which would need a proof for every entry) or a format no verifier knows.
+struct Format2BundleTests {
+    static func key() throws -> NoteVerifierKey {
+        try NoteVerifierKey(String(decoding: try OldBundleTests.bytes("format2-main.vkey"), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func aFormat2BundleVerifiesWithTodaysCode() throws {
+        let bytes = try OldBundleTests.bytes("format2-main-rust.tar")
+        let summary = try EvidenceBundle.verify(bytes, trustedLogKey: try Self.key())
+        #expect(summary.entries == 17 && summary.steps == 16 && summary.refused == 6 && summary.alarms == 6 && summary.critical == 2)
+        #expect(summary.proofs == 0)
+        let archive = try BundleArchive(decoding: bytes)
+        #expect(!archive.files.contains { $0.name.hasPrefix("proofs/") })
+        #expect(String(decoding: archive.file("manifest.json")!, as: UTF8.self).contains("\"format\":\"armory-bundle/v2\""))
+    }
+
+    @Test func itsFormatCannotBeClaimedOtherwise() throws {
+        let archive = try BundleArchive(decoding: try OldBundleTests.bytes("format2-main-rust.tar"))
+        for claimed in ["armory-bundle/v1", "armory-bundle/v3", "armory-bundle/v02"] {
+            var changed = archive
+            changed.files = archive.files.map { f in
+                guard f.name == "manifest.json" else { return f }
+                return .init(name: f.name, contents: Array(String(decoding: f.contents, as: UTF8.self)
+                    .replacingOccurrences(of: "armory-bundle/v2", with: claimed).utf8))
+            }
+            #expect(throws: BundleError.self, "\(claimed)") { try EvidenceBundle.verify(changed.encoded(), trustedLogKey: try Self.key()) }
+        }
+    }
+}
