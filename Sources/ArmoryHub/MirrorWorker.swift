@@ -76,6 +76,8 @@ public actor MirrorWorker {
     var toTell: [String: [ConcernExchange.Recorded]] = [:]
     /// Concerns raised at the studio recorded here since the server started, per production.
     let handedOver = Mutex<[String: Int]>([:])
+    /// Productions whose last ask for concerns failed: said once an outage, not every ask.
+    var askFailing: Set<String> = []
 
     public init(hub: ProductionHub, transport: any MirrorTransport, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 recordConcern: @escaping @Sendable (String, ConcernOffer) async throws -> Int? = { _, _ in throw HubError.noSigningKey }) {
@@ -137,34 +139,40 @@ public actor MirrorWorker {
     /// over again is answered by its key with the entry recorded the first time).
     func takeConcerns(_ id: String) async {
         do {
-            let origin = try await hub.read(id) { $0.origin }
-            for _ in 0..<Self.concernAnswersPerLook {
-                let told = toTell[id] ?? []
-                let answer = try await send(id, "concerns", ConcernExchange(origin: origin, recorded: told).body)
-                guard answer.status == 200 else {
-                    // A studio that does not take this production's concerns is asked again later.
-                    if answer.status != 404 { logger.warning("concerns of production \(id) at the studio: \(answer.status) \(Self.excerpt(answer.body))") }
-                    return
-                }
-                toTell[id] = nil
-                let offers = try ConcernOffer.read(answer.body).filter { !(refusedConcerns[id]?.contains($0.id) ?? false) }
-                if offers.isEmpty { return }
-                var recorded: [ConcernExchange.Recorded] = []
-                for offer in offers where !recorded.contains(where: { $0.concern == offer.id }) {
-                    guard let entry = try await recordConcern(id, offer) else {
-                        refusedConcerns[id, default: []].insert(offer.id)
-                        logger.error("production \(id): concern \(offer.id) raised at the studio is not one this set can record; it stays at the studio")
-                        continue
-                    }
-                    recorded.append(ConcernExchange.Recorded(concern: offer.id, entry: entry))
-                    handedOver.withLock { $0[id, default: 0] += 1 }
-                    logger.notice("production \(id): concern \(offer.id) raised at the studio recorded as entry \(entry)")
-                }
-                toTell[id] = recorded
-                if recorded.isEmpty { return }
-            }
+            try await exchangeConcerns(id)
+            if askFailing.remove(id) != nil { logger.info("concerns of production \(id): the studio answers again") }
         } catch {
-            logger.warning("concerns of production \(id) at the studio: \(error)")
+            // Asked again at the next poll; a link that stays down is said once, not every 10 s.
+            if askFailing.insert(id).inserted { logger.warning("concerns of production \(id) at the studio: \(error); asking every \(Int(Self.concernPoll)) s") }
+        }
+    }
+
+    func exchangeConcerns(_ id: String) async throws {
+        let origin = try await hub.read(id) { $0.origin }
+        for _ in 0..<Self.concernAnswersPerLook {
+            let told = toTell[id] ?? []
+            let answer = try await send(id, "concerns", ConcernExchange(origin: origin, recorded: told).body)
+            guard answer.status == 200 else {
+                // A studio that does not take this production's concerns is asked again later.
+                if answer.status != 404 { logger.warning("concerns of production \(id) at the studio: \(answer.status) \(Self.excerpt(answer.body))") }
+                return
+            }
+            toTell[id] = nil
+            let offers = try ConcernOffer.read(answer.body).filter { !(refusedConcerns[id]?.contains($0.id) ?? false) }
+            if offers.isEmpty { return }
+            var recorded: [ConcernExchange.Recorded] = []
+            for offer in offers where !recorded.contains(where: { $0.concern == offer.id }) {
+                guard let entry = try await recordConcern(id, offer) else {
+                    refusedConcerns[id, default: []].insert(offer.id)
+                    logger.error("production \(id): concern \(offer.id) raised at the studio is not one this set can record; it stays at the studio")
+                    continue
+                }
+                recorded.append(ConcernExchange.Recorded(concern: offer.id, entry: entry))
+                handedOver.withLock { $0[id, default: 0] += 1 }
+                logger.notice("production \(id): concern \(offer.id) raised at the studio recorded as entry \(entry)")
+            }
+            toTell[id] = recorded
+            if recorded.isEmpty { return }
         }
     }
 
