@@ -213,10 +213,18 @@ struct ByteReader {
     }
 
     mutating func string(_ field: String) throws(EntryFormatError) -> String {
-        let len = try take(4)
-        let n = Int(len[0]) << 24 | Int(len[1]) << 16 | Int(len[2]) << 8 | Int(len[3])
-        let raw = try take(n)
-        guard let s = String(validating: raw, as: UTF8.self) else { throw EntryFormatError("field \(field) is not UTF-8") }
+        guard remaining >= 4 else { throw EntryFormatError("entry ends early") }
+        let n = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+        offset += 4
+        guard n <= remaining else { throw EntryFormatError("entry ends early") }
+        defer { offset += n }
+        // Read in place: ASCII is valid as it stands; anything else is validated.
+        let read: String?? = bytes[offset..<(offset + n)].withContiguousStorageIfAvailable { part in
+            part.allSatisfy { $0 < 0x80 } ? String(decoding: part, as: UTF8.self) : String(validating: part, as: UTF8.self)
+        }
+        guard let s = read ?? String(validating: bytes[offset..<(offset + n)], as: UTF8.self) else {
+            throw EntryFormatError("field \(field) is not UTF-8")
+        }
         return s
     }
 }
