@@ -29,7 +29,7 @@ extension ArmoryAPI {
         var members = given
         var seen = Set<String>()
         for m in members where !seen.insert(m.key).inserted { throw APIError.badRequest("field '\(m.key)' is given twice", field: m.key) }
-        do { try Limits.check(step: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
+        try Self.bounded(members)
         let now = stamp(in: try await zone(production))
         let via: LogEntry.Via
         if let session {
@@ -56,8 +56,7 @@ extension ArmoryAPI {
             throw APIError.badRequest("field 'at' (\(text)) is more than \(Limits.clockTolerance / 60) minutes ahead of the server's clock (\(now.text)); "
                                       + "a step is recorded when it happens, not before", field: "at")
         }
-        let step: Step
-        do { step = try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
+        let step = try Self.decoded(members)
         // An anonymous concern carries no key (nothing about its sender); the server's own entries may.
         let receipt = LogEntry.Receipt(received: now.text, via: via, recorder: session?.person, session: session?.name,
                                        key: session == nil && !byServer ? nil : key)
@@ -97,6 +96,16 @@ extension ArmoryAPI {
     /// is that much shorter than one raised on the set.
     static let studioConcernAllowance = studioConcernText("", raised: String(repeating: "0", count: Limits.maximumTimeLength)).count
 
+    /// A step's fields held to `Limits`: a 400 naming the field otherwise.
+    static func bounded(_ members: [(key: String, value: JSON)]) throws {
+        do { try Limits.check(step: .object(members)) } catch { throw APIError.badRequest(error.message, field: error.field) }
+    }
+
+    /// A step's fields decoded: a 422 naming the field otherwise.
+    static func decoded(_ members: [(key: String, value: JSON)]) throws -> Step {
+        do { return try Step(json: .object(members)) } catch { throw APIError.unprocessable(error.message, field: error.field) }
+    }
+
     /// What became of an anonymous concern: recorded in the production's log, or, for a
     /// production recorded on its set and mirrored here, queued at the studio until the set takes it.
     package enum AnonymousConcern: Sendable {
@@ -113,15 +122,9 @@ extension ArmoryAPI {
                 let r = try await recordStep(production, members: members, session: nil)
                 return .recorded(index: r.index, decision: r.decision)
             }
-            // Checked as the set will check it, so what is queued here is recorded there.
-            let now = stamp(in: try await zone(production))
-            let step: Step
-            do throws(StepFormatError) {
-                try Limits.check(step: .object(members))
-                step = try Step(json: .object([("at", .string(now.text))] + members))
-            } catch {
-                throw APIError.badRequest(error.message, field: error.field)
-            }
+            // Checked as the set will check it (`recordStep`'s checks), so what is queued here is recorded there.
+            try Self.bounded(members)
+            let step = try Self.decoded([("at", .string(stamp(in: try await zone(production)).text))] + members)
             guard case let .reportConcern(text, scene) = step.action else { throw APIError.badRequest("field 'do' is report_concern", field: "do") }
             let longest = Limits.maximumTextLength - Self.studioConcernAllowance
             guard text.count <= longest else {

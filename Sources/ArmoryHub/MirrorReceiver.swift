@@ -88,6 +88,12 @@ public actor MirrorReceiver {
         /// Concerns raised here that the set has not recorded yet, and the last it recorded.
         var waiting: [String: Int] = [:]
         var lastRecorded: [String: StudioConcern] = [:]
+
+        /// Takes in every concern raised here for a production, as the store holds them.
+        mutating func note(_ concerns: [StudioConcern], of id: String) {
+            waiting[id] = concerns.filter { $0.recorded == nil }.count
+            lastRecorded[id] = concerns.filter { $0.recorded != nil }.max { ($0.recordedAt ?? 0, $0.id) < ($1.recordedAt ?? 0, $1.id) }
+        }
     }
     /// Productions with a request being handled, and the requests waiting for them.
     var busy: Set<String> = []
@@ -111,8 +117,9 @@ public actor MirrorReceiver {
         var forks: [String: [Fork]] = [:]
         var concerns: [String: [StudioConcern]] = [:]
         for id in registrations.keys {
-            forks[id] = try await store.forks(id, withRequests: true).map {
-                Fork(at: Date(timeIntervalSince1970: TimeInterval($0.at)), reason: $0.reason, digest: Self.hex(SHA256.hash(data: $0.request)), bytes: $0.request.count)
+            // Listed without their requests: each may be megabytes, and its digest and length are kept beside it.
+            forks[id] = try await store.forks(id, withRequests: false).map {
+                Fork(at: Date(timeIntervalSince1970: TimeInterval($0.at)), reason: $0.reason, digest: $0.digest, bytes: $0.bytes)
             }
             concerns[id] = try await store.studioConcerns(id)
         }
@@ -124,10 +131,7 @@ public actor MirrorReceiver {
                 b.forks[id] = list + (b.forks[id] ?? [])
                 b.alarmed[id] = max(b.alarmed[id] ?? .distantPast, list.last!.at)
             }
-            for (id, list) in concerns {
-                b.waiting[id] = list.filter { $0.recorded == nil }.count
-                b.lastRecorded[id] = list.filter { $0.recorded != nil }.max { ($0.recordedAt ?? 0, $0.id) < ($1.recordedAt ?? 0, $1.id) }
-            }
+            for (id, list) in concerns { b.note(list, of: id) }
         }
     }
 
@@ -322,7 +326,7 @@ public actor MirrorReceiver {
             people = crew
         }
         do {
-            _ = try await store.recordFork(id, at: Int64(now.timeIntervalSince1970), reason: reason, request: request, alarm: people)
+            _ = try await store.recordFork(id, at: Int64(now.timeIntervalSince1970), reason: reason, request: request, digest: fork.digest, alarm: people)
             if alarming { onAlarm(id) }
         } catch {
             logger.critical("production \(id): the fork's evidence could not be stored (\(error)); its digest and head are in this log")
@@ -356,15 +360,15 @@ public actor MirrorReceiver {
         guard let store else { return .text(404, "this studio keeps no concerns for sets") }
         do {
             let now = clock()
-            try await store.concernsRecorded(id, request.recorded.map { (Int64($0.concern), $0.entry) }, at: Int64(now.timeIntervalSince1970))
-            let all = try await store.studioConcerns(id)
-            let waiting = all.filter { $0.recorded == nil }
-            book.withLock { b in
-                b.waiting[id] = waiting.count
-                b.lastRecorded[id] = all.filter { $0.recorded != nil }.max { ($0.recordedAt ?? 0, $0.id) < ($1.recordedAt ?? 0, $1.id) }
+            // The counts the pages show change only when the set names entries (or a concern is queued, which counts itself).
+            if !request.recorded.isEmpty {
+                try await store.concernsRecorded(id, request.recorded.map { (Int64($0.concern), $0.entry) }, at: Int64(now.timeIntervalSince1970))
+                let all = try await store.studioConcerns(id)
+                book.withLock { $0.note(all, of: id) }
             }
-            let offers = waiting.prefix(ConcernOffer.maximumCount).map { ConcernOffer(id: Int($0.id), raised: $0.raised, text: $0.text, scene: $0.scene) }
-            return Answer(status: 200, type: ConcernOffer.contentType, body: ConcernOffer.body(Array(offers)))
+            let offers = try await store.concernsToForward(id, limit: ConcernOffer.maximumCount)
+                .map { ConcernOffer(id: Int($0.id), raised: $0.raised, text: $0.text, scene: $0.scene) }
+            return Answer(status: 200, type: ConcernOffer.contentType, body: ConcernOffer.body(offers))
         } catch {
             logger.error("concerns for the set of \(id): \(error)")
             return .text(503, "the studio's store did not answer; ask again")

@@ -38,13 +38,19 @@ public struct StoredFork: Sendable, Equatable {
     /// Unix seconds: when it was refused.
     public let at: Int64
     public let reason: String
-    /// The request as received.
+    /// The SHA-256 of the request, hex, and its length: kept beside it, so the forks can be
+    /// listed without reading every request back.
+    public let digest: String
+    public let bytes: Int
+    /// The request as received (empty when the forks were listed without their requests).
     public let request: [UInt8]
-    public init(id: Int64, production: String, at: Int64, reason: String, request: [UInt8]) {
+    public init(id: Int64, production: String, at: Int64, reason: String, digest: String, bytes: Int, request: [UInt8]) {
         self.id = id
         self.production = production
         self.at = at
         self.reason = reason
+        self.digest = digest
+        self.bytes = bytes
         self.request = request
     }
 
@@ -66,10 +72,10 @@ public protocol MirrorStore: Sendable {
     /// How each mirrored production stands.
     func standings() async throws -> [String: (size: Int, received: Int64)]
 
-    /// Keeps a refused request as evidence of a fork; with `alarm`, in the same transaction,
-    /// the deliveries of its critical alarm to those people's contacts and every webhook.
-    /// Returns the fork as stored.
-    func recordFork(_ production: String, at: Int64, reason: String, request: [UInt8], alarm: [String]?) async throws -> StoredFork
+    /// Keeps a refused request as evidence of a fork, with its SHA-256 (`digest`, hex); with
+    /// `alarm`, in the same transaction, the deliveries of its critical alarm to those
+    /// people's contacts and every webhook. Returns the fork as stored.
+    func recordFork(_ production: String, at: Int64, reason: String, request: [UInt8], digest: String, alarm: [String]?) async throws -> StoredFork
     /// The forks kept for a production, oldest first, without their requests' bytes when `withRequests` is false.
     func forks(_ production: String, withRequests: Bool) async throws -> [StoredFork]
     /// One fork, with its request.
@@ -91,7 +97,7 @@ extension SQLiteLogStore: MirrorStore {
     static let mirrorSchema = """
         CREATE TABLE mirror_standing (production TEXT NOT NULL PRIMARY KEY, size INTEGER NOT NULL, received INTEGER NOT NULL);
         CREATE TABLE mirror_fork (id INTEGER PRIMARY KEY AUTOINCREMENT, production TEXT NOT NULL, at INTEGER NOT NULL,
-                                  reason TEXT NOT NULL, request BLOB NOT NULL);
+                                  reason TEXT NOT NULL, digest TEXT NOT NULL, bytes INTEGER NOT NULL, request BLOB NOT NULL);
         CREATE INDEX mirror_fork_production ON mirror_fork (production, id);
         CREATE TABLE studio_concern (id INTEGER PRIMARY KEY AUTOINCREMENT, production TEXT NOT NULL, raised TEXT NOT NULL,
                                      text TEXT NOT NULL, scene TEXT, recorded INTEGER, recorded_at INTEGER);
@@ -117,11 +123,12 @@ extension SQLiteLogStore: MirrorStore {
         }
     }
 
-    public func recordFork(_ production: String, at: Int64, reason: String, request: [UInt8], alarm: [String]?) async throws -> StoredFork {
+    public func recordFork(_ production: String, at: Int64, reason: String, request: [UInt8], digest: String, alarm: [String]?) async throws -> StoredFork {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO mirror_fork (production, at, reason, request) VALUES (?, ?, ?, ?)",
-                           arguments: [production, at, reason, Data(request)])
-            let fork = StoredFork(id: db.lastInsertedRowID, production: production, at: at, reason: reason, request: request)
+            try db.execute(sql: "INSERT INTO mirror_fork (production, at, reason, digest, bytes, request) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [production, at, reason, digest, request.count, Data(request)])
+            let fork = StoredFork(id: db.lastInsertedRowID, production: production, at: at, reason: reason, digest: digest, bytes: request.count,
+                                  request: request)
             if let alarm {
                 try SQLiteLogStore.writeDeliveries(db, production, AlarmRecipients(index: fork.alarmIndex, people: alarm, critical: true), round: 0, at: at)
             }
@@ -131,20 +138,21 @@ extension SQLiteLogStore: MirrorStore {
 
     public func forks(_ production: String, withRequests: Bool) async throws -> [StoredFork] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, at, reason, \(withRequests ? "request" : "x''") AS request FROM mirror_fork WHERE production = ? ORDER BY id",
+            try Row.fetchAll(db, sql: "SELECT id, at, reason, digest, bytes, \(withRequests ? "request" : "x''") AS request FROM mirror_fork WHERE production = ? ORDER BY id",
                              arguments: [production]).map { SQLiteLogStore.fork($0, production) }
         }
     }
 
     public func fork(_ production: String, id: Int64) async throws -> StoredFork? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, at, reason, request FROM mirror_fork WHERE production = ? AND id = ?", arguments: [production, id])
+            try Row.fetchOne(db, sql: "SELECT id, at, reason, digest, bytes, request FROM mirror_fork WHERE production = ? AND id = ?", arguments: [production, id])
                 .map { SQLiteLogStore.fork($0, production) }
         }
     }
 
     static func fork(_ row: Row, _ production: String) -> StoredFork {
-        StoredFork(id: row["id"], production: production, at: row["at"], reason: row["reason"], request: [UInt8](row["request"] as Data? ?? Data()))
+        StoredFork(id: row["id"], production: production, at: row["at"], reason: row["reason"], digest: row["digest"], bytes: row["bytes"],
+                   request: [UInt8](row["request"] as Data? ?? Data()))
     }
 
     public func queueConcern(_ production: String, raised: String, text: String, scene: String?) async throws -> StudioConcern {
@@ -191,7 +199,7 @@ extension PostgresLogStore: MirrorStore {
         "CREATE TABLE mirror_standing (production TEXT NOT NULL PRIMARY KEY, size BIGINT NOT NULL, received BIGINT NOT NULL)",
         """
         CREATE TABLE mirror_fork (id BIGSERIAL PRIMARY KEY, production TEXT NOT NULL, at BIGINT NOT NULL, reason TEXT NOT NULL,
-                                  request BYTEA NOT NULL)
+                                  digest TEXT NOT NULL, bytes BIGINT NOT NULL, request BYTEA NOT NULL)
         """,
         "CREATE INDEX mirror_fork_production ON mirror_fork (production, id)",
         """
@@ -216,11 +224,12 @@ extension PostgresLogStore: MirrorStore {
         return out
     }
 
-    public func recordFork(_ production: String, at: Int64, reason: String, request: [UInt8], alarm: [String]?) async throws -> StoredFork {
+    public func recordFork(_ production: String, at: Int64, reason: String, request: [UInt8], digest: String, alarm: [String]?) async throws -> StoredFork {
         let id = Mutex<Int64>(0)
         try await transaction { [logger] c in
             for try await n in try await c.query("""
-                INSERT INTO mirror_fork (production, at, reason, request) VALUES (\(production), \(at), \(reason), \(ByteBuffer(bytes: request))) RETURNING id
+                INSERT INTO mirror_fork (production, at, reason, digest, bytes, request)
+                VALUES (\(production), \(at), \(reason), \(digest), \(request.count), \(ByteBuffer(bytes: request))) RETURNING id
                 """, logger: logger).decode(Int64.self) {
                 id.withLock { $0 = n }
             }
@@ -229,24 +238,25 @@ extension PostgresLogStore: MirrorStore {
                 try await Self.writeDeliveries(c, logger, production, AlarmRecipients(index: index, people: alarm, critical: true), round: 0, at: at)
             }
         }
-        return StoredFork(id: id.withLock { $0 }, production: production, at: at, reason: reason, request: request)
+        return StoredFork(id: id.withLock { $0 }, production: production, at: at, reason: reason, digest: digest, bytes: request.count, request: request)
     }
 
     public func forks(_ production: String, withRequests: Bool) async throws -> [StoredFork] {
         var out: [StoredFork] = []
-        for (id, at, reason, request) in try await query("""
-            SELECT id, at, reason, CASE WHEN \(withRequests) THEN request ELSE ''::bytea END FROM mirror_fork WHERE production = \(production) ORDER BY id
-            """).decode((Int64, Int64, String, Data).self) {
-            out.append(StoredFork(id: id, production: production, at: at, reason: reason, request: [UInt8](request)))
+        for (id, at, reason, digest, bytes, request) in try await query("""
+            SELECT id, at, reason, digest, bytes, CASE WHEN \(withRequests) THEN request ELSE ''::bytea END FROM mirror_fork
+            WHERE production = \(production) ORDER BY id
+            """).decode((Int64, Int64, String, String, Int, Data).self) {
+            out.append(StoredFork(id: id, production: production, at: at, reason: reason, digest: digest, bytes: bytes, request: [UInt8](request)))
         }
         return out
     }
 
     public func fork(_ production: String, id: Int64) async throws -> StoredFork? {
-        for (id, at, reason, request) in try await query(
-            "SELECT id, at, reason, request FROM mirror_fork WHERE production = \(production) AND id = \(id)"
-        ).decode((Int64, Int64, String, Data).self) {
-            return StoredFork(id: id, production: production, at: at, reason: reason, request: [UInt8](request))
+        for (id, at, reason, digest, bytes, request) in try await query(
+            "SELECT id, at, reason, digest, bytes, request FROM mirror_fork WHERE production = \(production) AND id = \(id)"
+        ).decode((Int64, Int64, String, String, Int, Data).self) {
+            return StoredFork(id: id, production: production, at: at, reason: reason, digest: digest, bytes: bytes, request: [UInt8](request))
         }
         return nil
     }

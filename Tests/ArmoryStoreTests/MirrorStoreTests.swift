@@ -32,16 +32,19 @@ struct MirrorStoreTests {
         let hook = try await store.addWebhook(Webhook(production: id, url: "https://hooks.example/studio", secret: "s"))
         // Every byte value, so nothing is lost to an encoding.
         let request = (0..<600).map { UInt8($0 % 256) }
-        let first = try await store.recordFork(id, at: 5_000, reason: "entries 0..<256 are not the ones signed", request: request, alarm: ["pat", "sol"])
+        let first = try await store.recordFork(id, at: 5_000, reason: "entries 0..<256 are not the ones signed", request: request, digest: "d1", alarm: ["pat", "sol"])
         #expect(first.alarmIndex < 0 && StoredFork.id(ofAlarmIndex: first.alarmIndex) == first.id)
         // A second within the hour is kept without an alarm.
-        let second = try await store.recordFork(id, at: 5_060, reason: "another root", request: [1, 2, 3], alarm: nil)
+        let second = try await store.recordFork(id, at: 5_060, reason: "another root", request: [1, 2, 3], digest: "d2", alarm: nil)
         #expect(second.id > first.id)
 
         let kept = try await store.forks(id, withRequests: true)
         #expect(kept.map(\.id) == [first.id, second.id])
         #expect(kept[0].request == request && kept[0].at == 5_000 && kept[0].reason == "entries 0..<256 are not the ones signed")
-        #expect(try await store.forks(id, withRequests: false).allSatisfy { $0.request.isEmpty })
+        #expect(kept[0].digest == "d1" && kept[0].bytes == 600 && kept[1].digest == "d2" && kept[1].bytes == 3)
+        // Listed without their requests, each still says its digest and length.
+        let listed = try await store.forks(id, withRequests: false)
+        #expect(listed.allSatisfy { $0.request.isEmpty } && listed.map(\.digest) == ["d1", "d2"] && listed.map(\.bytes) == [600, 3])
         #expect(try await store.fork(id, id: first.id) == kept[0])
         #expect(try await store.fork("not-" + id, id: first.id) == nil)
 
