@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why bytes are not a valid evidence bundle archive.
 public struct ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
@@ -128,25 +134,40 @@ public struct BundleArchive: Sendable, Equatable {
     }
 
     /// Reads an archive written by `encoded()`; anything else is rejected, member by member,
-    /// with the member and the problem named: a name that is not a safe relative path, a
-    /// link, device or directory, a size beyond the bytes that remain, any header field or
-    /// padding not as `encoded()` writes it, a name given twice, anything after the end.
+    /// with the member and the problem named (`index(_:limits:)`).
     public init(decoding bytes: [UInt8], limits: Limits = .standard) throws(ArchiveError) {
-        let block = BundleArchive.block
-        guard bytes.count <= limits.bytes else {
-            throw ArchiveError("archive is \(bytes.count) bytes, more than a bundle may be (\(limits.bytes))")
+        let source = MemoryBundleSource(bytes)
+        self.files = try BundleArchive.index(source, limits: limits).map { File(name: $0.name, contents: Array(bytes[$0.contents])) }
+    }
+
+    /// Where a member's contents lie in the archive.
+    public struct Member: Sendable, Equatable {
+        public let name: String
+        public let contents: Range<Int>
+    }
+
+    /// Lists an archive's members, reading only their headers, padding and the end, and
+    /// checks it is exactly what `encoded()` writes: a name that is not a safe relative
+    /// path, a link, device or directory, a size beyond the bytes that remain, any header
+    /// field or padding not as `encoded()` writes it, a name given twice, anything after
+    /// the end is named with its member. The contents are read by whoever needs them, as
+    /// a stream if they like: a bundle is checked without holding it.
+    public static func index(_ source: some BundleSource, limits: Limits = .standard) throws(ArchiveError) -> [Member] {
+        let count = source.count
+        guard count <= limits.bytes else {
+            throw ArchiveError("archive is \(count) bytes, more than a bundle may be (\(limits.bytes))")
         }
-        var files: [File] = []
+        var members: [Member] = []
         var names = Set<String>()
         var offset = 0
         while true {
-            let number = files.count + 1
-            guard bytes.count - offset >= block else {
+            let number = members.count + 1
+            guard count - offset >= block else {
                 throw ArchiveError("archive is truncated: it ends inside the header of member \(number) (byte \(offset))")
             }
-            let h = bytes[offset..<(offset + block)]
+            let h = try source.read(offset..<(offset + block))
             if h.allSatisfy({ $0 == 0 }) { break }
-            guard files.count < limits.members else { throw ArchiveError("archive holds more than \(limits.members) members") }
+            guard members.count < limits.members else { throw ArchiveError("archive holds more than \(limits.members) members") }
             // Name: UTF-8, and a safe relative path.
             let nameBytes = h.prefix(100).prefix { $0 != 0 }
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
@@ -154,16 +175,16 @@ public struct BundleArchive: Sendable, Equatable {
             }
             guard !name.isEmpty else { throw ArchiveError("member \(number) (byte \(offset)) has no name") }
             if let problem = BundleArchive.problem(withName: name) { throw ArchiveError("member '\(name)' \(problem)") }
-            if h[offset + 345..<offset + 500].contains(where: { $0 != 0 }) {
+            if h[345..<500].contains(where: { $0 != 0 }) {
                 throw ArchiveError("member '\(name)' uses the ustar name prefix field; a bundle's names fit in 100 bytes")
             }
             // Type: a regular file only.
-            let flag = h[offset + 156]
+            let flag = h[156]
             guard flag == UInt8(ascii: "0") else {
                 throw ArchiveError("member '\(name)' is \(BundleArchive.kind(flag)); a bundle holds only regular files")
             }
             // Size: 11 octal digits and a NUL, checked against what remains before any use.
-            let sizeField = h[offset + 124..<offset + 136]
+            let sizeField = h[124..<136]
             if let first = sizeField.first, first & 0x80 != 0 {
                 throw ArchiveError("member '\(name)': its size is in base-256 form (8 GiB or more), beyond any bundle")
             }
@@ -173,34 +194,91 @@ public struct BundleArchive: Sendable, Equatable {
             let size = sizeField.dropLast().reduce(0) { $0 * 8 + Int($1 - UInt8(ascii: "0")) }  // at most 8^11 - 1
             let start = offset + block
             let padded = (size + block - 1) / block * block
-            guard size <= bytes.count - start else {
-                throw ArchiveError("member '\(name)' declares \(size) bytes but only \(bytes.count - start) remain: the archive is truncated or the size is false")
+            guard size <= count - start else {
+                throw ArchiveError("member '\(name)' declares \(size) bytes but only \(count - start) remain: the archive is truncated or the size is false")
             }
             // Every other header byte exactly as `encoded()` writes it.
             let expected = BundleArchive.header(name: name, size: size)
-            if let k = zip(h.indices, expected).first(where: { bytes[$0.0] != $0.1 })?.0 {
-                let at = k - offset
-                let field = BundleArchive.fields.first { $0.range.contains(at) }?.name ?? "header"
-                throw ArchiveError("member '\(name)': header field '\(field)' is not as Armory writes it (byte \(k))")
+            if let k = zip(h, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                let field = BundleArchive.fields.first { $0.range.contains(k) }?.name ?? "header"
+                throw ArchiveError("member '\(name)': header field '\(field)' is not as Armory writes it (byte \(offset + k))")
             }
             guard names.insert(name).inserted else { throw ArchiveError("member '\(name)' appears twice") }
-            guard padded <= bytes.count - start else {
+            guard padded <= count - start else {
                 throw ArchiveError("archive is truncated: it ends inside the padding after member '\(name)'")
             }
-            if let k = (start + size..<start + padded).first(where: { bytes[$0] != 0 }) {
-                throw ArchiveError("member '\(name)': the padding after its contents is not zero (byte \(k))")
+            if padded > size, let k = try source.read((start + size)..<(start + padded)).firstIndex(where: { $0 != 0 }) {
+                throw ArchiveError("member '\(name)': the padding after its contents is not zero (byte \(start + size + k))")
             }
-            files.append(File(name: name, contents: Array(bytes[start..<(start + size)])))
+            members.append(Member(name: name, contents: start..<(start + size)))
             offset = start + padded
         }
         // The end: exactly two zero blocks, and nothing after them.
-        guard bytes.count - offset >= 2 * block else { throw ArchiveError("archive is truncated: it ends inside its end-of-archive blocks") }
-        guard bytes.count - offset == 2 * block else {
-            throw ArchiveError("archive has \(bytes.count - offset - 2 * block) bytes after its end-of-archive blocks")
+        guard count - offset >= 2 * block else { throw ArchiveError("archive is truncated: it ends inside its end-of-archive blocks") }
+        guard count - offset == 2 * block else {
+            throw ArchiveError("archive has \(count - offset - 2 * block) bytes after its end-of-archive blocks")
         }
-        if let k = (offset + block..<bytes.count).first(where: { bytes[$0] != 0 }) {
-            throw ArchiveError("archive's end-of-archive blocks are not zero (byte \(k))")
+        if let k = try source.read((offset + block)..<count).firstIndex(where: { $0 != 0 }) {
+            throw ArchiveError("archive's end-of-archive blocks are not zero (byte \(offset + block + k))")
         }
-        self.files = files
+        return members
+    }
+}
+
+/// Where an archive's bytes are read from: memory, or a file read piece by piece.
+public protocol BundleSource {
+    /// The archive's length in bytes.
+    var count: Int { get }
+    /// The bytes in `range` (within `0..<count`), indexed from 0.
+    func read(_ range: Range<Int>) throws(ArchiveError) -> [UInt8]
+}
+
+/// An archive held in memory.
+public struct MemoryBundleSource: BundleSource {
+    let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var count: Int { bytes.count }
+    public func read(_ range: Range<Int>) throws(ArchiveError) -> [UInt8] { Array(bytes[range]) }
+}
+
+/// An archive in a file, read piece by piece where it is needed, never whole: verifying
+/// a season's bundle takes the memory of one piece, not of the file.
+public final class FileBundleSource: BundleSource {
+    let descriptor: Int32
+    public let count: Int
+
+    /// Opens `path` for reading, or nil when it cannot be opened or is not a regular file.
+    public init?(path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        descriptor = fd
+        count = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    public func read(_ range: Range<Int>) throws(ArchiveError) -> [UInt8] {
+        guard range.lowerBound >= 0, range.upperBound <= count else { throw ArchiveError("read beyond the archive's \(count) bytes") }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initialized in
+            var done = 0
+            while done < range.count {
+                let n = pread(descriptor, buffer.baseAddress! + done, range.count - done, off_t(range.lowerBound + done))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    failed = true
+                    break
+                }
+                done += n
+            }
+            initialized = done
+        }
+        guard !failed else { throw ArchiveError("the file could not be read at byte \(range.lowerBound + bytes.count): it changed or shrank while being verified") }
+        return bytes
     }
 }

@@ -1,4 +1,5 @@
 import ArmoryCore
+import Crypto
 import Foundation
 
 /// Why a bundle does not verify: the first failing entry (when one is to blame) and why.
@@ -57,15 +58,9 @@ public enum EvidenceBundle {
     /// The entries an archive's `entries.bin` holds, or why it cannot be read.
     public static func entries(in archive: BundleArchive) throws(BundleError) -> [[UInt8]] {
         guard let blob = archive.file("entries.bin") else { throw BundleError("missing entries.bin") }
+        var stream = EntryStream(MemoryBundleSource(blob), blob.indices)
         var entries: [[UInt8]] = []
-        var offset = 0
-        while offset < blob.count {
-            guard offset + 4 <= blob.count else { throw BundleError(entry: entries.count, "entries.bin ends inside a length") }
-            let n = Int(blob[offset]) << 24 | Int(blob[offset + 1]) << 16 | Int(blob[offset + 2]) << 8 | Int(blob[offset + 3])
-            guard offset + 4 + n <= blob.count else { throw BundleError(entry: entries.count, "entries.bin ends inside the entry") }
-            entries.append(Array(blob[(offset + 4)..<(offset + 4 + n)]))
-            offset += 4 + n
-        }
+        while let e = try stream.next() { entries.append(e) }
         return entries
     }
 
@@ -89,17 +84,58 @@ public enum EvidenceBundle {
         }
         let coveredCP = try checkpoint(covered, "checkpoint")
         let prefix = Array(all.prefix(coveredCP.size))
-        let replay: LogReplay
-        do { replay = try LogReplay(entryBytes: prefix) } catch { throw BundleError(entry: Int(error.index), error.message) }
+        var tally = EvidenceTally<ReportText>(scope: scope)
+        var header: ProductionHeader?
+        var state = ProductionState(people: [])
+        for (position, bytes) in prefix.enumerated() {
+            do {
+                let (entry, step) = try LogReplay.decide(bytes, at: position, header: &header, state: &state)
+                tally.add(entry, step: step, at: position)
+            } catch { throw BundleError(entry: Int(error.index), error.message) }
+        }
+        guard let header else { throw BundleError(entry: 0, LogReplay.emptyLog) }
         let consistency: [Hash]
         do { consistency = try log.tree.consistencyProof(from: coveredCP.size, to: latestCP.size) } catch { throw BundleError(error.message) }
-        let signers = signerNames(covered, keys: [logKey] + witnessKeys)
-        let report = EvidenceReport(scope: scope, origin: log.origin, replay: replay, coveredSize: coveredCP.size,
-                                    rootBase64: Data(coveredCP.rootHash).base64EncodedString(), latestSize: latestCP.size, signers: signers)
+        let report = EvidenceReport(tally: tally, header: header, finalState: state, origin: log.origin, coveredSize: coveredCP.size,
+                                    rootBase64: Data(coveredCP.rootHash).base64EncodedString(), latestSize: latestCP.size,
+                                    signers: signerNames(covered, keys: [logKey] + witnessKeys))
         var tree = MerkleTree()
         for e in prefix { tree.append(leafHash: MerkleHash.leaf(e)) }
-        return try assemble(report: report, entries: prefix, tree: tree, covered: covered, latest: latest,
-                            consistency: consistency, logKey: logKey, witnessKeys: witnessKeys)
+        let proving = report.holdsProofs ? tally.positions : []
+        let proofs: [[Hash]]
+        do { proofs = try tree.inclusionProofs(proving, size: prefix.count) } catch {
+            // Name the entry whose proof could not be made.
+            for k in proving {
+                do { _ = try tree.inclusionProof(index: k, size: prefix.count) } catch { throw BundleError(entry: k, error.message) }
+            }
+            throw BundleError(error.message)
+        }
+        let checkpointText = covered.formatted
+        var proof = zip(proving, proofs).makeIterator()
+        var files: [BundleArchive.File] = []
+        for name in layout(proofs: proving, witnesses: witnessKeys.count) {
+            let text: String
+            switch name {
+            case "manifest.json": text = report.manifest
+            case "entries.bin":
+                files.append(.init(name: name, contents: entriesFile(prefix)))
+                continue
+            case "checkpoint.txt": text = checkpointText
+            case "latest-checkpoint.txt": text = latest.formatted
+            case "consistency.txt": text = consistencyText(consistency)
+            case "keys/log.vkey": text = logKey.description + "\n"
+            case "report.txt": text = report.text
+            default:
+                if let w = witnessNumber(name) {
+                    text = witnessKeys[w - 1].description + "\n"
+                } else {
+                    let (k, path) = proof.next()!
+                    text = TlogProof(index: k, proof: path, checkpoint: covered).formatted(checkpoint: checkpointText)
+                }
+            }
+            files.append(.init(name: name, contents: Array(text.utf8)))
+        }
+        return BundleArchive(files: files)
     }
 
     static func checkpoint(_ note: SignedNote, _ what: String) throws(BundleError) -> Checkpoint {
@@ -117,48 +153,50 @@ public enum EvidenceBundle {
         note.signatures.compactMap { sig in keys.first { sig.isBy($0) }?.name }
     }
 
-    /// The canonical archive: the one place the bundle layout is written down in code,
-    /// used both to make a bundle and to check one.
-    static func assemble(report: EvidenceReport, entries: [[UInt8]], tree: MerkleTree<InMemoryNodeStore>, covered: SignedNote,
-                         latest: SignedNote, consistency: [Hash], logKey: NoteVerifierKey,
-                         witnessKeys: [NoteVerifierKey]) throws(BundleError) -> BundleArchive {
-        var files: [BundleArchive.File] = []
-        func add(_ name: String, _ text: String) { files.append(.init(name: name, contents: Array(text.utf8))) }
-        add("manifest.json", report.manifest)
-        files.append(.init(name: "entries.bin", contents: entriesFile(entries)))
-        add("checkpoint.txt", covered.formatted)
-        add("latest-checkpoint.txt", latest.formatted)
-        add("consistency.txt", consistency.map { Base64.encode($0) + "\n" }.joined())
-        let checkpointText = covered.formatted
-        let proving = report.holdsProofs ? report.selected : []
-        let proofs: [[Hash]]
-        do { proofs = try tree.inclusionProofs(proving, size: entries.count) } catch {
-            // Name the entry whose proof could not be made.
-            for k in report.selected {
-                do { _ = try tree.inclusionProof(index: k, size: entries.count) } catch { throw BundleError(entry: k, error.message) }
-            }
-            throw BundleError(error.message)
-        }
-        for (k, proof) in zip(proving, proofs) {
-            add("proofs/\(k).tlog-proof", TlogProof(index: k, proof: proof, checkpoint: covered).formatted(checkpoint: checkpointText))
-        }
-        add("keys/log.vkey", logKey.description + "\n")
-        for (n, w) in witnessKeys.enumerated() { add("keys/witness-\(n + 1).vkey", w.description + "\n") }
-        add("report.txt", report.text)
-        return BundleArchive(files: files)
+    /// The bundle's files, in order: the one place the layout is written down in code, used
+    /// both to make a bundle and to check one.
+    static func layout(proofs: [Int], witnesses: Int) -> [String] {
+        ["manifest.json", "entries.bin", "checkpoint.txt", "latest-checkpoint.txt", "consistency.txt"]
+            + proofs.map { "proofs/\($0).tlog-proof" } + ["keys/log.vkey"]
+            + (0..<witnesses).map { "keys/witness-\($0 + 1).vkey" } + ["report.txt"]
+    }
+
+    /// N of `keys/witness-N.vkey`.
+    static func witnessNumber(_ name: String) -> Int? {
+        guard name.hasPrefix("keys/witness-"), name.hasSuffix(".vkey") else { return nil }
+        return Int(name.dropFirst(13).dropLast(5))
+    }
+
+    static func consistencyText(_ proof: [Hash]) -> String { proof.map { Base64.encode($0) + "\n" }.joined() }
+
+    /// How much of a bundle's file is read at once.
+    static let readChunk = 1 << 20
+
+    /// Verifies a bundle held in memory (`verify(_:trustedLogKey:)` on its bytes).
+    public static func verify(_ bytes: [UInt8], trustedLogKey: NoteVerifierKey? = nil) throws(BundleError) -> BundleSummary {
+        try verify(MemoryBundleSource(bytes), trustedLogKey: trustedLogKey)
     }
 
     /// Verifies a bundle offline. With `trustedLogKey`, the bundle must be signed by that
     /// key; without it, the bundle's own key is used and the summary says so.
-    public static func verify(_ bytes: [UInt8], trustedLogKey: NoteVerifierKey? = nil) throws(BundleError) -> BundleSummary {
-        let archive: BundleArchive
-        do { archive = try BundleArchive(decoding: bytes) } catch { throw BundleError("not an Armory bundle: \(error.message)") }
-        if let stray = archive.files.first(where: { !isDocumented($0.name) }) {
+    ///
+    /// The entries are read as a stream, once: each is hashed into the tree and re-decided
+    /// as it is read, and counted for the manifest and the report; nothing of it is kept
+    /// but, where the bundle holds proofs, its leaf hash. The memory taken is that of the
+    /// production's state, not of the bundle. Every other file is compared with what the
+    /// verified entries give: byte for byte, the report's long sections by their SHA-256.
+    public static func verify(_ source: some BundleSource, trustedLogKey: NoteVerifierKey? = nil) throws(BundleError) -> BundleSummary {
+        let members: [BundleArchive.Member]
+        do { members = try BundleArchive.index(source) } catch { throw BundleError("not an Armory bundle: \(error.message)") }
+        if let stray = members.first(where: { !isDocumented($0.name) }) {
             throw BundleError("not an Armory bundle: member '\(stray.name)' is none of the files a bundle holds (docs/FORMAT.md)")
         }
+        func read(_ member: BundleArchive.Member) throws(BundleError) -> [UInt8] {
+            do { return try source.read(member.contents) } catch { throw BundleError("\(member.name): \(error.message)") }
+        }
         func text(_ name: String) throws(BundleError) -> String {
-            guard let b = archive.file(name) else { throw BundleError("missing \(name)") }
-            guard let s = String(validating: b, as: UTF8.self) else { throw BundleError("\(name) is not UTF-8") }
+            guard let m = members.first(where: { $0.name == name }) else { throw BundleError("missing \(name)") }
+            guard let s = String(validating: try read(m), as: UTF8.self) else { throw BundleError("\(name) is not UTF-8") }
             return s
         }
         // Keys.
@@ -168,9 +206,9 @@ public enum EvidenceBundle {
             throw BundleError("the bundle is signed by \(logKey), not by the trusted key \(trustedLogKey)")
         }
         var witnessKeys: [NoteVerifierKey] = []
-        for f in archive.files where f.name.hasPrefix("keys/witness-") {
-            do { witnessKeys.append(try NoteVerifierKey(String(try text(f.name).dropLast()))) } catch { throw BundleError("\(f.name): \(error)") }
-            guard witnessKeys.last!.type == .cosignatureV1 else { throw BundleError("\(f.name) is not a cosignature key") }
+        for m in members where m.name.hasPrefix("keys/witness-") {
+            do { witnessKeys.append(try NoteVerifierKey(String(try text(m.name).dropLast()))) } catch { throw BundleError("\(m.name): \(error)") }
+            guard witnessKeys.last!.type == .cosignatureV1 else { throw BundleError("\(m.name) is not a cosignature key") }
         }
         // Checkpoints.
         func note(_ name: String) throws(BundleError) -> (SignedNote, Checkpoint, [(key: NoteVerifierKey, timestamp: UInt64?)]) {
@@ -188,38 +226,67 @@ public enum EvidenceBundle {
         let (coveredNote, covered, coveredSigs) = try note("checkpoint.txt")
         let (latestNote, latest, _) = try note("latest-checkpoint.txt")
         guard covered.origin == latest.origin else { throw BundleError("the two checkpoints are of different logs") }
-        // Entries.
-        let entries = try entries(in: archive)
-        guard entries.count == covered.size else {
-            throw BundleError("the bundle holds \(entries.count) entries but its checkpoint covers \(covered.size): entries are missing or added")
+        // What the manifest claims (format and scope), read now so the entries are counted
+        // as they stream; each claim is checked, and its error thrown, in its turn below.
+        let manifest: Result<JSON, BundleError> = Result { () throws(BundleError) in
+            do { return try JSON.parse(try text("manifest.json")) } catch let e as BundleError { throw e } catch {
+                throw BundleError("manifest.json: \(error)")
+            }
         }
+        let format: Result<Int, BundleError> = manifest.flatMap { m in
+            BundleFormat.all.first { m["format"] == .string(BundleFormat.name($0)) }.map { .success($0) }
+                ?? .failure(BundleError("manifest.json: format must be one of \(BundleFormat.all.map { BundleFormat.name($0) }.joined(separator: ", "))"))
+        }
+        let claimedScope: Result<EvidenceScope, BundleError> = manifest.flatMap { m in Result { () throws(BundleError) in try parseScope(m["scope"]) } }
+        let scope = (try? claimedScope.get()) ?? .all
+        let holdsProofs = (try? format.get()) == 1 || scope != .all
+        // Entries: hashed, re-decided and counted as they stream.
+        guard let entriesMember = members.first(where: { $0.name == "entries.bin" }) else { throw BundleError("missing entries.bin") }
+        var stream = EntryStream(source, entriesMember.contents)
         var tree = MerkleTree()
-        for e in entries { tree.append(leafHash: MerkleHash.leaf(e)) }
-        let root = try! tree.rootHash()
+        var tally = EvidenceTally<ReportDigest>(scope: scope)
+        var header: ProductionHeader?
+        var state = ProductionState(people: [])
+        var fault: LogReplayError?
+        var leaves: [Int: Hash] = [:]
+        var count = 0
+        while let bytes = try stream.next() {
+            let leaf = MerkleHash.leaf(bytes)
+            tree.append(leafHash: leaf)
+            if count & 0xFFFF == 0xFFFF { tree.forget(before: count) }
+            if fault == nil {
+                do {
+                    let (entry, step) = try LogReplay.decide(bytes, at: count, header: &header, state: &state)
+                    let before = tally.inScope
+                    tally.add(entry, step: step, at: count)
+                    if holdsProofs, tally.inScope > before { leaves[count] = leaf }
+                } catch { fault = error }
+            }
+            count += 1
+        }
+        if fault == nil, header == nil { fault = LogReplayError(index: 0, message: LogReplay.emptyLog) }
+        guard count == covered.size else {
+            throw BundleError("the bundle holds \(count) entries but its checkpoint covers \(covered.size): entries are missing or added")
+        }
+        let root = try? tree.rootHash()
         if root != covered.rootHash {
             // Name the first entry whose own proof no longer holds, where the bundle has one.
-            for f in archive.files where f.name.hasPrefix("proofs/") {
-                guard let p = try? TlogProof(parsing: try text(f.name)), p.index < entries.count else { continue }
-                if !MerkleProof.verifyInclusion(index: p.index, size: covered.size, leafHash: MerkleHash.leaf(entries[p.index]), proof: p.proof, root: covered.rootHash) {
-                    throw BundleError(entry: p.index, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")
-                }
+            let claimed = members.compactMap { m -> TlogProof? in
+                guard m.name.hasPrefix("proofs/"), let p = try? TlogProof(parsing: try text(m.name)), p.index < count else { return nil }
+                return p
+            }
+            let hashes = try leafHashes(source, entriesMember.contents, of: Set(claimed.map(\.index)))
+            for p in claimed where !MerkleProof.verifyInclusion(index: p.index, size: covered.size, leafHash: hashes[p.index]!, proof: p.proof, root: covered.rootHash) {
+                throw BundleError(entry: p.index, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")
             }
             // Without proofs (a whole log's bundle), an entry whose decision no longer stands is named.
-            do { _ = try LogReplay(entryBytes: entries) } catch {
-                throw BundleError(entry: Int(error.index), "its bytes are not the ones the checkpoint signed (\(error.message))")
-            }
+            if let fault { throw BundleError(entry: Int(fault.index), "its bytes are not the ones the checkpoint signed (\(fault.message))") }
             throw BundleError("the entries do not hash to the signed root: an entry was altered, added, dropped or reordered")
         }
-        let replay: LogReplay
-        do { replay = try LogReplay(entryBytes: entries) } catch { throw BundleError(entry: Int(error.index), error.message) }
+        if let fault { throw BundleError(entry: Int(fault.index), fault.message) }
         // The format, which says which files the bundle holds.
-        let manifest: JSON
-        do { manifest = try JSON.parse(try text("manifest.json")) } catch let e as BundleError { throw e } catch {
-            throw BundleError("manifest.json: \(error)")
-        }
-        guard let format = EvidenceReport.formats.first(where: { manifest["format"] == .string(EvidenceReport.formatName($0)) }) else {
-            throw BundleError("manifest.json: format must be one of \(EvidenceReport.formats.map { EvidenceReport.formatName($0) }.joined(separator: ", "))")
-        }
+        _ = try manifest.get()
+        let bundleFormat = try format.get()
         // Consistency with the latest checkpoint.
         var consistency: [Hash] = []
         for line in try text("consistency.txt").split(separator: "\n") {
@@ -233,47 +300,100 @@ public enum EvidenceBundle {
             throw BundleError("the covered checkpoint (\(covered.size)) is not consistent with the latest (\(latest.size)): the log was rewritten or the checkpoint swapped")
         }
         // Scope and completeness.
-        let scope = try parseScope(manifest["scope"])
-        let report = EvidenceReport(scope: scope, origin: covered.origin, replay: replay, coveredSize: covered.size,
+        _ = try claimedScope.get()
+        let report = EvidenceReport(tally: tally, header: header!, finalState: state, origin: covered.origin, coveredSize: covered.size,
                                     rootBase64: Data(covered.rootHash).base64EncodedString(), latestSize: latest.size,
-                                    signers: signerNames(coveredNote, keys: [logKey] + witnessKeys), format: format)
+                                    signers: signerNames(coveredNote, keys: [logKey] + witnessKeys), format: bundleFormat)
         switch scope {
         case .all, .firearm:
             guard covered.size == latest.size else { throw BundleError("the bundle covers \(covered.size) entries, not the latest \(latest.size)") }
         case .day(let d):
-            let last = report.selected.last ?? 0
-            let fenced = replay.entries.dropFirst(last + 1).contains { $0.entry.at.prefix(10) > d }
-            guard covered.size == latest.size || fenced else {
+            guard covered.size == latest.size || tally.fenced else {
                 throw BundleError("the bundle may leave out later entries of \(d): it ends before the day does")
             }
         }
         // Every file must be exactly what these verified contents give.
-        let expected = try assemble(report: report, entries: entries, tree: tree, covered: coveredNote, latest: latestNote,
-                                    consistency: consistency, logKey: logKey, witnessKeys: witnessKeys)
-        if expected != archive {
-            let names = archive.files.map(\.name), want = expected.files.map(\.name)
-            if names != want {
-                throw BundleError("the bundle's files are not the documented set: \(Set(names).symmetricDifference(want).sorted().prefix(3).joined(separator: ", "))")
-            }
-            for (a, b) in zip(archive.files, expected.files) where a != b {
-                if a.name.hasPrefix("proofs/"), let k = Int(a.name.dropFirst(7).prefix { $0.isNumber }) {
-                    throw BundleError(entry: k, "\(a.name) is not the inclusion proof of that entry")
-                }
-                throw BundleError("\(a.name) does not match the verified entries")
-            }
+        let names = members.map(\.name), want = layout(proofs: report.holdsProofs ? tally.positions : [], witnesses: witnessKeys.count)
+        if names != want {
+            throw BundleError("the bundle's files are not the documented set: \(Set(names).symmetricDifference(want).sorted().prefix(3).joined(separator: ", "))")
         }
-        let steps = report.selected.filter { replay.entries[$0].entry.kind == .step }
+        let checkpointText = coveredNote.formatted
+        for m in members {
+            let same: Bool
+            switch m.name {
+            case "entries.bin": same = true  // read whole above: each entry after its length, nothing else
+            case "manifest.json": same = try read(m).elementsEqual(report.manifest.utf8)
+            case "checkpoint.txt": same = try read(m).elementsEqual(checkpointText.utf8)
+            case "latest-checkpoint.txt": same = try read(m).elementsEqual(latestNote.formatted.utf8)
+            case "consistency.txt": same = try read(m).elementsEqual(consistencyText(consistency).utf8)
+            case "keys/log.vkey": same = try read(m).elementsEqual((logKey.description + "\n").utf8)
+            case "report.txt": same = try matches(source, m.contents, report.pieces)
+            default:
+                if let w = witnessNumber(m.name) {
+                    same = try read(m).elementsEqual((witnessKeys[w - 1].description + "\n").utf8)
+                    break
+                }
+                // proofs/K.tlog-proof: K's inclusion proof in the covered tree, with its checkpoint, canonical.
+                let k = Int(m.name.dropFirst(7).prefix { $0.isNumber })!
+                let bytes = try read(m)
+                let p = String(validating: bytes, as: UTF8.self).flatMap { try? TlogProof(parsing: $0) }
+                guard let p, p.index == k, p.extra == nil, let leaf = leaves[k],
+                      MerkleProof.verifyInclusion(index: k, size: covered.size, leafHash: leaf, proof: p.proof, root: covered.rootHash),
+                      bytes.elementsEqual(p.formatted(checkpoint: checkpointText).utf8)
+                else { throw BundleError(entry: k, "\(m.name) is not the inclusion proof of that entry") }
+                same = true
+            }
+            guard same else { throw BundleError("\(m.name) does not match the verified entries") }
+        }
         return BundleSummary(
-            production: replay.header.title, origin: covered.origin, scope: scope, entries: entries.count,
-            inScope: report.selected.count, steps: steps.count,
-            refused: steps.filter { replay.entries[$0].entry.outcome == .refused }.count,
-            alarms: steps.filter { replay.entries[$0].entry.outcome == .alarm }.count,
-            critical: steps.filter { replay.entries[$0].entry.outcome == .alarm && replay.entries[$0].entry.rules.contains(.fa7) }.count,
+            production: header!.title, origin: covered.origin, scope: scope, entries: count,
+            inScope: tally.inScope, steps: tally.steps, refused: tally.refused, alarms: tally.alarms, critical: tally.critical,
             coveredSize: covered.size, rootBase64: Data(covered.rootHash).base64EncodedString(), latestSize: latest.size,
             logKey: logKey, keyWasTrusted: trustedLogKey != nil,
             witnesses: coveredSigs.compactMap { s in s.timestamp.map { (s.key.name, $0) } },
             cosignedBy: coveredSigs.filter { $0.timestamp != nil }.map(\.key),
-            proofs: report.holdsProofs ? report.selected.count : 0)
+            proofs: report.holdsProofs ? tally.inScope : 0)
+    }
+
+    /// The leaf hashes of the entries at `positions`, read again from `entries.bin`: only
+    /// to name the entry to blame once a bundle has already failed.
+    static func leafHashes(_ source: some BundleSource, _ range: Range<Int>, of positions: Set<Int>) throws(BundleError) -> [Int: Hash] {
+        var hashes: [Int: Hash] = [:]
+        guard let last = positions.max() else { return hashes }
+        var stream = EntryStream(source, range)
+        var k = 0
+        while k <= last, let bytes = try stream.next() {
+            if positions.contains(k) { hashes[k] = MerkleHash.leaf(bytes) }
+            k += 1
+        }
+        return hashes
+    }
+
+    /// Whether the member at `range` is exactly the report `pieces` make: text byte for
+    /// byte, the long sections by length and SHA-256, read a piece at a time.
+    static func matches(_ source: some BundleSource, _ range: Range<Int>, _ pieces: [EvidenceReport<ReportDigest>.Piece]) throws(BundleError) -> Bool {
+        var at = range.lowerBound
+        func take(_ n: Int) throws(BundleError) -> [UInt8]? {
+            guard n <= range.upperBound - at else { return nil }
+            defer { at += n }
+            do { return try source.read(at..<(at + n)) } catch { throw BundleError("report.txt: \(error.message)") }
+        }
+        for piece in pieces {
+            switch piece {
+            case .text(let t):
+                guard let bytes = try take(t.utf8.count), bytes.elementsEqual(t.utf8) else { return false }
+            case .lines(let lines):
+                var hasher = SHA256()
+                var left = lines.bytes
+                while left > 0 {
+                    guard let bytes = try take(min(left, EvidenceBundle.readChunk)) else { return false }
+                    hasher.update(data: bytes)
+                    left -= bytes.count
+                }
+                guard Array(hasher.finalize()) == lines.digest else { return false }
+            }
+        }
+        return at == range.upperBound
     }
 
     /// Whether `name` is one of the files docs/FORMAT.md lists for a bundle.
@@ -297,5 +417,50 @@ public enum EvidenceBundle {
         default: break
         }
         throw BundleError("manifest.json: scope must be {\"all\": true}, {\"day\": DATE} or {\"firearm\": ID}")
+    }
+}
+
+/// `entries.bin` read as a stream: each entry's canonical bytes after its length (4 bytes,
+/// big-endian), a piece of the file at a time.
+struct EntryStream<Source: BundleSource> {
+    let source: Source
+    let range: Range<Int>
+    /// How much is read at once (at least one whole entry).
+    let chunk: Int
+    var buffer: [UInt8] = []
+    /// Where `buffer` starts in the source, and where the next entry starts.
+    var bufferStart: Int
+    var position: Int
+    /// Entries read so far.
+    var count = 0
+
+    init(_ source: Source, _ range: Range<Int>, chunk: Int = EvidenceBundle.readChunk) {
+        self.source = source
+        self.range = range
+        self.chunk = chunk
+        bufferStart = range.lowerBound
+        position = range.lowerBound
+    }
+
+    /// The next entry, nil at the end, or why `entries.bin` cannot be read.
+    mutating func next() throws(BundleError) -> [UInt8]? {
+        guard position < range.upperBound else { return nil }
+        guard range.upperBound - position >= 4 else { throw BundleError(entry: count, "entries.bin ends inside a length") }
+        let length = try take(4)
+        let n = Int(length[0]) << 24 | Int(length[1]) << 16 | Int(length[2]) << 8 | Int(length[3])
+        guard range.upperBound - position >= n else { throw BundleError(entry: count, "entries.bin ends inside the entry") }
+        count += 1
+        return try take(n)
+    }
+
+    mutating func take(_ n: Int) throws(BundleError) -> [UInt8] {
+        if position + n > bufferStart + buffer.count {
+            let end = min(range.upperBound, position + max(n, chunk))
+            do { buffer = try source.read(position..<end) } catch { throw BundleError("entries.bin: \(error.message)") }
+            bufferStart = position
+        }
+        let start = position - bufferStart
+        position += n
+        return Array(buffer[start..<(start + n)])
     }
 }

@@ -1,4 +1,5 @@
 import ArmoryCore
+import Foundation
 
 /// The first entry of every production's log: who is on the production and under which
 /// policy, the ground every later decision stands on.
@@ -72,6 +73,9 @@ public struct LogReplay: Sendable {
         try self.init(entryBytes: entryBytes, stoppingAtFault: false)
     }
 
+    /// Why a log without entries does not stand up.
+    public static let emptyLog = "the log is empty: no production header"
+
     /// The first entry that does not stand up, when the replay was asked to stop there
     /// (`readingUpToFault`); everything before it is in `entries` and `finalState`.
     public private(set) var fault: LogReplayError?
@@ -105,7 +109,7 @@ public struct LogReplay: Sendable {
                 break entries
             }
         }
-        guard let header else { throw LogReplayError(index: 0, message: "the log is empty: no production header") }
+        guard let header else { throw LogReplayError(index: 0, message: Self.emptyLog) }
         self.header = header
         self.entries = decoded
         self.finalState = state
@@ -146,7 +150,13 @@ public struct LogReplay: Sendable {
         do { body = try JSON.parse(entry.body) } catch { throw fail("body is not JSON: \(error.description)") }
         // The body is canonical JSON: compared as bytes. A step's is compared once, as the
         // step's own canonical JSON, which it can only equal if it is canonical itself.
-        func canonical(_ json: JSON) -> Bool { json.compactBytes.elementsEqual(entry.body.utf8) }
+        var bodyText = entry.body
+        func canonical(_ json: JSON) -> Bool {
+            let bytes = json.compactBytes
+            return bodyText.withUTF8 { body in
+                bytes.withUnsafeBufferPointer { $0.count == body.count && (body.isEmpty || memcmp($0.baseAddress!, body.baseAddress!, body.count) == 0) }
+            }
+        }
         guard entry.kind == .step || canonical(body) else { throw fail("body is not canonical JSON") }
         switch entry.kind {
         case .production:

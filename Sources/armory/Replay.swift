@@ -72,6 +72,14 @@ struct Replay: AsyncParsableCommand {
     }
 }
 
+/// An evidence bundle to read: a regular file is read piece by piece where it is needed,
+/// never whole; anything else (standard input, a pipe) is read in, up to the limit, with
+/// `readInput`'s errors, which also speak for a file that is missing or too large.
+func openBundle(_ path: String) throws -> any BundleSource {
+    if path != "-", let file = FileBundleSource(path: path), file.count <= BundleArchive.Limits.standard.bytes { return file }
+    return MemoryBundleSource(try readInput(path, limit: BundleArchive.Limits.standard.bytes, what: "a bundle"))
+}
+
 /// Reads a whole file, or standard input for "-", exiting 66 with a clear line if it cannot.
 /// With a `limit`, a larger input is refused before it is read into memory (a regular
 /// file by its size; a pipe or device once more than `limit` bytes have come).

@@ -31,9 +31,9 @@ struct Verify: ParsableCommand {
             printError("error: --quorum must be 1 to the number of --witness keys (\(required.count)), not \(quorum)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let bytes = try readInput(bundle, limit: BundleArchive.Limits.standard.bytes, what: "a bundle")
+        let source = try openBundle(bundle)
         let s: BundleSummary
-        do { s = try EvidenceBundle.verify(bytes, trustedLogKey: trusted) } catch {
+        do { s = try EvidenceBundle.verify(source, trustedLogKey: trusted) } catch {
             printError("error: \(printable(bundle)) does not verify: \(printable(error.description))")
             throw ExitCode(1)
         }

@@ -1,8 +1,8 @@
 """Process-level security tests of the `armory` command: keys used for the wrong purpose,
 terminal escapes in what files say, private files created private, and hostile bundles.
 
-No Armory command extracts a bundle to disk: `verify` and `import` read it into memory
-(import writes only the database it is given). The hostile-bundle tests still check that
+No Armory command extracts a bundle to disk: `verify` reads it in place, a piece at a
+time, and `import` into memory (import writes only the database it is given). The hostile-bundle tests still check that
 nothing at all is created outside the test's own directory.
 """
 import json
