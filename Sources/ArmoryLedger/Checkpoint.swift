@@ -149,3 +149,53 @@ enum Base64 {
         }
     }
 }
+
+/// A range proof (docs/FORMAT.md, `armory-range-proof/v1`): a run of consecutive entries
+/// proven included, together, in the tree of `size` leaves, by one set of hashes against
+/// the bundle's checkpoint (not repeated here).
+public struct RangeProof: Sendable, Hashable {
+    public let range: ClosedRange<Int>
+    public let size: Int
+    public let proof: [Hash]
+
+    public init(range: ClosedRange<Int>, size: Int, proof: [Hash]) {
+        self.range = range
+        self.size = size
+        self.proof = proof
+    }
+
+    static let header = "armory-range-proof/v1"
+
+    public var formatted: String {
+        var out = "\(Self.header)\n\(range.lowerBound) \(range.upperBound) \(size)\n"
+        out.reserveCapacity(out.utf8.count + 45 * proof.count)
+        for h in proof {
+            out += Base64.encode(h)
+            out += "\n"
+        }
+        return out
+    }
+
+    /// Reads a range proof, refusing anything not exactly as `formatted` writes it.
+    public init(parsing text: String) throws(NoteError) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.last == "" else { throw NoteError("range proof does not end with a newline") }
+        lines.removeLast()
+        guard lines.first == Substring(Self.header) else { throw NoteError("not an \(Self.header)") }
+        let numbers = lines.count > 1 ? lines[1].split(separator: " ", omittingEmptySubsequences: false) : []
+        guard numbers.count == 3, let first = Int(numbers[0]), let last = Int(numbers[1]), let size = Int(numbers[2]),
+              first >= 0, first <= last, last < size
+        else { throw NoteError("range proof's second line must be <first> <last> <tree size>, first <= last < size") }
+        var proof: [Hash] = []
+        for line in lines.dropFirst(2) {
+            guard let h = Data(base64Encoded: String(line)), h.count == 32 else { throw NoteError("range proof hash line is not 32 bytes of base64") }
+            proof.append(Array(h))
+        }
+        self.init(range: first...last, size: size, proof: proof)
+        guard formatted == text else { throw NoteError("range proof is not in canonical form") }
+    }
+
+    /// The proof's file in a bundle.
+    public var fileName: String { Self.fileName(range) }
+    public static func fileName(_ range: ClosedRange<Int>) -> String { "proofs/\(range.lowerBound)-\(range.upperBound).range-proof" }
+}

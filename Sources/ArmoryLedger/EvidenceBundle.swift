@@ -32,7 +32,9 @@ public struct BundleSummary: Sendable {
     public let witnesses: [(name: String, timestamp: UInt64)]
     /// The witness keys whose cosignatures on the covered checkpoint verified.
     public let cosignedBy: [NoteVerifierKey]
+    /// Proof files: one per in-scope entry, one per run of them, or none.
     public let proofs: Int
+    public let proofKind: BundleFormat.Proofs
 
     /// Which of `required` witnesses did not cosign the covered checkpoint, when fewer than
     /// `quorum` of them did (empty: the quorum holds).
@@ -101,19 +103,31 @@ public enum EvidenceBundle {
                                     signers: signerNames(covered, keys: [logKey] + witnessKeys))
         var tree = MerkleTree()
         for e in prefix { tree.append(leafHash: MerkleHash.leaf(e)) }
-        let proving = report.holdsProofs ? tally.positions : []
-        let proofs: [[Hash]]
-        do { proofs = try tree.inclusionProofs(proving, size: prefix.count) } catch {
-            // Name the entry whose proof could not be made.
-            for k in proving {
-                do { _ = try tree.inclusionProof(index: k, size: prefix.count) } catch { throw BundleError(entry: k, error.message) }
-            }
-            throw BundleError(error.message)
-        }
         let checkpointText = covered.formatted
-        var proof = zip(proving, proofs).makeIterator()
+        var proofTexts: [String] = []
+        switch report.proofs {
+        case .none: break
+        case .perEntry:
+            let proving = tally.positions
+            let proofs: [[Hash]]
+            do { proofs = try tree.inclusionProofs(proving, size: prefix.count) } catch {
+                // Name the entry whose proof could not be made.
+                for k in proving {
+                    do { _ = try tree.inclusionProof(index: k, size: prefix.count) } catch { throw BundleError(entry: k, error.message) }
+                }
+                throw BundleError(error.message)
+            }
+            proofTexts = zip(proving, proofs).map { TlogProof(index: $0, proof: $1, checkpoint: covered).formatted(checkpoint: checkpointText) }
+        case .perRange:
+            for range in tally.selected {
+                do { proofTexts.append(RangeProof(range: range, size: prefix.count, proof: try tree.rangeProof(range, size: prefix.count)).formatted) } catch {
+                    throw BundleError(entry: range.lowerBound, error.message)
+                }
+            }
+        }
+        var proofText = proofTexts.makeIterator()
         var files: [BundleArchive.File] = []
-        for name in layout(proofs: proving, witnesses: witnessKeys.count) {
+        for name in layout(proofs: report.proofFiles, witnesses: witnessKeys.count) {
             let text: String
             switch name {
             case "manifest.json": text = report.manifest
@@ -129,8 +143,7 @@ public enum EvidenceBundle {
                 if let w = witnessNumber(name) {
                     text = witnessKeys[w - 1].description + "\n"
                 } else {
-                    let (k, path) = proof.next()!
-                    text = TlogProof(index: k, proof: path, checkpoint: covered).formatted(checkpoint: checkpointText)
+                    text = proofText.next()!
                 }
             }
             files.append(.init(name: name, contents: Array(text.utf8)))
@@ -155,9 +168,9 @@ public enum EvidenceBundle {
 
     /// The bundle's files, in order: the one place the layout is written down in code, used
     /// both to make a bundle and to check one.
-    static func layout(proofs: [Int], witnesses: Int) -> [String] {
+    static func layout(proofs: [String], witnesses: Int) -> [String] {
         ["manifest.json", "entries.bin", "checkpoint.txt", "latest-checkpoint.txt", "consistency.txt"]
-            + proofs.map { "proofs/\($0).tlog-proof" } + ["keys/log.vkey"]
+            + proofs + ["keys/log.vkey"]
             + (0..<witnesses).map { "keys/witness-\($0 + 1).vkey" } + ["report.txt"]
     }
 
@@ -239,7 +252,7 @@ public enum EvidenceBundle {
         }
         let claimedScope: Result<EvidenceScope, BundleError> = manifest.flatMap { m in Result { () throws(BundleError) in try parseScope(m["scope"]) } }
         let scope = (try? claimedScope.get()) ?? .all
-        let holdsProofs = (try? format.get()) == 1 || scope != .all
+        let holdsProofs = BundleFormat.proofs(format: (try? format.get()) ?? BundleFormat.current, scope: scope) != .none
         // Entries: hashed, re-decided and counted as they stream.
         guard let entriesMember = members.first(where: { $0.name == "entries.bin" }) else { throw BundleError("missing entries.bin") }
         var stream = EntryStream(source, entriesMember.contents)
@@ -275,9 +288,18 @@ public enum EvidenceBundle {
                 guard m.name.hasPrefix("proofs/"), let p = try? TlogProof(parsing: try text(m.name)), p.index < count else { return nil }
                 return p
             }
-            let hashes = try leafHashes(source, entriesMember.contents, of: Set(claimed.map(\.index)))
+            let runs = members.compactMap { m -> RangeProof? in
+                guard m.name.hasSuffix(".range-proof"), let p = try? RangeProof(parsing: try text(m.name)), p.range.upperBound < count else { return nil }
+                return p
+            }
+            let hashes = try leafHashes(source, entriesMember.contents, of: Set(claimed.map(\.index) + runs.flatMap { Array($0.range) }))
             for p in claimed where !MerkleProof.verifyInclusion(index: p.index, size: covered.size, leafHash: hashes[p.index]!, proof: p.proof, root: covered.rootHash) {
                 throw BundleError(entry: p.index, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")
+            }
+            for p in runs where !rangeHolds(p, hashes, root: covered.rootHash) {
+                // The run is to blame; within it, the entry whose decision no longer stands, if one does not.
+                let blamed = fault.map { Int($0.index) }.flatMap { p.range.contains($0) ? $0 : nil } ?? p.range.lowerBound
+                throw BundleError(entry: blamed, "its bytes are not the ones the checkpoint signed (the range proof of entries \(p.range.lowerBound)...\(p.range.upperBound) fails)")
             }
             // Without proofs (a whole log's bundle), an entry whose decision no longer stands is named.
             if let fault { throw BundleError(entry: Int(fault.index), "its bytes are not the ones the checkpoint signed (\(fault.message))") }
@@ -313,7 +335,7 @@ public enum EvidenceBundle {
             }
         }
         // Every file must be exactly what these verified contents give.
-        let names = members.map(\.name), want = layout(proofs: report.holdsProofs ? tally.positions : [], witnesses: witnessKeys.count)
+        let names = members.map(\.name), want = layout(proofs: report.proofFiles, witnesses: witnessKeys.count)
         if names != want {
             throw BundleError("the bundle's files are not the documented set: \(Set(names).symmetricDifference(want).sorted().prefix(3).joined(separator: ", "))")
         }
@@ -333,9 +355,18 @@ public enum EvidenceBundle {
                     same = try read(m).elementsEqual((witnessKeys[w - 1].description + "\n").utf8)
                     break
                 }
+                let bytes = try read(m)
+                if m.name.hasSuffix(".range-proof") {
+                    // proofs/A-B.range-proof: the run A...B's range proof in the covered tree, canonical.
+                    let p = String(validating: bytes, as: UTF8.self).flatMap { try? RangeProof(parsing: $0) }
+                    guard let p, p.fileName == m.name, p.size == covered.size, rangeHolds(p, leaves, root: covered.rootHash) else {
+                        throw BundleError(entry: Int(m.name.dropFirst(7).prefix { $0.isNumber }) ?? 0, "\(m.name) is not the range proof of those entries")
+                    }
+                    same = true
+                    break
+                }
                 // proofs/K.tlog-proof: K's inclusion proof in the covered tree, with its checkpoint, canonical.
                 let k = Int(m.name.dropFirst(7).prefix { $0.isNumber })!
-                let bytes = try read(m)
                 let p = String(validating: bytes, as: UTF8.self).flatMap { try? TlogProof(parsing: $0) }
                 guard let p, p.index == k, p.extra == nil, let leaf = leaves[k],
                       MerkleProof.verifyInclusion(index: k, size: covered.size, leafHash: leaf, proof: p.proof, root: covered.rootHash),
@@ -352,7 +383,13 @@ public enum EvidenceBundle {
             logKey: logKey, keyWasTrusted: trustedLogKey != nil,
             witnesses: coveredSigs.compactMap { s in s.timestamp.map { (s.key.name, $0) } },
             cosignedBy: coveredSigs.filter { $0.timestamp != nil }.map(\.key),
-            proofs: report.holdsProofs ? tally.inScope : 0)
+            proofs: report.proofFiles.count, proofKind: report.proofs)
+    }
+
+    /// Whether a range proof, with its entries' leaf hashes (from `leaves`), gives `root`.
+    static func rangeHolds(_ p: RangeProof, _ leaves: [Int: Hash], root: Hash) -> Bool {
+        let hashes = p.range.compactMap { leaves[$0] }
+        return hashes.count == p.range.count && MerkleProof.rootOfRange(p.range, size: p.size, leaves: hashes, proof: p.proof) == root
     }
 
     /// The leaf hashes of the entries at `positions`, read again from `entries.bin`: only
@@ -403,6 +440,10 @@ public enum EvidenceBundle {
         func numbered(_ prefix: String, _ suffix: String) -> Bool {
             guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return false }
             return name.dropFirst(prefix.count).dropLast(suffix.count).allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        if name.hasPrefix("proofs/"), name.hasSuffix(".range-proof") {
+            let run = name.dropFirst(7).dropLast(12).split(separator: "-", omittingEmptySubsequences: false)
+            return run.count == 2 && run.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
         }
         return numbered("proofs/", ".tlog-proof") || numbered("keys/witness-", ".vkey")
     }

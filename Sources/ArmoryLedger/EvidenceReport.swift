@@ -113,14 +113,31 @@ public struct EvidenceTally<Lines: ReportLines> {
 }
 
 /// The bundle formats (docs/FORMAT.md): 1 holds an inclusion proof for every entry in
-/// scope; 2, what new bundles are, holds none for a whole log, whose entries the tree
-/// proves complete and unaltered by itself.
+/// scope; 2 holds none for a whole log, whose entries the tree proves complete and
+/// unaltered by itself; 3, what new bundles are, as 2 but proves a day's or a firearm's
+/// entries with one range proof per run of consecutive entries, not one proof each.
 public enum BundleFormat {
     /// The formats a verifier reads, and the one new bundles are written in.
-    public static let all = 1...2
-    public static let current = 2
+    public static let all = 1...3
+    public static let current = 3
     /// The manifest's `format`, `armory-bundle/v<N>`.
     public static func name(_ format: Int) -> String { "armory-bundle/v\(format)" }
+
+    /// How a bundle proves its in-scope entries beyond the tree.
+    public enum Proofs: Sendable, Equatable {
+        /// No proofs: the whole log, proven by its tree.
+        case none
+        /// `proofs/<index>.tlog-proof` for each in-scope entry.
+        case perEntry
+        /// `proofs/<first>-<last>.range-proof` for each run of consecutive in-scope entries.
+        case perRange
+    }
+
+    public static func proofs(format: Int, scope: EvidenceScope) -> Proofs {
+        if format == 1 { return .perEntry }
+        if case .all = scope { return .none }
+        return format == 2 ? .perEntry : .perRange
+    }
 }
 
 /// The parts of a bundle that are derived from its verified entries: the manifest and
@@ -197,12 +214,16 @@ public struct EvidenceReport<Lines: ReportLines> {
         return json.compactText + "\n"
     }
 
-    /// Whether the bundle holds an inclusion proof (`proofs/<index>.tlog-proof`) for each
-    /// entry in scope: in format 1 always; from format 2 only for a day or a firearm.
-    public var holdsProofs: Bool {
-        if format == 1 { return true }
-        if case .all = scope { return false }
-        return true
+    /// How the bundle proves its in-scope entries beyond the tree.
+    public var proofs: BundleFormat.Proofs { BundleFormat.proofs(format: format, scope: scope) }
+
+    /// The bundle's proof files, in order.
+    public var proofFiles: [String] {
+        switch proofs {
+        case .none: []
+        case .perEntry: tally.positions.map { "proofs/\($0).tlog-proof" }
+        case .perRange: tally.selected.map(RangeProof.fileName)
+        }
     }
 
     /// A piece of `report.txt`: text, or one of the long sections.

@@ -410,3 +410,45 @@ extension MerkleTree {
         return try extended.rootHash()
     }
 }
+
+extension MerkleTree {
+    /// The range proof (docs/FORMAT.md) of leaves `range` in the tree of `size` leaves: the
+    /// hashes of the subtrees holding none of them, in the order RFC 9162's split meets them.
+    public func rangeProof(_ range: ClosedRange<Int>, size: Int) throws(MerkleError) -> [Hash] {
+        guard size <= self.size, range.lowerBound >= 0, range.upperBound < size else {
+            throw MerkleError(message: "no leaves \(range.lowerBound)...\(range.upperBound) in a tree of size \(size) (the log holds \(self.size))")
+        }
+        var proof: [Hash] = []
+        func visit(_ lo: Int, _ hi: Int) throws(MerkleError) {
+            if hi <= range.lowerBound || lo > range.upperBound { return proof.append(try hash(lo, hi)) }
+            if hi - lo == 1 { return }
+            let k = largestPowerOfTwo(below: hi - lo)
+            try visit(lo, lo + k)
+            try visit(lo + k, hi)
+        }
+        try visit(0, size)
+        return proof
+    }
+}
+
+extension MerkleProof {
+    /// The root a range proof gives for the leaves `range` (their hashes in `leaves`, in
+    /// order) in the tree of `size` leaves, or nil when the proof has too few or too many
+    /// hashes for that range and size.
+    public static func rootOfRange(_ range: ClosedRange<Int>, size: Int, leaves: [Hash], proof: [Hash]) -> Hash? {
+        guard range.lowerBound >= 0, range.upperBound < size, leaves.count == range.count else { return nil }
+        var next = proof.makeIterator(), used = 0
+        func visit(_ lo: Int, _ hi: Int) -> Hash? {
+            if hi <= range.lowerBound || lo > range.upperBound {
+                used += 1
+                return next.next()
+            }
+            if hi - lo == 1 { return leaves[lo - range.lowerBound] }
+            let k = largestPowerOfTwo(below: hi - lo)
+            guard let left = visit(lo, lo + k), let right = visit(lo + k, hi) else { return nil }
+            return MerkleHash.node(left, right)
+        }
+        guard let root = visit(0, size), used == proof.count else { return nil }
+        return root
+    }
+}

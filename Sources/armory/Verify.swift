@@ -47,7 +47,11 @@ struct Verify: ParsableCommand {
         var out = "VERIFIED  \(printable(bundle))\n"
         out += "production   \(printable(s.production))  (\(printable(s.origin)))\n"
         out += "scope        \(printable(s.scope.description)): \(s.inScope) of \(s.entries) entries, "
-            + (s.proofs > 0 ? "each with its inclusion proof\n" : "every one proven by the tree they hash to\n")
+            + { switch s.proofKind {
+                case .none: "every one proven by the tree they hash to\n"
+                case .perEntry: "each with its inclusion proof\n"
+                case .perRange: "proven by \(s.proofs) range proof\(s.proofs == 1 ? "" : "s"), one per run of consecutive entries\n"
+            } }()
         out += "decisions    \(s.steps) steps replayed through the protocol engine: \(s.refused) refused, \(s.alarms) alarms"
         out += s.critical > 0 ? " (\(s.critical) critical)\n" : "\n"
         out += "checkpoint   \(s.coveredSize) entries, root \(s.rootBase64)\n"

@@ -73,9 +73,17 @@ struct EvidenceBundleTests {
     @Test func aFirearmBundleHoldsProofsForItsEntriesOnly() throws {
         let log = try Self.log("clean-day")
         let archive = try BundleArchive(decoding: try Self.bundle(log, .firearm("colt-2")))
-        let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }
-        #expect(proofs.count == 13)  // the header and the 12 steps naming colt-2
-        #expect(try EvidenceBundle.verify(archive.encoded()).inScope == 13)
+        let proofs = archive.files.filter { $0.name.hasPrefix("proofs/") }.map(\.name)
+        // The header and the 12 steps naming colt-2, one range proof per run of them.
+        let summary = try EvidenceBundle.verify(archive.encoded())
+        #expect(summary.inScope == 13 && summary.proofKind == .perRange && summary.proofs == proofs.count)
+        let manifest = try JSON.parse(String(decoding: try #require(archive.file("manifest.json")), as: UTF8.self))
+        guard case let .array(runs)? = manifest["in_scope"]?["indices"] else { Issue.record("no runs in the manifest"); return }
+        #expect(proofs == runs.compactMap { run -> String? in
+            guard case let .array(pair) = run, pair.count == 2, let a = pair[0].intValue, let b = pair[1].intValue else { return nil }
+            return "proofs/\(a)-\(b).range-proof"
+        })
+        #expect(proofs.count > 1 && proofs.count < 13)
     }
 
     @Test func anotherKeyIsRefusedWhenAKeyIsTrusted() throws {
@@ -144,7 +152,7 @@ struct EvidenceBundleTests {
         #expect(throws: BundleError(entry: 10, "its bytes are not the ones the checkpoint signed (recorded ok [] but the protocol decides alarm [\"AMMO-4\", \"FA-5\", \"FA-7\", \"SCENE-3\"])")) {
             try EvidenceBundle.verify(forged)
         }
-        // A firearm's bundle holds proofs: the failing proof names it.
+        // A firearm's bundle holds a proof per run of its entries: the failing one and the replay name it.
         let firearmBundle = try EvidenceBundle.make(log: try Self.log("rust-reconstruction"), scope: .firearm("pietta-45"),
                                                     witnessKeys: [Self.witnessSigner.verifierKey], logKey: Self.logSigner.verifierKey).encoded()
         let forgedFirearm = try Self.repack(firearmBundle) { entries in
@@ -153,7 +161,7 @@ struct EvidenceBundleTests {
             e.rules = []
             entries[10] = e.encoded()
         }
-        #expect(throws: BundleError(entry: 10, "its bytes are not the ones the checkpoint signed (inclusion proof fails)")) {
+        #expect(throws: BundleError(entry: 10, "its bytes are not the ones the checkpoint signed (the range proof of entries 6...11 fails)")) {
             try EvidenceBundle.verify(forgedFirearm)
         }
     }

@@ -234,3 +234,47 @@ struct MerkleTreeTests {
         #expect(!MerkleProof.verifyConsistency(first: 0, second: 0, firstRoot: empty, secondRoot: empty, proof: [empty]))
     }
 }
+
+/// Range proofs (docs/FORMAT.md): for every tree up to 33 leaves and every run in it, the
+/// proof gives the tree's root from the run's leaves, and nothing else does.
+struct RangeProofTests {
+    static func leaf(_ k: Int) -> Hash { MerkleHash.leaf(Array("entry \(k)".utf8)) }
+
+    @Test func everyRunOfEveryTreeUpTo33ProvesItsRoot() throws {
+        for size in 1...33 {
+            var tree = MerkleTree()
+            for k in 0..<size { tree.append(leafHash: Self.leaf(k)) }
+            let root = try tree.rootHash()
+            for first in 0..<size {
+                for last in first..<size {
+                    let proof = try tree.rangeProof(first...last, size: size)
+                    let leaves = (first...last).map(Self.leaf)
+                    #expect(MerkleProof.rootOfRange(first...last, size: size, leaves: leaves, proof: proof) == root)
+                    // A run of one: its inclusion proof's hashes, ordered left to right in the tree.
+                    if first == last { #expect(Set(proof) == Set(try tree.inclusionProof(index: first, size: size)) && proof.count == Set(proof).count) }
+                    // Another leaf, a hash dropped or one added: no root, or another.
+                    var wrong = leaves
+                    wrong[0] = Self.leaf(size + 1)
+                    #expect(MerkleProof.rootOfRange(first...last, size: size, leaves: wrong, proof: proof) != root)
+                    if !proof.isEmpty { #expect(MerkleProof.rootOfRange(first...last, size: size, leaves: leaves, proof: Array(proof.dropLast())) == nil) }
+                    #expect(MerkleProof.rootOfRange(first...last, size: size, leaves: leaves, proof: proof + [root]) == nil)
+                }
+            }
+        }
+    }
+
+    @Test func itsTextIsReadOnlyAsWritten() throws {
+        var tree = MerkleTree()
+        for k in 0..<10 { tree.append(leafHash: Self.leaf(k)) }
+        let p = RangeProof(range: 3...5, size: 10, proof: try tree.rangeProof(3...5, size: 10))
+        #expect(try RangeProof(parsing: p.formatted) == p)
+        #expect(p.fileName == "proofs/3-5.range-proof")
+        let text = p.formatted
+        for bad in [text.replacingOccurrences(of: "3 5 10", with: "3 5  10"), text.replacingOccurrences(of: "3 5 10", with: "03 5 10"),
+                    text.replacingOccurrences(of: "3 5 10", with: "5 3 10"), text.replacingOccurrences(of: "3 5 10", with: "3 10 10"),
+                    String(text.dropLast()), text + "\n", text.replacingOccurrences(of: "armory-range-proof/v1", with: "armory-range-proof/v2"),
+                    text.replacingOccurrences(of: "=\n", with: "\n")] {
+            #expect(throws: NoteError.self, "\(bad)") { try RangeProof(parsing: bad) }
+        }
+    }
+}

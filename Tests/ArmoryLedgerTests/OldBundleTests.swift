@@ -199,7 +199,8 @@ struct Format2BundleTests {
 
     @Test func itsFormatCannotBeClaimedOtherwise() throws {
         let archive = try BundleArchive(decoding: try OldBundleTests.bytes("format2-main-rust.tar"))
-        for claimed in ["armory-bundle/v1", "armory-bundle/v3", "armory-bundle/v02"] {
+        // (A whole log's bundle is the same in format 3, which differs only in a day's or a firearm's.)
+        for claimed in ["armory-bundle/v1", "armory-bundle/v4", "armory-bundle/v02"] {
             var changed = archive
             changed.files = archive.files.map { f in
                 guard f.name == "manifest.json" else { return f }
@@ -207,6 +208,62 @@ struct Format2BundleTests {
                     .replacingOccurrences(of: "armory-bundle/v2", with: claimed).utf8))
             }
             #expect(throws: BundleError.self, "\(claimed)") { try EvidenceBundle.verify(changed.encoded(), trustedLogKey: try Self.key()) }
+        }
+    }
+}
+
+/// A firearm's bundle written by the last main to prove each entry in scope with its own
+/// tlog-proof (format 2), and by the first to prove each run of them with one range proof
+/// (format 3), both verify with today's code; neither can claim the other's format.
+struct Format3BundleTests {
+    static func key(_ name: String) throws -> NoteVerifierKey {
+        try NoteVerifierKey(String(decoding: try OldBundleTests.bytes(name), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static let cases = [("format2-main-rust-pietta.tar", "format2-firearm.vkey", "armory-bundle/v2"),
+                        ("format3-main-rust-pietta.tar", "format3-main.vkey", "armory-bundle/v3")]
+
+    @Test(arguments: cases)
+    func aFirearmsBundleVerifiesWithTodaysCode(file: String, key: String, format: String) throws {
+        let bytes = try OldBundleTests.bytes(file)
+        let summary = try EvidenceBundle.verify(bytes, trustedLogKey: try Self.key(key))
+        #expect(summary.entries == 17 && summary.inScope == 10 && summary.scope == .firearm("pietta-45"))
+        let proofs = try BundleArchive(decoding: bytes).files.map(\.name).filter { $0.hasPrefix("proofs/") }
+        if format.hasSuffix("v2") {
+            #expect(summary.proofKind == .perEntry && proofs.count == 10 && proofs.allSatisfy { $0.hasSuffix(".tlog-proof") })
+        } else {
+            #expect(summary.proofKind == .perRange && proofs == ["proofs/0-0.range-proof", "proofs/2-2.range-proof",
+                                                                 "proofs/6-11.range-proof", "proofs/14-15.range-proof"])
+        }
+        // Claimed in the other format, with nothing else changed: refused.
+        var archive = try BundleArchive(decoding: bytes)
+        let other = format.hasSuffix("v2") ? "armory-bundle/v3" : "armory-bundle/v2"
+        archive.files = archive.files.map { f in
+            guard f.name == "manifest.json" else { return f }
+            return .init(name: f.name, contents: Array(String(decoding: f.contents, as: UTF8.self).replacingOccurrences(of: format, with: other).utf8))
+        }
+        #expect(throws: BundleError.self) { try EvidenceBundle.verify(archive.encoded(), trustedLogKey: try Self.key(key)) }
+    }
+
+    /// Every single byte of the format 3 bundle's range proofs, changed, is caught, and the
+    /// run it proves is named.
+    @Test func everyByteOfItsRangeProofsIsChecked() throws {
+        let bytes = try OldBundleTests.bytes("format3-main-rust-pietta.tar")
+        let archive = try BundleArchive(decoding: bytes)
+        for file in archive.files where file.name.hasSuffix(".range-proof") {
+            for k in file.contents.indices {
+                var changed = archive
+                changed.files = archive.files.map { f in
+                    guard f.name == file.name else { return f }
+                    var c = f.contents
+                    c[k] ^= 0x20
+                    return .init(name: f.name, contents: c)
+                }
+                let first = Int(file.name.dropFirst(7).prefix { $0.isNumber })!
+                #expect(throws: BundleError(entry: first, "\(file.name) is not the range proof of those entries"), "\(file.name) byte \(k)") {
+                    try EvidenceBundle.verify(changed.encoded())
+                }
+            }
         }
     }
 }

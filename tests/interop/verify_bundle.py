@@ -9,6 +9,9 @@ Armory. It checks everything but the protocol decisions (which need the engine):
 - the checkpoint's signed-note signature verifies with keys/log.vkey (Ed25519);
 - every witness cosignature (tlog-cosignature/v1) verifies with keys/witness-*.vkey;
 - every proofs/<index>.tlog-proof is a valid inclusion proof for that entry;
+- in a format 3 bundle, the proofs are exactly one proofs/<first>-<last>.range-proof per run
+  of in-scope entries the manifest names (none for a whole log), each canonical and
+  rebuilding the signed root from that run's entries;
 - consistency.txt proves the covered checkpoint consistent with latest-checkpoint.txt.
 
 Usage: verify_bundle.py BUNDLE [--log-key VKEY]. Exit 0 when all hold, 1 otherwise.
@@ -17,6 +20,7 @@ import base64
 import datetime
 import hashlib
 import io
+import json
 import re
 import struct
 import sys
@@ -103,6 +107,117 @@ def verify_consistency(first, second, first_hash, second_hash, proof):
     return sn == 0 and fr == first_hash and sr == second_hash
 
 
+RANGE_PROOF_HEADER = "armory-range-proof/v1"
+DECIMAL = "(0|[1-9][0-9]*)"
+RANGE_PROOF_NAME = re.compile(rf"proofs/{DECIMAL}-{DECIMAL}\.range-proof\Z")
+RANGE_PROOF_SIZES = re.compile(rf"{DECIMAL} {DECIMAL} {DECIMAL}\Z")
+
+
+def parse_range_proof(name, content):
+    """docs/FORMAT.md, armory-range-proof/v1, exactly as written: (first, last, size, hashes)."""
+    match = RANGE_PROOF_NAME.match(name)
+    if not match:
+        raise Invalid(f"{name}: not a range proof's name")
+    try:
+        text = content.decode("ascii")
+    except UnicodeDecodeError:
+        raise Invalid(f"{name}: not ASCII text")
+    lines = text.split("\n")
+    if len(lines) < 3 or lines[-1] != "":
+        raise Invalid(f"{name}: each line must end with a newline")
+    if lines[0] != RANGE_PROOF_HEADER:
+        raise Invalid(f"{name}: not an {RANGE_PROOF_HEADER}")
+    sizes = RANGE_PROOF_SIZES.match(lines[1])
+    if not sizes:
+        raise Invalid(f"{name}: second line is not <first> <last> <tree size>")
+    first, last, size = (int(x) for x in sizes.groups())
+    if (first, last) != (int(match.group(1)), int(match.group(2))):
+        raise Invalid(f"{name}: proves entries {first}-{last}")
+    hashes = []
+    for line in lines[2:-1]:
+        try:
+            h = base64.b64decode(line, validate=True)
+        except ValueError:
+            h = b""
+        if len(h) != 32 or base64.b64encode(h).decode() != line:
+            raise Invalid(f"{name}: bad hash line {line!r}")
+        hashes.append(h)
+    return first, last, size, hashes
+
+
+def range_root(first, last, size, entries, hashes):
+    """The root of the tree of `size` leaves rebuilt from entries first..last and the proof's
+    hashes, taken in the order of RFC 9162's split; None unless every hash is used exactly."""
+    taken = 0
+
+    def visit(lo, hi):
+        nonlocal taken
+        if hi <= first or lo > last:
+            if taken == len(hashes):
+                raise Invalid("too few hashes")
+            taken += 1
+            return hashes[taken - 1]
+        if hi - lo == 1:
+            return leaf_hash(entries[lo])
+        k = 1
+        while k * 2 < hi - lo:
+            k *= 2
+        return node_hash(visit(lo, lo + k), visit(lo + k, hi))
+
+    if not first <= last < size <= len(entries):
+        return None
+    try:
+        root = visit(0, size)
+    except Invalid:
+        return None
+    return root if taken == len(hashes) else None
+
+
+def in_scope_runs(manifest, size):
+    """The manifest's in-scope indices, as runs [first, last]: in order, none touching the next."""
+    in_scope = manifest.get("in_scope")
+    runs = in_scope.get("indices") if isinstance(in_scope, dict) else None
+    if not isinstance(runs, list):
+        raise Invalid("manifest.json: in_scope.indices is not a list")
+    out, after = [], 0
+    for run in runs:
+        if (not isinstance(run, list) or len(run) != 2
+                or not all(type(x) is int for x in run) or not after <= run[0] <= run[1] < size):
+            raise Invalid(f"manifest.json: in-scope run {run!r} out of order or outside the log")
+        out.append((run[0], run[1]))
+        after = run[1] + 2
+    if in_scope.get("count") != sum(b - a + 1 for a, b in out):
+        raise Invalid("manifest.json: in_scope.count is not the number of indices")
+    return out
+
+
+def check_range_proofs(manifest, names, files, entries, size, root):
+    """Format 3: a day's or a firearm's bundle holds exactly one range proof per run of
+    in-scope entries, in order, and nothing else under proofs/; a whole log's holds none.
+    Returns how many were checked."""
+    scope = manifest.get("scope")
+    if scope == {"all": True}:
+        runs = []
+    elif (isinstance(scope, dict) and len(scope) == 1
+          and isinstance(scope.get("day", scope.get("firearm")), str)):
+        runs = in_scope_runs(manifest, size)
+    else:
+        raise Invalid(f"manifest.json: unknown scope {scope!r}")
+    proof_names = [n for n in names if n.startswith("proofs/")]
+    if any(n.endswith(".tlog-proof") for n in proof_names):
+        raise Invalid("a format 3 bundle holds no tlog-proof")
+    expected = [f"proofs/{a}-{b}.range-proof" for a, b in runs]
+    if proof_names != expected:
+        raise Invalid(f"proofs are {proof_names}, the in-scope runs need {expected}")
+    for name in proof_names:
+        first, last, tree_size, hashes = parse_range_proof(name, files[name])
+        if tree_size != size:
+            raise Invalid(f"{name}: tree size {tree_size}, the checkpoint's is {size}")
+        if range_root(first, last, size, entries, hashes) != root:
+            raise Invalid(f"{name}: range proof does not verify")
+    return len(proof_names)
+
+
 def parse_vkey(text):
     """signed-note verifier key: name+hexid+base64(type || key)."""
     name, hexid, b64 = text.strip().split("+", 2)
@@ -133,6 +248,7 @@ def split_note(text):
     return body, out
 
 
+FORMATS = ("armory-bundle/v1", "armory-bundle/v2", "armory-bundle/v3")
 MAGICS = {b"armory-entry/v1\n": 1, b"armory-entry/v2\n": 2, b"armory-entry/v3\n": 3}
 KINDS = ("production", "step", "correction", "transfer", "pin")
 VIAS = ("password", "pin", "anonymous", "server")
@@ -267,11 +383,21 @@ def verify_bundle(path, trusted_log_key=None):
     if not verify_consistency(size, latest_size, root, latest_root, consistency):
         raise Invalid("consistency proof to the latest checkpoint does not verify")
 
-    # Per-entry tlog-proofs.
-    checkpoint_text = files["checkpoint.txt"].decode()
+    # The manifest says which format, hence which proofs, the bundle holds.
+    manifest = json.loads(files["manifest.json"])
+    bundle_format = manifest.get("format") if isinstance(manifest, dict) else None
+    if bundle_format not in FORMATS:
+        raise Invalid(f"manifest.json: unknown format {bundle_format!r}")
     proofs = 0
+    if bundle_format == "armory-bundle/v3":
+        proofs = check_range_proofs(manifest, names, files, entries, size, root)
+    elif any(n.startswith("proofs/") and n.endswith(".range-proof") for n in names):
+        raise Invalid(f"an {bundle_format} bundle holds no range proof")
+
+    # Per-entry tlog-proofs (formats 1 and 2).
+    checkpoint_text = files["checkpoint.txt"].decode()
     for name, content in files.items():
-        if not name.startswith("proofs/"):
+        if not name.startswith("proofs/") or bundle_format == "armory-bundle/v3":
             continue
         head, sep, checkpoint = content.decode().partition("\n\n")
         if not sep or checkpoint != checkpoint_text:

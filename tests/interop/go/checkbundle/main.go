@@ -1,7 +1,8 @@
 // checkbundle verifies an extracted Armory evidence bundle with Go's own
 // golang.org/x/mod/sumdb/note (the log's signed-note signature) and sumdb/tlog
-// (the RFC 6962 tree hash, every inclusion proof, the consistency proof), sharing
-// no code with Armory. Usage: checkbundle DIR. Exit 0 when everything holds.
+// (the RFC 6962 tree hash, every inclusion proof, every range proof's hashes, the
+// consistency proof), sharing no code with Armory. Usage: checkbundle DIR. Exit 0 when
+// everything holds.
 package main
 
 import (
@@ -9,9 +10,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -128,6 +131,125 @@ func (m memory) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
+// manifest is what manifest.json says of the bundle's format and scope.
+type manifest struct {
+	Format  string                     `json:"format"`
+	Scope   map[string]json.RawMessage `json:"scope"`
+	InScope struct {
+		Count   int64     `json:"count"`
+		Indices [][]int64 `json:"indices"`
+	} `json:"in_scope"`
+}
+
+// rangeProofFiles are the range proofs a format 3 bundle must hold: one per run of
+// in-scope entries of a day's or a firearm's bundle (in order, none touching the next),
+// none for a whole log's.
+func rangeProofFiles(m manifest, size int64) map[string]bool {
+	want := map[string]bool{}
+	if len(m.Scope) != 1 {
+		fail("manifest.json: scope must name one of all, day or firearm")
+	}
+	if all, ok := m.Scope["all"]; ok {
+		if string(all) != "true" {
+			fail("manifest.json: scope all must be true")
+		}
+		return want
+	}
+	var subject string
+	raw, ok := m.Scope["day"]
+	if !ok {
+		raw, ok = m.Scope["firearm"]
+	}
+	if !ok || json.Unmarshal(raw, &subject) != nil {
+		fail("manifest.json: scope must name one of all, day or firearm")
+	}
+	var count, after int64
+	for _, run := range m.InScope.Indices {
+		if len(run) != 2 || run[0] < after || run[0] > run[1] || run[1] >= size {
+			fail("manifest.json: in-scope run %v out of order or outside the log", run)
+		}
+		want[fmt.Sprintf("%d-%d.range-proof", run[0], run[1])] = true
+		count += run[1] - run[0] + 1
+		after = run[1] + 2
+	}
+	if count != m.InScope.Count {
+		fail("manifest.json: in_scope.count %d, the runs hold %d", m.InScope.Count, count)
+	}
+	return want
+}
+
+var (
+	rangeProofName  = regexp.MustCompile(`^(0|[1-9][0-9]*)-(0|[1-9][0-9]*)\.range-proof$`)
+	rangeProofSizes = regexp.MustCompile(`^(0|[1-9][0-9]*) (0|[1-9][0-9]*) (0|[1-9][0-9]*)$`)
+)
+
+// checkRangeProof checks proofs/<first>-<last>.range-proof (armory-range-proof/v1, exactly
+// as written) against the signed tree: the hashes of the subtrees outside first..last, in
+// the order of RFC 9162's split, with the run's own entries, must give the signed root.
+func checkRangeProof(name, text string, records [][]byte, size int64, root tlog.Hash) {
+	m := rangeProofName.FindStringSubmatch(name)
+	if m == nil {
+		fail("%s: not a range proof's name", name)
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) < 3 || lines[len(lines)-1] != "" {
+		fail("%s: each line must end with a newline", name)
+	}
+	if lines[0] != "armory-range-proof/v1" {
+		fail("%s: not an armory-range-proof/v1", name)
+	}
+	sizes := rangeProofSizes.FindStringSubmatch(lines[1])
+	if sizes == nil || sizes[1] != m[1] || sizes[2] != m[2] {
+		fail("%s: second line %q does not name this run", name, lines[1])
+	}
+	first, err1 := strconv.ParseInt(sizes[1], 10, 64)
+	last, err2 := strconv.ParseInt(sizes[2], 10, 64)
+	treeSize, err3 := strconv.ParseInt(sizes[3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || treeSize != size {
+		fail("%s: tree size %s, the checkpoint's is %d", name, sizes[3], size)
+	}
+	if first > last || last >= size {
+		fail("%s: entries %d-%d are not in the tree of %d", name, first, last, size)
+	}
+	var proof []tlog.Hash
+	for _, l := range lines[2 : len(lines)-1] {
+		b, err := base64.StdEncoding.Strict().DecodeString(l)
+		if err != nil || len(b) != 32 || base64.StdEncoding.EncodeToString(b) != l {
+			fail("%s: bad hash line %q", name, l)
+		}
+		var h tlog.Hash
+		copy(h[:], b)
+		proof = append(proof, h)
+	}
+	used := 0
+	var visit func(lo, hi int64) tlog.Hash
+	visit = func(lo, hi int64) tlog.Hash {
+		if hi <= first || lo > last {
+			if used == len(proof) {
+				fail("%s: too few hashes", name)
+			}
+			used++
+			return proof[used-1]
+		}
+		if hi-lo == 1 {
+			return tlog.RecordHash(records[lo])
+		}
+		k := int64(1)
+		for k*2 < hi-lo {
+			k *= 2
+		}
+		left := visit(lo, lo+k)
+		return tlog.NodeHash(left, visit(lo+k, hi))
+	}
+	got := visit(0, size)
+	if used != len(proof) {
+		fail("%s: %d hashes left over", name, len(proof)-used)
+	}
+	if got != root {
+		fail("%s: range proof does not give the signed root", name)
+	}
+}
+
 func main() {
 	dir := os.Args[1]
 	verifier, err := note.NewVerifier(strings.TrimSpace(string(read(dir, "keys/log.vkey"))))
@@ -164,7 +286,39 @@ func main() {
 		fail("tree hash %v does not match the signed root", th)
 	}
 
+	var m manifest
+	if err := json.Unmarshal(read(dir, "manifest.json"), &m); err != nil {
+		fail("manifest.json: %v", err)
+	}
+	ranges, _ := filepath.Glob(filepath.Join(dir, "proofs", "*.range-proof"))
 	proofs, _ := filepath.Glob(filepath.Join(dir, "proofs", "*.tlog-proof"))
+	switch m.Format {
+	case "armory-bundle/v1", "armory-bundle/v2":
+		if len(ranges) > 0 {
+			fail("an %s bundle holds no range proof", m.Format)
+		}
+	case "armory-bundle/v3":
+		if len(proofs) > 0 {
+			fail("a format 3 bundle holds no tlog-proof")
+		}
+		want := rangeProofFiles(m, size)
+		held, _ := os.ReadDir(filepath.Join(dir, "proofs"))
+		for _, f := range held {
+			if !want[f.Name()] {
+				fail("proofs/%s: not a range proof of an in-scope run", f.Name())
+			}
+			delete(want, f.Name())
+		}
+		for name := range want {
+			fail("proofs/%s: missing", name)
+		}
+		for _, p := range ranges {
+			name := filepath.Base(p)
+			checkRangeProof(name, string(read(dir, filepath.Join("proofs", name))), records, size, root)
+		}
+	default:
+		fail("manifest.json: unknown format %q", m.Format)
+	}
 	for _, p := range proofs {
 		text := string(read(dir, filepath.Join("proofs", filepath.Base(p))))
 		head := strings.SplitN(text, "\n\n", 2)[0]
@@ -183,5 +337,5 @@ func main() {
 			fail("consistency: %v", err)
 		}
 	}
-	fmt.Printf("OK go sumdb/note and sumdb/tlog: %d entries, %d proofs, checkpoint %d, latest %d, %d witness cosignatures\n", len(records), len(proofs), size, latestSize, len(witnesses))
+	fmt.Printf("OK go sumdb/note and sumdb/tlog: %d entries, %d proofs, checkpoint %d, latest %d, %d witness cosignatures\n", len(records), len(proofs)+len(ranges), size, latestSize, len(witnesses))
 }
