@@ -16,6 +16,12 @@ public struct ProductionLog: Sendable {
     public private(set) var checkpoints: [SignedNote] = []
     /// The times entries were recorded at, for cosignature timestamps.
     public private(set) var lastAt: Timestamp
+    /// The recent entries' facts, worked out as they were recorded.
+    var recentFacts = RecentFacts()
+
+    /// The facts of entry `index`, when it was recorded here recently; nil otherwise (read
+    /// them from its bytes with `EntryFacts(decoding:)`).
+    public func facts(at index: Int) -> EntryFacts? { recentFacts.facts(at: index) }
 
     /// Opens a production's log with its header as entry 0.
     public init(productionID: String, header: ProductionHeader, openedAt: Timestamp) {
@@ -23,8 +29,8 @@ public struct ProductionLog: Sendable {
         self.header = header
         self.state = header.initialState
         self.lastAt = openedAt
-        append(LogEntry(index: 0, kind: .production, at: openedAt.text, by: nil, body: header.json.compactText,
-                        message: "production \(header.title) opened with \(header.people.count) people"))
+        append(EntryFacts(naming: LogEntry(index: 0, kind: .production, at: openedAt.text, by: nil, body: header.json.compactText,
+                                           message: "production \(header.title) opened with \(header.people.count) people")))
     }
 
     /// Rebuilds a log from verified entries and checkpoints (an imported bundle).
@@ -95,9 +101,10 @@ public struct ProductionLog: Sendable {
         }
     }
 
-    mutating func append(_ entry: LogEntry) {
-        noteKey(entry.receipt, index: Int(entry.index))
-        appendBytes(entry.encoded())
+    mutating func append(_ facts: EntryFacts) {
+        noteKey(facts.entry.receipt, index: Int(facts.entry.index))
+        recentFacts.add(facts, at: entries.count)
+        appendBytes(facts.entry.encoded())
     }
 
     mutating func appendBytes(_ bytes: [UInt8]) {
@@ -113,7 +120,7 @@ public struct ProductionLog: Sendable {
         // An `acknowledge` names an alarm by its entry index (PROTOCOL.md, "Acknowledgements").
         let index = entries.count
         let decision = try state.apply(step, number: index)
-        append(LogEntry(index: UInt64(index), step: step, decision: decision, receipt: receipt))
+        append(EntryFacts(LogEntry(index: UInt64(index), step: step, decision: decision, receipt: receipt), step: step))
         lastAt = step.at
         if let signer, decision.isCritical || step.action == .wrap {
             _ = signCheckpoint(signer)
@@ -129,8 +136,8 @@ public struct ProductionLog: Sendable {
         guard !text.isEmpty else { throw StepFormatError("a correction needs text", field: "text") }
         let body: JSON = .object([("corrects", .number(Double(target), isInteger: true)), ("text", .string(text))])
         let index = entries.count
-        append(LogEntry(index: UInt64(index), kind: .correction, at: at.text, by: by, body: body.compactText,
-                        message: "entry \(target) corrected by \(by)"))
+        append(EntryFacts(naming: LogEntry(index: UInt64(index), kind: .correction, at: at.text, by: by, body: body.compactText,
+                                           message: "entry \(target) corrected by \(by)")))
         lastAt = at
         return index
     }
@@ -144,8 +151,8 @@ public struct ProductionLog: Sendable {
             throw StepFormatError("'at' \(at.text) is earlier than the step before it (\(lastAt.text))", field: "at")
         }
         let index = entries.count
-        append(LogEntry(index: UInt64(index), kind: .pin, at: at.text, by: by, body: JSON.object([("for", .string(person))]).compactText,
-                        message: "a one-time sign-in PIN was issued for \(person) by \(by)", receipt: receipt))
+        append(EntryFacts(naming: LogEntry(index: UInt64(index), kind: .pin, at: at.text, by: by, body: JSON.object([("for", .string(person))]).compactText,
+                                           message: "a one-time sign-in PIN was issued for \(person) by \(by)", receipt: receipt)))
         lastAt = at
         return index
     }
@@ -156,8 +163,8 @@ public struct ProductionLog: Sendable {
     public mutating func transfer(_ t: EvidenceTransfer, signer: NoteSigner? = nil, receipt: LogEntry.Receipt? = nil) throws(StepFormatError) -> (index: Int, decision: Decision) {
         let decision = try state.apply(t)
         let index = entries.count
-        append(LogEntry(index: UInt64(index), kind: .transfer, at: t.at.text, by: t.by, body: t.json.compactText,
-                        outcome: decision.outcome, rules: decision.rules, message: decision.message, receipt: receipt))
+        append(EntryFacts(LogEntry(index: UInt64(index), kind: .transfer, at: t.at.text, by: t.by, body: t.json.compactText,
+                                   outcome: decision.outcome, rules: decision.rules, message: decision.message, receipt: receipt), transfer: t))
         lastAt = t.at
         if let signer, decision.outcome == .ok { _ = signCheckpoint(signer) }
         return (index, decision)
@@ -181,16 +188,18 @@ public struct ProductionLog: Sendable {
     public mutating func appendVerified(_ batch: [[UInt8]]) throws(LogReplayError) {
         var header: ProductionHeader? = self.header
         var next = state
-        var decoded: [LogEntry] = []
+        var decoded: [EntryFacts] = []
         decoded.reserveCapacity(batch.count)
         for (k, bytes) in batch.enumerated() {
-            decoded.append(try LogReplay.decide(bytes, at: entries.count + k, header: &header, state: &next).entry)
+            let (entry, step) = try LogReplay.decide(bytes, at: entries.count + k, header: &header, state: &next)
+            decoded.append(step.map { EntryFacts(entry, step: $0) } ?? EntryFacts(decoding: bytes) ?? EntryFacts(naming: entry))
         }
         state = next
-        for (entry, bytes) in zip(decoded, batch) {
-            noteKey(entry.receipt, index: Int(entry.index))
+        for (facts, bytes) in zip(decoded, batch) {
+            noteKey(facts.entry.receipt, index: Int(facts.entry.index))
+            recentFacts.add(facts, at: entries.count)
             appendBytes(bytes)
-            if let at = Timestamp(rfc3339: entry.at) { lastAt = at }
+            if let at = Timestamp(rfc3339: facts.entry.at) { lastAt = at }
         }
     }
 
@@ -217,7 +226,9 @@ public struct ProductionLog: Sendable {
     /// idempotency keys of those entries: a retry is recognised while its entry is held.
     /// The state, the checkpoints and the tree's right edge stay, so deciding, appending
     /// and signing need nothing from the store.
+    /// The facts of stored entries go at once: the store has them.
     public mutating func forget(keeping window: Int, stored: Int) {
+        recentFacts.forget(before: stored)
         let before = min(size - window, stored)
         guard before > entries.first else { return }
         entries.forget(before: before)

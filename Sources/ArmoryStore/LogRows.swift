@@ -60,6 +60,8 @@ public final class AppendBatch: Sendable {
     struct Taken: Sendable {
         let start: Int
         let entries: [[UInt8]]
+        /// The entries' facts, as recorded where the log holds them (read from the bytes otherwise).
+        let facts: [EntryFacts?]
         /// Per new entry, the nodes its leaf completed, packed as its row holds them (`EntryRow.nodes`).
         let nodes: [[UInt8]]
         let checkpoints: [(position: Int, size: Int, note: String)]
@@ -79,6 +81,7 @@ public final class AppendBatch: Sendable {
         init(_ log: ProductionLog, from start: Int, storedCheckpoints stored: [SignedNote], revision: Int, checkpointsChanged: Bool) {
             self.start = start
             entries = Array(log.entries.since(start))
+            facts = (start..<log.size).map { log.facts(at: $0) }
             nodes = (start..<log.size).map { index in
                 // The nodes this leaf completed: itself, then each parent it closes.
                 (0...(~index).trailingZeroBitCount).flatMap { level in log.tree.store.node(level: level, index: index >> level)! }
@@ -116,7 +119,7 @@ struct LogRows: Sendable {
         size = t.start + t.entries.count
         for (k, bytes) in t.entries.enumerated() {
             let index = t.start + k
-            var row = LogRows.entryRow(index, bytes)
+            var row = LogRows.entryRow(index, bytes, t.facts[k])
             row.nodes = t.nodes[k]
             entries.append(row)
         }
@@ -156,27 +159,12 @@ struct LogRows: Sendable {
     }
 
     /// An entry's row. The bytes were written by this process, so they decode.
-    static func entryRow(_ index: Int, _ bytes: [UInt8]) -> EntryRow {
-        let entry = try! LogEntry(decoding: bytes)
-        var subjects: [String] = []
-        if entry.kind == .step || entry.kind == .transfer, case let .object(o)? = try? JSON.parse(entry.body) {
-            for (key, value) in o {
-                switch (key, value) {
-                case ("firearm", .string(let id)): subjects.append("firearm:" + id)
-                case ("lot", .string(let id)): subjects.append("lot:" + id)
-                case ("firearms", .array(let ids)): for case .string(let id) in ids { subjects.append("firearm:" + id) }
-                case ("lots", .array(let ids)): for case .string(let id) in ids { subjects.append("lot:" + id) }
-                default: break
-                }
-            }
-        }
-        return EntryRow(index: index, bytes: bytes, entry: entry, day: String(entry.at.prefix(10)), outcome: entry.outcome.rawValue, subjects: subjects)
+    static func entryRow(_ index: Int, _ bytes: [UInt8], _ recorded: EntryFacts? = nil) -> EntryRow {
+        let facts = recorded ?? EntryFacts(decoding: bytes)!
+        return EntryRow(index: index, bytes: bytes, entry: facts.entry, day: facts.day, outcome: facts.entry.outcome.rawValue, subjects: facts.subjects)
     }
 }
 
-/// Rebuilds a stored production's log and checks it before it is served: every entry
-/// re-decided by the engine, the tree recomputed from the entries and compared with the
-/// stored nodes, and the last signed checkpoint's root found again.
 func verifiedLog(id: String, origin: String, size: Int, entries: [[UInt8]], nodes: [(level: Int, index: Int, hash: [UInt8])],
                  notes: [String], logKey: NoteVerifierKey?, readOnlyAtFault: Bool = false) throws -> ProductionLog {
     func tampered(_ why: String) -> StoreError { .tampered(production: id, reason: why) }
