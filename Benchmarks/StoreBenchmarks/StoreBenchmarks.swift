@@ -126,13 +126,13 @@ let benchmarks: @Sendable () -> Void = {
     // The read models of a very long production.
     let entries = Int(env["ARMORY_BENCH_LARGE_ENTRIES"] ?? "") ?? 10_000_000
     let large = env["ARMORY_BENCH_LARGE_DB"] ?? FileManager.default.currentDirectoryPath + "/.build-release/bench-large-\(entries).db"
-    let (largeStore, day) = try! LargeProduction.open(path: large, entries: entries)
+    let (largeStore, day) = try! waiting { try await LargeProduction.open(path: large, entries: entries) }
     let label = entries >= 1_000_000 ? "\(entries / 1_000_000)M" : "\(entries / 1_000)k"
     Benchmark("Read at \(label) entries: current state of one firearm") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try largeStore.firearm("large", "colt-1")!) }
+        for _ in benchmark.scaledIterations { blackHole(try await largeStore.firearm("large", "colt-1")!) }
     }
     Benchmark("Read at \(label) entries: one day's timeline (\(day.count) entries, decoded)") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try largeStore.timeline("large", day: day.date)) }
+        for _ in benchmark.scaledIterations { blackHole(try await largeStore.timeline("large", day: day.date)) }
     }
 }
 
@@ -183,10 +183,10 @@ func underLoad(_ database: String, at: Timestamp, open: @escaping @Sendable () a
 /// A production of `entries` entries of clean shooting days, built once into a SQLite
 /// file through the store's own append path (a day's worth of steps per transaction).
 enum LargeProduction {
-    static func open(path: String, entries: Int) throws -> (SQLiteLogStore, (date: String, count: Int)) {
+    static func open(path: String, entries: Int) async throws -> (SQLiteLogStore, (date: String, count: Int)) {
         let exists = FileManager.default.fileExists(atPath: path)
         let store = try SQLiteLogStore(path: path)
-        let empty = try store.productionIDs().isEmpty
+        let empty = try await store.productionIDs().isEmpty
         if !exists || empty {
             let started = Date()
             let generator = ScenarioGenerator(seed: 1)
@@ -200,7 +200,7 @@ enum LargeProduction {
                 let batch = generator.cleanDays(day..<(day + 200))
                 day += 200
                 for s in batch.prefix(entries - log.size) { try log.record(s) }
-                try store.append("large", from: mark, to: log)
+                try await store.append("large", from: mark, to: log)
                 if day % 20_000 == 1 {
                     FileHandle.standardError.write("built \(log.size) entries in \(Int(-started.timeIntervalSinceNow)) s\n".data(using: .utf8)!)
                 }
@@ -210,6 +210,18 @@ enum LargeProduction {
         // A day in the middle of the production.
         let perDay = ScenarioGenerator(seed: 1).cleanDays(2..<3).count
         let date = String(ScenarioGenerator(seed: 1).cleanDays((entries / perDay / 2)..<(entries / perDay / 2 + 1))[0].at.text.prefix(10))
-        return (store, (date, try store.timeline("large", day: date).count))
+        return (store, (date, try await store.timeline("large", day: date).count))
     }
+}
+
+/// Waits for `work` where benchmarks are declared (synchronously): setting up the large production.
+func waiting<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    nonisolated(unsafe) var result: Result<T, Error>?
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { result = .success(try await work()) } catch { result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try result!.get()
 }

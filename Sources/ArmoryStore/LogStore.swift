@@ -1,4 +1,5 @@
 import ArmoryLedger
+import Foundation
 
 /// A signed-in session as kept across restarts: the SHA-256 of its token (never the token),
 /// whose it is, and when it ends (Unix seconds). Roles are not kept: they are the
@@ -164,3 +165,11 @@ extension LogStore {
 
 extension SQLiteLogStore: LogStore {}
 extension PostgresLogStore: LogStore {}
+
+/// Runs long CPU work (replaying a whole log) on a dispatch queue instead of the
+/// cooperative pool, whose few threads serve every request meanwhile.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { done in
+        DispatchQueue.global(qos: .userInitiated).async { done.resume(with: Result { try work() }) }
+    }
+}

@@ -564,10 +564,13 @@ public final class PostgresLogStore: Sendable {
             return r
         }
         guard let (origin, size) = read.header else { throw StoreError.unknownProduction(id) }
-        let log = try verifiedLog(id: id, origin: origin, size: size, entries: read.entries, nodes: read.nodes, notes: read.notes,
-                                  logKey: logKey, readOnlyAtFault: readOnlyAtFault)
-        try checkReadModels(id: id, log: log, firearms: read.firearms, lots: read.lots)
-        return log
+        // Replaying a whole log is seconds of work for a long production: done off the cooperative pool.
+        return try await offPool {
+            let log = try verifiedLog(id: id, origin: origin, size: size, entries: read.entries, nodes: read.nodes, notes: read.notes,
+                                      logKey: logKey, readOnlyAtFault: readOnlyAtFault)
+            try checkReadModels(id: id, log: log, firearms: read.firearms, lots: read.lots)
+            return log
+        }
     }
 
     // MARK: Read models: answered from indexes, never by replaying the log.

@@ -215,15 +215,15 @@ public final class SQLiteLogStore: Sendable {
     }
 
     /// A person's sign-in secret, if one was set.
-    public func secret(_ production: String, person: String) throws -> String? {
-        try pool.read { db in
+    public func secret(_ production: String, person: String) async throws -> String? {
+        try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT secret FROM credential WHERE production = ? AND person = ?", arguments: [production, person])
         }
     }
 
     /// The ids of the productions held, in order.
-    public func productionIDs() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM production ORDER BY id") }
+    public func productionIDs() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM production ORDER BY id") }
     }
 
     /// Stores a new production's log (its header, and anything already in it).
@@ -308,16 +308,16 @@ public final class SQLiteLogStore: Sendable {
     }
 
     /// Loads and verifies a production's log; any entry that does not stand up is refused.
-    public func load(_ id: String, logKey: NoteVerifierKey? = nil) throws -> ProductionLog {
-        try load(id, logKey: logKey, readOnlyAtFault: false)
+    public func load(_ id: String, logKey: NoteVerifierKey? = nil) async throws -> ProductionLog {
+        try await load(id, logKey: logKey, readOnlyAtFault: false)
     }
 
     /// Loads a production's log and checks it before serving it: every entry re-decided by
     /// the engine, the tree recomputed from the entries and compared with the stored nodes,
     /// the last signed checkpoint's root found again, and the read models compared with
     /// the log. Nothing is overwritten either way.
-    public func load(_ id: String, logKey: NoteVerifierKey?, readOnlyAtFault: Bool) throws -> ProductionLog {
-        let (origin, entries, nodes, notes, firearms, lots) = try pool.read { db in
+    public func load(_ id: String, logKey: NoteVerifierKey?, readOnlyAtFault: Bool) async throws -> ProductionLog {
+        let (origin, entries, nodes, notes, firearms, lots) = try await pool.read { db in
             guard let origin = try String.fetchOne(db, sql: "SELECT origin FROM production WHERE id = ?", arguments: [id]) else {
                 throw StoreError.unknownProduction(id)
             }
@@ -340,42 +340,47 @@ public final class SQLiteLogStore: Sendable {
             }
             return (origin, entries, nodes, notes, try states("firearm_state"), try states("lot_state"))
         }
-        let log = try verifiedLog(id: id, origin: origin, size: entries.count, entries: entries, nodes: nodes, notes: notes, logKey: logKey, readOnlyAtFault: readOnlyAtFault)
-        try checkReadModels(id: id, log: log, firearms: firearms, lots: lots)
-        return log
+        // Replaying a whole log is seconds of work for a long production: done off the
+        // cooperative pool, which serves every request meanwhile.
+        return try await offPool {
+            let log = try verifiedLog(id: id, origin: origin, size: entries.count, entries: entries, nodes: nodes, notes: notes,
+                                      logKey: logKey, readOnlyAtFault: readOnlyAtFault)
+            try checkReadModels(id: id, log: log, firearms: firearms, lots: lots)
+            return log
+        }
     }
 
     // MARK: Read models: answered from indexes, never by replaying the log.
 
-    func items(_ table: String, _ production: String, _ id: String?) throws -> [ItemState] {
-        try pool.read { db in
+    func items(_ table: String, _ production: String, _ id: String?) async throws -> [ItemState] {
+        try await pool.read { db in
             let sql = "SELECT id, state FROM \(table) WHERE production = ?" + (id == nil ? " ORDER BY id" : " AND id = ?")
             let args: StatementArguments = id.map { [production, $0] } ?? [production]
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map { ItemState(id: $0["id"], json: $0["state"]) }
         }
     }
 
-    func entries(_ sql: String, _ arguments: StatementArguments) throws -> [StoredEntry] {
-        let rows = try pool.read { db in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["idx"] as Int, [UInt8]($0["bytes"] as Data)) } }
+    func entries(_ sql: String, _ arguments: StatementArguments) async throws -> [StoredEntry] {
+        let rows = try await pool.read { db in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["idx"] as Int, [UInt8]($0["bytes"] as Data)) } }
         return try rows.map { try StoredEntry(index: $0.0, bytes: $0.1) }
     }
 
-    public func firearms(_ production: String) throws -> [ItemState] { try items("firearm_state", production, nil) }
-    public func firearm(_ production: String, _ id: String) throws -> ItemState? { try items("firearm_state", production, id).first }
-    public func lots(_ production: String) throws -> [ItemState] { try items("lot_state", production, nil) }
-    public func lot(_ production: String, _ id: String) throws -> ItemState? { try items("lot_state", production, id).first }
+    public func firearms(_ production: String) async throws -> [ItemState] { try await items("firearm_state", production, nil) }
+    public func firearm(_ production: String, _ id: String) async throws -> ItemState? { try await items("firearm_state", production, id).first }
+    public func lots(_ production: String) async throws -> [ItemState] { try await items("lot_state", production, nil) }
+    public func lot(_ production: String, _ id: String) async throws -> ItemState? { try await items("lot_state", production, id).first }
 
-    public func timeline(_ production: String, day: String) throws -> [StoredEntry] {
+    public func timeline(_ production: String, day: String) async throws -> [StoredEntry] {
         // Named: without statistics, SQLite would rather walk every entry of the production
         // along the primary key (seconds at ten million entries) than use the day index.
-        try entries(Self.timelineSQL, [production, day])
+        try await entries(Self.timelineSQL, [production, day])
     }
 
     static let timelineSQL = "SELECT idx, bytes FROM entry INDEXED BY entry_day WHERE production = ? AND day = ? ORDER BY idx"
 
-    public func days(_ production: String) throws -> [String] {
+    public func days(_ production: String) async throws -> [String] {
         // Skips from one day to the next along the index instead of reading every entry.
-        try pool.read { db in
+        try await pool.read { db in
             var out: [String] = []
             let next = try db.cachedStatement(sql: "SELECT MIN(day) FROM entry WHERE production = ? AND day > ?")
             while let day = try String.fetchOne(next, arguments: [production, out.last ?? ""]) { out.append(day) }
@@ -383,42 +388,44 @@ public final class SQLiteLogStore: Sendable {
         }
     }
 
-    public func history(_ production: String, of subject: Subject, before: Int, limit: Int) throws -> [StoredEntry] {
-        try entries("""
+    public func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry] {
+        try await entries("""
             SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
             WHERE s.production = ? AND s.subject = ? AND s.idx < ? ORDER BY s.idx DESC LIMIT ?
             """, [production, subject.key, before, limit]).reversed()
     }
 
-    public func history(_ production: String, of subject: Subject) throws -> [StoredEntry] {
-        try history(production, of: subject, before: .max, limit: .max)
+    public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
+        try await history(production, of: subject, before: .max, limit: .max)
     }
 
-    public func alarms(_ production: String, after: Int, limit: Int) throws -> [StoredEntry] {
-        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' AND idx > ? ORDER BY idx LIMIT ?", [production, after, limit])
+    public func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' AND idx > ? ORDER BY idx LIMIT ?", [production, after, limit])
     }
 
-    public func recentAlarms(_ production: String, limit: Int) throws -> [StoredEntry] {
-        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' ORDER BY idx DESC LIMIT ?", [production, limit]).reversed()
+    public func recentAlarms(_ production: String, limit: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = ? AND outcome = 'alarm' ORDER BY idx DESC LIMIT ?", [production, limit]).reversed()
     }
 
-    public func entries(_ production: String, from: Int, limit: Int) throws -> [StoredEntry] {
-        try entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
+    public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
+        try await entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
     }
 
-    public func entries(_ production: String, at indices: [Int]) throws -> [StoredEntry] {
-        try Self.chunks(Set(indices).sorted()).flatMap { chunk in
-            try entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx IN (\(Self.marks(chunk.count))) ORDER BY idx",
-                        StatementArguments([production] + chunk))
+    public func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        for chunk in Self.chunks(Set(indices).sorted()) {
+            out += try await entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx IN (\(Self.marks(chunk.count))) ORDER BY idx",
+                                     StatementArguments([production] + chunk))
         }
+        return out
     }
 
-    public func nodes(_ production: String, _ keys: [NodeKey]) throws -> [NodeKey: Hash] {
+    public func nodes(_ production: String, _ keys: [NodeKey]) async throws -> [NodeKey: Hash] {
         // Each node is kept in the row of the entry whose leaf completed it.
         let wanted = Set(keys)
         var out: [NodeKey: Hash] = [:]
         for chunk in Self.chunks(Set(keys.map(\.completedBy)).sorted()) {
-            let rows = try pool.read { db in
+            let rows = try await pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT idx, nodes FROM entry WHERE production = ? AND idx IN (\(Self.marks(chunk.count)))",
                                  arguments: StatementArguments([production] + chunk)).map { ($0["idx"] as Int, [UInt8]($0["nodes"] as Data)) }
             }

@@ -35,7 +35,7 @@ struct BoundedMemoryTests {
             let (first, size, whole) = try await h.hub.read("p") { ($0.entries.first, $0.size, $0.isWhole) }
             #expect(size == 707 && !whole)
             #expect(first > 0 && size - first < 2 * Self.window, "held \(first)..<\(size)")
-            let stored = try h.store.load("p")
+            let stored = try await h.store.load("p")
             // An old entry, by the API and the pages, is the stored one.
             let e = try await client.call(.get, "/api/v1/productions/p/entries/3", token: ana)
             let third = try LogEntry(decoding: stored.entries.bytes(at: 3)!)
@@ -93,7 +93,7 @@ struct BoundedMemoryTests {
         let (held, size) = try await again.hub.read("p") { ($0.entries.count - $0.entries.first, $0.size) }
         #expect(size == 307 && held == Self.window)
         let whole = try await again.hub.wholeLog("p")
-        let stored = try again.store.load("p")
+        let stored = try await again.store.load("p")
         #expect(whole.isWhole && whole.entries == stored.entries)
     }
 }

@@ -49,7 +49,7 @@ struct GroupCommitTests {
         }
         #expect(indexes.sorted() == Array(1...200))
         // Every acknowledged step is stored, in the order decided.
-        let stored = try store.load("set")
+        let stored = try await store.load("set")
         #expect(stored.size == 201)
         #expect(stored.entries == (try await hub.log("set")).entries)
         let published = sizes.sizes.withLock { $0 }
@@ -79,11 +79,11 @@ struct GroupCommitTests {
         }
         #expect(answers.count == 20 && answers.allSatisfy { !$0 }, "a step was acknowledged though nothing was stored")
         #expect(seen.count == 20 && seen.allSatisfy { $0 == 2 }, "readers saw sizes \(Set(seen)); 2 are stored")
-        #expect(try store.load("set").size == 2)
+        #expect(try await store.load("set").size == 2)
         #expect(try await hub.log("set").size == 2)
         try await db.write { try $0.execute(sql: "DROP TRIGGER refuse") }
         #expect(try await hub.record("set", Self.concern(21)).index == 2)
-        #expect(try store.load("set").size == 3)
+        #expect(try await store.load("set").size == 3)
     }
 
     @Test func anotherProcessWritingFirstIsMetByDecidingAgain() async throws {
@@ -94,7 +94,7 @@ struct GroupCommitTests {
         #expect(try await first.record("set", Self.concern(1)).index == 1)
         // The second still holds the log without it: its step is decided again and stored after it.
         #expect(try await second.record("set", Self.concern(2)).index == 2)
-        let stored = try store.load("set")
+        let stored = try await store.load("set")
         #expect(stored.size == 3)
         #expect(try LogEntry(decoding: stored.entries.bytes(at: 2)!).body.contains("concern 2"))
     }
@@ -158,7 +158,7 @@ struct GroupCommitTests {
         let crossed = Step(at: Timestamp(rfc3339: "2026-03-02T08:00:04-07:00")!, by: nil, action: .reportConcern(text: "second", scene: nil))
         await #expect(throws: HubError.self) { try await hub.record("set", crossed) }
         #expect(try await hub.record("set", crossed, stampedNow: true).index == 2)
-        let entry = try LogEntry(decoding: try store.load("set").entries.bytes(at: 2)!)
+        let entry = try await LogEntry(decoding: try store.load("set").entries.bytes(at: 2)!)
         #expect(entry.at == "2026-03-02T08:00:06-07:00")
     }
 }

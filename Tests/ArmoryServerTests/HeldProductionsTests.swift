@@ -40,7 +40,7 @@ struct HeldProductionsTests {
         // A production let go is opened again as stored, and records on from there.
         let r = try await hub.record("p4", Self.step(2, .inspectFirearm(firearm: "colt-4", result: .clear)))
         #expect(r.index == 2 && r.decision.outcome == .ok)
-        #expect(try store.load("p4").size == 3)
+        #expect(try await store.load("p4").size == 3)
         #expect(await hub.heldProductions().count == 3)
     }
 

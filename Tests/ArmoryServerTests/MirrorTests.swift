@@ -198,7 +198,7 @@ struct MirrorTests {
         let answer = await studio.receiver.addEntries(AddEntries(origin: "armory/set", start: 0, end: size, packages: packages).body, token: Self.token)
         #expect(answer.status == 422 && answer.body.contains("entries 0..<256"), "\(answer)")
         #expect(studio.receiver.status("set").forks.count == 1)
-        let stored = try studio.store.productionIDs()
+        let stored = try await studio.store.productionIDs()
         #expect(stored.isEmpty)
         // A checkpoint of the same size with another root: a fork too.
         let twin = try Checkpoint(origin: "armory/set", size: cp.size, rootHash: Array(repeating: 3, count: 32)).signed(by: Harness.signer)

@@ -101,7 +101,7 @@ struct TileRouteTests {
             let size = try await h.hub.read("p") { $0.size }
             let tile = try #require(TileAddress.covering(node: 0, level: 0, size: size))
             let hashes = try await Self.fetch(client, "/logs/p/" + tile.path, token: ana)
-            let stored = try h.store.load("p")
+            let stored = try await h.store.load("p")
             #expect(hashes.status == 200 && Self.hashes(hashes.bytes) == (0..<size).map { stored.tree.store.node(level: 0, index: $0)! })
         }
     }

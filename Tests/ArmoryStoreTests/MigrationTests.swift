@@ -36,25 +36,25 @@ struct MigrationTests {
         return (path, log)
     }
 
-    @Test func aVersionOneDatabaseGainsItsReadModels() throws {
+    @Test func aVersionOneDatabaseGainsItsReadModels() async throws {
         let (path, log) = try Self.versionOne()
         let store = try SQLiteLogStore(path: path)
-        let loaded = try store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey)
+        let loaded = try await store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey)
         #expect(loaded.entries == log.entries)
-        #expect(try store.firearm("old", "colt-1")?.json == log.state.snapshot(of: log.state.firearm("colt-1")!).compactText)
+        #expect(try await store.firearm("old", "colt-1")?.json == log.state.snapshot(of: log.state.firearm("colt-1")!).compactText)
         let day = String(SQLiteLogStoreTests.day[0].at.text.prefix(10))
-        #expect(try store.timeline("old", day: day).map(\.index) == Array(0..<log.size))
-        #expect(try store.history("old", of: .firearm("colt-1")).map(\.index) == [1, 2, 6, 7, 8, 9])
+        #expect(try await store.timeline("old", day: day).map(\.index) == Array(0..<log.size))
+        #expect(try await store.history("old", of: .firearm("colt-1")).map(\.index) == [1, 2, 6, 7, 8, 9])
     }
 
     /// Version 4 moves each entry's tree nodes into its row as they were stored: a node
     /// altered before the upgrade is still found when the production is loaded.
-    @Test func aNodeAlteredBeforeTheUpgradeIsStillRefused() throws {
+    @Test func aNodeAlteredBeforeTheUpgradeIsStillRefused() async throws {
         let (path, _) = try Self.versionOne(alter: "UPDATE node SET hash = zeroblob(32) WHERE level = 2 AND idx = 0")
         let store = try SQLiteLogStore(path: path)
-        #expect(throws: StoreError.self) { try store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey) }
+        await #expect(throws: StoreError.self) { try await store.load("old", logKey: SQLiteLogStoreTests.signer.verifierKey) }
         // A node deleted before the upgrade leaves its entry's row short of nodes.
         let (missing, _) = try Self.versionOne(alter: "DELETE FROM node WHERE level = 1 AND idx = 1")
-        #expect(throws: StoreError.self) { try SQLiteLogStore(path: missing).load("old", logKey: nil) }
+        await #expect(throws: StoreError.self) { try await SQLiteLogStore(path: missing).load("old", logKey: nil) }
     }
 }

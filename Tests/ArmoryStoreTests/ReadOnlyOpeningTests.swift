@@ -20,18 +20,18 @@ struct ReadOnlyOpeningTests {
         return path
     }
 
-    @Test func aLogWithAnUnreadableEntryOpensReadOnlyWithThatEntryNamed() throws {
+    @Test func aLogWithAnUnreadableEntryOpensReadOnlyWithThatEntryNamed() async throws {
         let path = try Self.copy()
         let store = try SQLiteLogStore(path: path)
         // Asked for strictly (armory verify, export), it is refused as before, naming the entry.
-        #expect { try store.load("demo", logKey: nil) } throws: { "\($0)".contains("entry 72") }
-        let log = try store.load("demo", logKey: nil, readOnlyAtFault: true)
+        await #expect { try await store.load("demo", logKey: nil) } throws: { "\($0)".contains("entry 72") }
+        let log = try await store.load("demo", logKey: nil, readOnlyAtFault: true)
         let fault = try #require(log.fault)
         #expect(fault.index == 72)
         #expect(fault.message.contains("10000-01-01T04:59:59-07:00"))
         // Every stored entry is kept, byte for byte, and the tree over them is the stored one.
         #expect(log.size == 73)
-        let stored = try store.entries("demo", from: 0, limit: 100).map { $0.entry.encoded() }
+        let stored = try await store.entries("demo", from: 0, limit: 100).map { $0.entry.encoded() }
         #expect(stored == log.entries.all!)
         // The state is the state before entry 72: entry 71's concern, at its time.
         #expect(log.lastAt.text == "9999-12-31T23:59:59-12:00")
@@ -40,15 +40,15 @@ struct ReadOnlyOpeningTests {
         #expect(log.state.lastAt == strictPrefix.state.lastAt)
     }
 
-    @Test func anUnreadableEntryAlteredUnderneathIsStillRefused() throws {
+    @Test func anUnreadableEntryAlteredUnderneathIsStillRefused() async throws {
         let path = try Self.copy()
         do {
             let pool = try DatabasePool(path: path)
-            try pool.write { db in
+            try await pool.write { db in
                 try db.execute(sql: "UPDATE entry SET bytes = CAST(REPLACE(CAST(bytes AS TEXT), 'next', 'nixt') AS BLOB) WHERE idx = 72")
             }
         }
         let store = try SQLiteLogStore(path: path)
-        #expect(throws: StoreError.self) { try store.load("demo", logKey: nil, readOnlyAtFault: true) }
+        await #expect(throws: StoreError.self) { try await store.load("demo", logKey: nil, readOnlyAtFault: true) }
     }
 }

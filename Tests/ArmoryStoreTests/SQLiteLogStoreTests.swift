@@ -71,92 +71,92 @@ struct SQLiteLogStoreTests {
         #expect(loaded.entries == grown.entries && loaded.state == grown.state)
     }
 
-    @Test func whatIsAppendedIsWhatIsLoaded() throws {
+    @Test func whatIsAppendedIsWhatIsLoaded() async throws {
         let path = Self.database()
         let (store, log) = try Self.recorded(path)
         // A fresh process opening the same file sees the same production.
-        let loaded = try SQLiteLogStore(path: path).load("dry-creek", logKey: Self.signer.verifierKey)
+        let loaded = try await SQLiteLogStore(path: path).load("dry-creek", logKey: Self.signer.verifierKey)
         #expect(loaded.entries == log.entries && loaded.checkpoints == log.checkpoints)
         let (a, b) = (try loaded.tree.rootHash(), try log.tree.rootHash())
         #expect(loaded.state == log.state && a == b)
-        #expect(try store.productionIDs() == ["dry-creek"])
+        #expect(try await store.productionIDs() == ["dry-creek"])
         #expect(loaded.checkpoints.count == 1, "signed at wrap")
     }
 
-    @Test func ofTwoWritersHandingOverTheSameFirearmExactlyOneWins() throws {
+    @Test func ofTwoWritersHandingOverTheSameFirearmExactlyOneWins() async throws {
         let path = Self.database()
         let (store, log) = try Self.recorded(path)
         let take = Self.step(20, "ana", .handOver(firearm: "colt-1", to: "ben", scene: "1"))
         var first = log, second = log
         try first.record(take)
         try second.record(take)
-        try store.append("dry-creek", from: log, to: first)
+        try await store.append("dry-creek", from: log, to: first)
         #expect(throws: StoreError.conflict(production: "dry-creek", expectedSize: log.size, storedSize: log.size + 1)) {
             try store.append("dry-creek", from: log, to: second)
         }
         // The loser decides again against the new state.
-        var again = try store.load("dry-creek")
+        var again = try await store.load("dry-creek")
         let before = again
         #expect(try again.record(take).decision.outcome == .refused)
-        try store.append("dry-creek", from: before, to: again)
-        #expect(try store.load("dry-creek").size == log.size + 2)
+        try await store.append("dry-creek", from: before, to: again)
+        #expect(try await store.load("dry-creek").size == log.size + 2)
     }
 
-    @Test func anEntryAlteredUnderneathIsRefusedAndNothingIsOverwritten() throws {
+    @Test func anEntryAlteredUnderneathIsRefusedAndNothingIsOverwritten() async throws {
         let path = Self.database()
         _ = try Self.recorded(path)
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
+        try await queue.write { db in
             let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE idx = 6")!
             var changed = [UInt8](bytes)
             changed[changed.count - 1] ^= 0x01
             try db.execute(sql: "UPDATE entry SET bytes = ? WHERE idx = 6", arguments: [Data(changed)])
         }
         let snapshot = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.self) { try SQLiteLogStore(path: path).load("dry-creek") }
+        await #expect(throws: StoreError.self) { try await SQLiteLogStore(path: path).load("dry-creek") }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == snapshot)
     }
 
-    @Test func aNodeAlteredOrALogTruncatedUnderneathIsRefused() throws {
+    @Test func aNodeAlteredOrALogTruncatedUnderneathIsRefused() async throws {
         let path = Self.database()
         _ = try Self.recorded(path)
         let queue = try DatabaseQueue(path: path)
         // Entry 1's row holds its leaf and the level-1 node it completed.
-        try queue.write { db in
+        try await queue.write { db in
             var nodes = [UInt8](try Data.fetchOne(db, sql: "SELECT nodes FROM entry WHERE idx = 1")!)
             #expect(nodes.count == 64)
             nodes.replaceSubrange(32..<64, with: [UInt8](repeating: 0, count: 32))
             try db.execute(sql: "UPDATE entry SET nodes = ? WHERE idx = 1", arguments: [Data(nodes)])
         }
-        #expect(throws: StoreError.self) { try SQLiteLogStore(path: path).load("dry-creek") }
+        await #expect(throws: StoreError.self) { try await SQLiteLogStore(path: path).load("dry-creek") }
 
         let path2 = Self.database()
         _ = try Self.recorded(path2)
         let queue2 = try DatabaseQueue(path: path2)
-        try queue2.write { db in
+        try await queue2.write { db in
             try db.execute(sql: "DELETE FROM entry WHERE idx = (SELECT MAX(idx) FROM entry)")
         }
-        #expect(throws: StoreError.self) { try SQLiteLogStore(path: path2).load("dry-creek") }
+        await #expect(throws: StoreError.self) { try await SQLiteLogStore(path: path2).load("dry-creek") }
     }
 
     /// A day's timeline is read along the day index, not by walking every entry.
-    @Test func aDaysTimelineUsesTheDayIndex() throws {
+    @Test func aDaysTimelineUsesTheDayIndex() async throws {
         let path = Self.database()
         _ = try Self.recorded(path)
-        let plan = try DatabaseQueue(path: path).read { db in
+        let plan = try await DatabaseQueue(path: path).read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteLogStore.timelineSQL, arguments: ["dry-creek", "2026-03-02"]).map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("USING INDEX entry_day") }, "\(plan)")
     }
 
-    @Test func aProductionCannotBeCreatedTwiceAndAnUnknownOneIsNamed() throws {
+    @Test func aProductionCannotBeCreatedTwiceAndAnUnknownOneIsNamed() async throws {
         let path = Self.database()
         let (store, log) = try Self.recorded(path)
         #expect(throws: StoreError.productionExists("dry-creek")) { try store.create("dry-creek", log) }
-        #expect(throws: StoreError.unknownProduction("nope")) { try store.load("nope") }
+        await #expect(throws: StoreError.unknownProduction("nope")) { try await store.load("nope") }
     }
 
-    @Test func manyProductionsShareOneFileEachItsOwnTree() throws {
+    @Test func manyProductionsShareOneFileEachItsOwnTree() async throws {
         let path = Self.database()
         let (store, log) = try Self.recorded(path)
         var other = ProductionLog(productionID: "second-unit", header: ProductionHeader(title: "Second unit", timezone: "UTC", people: Self.people),
@@ -164,10 +164,10 @@ struct SQLiteLogStoreTests {
         try store.create("second-unit", other)
         let before = other
         try other.record(Self.day[0])
-        try store.append("second-unit", from: before, to: other)
-        #expect(try store.productionIDs() == ["dry-creek", "second-unit"])
-        #expect(try store.load("second-unit").size == 2)
-        #expect(try store.load("dry-creek").size == log.size)
-        #expect(try store.load("second-unit").origin == "armory/second-unit")
+        try await store.append("second-unit", from: before, to: other)
+        #expect(try await store.productionIDs() == ["dry-creek", "second-unit"])
+        #expect(try await store.load("second-unit").size == 2)
+        #expect(try await store.load("dry-creek").size == log.size)
+        #expect(try await store.load("second-unit").origin == "armory/second-unit")
     }
 }
