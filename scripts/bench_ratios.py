@@ -39,8 +39,11 @@ parse, replay, decide = find("Baseline: parse"), find("Replay 100k"), find("Deci
 crew, sheet = find("Decide 100k decoded steps with crew"), find("Call sheet: read 500")
 if parse and replay:
     print(f"replay of 100k steps: {replay:.3f} s p50 = {replay / parse:.1f} x parsing the file as JSON ({parse:.3f} s); target < 2 s")
+quiet = find("Decide 100k decoded steps without messages")
 if decide:
     print(f"engine alone: {decide / 100_000 * 1e6:.2f} us per step")
+if decide and quiet:
+    print(f"engine alone, no messages written (as verify re-decides): {quiet / 100_000 * 1e6:.2f} us per step = {quiet / decide:.2f} x with them")
 if decide and crew:
     n = int(re.search(r"\((\d+) steps\)", next(k for k in p50 if k.startswith("Decide 100k decoded steps with crew"))).group(1))
     per, base = crew / n, decide / 100_000
@@ -66,7 +69,8 @@ for db in ["SQLite", "PostgreSQL"]:
         continue
     print(f"{db} bare-table insert (the ceiling): {bare * 1e6:.1f} us p50 = {1 / bare:,.0f} rows/s")
     for prefix, label in [(f"{db} append one step (", "one append at a time, engine included"),
-                          (f"{db} append one step, store only", "one append at a time, store only")]:
+                          (f"{db} append one step, store only", "one append at a time, store only"),
+                          (f"{db} append one step through the async writer", "one append at a time through the async writer, rows built before")]:
         name = next((k for k in p50 if k.startswith(prefix)), None)
         if name:
             a, a99 = p50[name], p99[name]

@@ -74,6 +74,16 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // As `armory verify` re-decides recorded steps: the entries carry their messages, so none is written.
+    Benchmark("Decide 100k decoded steps without messages (as verify re-decides them)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var state = scenario.initialState
+            for step in decoded {
+                blackHole(try state.apply(step, messages: false))
+            }
+        }
+    }
 }
 
 /// Clean days with crew steps: before each wrap a day player joins, gets training and leaves,

@@ -30,9 +30,11 @@ public struct Decision: Sendable, Hashable {
 /// cites every rule it breaks, not just the first).
 struct Findings {
     private(set) var reasons: [(rule: Rule, text: String)] = []
+    /// Whether the reasons' text is wanted; without it each is left unwritten.
+    var withText = true
 
-    mutating func add(_ rule: Rule, _ text: String) {
-        reasons.append((rule, text))
+    mutating func add(_ rule: Rule, _ text: @autoclosure () -> String) {
+        reasons.append((rule, withText ? text() : ""))
     }
 
     var isEmpty: Bool { reasons.isEmpty }

@@ -14,7 +14,7 @@ extension StepContext {
             l.touchedSinceWrap = true
             if count > 0 { l.reconciledSinceMove = false }
         }
-        return "lot \(id) received: \(count) \(kind.rawValue) round\(count == 1 ? "" : "s")"
+        return say("lot \(id) received: \(count) \(kind.rawValue) round\(count == 1 ? "" : "s")")
             + (kind == .dummy ? "; to be verified round by round before loading" : "")
     }
 
@@ -39,9 +39,9 @@ extension StepContext {
                 l.verified = true
             }
         }
-        if verifies { return "lot \(id): all \(lot.box) rounds inspected, no live round; verified" }
-        if !byArmorer { return "lot \(id) inspected by \(actorID), who is not the armorer: recorded, it verifies nothing" }
-        return "lot \(id): \(inspected) of \(lot.box) rounds inspected; not verified until every round is"
+        if verifies { return say("lot \(id): all \(lot.box) rounds inspected, no live round; verified") }
+        if !byArmorer { return say("lot \(id) inspected by \(actorID), who is not the armorer: recorded, it verifies nothing") }
+        return say("lot \(id): \(inspected) of \(lot.box) rounds inspected; not verified until every round is")
     }
 
     mutating func reconcile(_ id: String, counted: Int) -> String {
@@ -60,9 +60,9 @@ extension StepContext {
             l.lastReconcileMatched = counted == lot.box
         }
         if !counts {
-            return "lot \(id) counted \(counted) by \(actorID), who is not the armorer: recorded, but only the armorer's reconcile counts at wrap"
+            return say("lot \(id) counted \(counted) by \(actorID), who is not the armorer: recorded, but only the armorer's reconcile counts at wrap")
         }
-        return "lot \(id) reconciled: \(counted) in the box as expected"
+        return say("lot \(id) reconciled: \(counted) in the box as expected")
     }
 }
 
@@ -81,11 +81,12 @@ extension StepContext {
             findings.add(.scene1, "the safety meeting for scene \(scene) needs the first AD present")
         }
         changes.meetings[scene] = blanks
-        return "safety meeting held for scene \(scene)\(blanks ? "; blanks announced" : "; no blanks")"
+        return say("safety meeting held for scene \(scene)\(blanks ? "; blanks announced" : "; no blanks")")
     }
 
     mutating func reportConcern(scene: String?) -> String {
-        findings.add(.concern1, "safety concern raised\(step.by == nil ? " anonymously" : " by \(actorID)")\(scene.map { " about scene \($0)" } ?? ""); producers and safety alerted")
+        let reason = say("safety concern raised\(step.by == nil ? " anonymously" : " by \(actorID)")\(scene.map { " about scene \($0)" } ?? ""); producers and safety alerted")
+        findings.add(.concern1, reason)
         return ""
     }
 }

@@ -8,7 +8,7 @@ extension StepContext {
         // Precise "Crew steps": a join of a known person off the crew "puts them on the crew
         // with that join's name, roles and credentials".
         changes.people[id] = Person(id: id, name: name, roles: Set(roles), credentials: credentials, onCrew: true)
-        return "\(id) (\(name)) joined the crew as \(Self.list(roles))"
+        return say("\(id) (\(name)) joined the crew as \(Self.list(roles))")
     }
 
     mutating func setRoles(_ id: String, roles: [Role]) -> String {
@@ -18,7 +18,7 @@ extension StepContext {
         guard var p = before.people[id] else { return "" }
         p.roles = Set(roles)
         changes.people[id] = p
-        return "\(id)'s roles are now \(Self.list(roles))"
+        return say("\(id)'s roles are now \(Self.list(roles))")
     }
 
     mutating func leave(_ id: String) -> String {
@@ -28,7 +28,7 @@ extension StepContext {
         guard var p = before.people[id] else { return "" }
         p.onCrew = false
         changes.people[id] = p
-        return "\(id) is off the crew"
+        return say("\(id) is off the crew")
     }
 
     mutating func record(_ credential: Credential, for id: String) -> String {
@@ -37,7 +37,7 @@ extension StepContext {
         guard var p = before.people[id] else { return "" }
         p.record(credential)
         changes.people[id] = p
-        return "\(id)'s \(credential.kind.rawValue) \(credential.number) recorded, valid through \(credential.expires)"
+        return say("\(id)'s \(credential.kind.rawValue) \(credential.number) recorded, valid through \(credential.expires)")
     }
 
     mutating func acknowledge(_ alarm: Int, note: String?) -> String {
@@ -54,9 +54,9 @@ extension StepContext {
             return ""
         }
         changes.acknowledgements.append((alarm, Acknowledgement(number: number, by: p.id, at: step.at, answers: answers, note: note)))
-        if status.answered { return "alarm \(alarm) acknowledged again by \(p.id); it was already answered" }
-        if answers { return "alarm \(alarm) answered by \(p.id)" }
-        return "alarm \(alarm) acknowledged by \(p.id); it stays open until a producer or safety answers it"
+        if status.answered { return say("alarm \(alarm) acknowledged again by \(p.id); it was already answered") }
+        if answers { return say("alarm \(alarm) answered by \(p.id)") }
+        return say("alarm \(alarm) acknowledged by \(p.id); it stays open until a producer or safety answers it")
     }
 
     /// ROLE-3: only a producer keeps the crew list (a dual-hatted armorer who is also a

@@ -19,7 +19,7 @@ extension StepContext {
             f.showClear = nil
             f.declared = nil
         }
-        return "\(id) received into \(by)'s custody; unknown until inspected"
+        return say("\(id) received into \(by)'s custody; unknown until inspected")
     }
 
     mutating func returnFirearm(_ id: String, to: String?) -> String {
@@ -32,7 +32,7 @@ extension StepContext {
             f.storedLocked = false
             f.showClear = nil
         }
-        return "\(id) returned\(to.map { " to \($0)" } ?? " to the rental house")"
+        return say("\(id) returned\(to.map { " to \($0)" } ?? " to the rental house")")
     }
 
     mutating func handOver(_ id: String, to recipientID: String, scene: String?) -> String {
@@ -70,7 +70,8 @@ extension StepContext {
             if let scene { requireMeeting(scene, for: "handing \(id) to talent") }
             if let why = showClearProblem(f, recipient: recipientID) { findings.add(.fa2, why) }
             if before.lacksTraining(recipient, on: date) {
-                findings.add(.qual1, "\(recipientID) has no unexpired firearms training on \(step.at.localDate); a firearm goes only to trained talent")
+                let reason = say("\(recipientID) has no unexpired firearms training on \(step.at.localDate); a firearm goes only to trained talent")
+                findings.add(.qual1, reason)
             }
         }
 
@@ -80,8 +81,8 @@ extension StepContext {
             f.showClear = nil
             if isHandBack { f.unknown = true }
         }
-        if isHandBack { return "\(id) handed back to \(recipientID); unknown until inspected" }
-        return "\(id) handed from \(giver.id) to \(recipientID)\(scene.map { " for scene \($0)" } ?? "")"
+        if isHandBack { return say("\(id) handed back to \(recipientID); unknown until inspected") }
+        return say("\(id) handed from \(giver.id) to \(recipientID)\(scene.map { " for scene \($0)" } ?? "")")
     }
 
     /// FA-2: why none of the firearm's show-clears since it was last loaded, unloaded or handed
@@ -90,7 +91,7 @@ extension StepContext {
     /// Revision 1 looked at the latest one only.
     func showClearProblem(_ f: FirearmState, recipient: String) -> String? {
         guard let latest = f.showClears.last else {
-            return "\(f.id) was not shown clear to \(recipient) and the first AD since it was last loaded, unloaded or handed over"
+            return say("\(f.id) was not shown clear to \(recipient) and the first AD since it was last loaded, unloaded or handed over")
         }
         if settled, f.showClears.contains(where: { showClearProblem(f, $0, recipient: recipient) == nil }) { return nil }
         return showClearProblem(f, latest, recipient: recipient)
@@ -99,14 +100,14 @@ extension StepContext {
     /// FA-2: why the show-clear `shown` does not cover this handover, or nil if it does.
     func showClearProblem(_ f: FirearmState, _ shown: ShowClear, recipient: String) -> String? {
         if !shown.audience.contains(recipient) {
-            return "\(f.id) was shown clear without \(recipient) present"
+            return say("\(f.id) was shown clear without \(recipient) present")
         }
         if !shown.audience.contains(where: { before.people[$0]?.acts(as: .firstAD) ?? false }) {
-            return "\(f.id) was shown clear without the first AD present"
+            return say("\(f.id) was shown clear without the first AD present")
         }
         let window = before.policy.showClearWindowMinutes
         if step.at.seconds(since: shown.at) > window * 60 {
-            return "\(f.id) was shown clear at \(shown.at.localClock), more than \(Policy.format(window)) minutes before this handover"
+            return say("\(f.id) was shown clear at \(shown.at.localClock), more than \(Policy.format(window)) minutes before this handover")
         }
         return nil
     }
@@ -169,6 +170,6 @@ extension StepContext {
             }
         }
         changes.wrapped = true
-        return "day wrapped: every firearm stored locked with the armorer, every round accounted for"
+        return say("day wrapped: every firearm stored locked with the armorer, every round accounted for")
     }
 }

@@ -5,7 +5,8 @@ extension StepContext {
         let f = firearm(id)
         let byArmorer = countsAsArmorer(actor)
         if result != .clear {
-            findings.add(.fa8, "\(id) found \(result.rawValue) by \(actorID); withdrawn until the armorer inspects it clear")
+            let reason = say("\(id) found \(result.rawValue) by \(actorID); withdrawn until the armorer inspects it clear")
+            findings.add(.fa8, reason)
         }
         let by = actorID
         let sequence = self.sequence
@@ -25,10 +26,10 @@ extension StepContext {
             if f.presence == .missing { f.presence = .held(by: by) }
         }
         if !byArmorer {
-            return "\(id) inspected by \(by), who is not the armorer: recorded, but it changes nothing"
+            return say("\(id) inspected by \(by), who is not the armorer: recorded, but it changes nothing")
         }
-        if f.presence == .missing { return "\(id) found and inspected \(result.rawValue) by \(by); back in \(by)'s custody" }
-        return "\(id) inspected \(result.rawValue) by \(by)"
+        if f.presence == .missing { return say("\(id) found and inspected \(result.rawValue) by \(by); back in \(by)'s custody") }
+        return say("\(id) inspected \(result.rawValue) by \(by)")
     }
 
     mutating func load(_ id: String, lot lotID: String, rounds: Int, scene: String, rehearsal: Bool) -> String {
@@ -88,7 +89,7 @@ extension StepContext {
             f.showClear = nil
             f.declared = nil
         }
-        return "\(id) loaded with \(rounds) \(lot.kind.rawValue) round\(rounds == 1 ? "" : "s") from lot \(lotID) for scene \(scene)\(rehearsal ? " (rehearsal)" : "")"
+        return say("\(id) loaded with \(rounds) \(lot.kind.rawValue) round\(rounds == 1 ? "" : "s") from lot \(lotID) for scene \(scene)\(rehearsal ? " (rehearsal)" : "")")
     }
 
     mutating func unload(_ id: String, lot lotID: String, rounds: Int) -> String {
@@ -125,7 +126,7 @@ extension StepContext {
             f.showClear = nil
             f.declared = nil
         }
-        return "\(rounds) round\(rounds == 1 ? "" : "s") of lot \(lotID) unloaded from \(id) back into the box"
+        return say("\(rounds) round\(rounds == 1 ? "" : "s") of lot \(lotID) unloaded from \(id) back into the box")
     }
 
     mutating func showClear(_ id: String, to audience: [String]) -> String {
@@ -152,7 +153,7 @@ extension StepContext {
             }
             f.storedLocked = false
         }
-        return "\(id) shown clear to \(audience.joined(separator: ", "))"
+        return say("\(id) shown clear to \(audience.joined(separator: ", "))")
     }
 
     mutating func declare(_ id: String, as declared: DeclaredState) -> String {
@@ -174,7 +175,7 @@ extension StepContext {
             }
         }
         update(firearm: id) { $0.declared = declared }
-        return "\(id) declared \(declared.rawValue) by \(actorID)"
+        return say("\(id) declared \(declared.rawValue) by \(actorID)")
     }
 
     mutating func fire(_ id: String, scene: String, rounds: Int, result: FireResult, shooter: String?,
@@ -216,7 +217,8 @@ extension StepContext {
             findings.add(.scene3, discharge ? "a discharge in a rehearsal of scene \(scene)" : "\(id) held a blank or live round in a rehearsal")
         }
         if result == .blank, let nearestFeet, nearestFeet < before.policy.blankSafeDistanceFeet {
-            findings.add(.scene2, "a blank was fired with someone \(Policy.format(nearestFeet)) ft from the muzzle line, nearer than \(Policy.format(before.policy.blankSafeDistanceFeet)) ft")
+            let reason = say("a blank was fired with someone \(Policy.format(nearestFeet)) ft from the muzzle line, nearer than \(Policy.format(before.policy.blankSafeDistanceFeet)) ft")
+            findings.add(.scene2, reason)
         }
 
         let sequence = self.sequence
@@ -238,14 +240,15 @@ extension StepContext {
         }
         if discharge && !planned { freeze(id) }
         switch result {
-        case .click: return "\(id) clicked in scene \(scene)"
-        case .blank: return "\(rounds) blank\(rounds == 1 ? "" : "s") fired from \(id) in scene \(scene) as planned"
-        case .misfire, .projectile: return "\(result.rawValue) from \(id) in scene \(scene)"
+        case .click: return say("\(id) clicked in scene \(scene)")
+        case .blank: return say("\(rounds) blank\(rounds == 1 ? "" : "s") fired from \(id) in scene \(scene) as planned")
+        case .misfire, .projectile: return say("\(result.rawValue) from \(id) in scene \(scene)")
         }
     }
 
     mutating func reportDischarge(_ id: String, injuries: Bool) -> String {
-        findings.add(.fa7, "discharge of \(id) reported by \(actorID)\(injuries ? ", with injuries" : ""); firearm frozen")
+        let reason = say("discharge of \(id) reported by \(actorID)\(injuries ? ", with injuries" : ""); firearm frozen")
+        findings.add(.fa7, reason)
         freeze(id)
         return ""
     }
@@ -267,7 +270,7 @@ extension StepContext {
         if let p = actor, !(p.acts(as: .producer) || p.acts(as: .safety)) {
             findings.add(.role2, "\(p.id) is not a producer or safety; only they unfreeze a firearm")
         }
-        guard f.frozen else { return "\(id) was not frozen; nothing to release" }
+        guard f.frozen else { return say("\(id) was not frozen; nothing to release") }
         update(firearm: id) { f in
             f.frozen = false
             f.frozenLots = []
@@ -275,6 +278,6 @@ extension StepContext {
         for lotID in f.frozenLots {
             update(lot: lotID) { $0.frozenBy.remove(id) }
         }
-        return "\(id) unfrozen by \(actorID): \(reason)"
+        return say("\(id) unfrozen by \(actorID): \(reason)")
     }
 }

@@ -73,7 +73,10 @@ extension ProductionState {
     /// spans an upgrade): each step changes it as its own revision says.
     /// `number` is the step's number as `acknowledge` names it: its entry index in a
     /// production's log, or (by default) its 1-based place among the steps decided.
-    public mutating func apply(_ step: Step, revision: Int = ProtocolRevision.current, number: Int? = nil) throws(StepFormatError) -> Decision {
+    /// `messages`: whether the decision's message is wanted; a replay that checks recorded
+    /// decisions (which carry their own) asks for none, and no text is written for it.
+    public mutating func apply(_ step: Step, revision: Int = ProtocolRevision.current, number: Int? = nil,
+                               messages: Bool = true) throws(StepFormatError) -> Decision {
         guard ProtocolRevision.all.contains(revision) else {
             throw StepFormatError("protocol revision \(revision) is not one this engine knows (\(ProtocolRevision.all.lowerBound)...\(ProtocolRevision.all.upperBound))")
         }
@@ -85,7 +88,8 @@ extension ProductionState {
         let sequence = stepCount + 1
         let (findings, okMessage, changes) = withUnsafeMutablePointer(to: &self) { state in
             withUnsafePointer(to: step) { step in
-                var ctx = StepContext(before: UnsafePointer(state), step: step, sequence: sequence, number: number, revision: revision)
+                var ctx = StepContext(before: UnsafePointer(state), step: step, sequence: sequence, number: number, revision: revision,
+                                      messages: messages)
                 let (findings, message) = ctx.evaluate()
                 return (findings, message, ctx.changes)
             }
@@ -144,11 +148,16 @@ struct StepContext {
     let date: CalendarDate?
     /// The reading of PROTOCOL.md this step is decided by (`ProtocolRevision`).
     let revision: Int
+    /// Whether the decision's message is wanted (`say`).
+    let messages: Bool
     var findings = Findings()
     var changes = StateChanges()
 
-    init(before: UnsafePointer<ProductionState>, step: UnsafePointer<Step>, sequence: Int, number: Int? = nil, revision: Int = ProtocolRevision.current) {
+    init(before: UnsafePointer<ProductionState>, step: UnsafePointer<Step>, sequence: Int, number: Int? = nil, revision: Int = ProtocolRevision.current,
+         messages: Bool = true) {
         self.beforePointer = before
+        self.messages = messages
+        findings.withText = messages
         self.stepPointer = step
         self.sequence = sequence
         self.number = number ?? sequence
@@ -160,6 +169,10 @@ struct StepContext {
     /// Whether this step follows PROTOCOL.md's settled readings (revision 2 on): revision 1
     /// read AMMO-4's reconcile, FA-4 on a never-accepted firearm and FA-2's show-clears otherwise.
     var settled: Bool { revision >= 2 }
+
+    /// A message, written only when one is wanted: a replay that checks recorded decisions
+    /// builds no text for them.
+    func say(_ text: @autoclosure () -> String) -> String { messages ? text() : "" }
 
     var actor: Person? { step.by.flatMap { before.people[$0] } }
     var actorID: String { step.by ?? "someone" }
@@ -258,11 +271,13 @@ struct StepContext {
     mutating func disqualified(_ p: Person, _ doing: String) -> Bool {
         var cited = false
         if p.isDualHattedArmorer {
-            findings.add(.role1, "\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
+            let reason = say("\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
+            findings.add(.role1, reason)
             cited = true
         }
         if before.isUnqualifiedArmorer(p, on: date) {
-            findings.add(.qual1, "\(p.id) has no unexpired armorer's permit and training on \(step.at.localDate); an armorer without them may not \(doing)")
+            let reason = say("\(p.id) has no unexpired armorer's permit and training on \(step.at.localDate); an armorer without them may not \(doing)")
+            findings.add(.qual1, reason)
             cited = true
         }
         return cited
