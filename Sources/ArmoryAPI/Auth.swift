@@ -41,16 +41,12 @@ extension PasswordHasher {
     /// `verify` on a thread of its own: scrypt takes tens of milliseconds and 32 MiB by
     /// design, and must never hold a thread of the cooperative pool that answers requests.
     public func verifyOffPool(_ password: String, against stored: String) async -> Bool {
-        await withCheckedContinuation { done in
-            DispatchQueue.global(qos: .userInitiated).async { done.resume(returning: self.verify(password, against: stored)) }
-        }
+        await offPool { self.verify(password, against: stored) }
     }
 
     /// `hash` on a thread of its own, as `verifyOffPool`.
     public func hashOffPool(_ password: String) async throws -> String {
-        try await withCheckedThrowingContinuation { done in
-            DispatchQueue.global(qos: .userInitiated).async { done.resume(with: Result { try self.hash(password) }) }
-        }
+        try await offPool { () throws -> String in try self.hash(password) }
     }
 }
 

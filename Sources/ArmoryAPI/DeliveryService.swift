@@ -1,5 +1,6 @@
 import ArmoryDelivery
 import ArmoryHub
+import ArmoryStore
 import Dispatch
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -62,12 +63,7 @@ public struct MemoryTrimService: Service {
     /// where the C library has no `malloc_trim`.
     public static func trim() async {
         guard let mallocTrim else { return }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global(qos: .utility).async {
-                _ = mallocTrim(0)
-                done.resume()
-            }
-        }
+        _ = await offPool(qos: .utility) { mallocTrim(0) }
     }
 }
 

@@ -166,10 +166,13 @@ extension LogStore {
 extension SQLiteLogStore: LogStore {}
 extension PostgresLogStore: LogStore {}
 
-/// Runs long CPU work (replaying a whole log) on a dispatch queue instead of the
-/// cooperative pool, whose few threads serve every request meanwhile.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { done in
-        DispatchQueue.global(qos: .userInitiated).async { done.resume(with: Result { try work() }) }
+/// Runs long or blocking work (replaying a whole log, scrypt, returning memory to the
+/// system) on a dispatch queue instead of the cooperative pool, whose few threads serve
+/// every request meanwhile.
+package func offPool<T: Sendable, E: Error>(qos: DispatchQoS.QoSClass = .userInitiated,
+                                            _ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+    let result: Result<T, E> = await withCheckedContinuation { done in
+        DispatchQueue.global(qos: qos).async { done.resume(returning: Result(catching: work)) }
     }
+    return try result.get()
 }
