@@ -124,16 +124,10 @@ private struct JSONReader {
             i += 1
             depth -= 1
         } else {
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
-                let keyOffset = i
-                let key = try readString()
+            repeat {
+                let (key, keyOffset) = try readKey()
                 if !seen.insert(key).inserted { throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                i += 1
-                skipSpace()
+                try readColon()
                 if key == streamed, i < bytes.count, bytes[i] == UInt8(ascii: "[") {
                     member(key, .array([]))
                     var k = 0
@@ -144,12 +138,7 @@ private struct JSONReader {
                 } else {
                     member(key, try readValue())
                 }
-                skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end of input") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
-                throw fail("expected ',' or '}'")
-            }
+            } while try another(before: "}")
             depth -= 1
         }
         skipSpace()
@@ -201,11 +190,8 @@ private struct JSONReader {
         var seen: Set<String>?
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(members) }
-        while true {
-            skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
-            let keyOffset = i
-            let key = try readString()
+        repeat {
+            let (key, keyOffset) = try readKey()
             let duplicate: Bool
             if members.count < Self.keysComparedInPlace {
                 duplicate = members.contains { $0.key == key }
@@ -214,19 +200,37 @@ private struct JSONReader {
                 duplicate = !seen!.insert(key).inserted
             }
             if duplicate { throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
-            skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            i += 1
-            skipSpace()
+            try readColon()
             members.append((key, try readValue()))
-            skipSpace()
-            guard i < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; break }
-            throw fail("expected ',' or '}'")
-        }
+        } while try another(before: "}")
         depth -= 1
         return .object(members)
+    }
+
+    /// An object member's key in quotes, and where it starts (for a duplicate's error).
+    mutating func readKey() throws(JSONSyntaxError) -> (String, Int) {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
+        let offset = i
+        return (try readString(), offset)
+    }
+
+    /// The ':' between a key and its value, and the space around it.
+    mutating func readColon() throws(JSONSyntaxError) {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        i += 1
+        skipSpace()
+    }
+
+    /// After a member or element: true past a ',' (another follows), false past `closer`
+    /// (the object or array ends).
+    mutating func another(before closer: Unicode.Scalar) throws(JSONSyntaxError) -> Bool {
+        skipSpace()
+        guard i < bytes.count else { throw fail("unexpected end of input") }
+        if bytes[i] == UInt8(ascii: ",") { i += 1; return true }
+        if bytes[i] == UInt8(ascii: closer) { i += 1; return false }
+        throw fail("expected ',' or '\(closer)'")
     }
 
     mutating func readArray() throws(JSONSyntaxError) -> JSON {
@@ -241,15 +245,10 @@ private struct JSONReader {
         i += 1
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return }
-        while true {
+        repeat {
             skipSpace()
             take(try readValue())
-            skipSpace()
-            guard i < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; break }
-            throw fail("expected ',' or ']'")
-        }
+        } while try another(before: "]")
         depth -= 1
     }
 
