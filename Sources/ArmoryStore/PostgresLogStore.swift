@@ -233,11 +233,7 @@ public final class PostgresLogStore: Sendable {
 
     /// The schema, versioned and append-only: a migration once shipped is never edited.
     func migrate() async throws {
-        try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            try await c.query("CREATE TABLE IF NOT EXISTS armory_schema (version INTEGER PRIMARY KEY)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 1", logger: logger).collect()
-            guard rows.isEmpty else { return }
+        try await migration(1) { c in
             try await c.query("CREATE TABLE production (id TEXT PRIMARY KEY, origin TEXT NOT NULL, size BIGINT NOT NULL)", logger: logger)
             try await c.query("""
                 CREATE TABLE entry (production TEXT NOT NULL REFERENCES production, idx BIGINT NOT NULL,
@@ -251,12 +247,8 @@ public final class PostgresLogStore: Sendable {
                 CREATE TABLE checkpoint (production TEXT NOT NULL REFERENCES production, position INTEGER NOT NULL,
                                          size BIGINT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (production, position))
                 """, logger: logger)
-            try await c.query("INSERT INTO armory_schema (version) VALUES (1)", logger: logger)
         }
-        try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 2", logger: logger).collect()
-            guard rows.isEmpty else { return }
+        try await migration(2) { c in
             for sql in [
                 "ALTER TABLE entry ADD COLUMN day TEXT",
                 "ALTER TABLE entry ADD COLUMN outcome TEXT",
@@ -298,48 +290,41 @@ public final class PostgresLogStore: Sendable {
                 }
                 try await Self.writeReadModels(c, id: id, rows: rows, logger: logger)
             }
-            try await c.query("INSERT INTO armory_schema (version) VALUES (2)", logger: logger)
         }
-        try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 3", logger: logger).collect()
-            guard rows.isEmpty else { return }
+        try await migration(3) { c in
             try await c.query("""
                 CREATE TABLE credential (production TEXT NOT NULL REFERENCES production, person TEXT NOT NULL,
                                          secret TEXT NOT NULL, PRIMARY KEY (production, person))
                 """, logger: logger)
-            try await c.query("INSERT INTO armory_schema (version) VALUES (3)", logger: logger)
         }
-        try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 4", logger: logger).collect()
-            guard rows.isEmpty else { return }
+        try await migration(4) { c in
             try await c.query("""
                 CREATE TABLE session (digest TEXT NOT NULL PRIMARY KEY, production TEXT NOT NULL REFERENCES production,
                                       person TEXT NOT NULL, expires BIGINT NOT NULL)
                 """, logger: logger)
-            try await c.query("INSERT INTO armory_schema (version) VALUES (4)", logger: logger)
         }
-        try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 5", logger: logger).collect()
-            guard rows.isEmpty else { return }
+        try await migration(5) { c in
             try await c.query("ALTER TABLE session ADD COLUMN via TEXT NOT NULL DEFAULT 'password'", logger: logger)
-            try await c.query("INSERT INTO armory_schema (version) VALUES (5)", logger: logger)
         }
-        try await client.withTransaction(logger: logger) { c in
-            try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 6", logger: logger).collect()
-            guard rows.isEmpty else { return }
+        try await migration(6) { c in
             for statement in Self.outboxSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-            try await c.query("INSERT INTO armory_schema (version) VALUES (6)", logger: logger)
         }
+        try await migration(7) { c in
+            for statement in Self.mirrorSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+        }
+    }
+
+    /// Runs schema migration `version` once: in one transaction under the schema lock (so two
+    /// processes starting together do not both run it), skipped when `armory_schema` records
+    /// it, recorded there with its changes.
+    func migration(_ version: Int, _ changes: (PostgresConnection) async throws -> Void) async throws {
         try await client.withTransaction(logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(7202621)", logger: logger)
-            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = 7", logger: logger).collect()
+            if version == 1 { try await c.query("CREATE TABLE IF NOT EXISTS armory_schema (version INTEGER PRIMARY KEY)", logger: logger) }
+            let rows = try await c.query("SELECT version FROM armory_schema WHERE version = \(version)", logger: logger).collect()
             guard rows.isEmpty else { return }
-            for statement in Self.mirrorSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-            try await c.query("INSERT INTO armory_schema (version) VALUES (7)", logger: logger)
+            try await changes(c)
+            try await c.query("INSERT INTO armory_schema (version) VALUES (\(version))", logger: logger)
         }
     }
 
