@@ -207,9 +207,18 @@ public enum EvidenceBundle {
         func read(_ member: BundleArchive.Member) throws(BundleError) -> [UInt8] {
             do { return try source.read(member.contents) } catch { throw BundleError("\(member.name): \(error.message)") }
         }
+        // The small files read as text (keys, checkpoints, manifest, consistency), kept for the
+        // byte-for-byte comparison at the end instead of being read again.
+        var kept: [String: [UInt8]] = [:]
+        func held(_ m: BundleArchive.Member) throws(BundleError) -> [UInt8] {
+            if let bytes = kept[m.name] { return bytes }
+            return try read(m)
+        }
         func text(_ name: String) throws(BundleError) -> String {
             guard let m = members.first(where: { $0.name == name }) else { throw BundleError("missing \(name)") }
-            guard let s = String(validating: try read(m), as: UTF8.self) else { throw BundleError("\(name) is not UTF-8") }
+            let bytes = try held(m)
+            kept[name] = bytes
+            guard let s = String(validating: bytes, as: UTF8.self) else { throw BundleError("\(name) is not UTF-8") }
             return s
         }
         // Keys.
@@ -335,7 +344,8 @@ public enum EvidenceBundle {
             }
         }
         // Every file must be exactly what these verified contents give.
-        let names = members.map(\.name), want = layout(proofs: report.proofFiles, witnesses: witnessKeys.count)
+        let proofFiles = report.proofFiles
+        let names = members.map(\.name), want = layout(proofs: proofFiles, witnesses: witnessKeys.count)
         if names != want {
             throw BundleError("the bundle's files are not the documented set: \(Set(names).symmetricDifference(want).sorted().prefix(3).joined(separator: ", "))")
         }
@@ -344,15 +354,15 @@ public enum EvidenceBundle {
             let same: Bool
             switch m.name {
             case "entries.bin": same = true  // read whole above: each entry after its length, nothing else
-            case "manifest.json": same = try read(m).elementsEqual(report.manifest.utf8)
-            case "checkpoint.txt": same = try read(m).elementsEqual(checkpointText.utf8)
-            case "latest-checkpoint.txt": same = try read(m).elementsEqual(latestNote.formatted.utf8)
-            case "consistency.txt": same = try read(m).elementsEqual(consistencyText(consistency).utf8)
-            case "keys/log.vkey": same = try read(m).elementsEqual((logKey.description + "\n").utf8)
+            case "manifest.json": same = try held(m).elementsEqual(report.manifest.utf8)
+            case "checkpoint.txt": same = try held(m).elementsEqual(checkpointText.utf8)
+            case "latest-checkpoint.txt": same = try held(m).elementsEqual(latestNote.formatted.utf8)
+            case "consistency.txt": same = try held(m).elementsEqual(consistencyText(consistency).utf8)
+            case "keys/log.vkey": same = try held(m).elementsEqual((logKey.description + "\n").utf8)
             case "report.txt": same = try matches(source, m.contents, report.pieces)
             default:
                 if let w = witnessNumber(m.name) {
-                    same = try read(m).elementsEqual((witnessKeys[w - 1].description + "\n").utf8)
+                    same = try held(m).elementsEqual((witnessKeys[w - 1].description + "\n").utf8)
                     break
                 }
                 let bytes = try read(m)
@@ -383,7 +393,7 @@ public enum EvidenceBundle {
             logKey: logKey, keyWasTrusted: trustedLogKey != nil,
             witnesses: coveredSigs.compactMap { s in s.timestamp.map { (s.key.name, $0) } },
             cosignedBy: coveredSigs.filter { $0.timestamp != nil }.map(\.key),
-            proofs: report.proofFiles.count, proofKind: report.proofs)
+            proofs: proofFiles.count, proofKind: report.proofs)
     }
 
     /// Whether a range proof, with its entries' leaf hashes (from `leaves`), gives `root`.

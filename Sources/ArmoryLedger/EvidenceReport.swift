@@ -47,8 +47,6 @@ public struct EvidenceTally<Lines: ReportLines> {
     /// For a day: whether an entry after the last in-scope one is dated after the day, so
     /// the bundle shows where the day ends.
     public private(set) var fenced = false
-    /// In-scope positions, for a correction of one of them (not kept for the whole log, where every entry is in scope).
-    var chosen = Set<Int>()
     var byKind: [LogEntry.Kind: Int] = [:], byOutcome: [Outcome: Int] = [:], byRule: [Rule: Int] = [:]
     var firearms: [String: (entries: Int, refused: Int, alarms: Int)] = [:]
     var lots: [String: Int] = [:]
@@ -56,17 +54,26 @@ public struct EvidenceTally<Lines: ReportLines> {
 
     public init(scope: EvidenceScope) { self.scope = scope }
 
+    /// Whether the position is in scope so far (a binary search of the runs).
+    public func isInScope(_ position: Int) -> Bool {
+        var low = 0, high = selected.count
+        while low < high {
+            let mid = (low + high) / 2
+            if selected[mid].upperBound < position { low = mid + 1 } else { high = mid }
+        }
+        return low < selected.count && selected[low].contains(position)
+    }
+
     /// The in-scope positions, one by one.
     public var positions: [Int] { selected.flatMap { Array($0) } }
 
     /// Counts the entry at `position` (entries come in order, each once) with the step it records.
     public mutating func add(_ entry: LogEntry, step: Step?, at position: Int) {
-        guard scope.takes(entry, step: step, chosen: chosen) else {
+        guard scope.takes(entry, step: step, chosen: isInScope) else {
             if case .day(let d) = scope, entry.at.prefix(10) > d { fenced = true }
             return
         }
         fenced = false
-        if case .all = scope {} else { chosen.insert(position) }
         if let last = selected.last, last.upperBound + 1 == position {
             selected[selected.count - 1] = last.lowerBound...position
         } else {

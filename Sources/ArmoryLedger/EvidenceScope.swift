@@ -25,10 +25,10 @@ public enum EvidenceScope: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Whether an entry is in scope, given the in-scope positions before it (`chosen`, read
-    /// only for a correction, which is in scope when what it corrects is). The production
-    /// header is always in scope: it says who was who and under which policy.
-    public func takes(_ entry: LogEntry, step: Step?, chosen: Set<Int>) -> Bool {
+    /// Whether an entry is in scope, given which earlier positions are (`chosen`, asked only
+    /// for a correction, which is in scope when what it corrects is). The production header
+    /// is always in scope: it says who was who and under which policy.
+    public func takes(_ entry: LogEntry, step: Step?, chosen: (Int) -> Bool) -> Bool {
         var take: Bool
         switch self {
         case .all:
@@ -44,7 +44,7 @@ public enum EvidenceScope: Sendable, Equatable, CustomStringConvertible {
             }
         }
         if !take, entry.kind == .correction, case let .number(n, _)? = (try? JSON.parse(entry.body))?["corrects"] {
-            take = Int(exactly: n).map(chosen.contains) ?? false
+            take = Int(exactly: n).map(chosen) ?? false
         }
         return take
     }
