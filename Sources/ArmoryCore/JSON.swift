@@ -75,6 +75,20 @@ extension JSON {
         return try reader.readDocument(streaming: streamed, member: member, element: element)
     }
 
+    /// `parse(_:streaming:member:element:)` over a text read a piece at a time: `next` gives
+    /// the following bytes, or nil at the end. Only the piece being read is held, and a
+    /// member or element that runs past it is read again once the next piece is in, so the
+    /// memory is a piece and the longest element, not the text. Errors name the same byte
+    /// offsets (from the start of the text) as reading it whole.
+    public static func parse(reading next: () -> [UInt8]?, streaming streamed: String, member: (String, JSON) -> Void,
+                             element: (Int, JSON) -> Void) throws(JSONSyntaxError) -> JSON? {
+        try withoutActuallyEscaping(next) { next throws(JSONSyntaxError) in
+            var reader = JSONReader(bytes: [], source: next)
+            reader.refill()
+            return try reader.readDocument(streaming: streamed, member: member, element: element)
+        }
+    }
+
     /// Parses RFC 8259 JSON from a string.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON {
         try parse(Array(text.utf8))
@@ -82,15 +96,65 @@ extension JSON {
 }
 
 private struct JSONReader {
-    let bytes: [UInt8]
+    /// The text, or (read a piece at a time) the part of it not yet handed over.
+    var bytes: [UInt8]
     var i = 0
     var depth = 0
+    /// Where `bytes` starts in the whole text: error offsets count from the text's start.
+    var base = 0
+    /// The rest of the text, a piece at a time; nil once it has all been read.
+    var source: (() -> [UInt8]?)?
+    /// Bytes from the end of what has been read within which an error may only mean the
+    /// text was cut there (the longest is a surrogate pair's `\uD83D\u`): read more, and
+    /// read the part again.
+    static let cutMargin = 12
     /// Deep nesting is never a scenario; the limit keeps a hostile file from exhausting the stack.
     static let maximumDepth = 256
     /// Keys of one object checked for a duplicate by comparing them one by one, before a set is built.
     static let keysComparedInPlace = 16
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], source: (() -> [UInt8]?)? = nil) {
+        self.bytes = bytes
+        self.source = source
+    }
+
+    /// Drops what has been handed over (before `i`) and appends the next piece. At the end
+    /// of the text, `source` becomes nil.
+    mutating func refill() {
+        guard let next = source else { return }
+        if i > 0 {
+            bytes.removeFirst(i)
+            base += i
+            i = 0
+        }
+        if let piece = next(), !piece.isEmpty { bytes += piece } else { source = nil }
+    }
+
+    /// Reads one member or element (or the separator after it) of a text read a piece at a
+    /// time. When it runs into the end of what has been read, more is read and it is read
+    /// again from its start: it is handed over only once something follows it, so a number
+    /// cut in two is never taken for a shorter one.
+    mutating func whole<T>(_ read: (inout JSONReader) throws(JSONSyntaxError) -> T) throws(JSONSyntaxError) -> T {
+        var start = i
+        let startDepth = depth
+        while true {
+            do {
+                let value = try read(&self)
+                skipSpace()
+                if i < bytes.count || source == nil { return value }
+            } catch {
+                if source == nil || error.offset - base < bytes.count - Self.cutMargin { throw error }
+            }
+            // Read on until there is at least as much again as this part has taken so far,
+            // so a long part is read again only a few times, not once a piece.
+            let needed = 2 * (bytes.count - start)
+            i = start
+            depth = startDepth
+            refill()
+            while source != nil, bytes.count < needed { refill() }
+            start = i
+        }
+    }
 
     mutating func readDocument() throws(JSONSyntaxError) -> JSON {
         // A UTF-8 byte order mark is tolerated: editors on set tablets add one.
@@ -102,48 +166,72 @@ private struct JSONReader {
         return value
     }
 
-    func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: i, reason: reason) }
+    func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: base + i, reason: reason) }
 
     /// `readDocument` for a top-level object whose members are handed over as read, and the
     /// elements of its `streamed` array one by one (`JSON.parse(_:streaming:member:element:)`).
     mutating func readDocument(streaming streamed: String, member: (String, JSON) -> Void,
                                element: (Int, JSON) -> Void) throws(JSONSyntaxError) -> JSON? {
+        while bytes.count < 3, source != nil { refill() }
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
-        skipSpace()
+        try whole { r throws(JSONSyntaxError) in r.skipSpace() }
         guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else {
-            let value = try readValue()
-            skipSpace()
-            if i != bytes.count { throw fail("unexpected content after the document") }
+            let value = try whole { r throws(JSONSyntaxError) in try r.readValue() }
+            try endOfText()
             return value
         }
         try enter()
         i += 1
         var seen = Set<String>()
-        skipSpace()
+        try whole { r throws(JSONSyntaxError) in r.skipSpace() }
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
             i += 1
             depth -= 1
         } else {
             repeat {
-                let (key, keyOffset) = try readKey()
-                if !seen.insert(key).inserted { throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
-                try readColon()
+                // The key, its ':' and the first byte of its value, read together.
+                let key = try whole { r throws(JSONSyntaxError) in
+                    let (key, keyOffset) = try r.readKey()
+                    if seen.contains(key) { throw JSONSyntaxError(offset: r.base + keyOffset, reason: "duplicate key \"\(key)\"") }
+                    try r.readColon()
+                    return key
+                }
+                seen.insert(key)
                 if key == streamed, i < bytes.count, bytes[i] == UInt8(ascii: "[") {
                     member(key, .array([]))
-                    var k = 0
-                    try readElements { value in
-                        element(k, value)
-                        k += 1
-                    }
+                    try readStreamedElements(element)
                 } else {
-                    member(key, try readValue())
+                    member(key, try whole { r throws(JSONSyntaxError) in try r.readValue() })
                 }
-            } while try another(before: "}")
+            } while try whole({ r throws(JSONSyntaxError) in try r.another(before: "}") })
             depth -= 1
         }
-        skipSpace()
-        if i != bytes.count { throw fail("unexpected content after the document") }
+        try endOfText()
         return nil
+    }
+
+    /// The streamed array: each element is handed to `element` as it is read.
+    mutating func readStreamedElements(_ element: (Int, JSON) -> Void) throws(JSONSyntaxError) {
+        try enter()
+        i += 1
+        try whole { r throws(JSONSyntaxError) in r.skipSpace() }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return }
+        var k = 0
+        repeat {
+            element(k, try whole { r throws(JSONSyntaxError) in try r.readValue() })
+            k += 1
+        } while try whole({ r throws(JSONSyntaxError) in try r.another(before: "]") })
+        depth -= 1
+    }
+
+    /// Nothing but space may follow the document.
+    mutating func endOfText() throws(JSONSyntaxError) {
+        skipSpace()
+        while i == bytes.count, source != nil {
+            refill()
+            skipSpace()
+        }
+        if i != bytes.count { throw fail("unexpected content after the document") }
     }
 
     mutating func skipSpace() {
@@ -199,7 +287,7 @@ private struct JSONReader {
                 if seen == nil { seen = Set(members.map(\.key)) }
                 duplicate = !seen!.insert(key).inserted
             }
-            if duplicate { throw JSONSyntaxError(offset: keyOffset, reason: "duplicate key \"\(key)\"") }
+            if duplicate { throw JSONSyntaxError(offset: base + keyOffset, reason: "duplicate key \"\(key)\"") }
             try readColon()
             members.append((key, try readValue()))
         } while try another(before: "}")
@@ -335,7 +423,7 @@ private struct JSONReader {
             part.allSatisfy { $0 < 0x80 } ? String(decoding: part, as: UTF8.self) : String(validating: part, as: UTF8.self)
         }
         guard let text = read ?? String(validating: slice, as: UTF8.self) else {
-            throw JSONSyntaxError(offset: offset, reason: "string is not valid UTF-8")
+            throw JSONSyntaxError(offset: base + offset, reason: "string is not valid UTF-8")
         }
         return text
     }
@@ -365,7 +453,7 @@ private struct JSONReader {
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { throw JSONSyntaxError(offset: start, reason: "number out of range") }
+        guard let value = Double(text), value.isFinite else { throw JSONSyntaxError(offset: base + start, reason: "number out of range") }
         // An integer no Int64 holds is written back with an exponent: it is read as a number,
         // so that what is read writes back to what reads the same.
         return .number(value, isInteger: isInteger && Int64(exactly: value) != nil)

@@ -99,6 +99,26 @@ public struct Scenario: Sendable {
     /// or `policy` has those steps held until they are read, then decided.
     public static func replay(bytes: [UInt8], packs: [String: PolicyPack] = [:],
                               decided: (Int, Step, Decision) -> Void) throws(ScenarioError) -> (scenario: Scenario, finalState: ProductionState) {
+        try replay(.whole(bytes), packs: packs, decided: decided)
+    }
+
+    /// `replay(bytes:packs:decided:)` over a file read a piece at a time (`next` gives the
+    /// following bytes, nil at the end): only a piece of the file is held at once.
+    public static func replay(reading next: () -> [UInt8]?, packs: [String: PolicyPack] = [:],
+                              decided: (Int, Step, Decision) -> Void) throws(ScenarioError) -> (scenario: Scenario, finalState: ProductionState) {
+        try withoutActuallyEscaping(next) { next throws(ScenarioError) in
+            try replay(.pieces(next), packs: packs, decided: decided)
+        }
+    }
+
+    /// A scenario file to replay: in memory, or read a piece at a time.
+    private enum Text {
+        case whole([UInt8])
+        case pieces(() -> [UInt8]?)
+    }
+
+    private static func replay(_ text: Text, packs: [String: PolicyPack],
+                               decided: (Int, Step, Decision) -> Void) throws(ScenarioError) -> (scenario: Scenario, finalState: ProductionState) {
         var production: JSON?, policy: JSON?, people: JSON?, stepsMember: JSON?
         /// Set once the policy and people are read before the first step: the steps are decided as read.
         var header: Result<Scenario, ScenarioError>?
@@ -108,7 +128,7 @@ public struct Scenario: Sendable {
         var streamed = false
         let top: JSON?
         do throws(JSONSyntaxError) {
-            top = try JSON.parse(bytes, streaming: "steps", member: { key, value in
+            let member = { (key: String, value: JSON) in
                 switch key {
                 case "production": production = value
                 case "policy": policy = value
@@ -116,7 +136,8 @@ public struct Scenario: Sendable {
                 case "steps": stepsMember = value
                 default: break
                 }
-            }, element: { k, json in
+            }
+            let element = { (k: Int, json: JSON) in
                 if k == 0 {
                     streamed = true
                     // Decided as read only when the policy and people are known by now (the order every file Armory writes has).
@@ -139,7 +160,11 @@ public struct Scenario: Sendable {
                 case nil:
                     held.append(json)
                 }
-            })
+            }
+            switch text {
+            case let .whole(bytes): top = try JSON.parse(bytes, streaming: "steps", member: member, element: element)
+            case let .pieces(next): top = try JSON.parse(reading: next, streaming: "steps", member: member, element: element)
+            }
         } catch {
             throw ScenarioError(step: nil, message: error.description)
         }

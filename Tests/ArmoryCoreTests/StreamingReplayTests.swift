@@ -11,17 +11,35 @@ struct StreamingReplayTests {
         Result { () throws(ScenarioError) in try Scenario(bytes: bytes).run().steps.map(\.decision) }
     }
 
-    static func streamed(_ bytes: [UInt8]) -> Result<[Decision], ScenarioError> {
-        var decisions: [Decision] = []
-        var numbers: [Int] = []
-        let result = Result { () throws(ScenarioError) in
-            _ = try Scenario.replay(bytes: bytes) { number, _, decision in
-                numbers.append(number)
-                decisions.append(decision)
+    /// Replayed from memory, and read a piece at a time in pieces of each of `pieces` bytes:
+    /// every way must give the same answer, which is returned.
+    static func streamed(_ bytes: [UInt8], pieces: [Int] = [1, 2, 3, 7, 64, 4096],
+                         sourceLocation: SourceLocation = #_sourceLocation) -> Result<[Decision], ScenarioError> {
+        func replay(_ run: ((Int, Step, Decision) -> Void) throws(ScenarioError) -> Void) -> Result<[Decision], ScenarioError> {
+            var decisions: [Decision] = []
+            var numbers: [Int] = []
+            let result = Result { () throws(ScenarioError) in
+                try run { number, _, decision in
+                    numbers.append(number)
+                    decisions.append(decision)
+                }
             }
+            #expect(numbers == Array(1..<(numbers.count + 1)), "each step numbered in order", sourceLocation: sourceLocation)
+            return result.map { decisions }
         }
-        #expect(numbers == Array(1..<(numbers.count + 1)), "each step numbered in order")
-        return result.map { decisions }
+        let inMemory = replay { decided throws(ScenarioError) in _ = try Scenario.replay(bytes: bytes, decided: decided) }
+        for size in pieces {
+            var at = 0
+            let read = replay { decided throws(ScenarioError) in
+                _ = try Scenario.replay(reading: {
+                    guard at < bytes.count else { return nil }
+                    defer { at += size }
+                    return Array(bytes[at..<min(at + size, bytes.count)])
+                }, decided: decided)
+            }
+            #expect(read == inMemory, "read in pieces of \(size) bytes", sourceLocation: sourceLocation)
+        }
+        return inMemory
     }
 
     static func same(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -70,6 +88,56 @@ struct StreamingReplayTests {
         }
     }
 
+    /// What the streaming reader handed over, in order, and how it ended.
+    enum Read: Equatable {
+        case member(String, JSON)
+        case element(Int, JSON)
+        case document(JSON?)
+        case error(JSONSyntaxError)
+    }
+
+    static func read(_ parse: ((String, JSON) -> Void, (Int, JSON) -> Void) throws(JSONSyntaxError) -> JSON?) -> [Read] {
+        var out: [Read] = []
+        do throws(JSONSyntaxError) {
+            let top = try parse({ out.append(.member($0, $1)) }, { out.append(.element($0, $1)) })
+            out.append(.document(top))
+        } catch {
+            out.append(.error(error))
+        }
+        return out
+    }
+
+    /// Read a piece at a time, JSON is handed over exactly as from memory, errors included at
+    /// the same byte offsets, wherever the pieces cut it: inside an escape, a surrogate pair,
+    /// a multi-byte character, a number, a literal, the byte order mark.
+    @Test func jsonReadInPiecesIsJSONReadWhole() {
+        let texts = [
+            #"{"a":1,"steps":[1,-2.5e+3,true,false,null,"x\u00e9\ud83d\ude00\n","é😀",[],{},[{"k":[1,{"z":0}]}]],"b":{"c":[]}}"#,
+            "\u{FEFF} { \"steps\" : [ 12345678901234567890 , 0.000001 , 1E400 ] } ",
+            #"{"steps":[1,2]"#, #"{"steps":[1,2]}x"#, #"{"steps":[1,2]} {"#, #"{"steps":[01]}"#, #"{"steps":["\ud83d"]}"#,
+            #"{"steps":["\ud83d\u0041"]}"#, #"{"steps":["\u12"]}"#, #"{"steps":[tru]}"#, #"{"steps":[1.]}"#, #"{"steps":[1e]}"#,
+            #"{"steps":["a\qb"]}"#, "{\"steps\":[\"\u{1}\"]}", "{\"steps\":[\"\u{FF}\"]}", #"{"a":1,"a":2}"#, #"{"steps":1,"steps":[2]}"#,
+            #"[1,2,3]"#, #"  "x"  "#, "", " ", "{", "{}", "{}  ", #"{"steps":[]}"#, #"{"steps":[ ]}"#, #"{"steps":[1,]}"#,
+            #"{"steps":[1 2]}"#, #"{"a" 1}"#, #"{"a":}"#, #"{1:2}"#, String(repeating: "[", count: 300),
+            #"{"steps":["# + String(repeating: #"{"k":"v","n":[1,2,3]},"#, count: 200) + "0]}",
+        ]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let whole = Self.read { m, e throws(JSONSyntaxError) in try JSON.parse(bytes, streaming: "steps", member: m, element: e) }
+            for size in [1, 2, 3, 4, 5, 6, 7, 11, 13, 100] {
+                var at = 0
+                let pieces = Self.read { m, e throws(JSONSyntaxError) in
+                    try JSON.parse(reading: {
+                        guard at < bytes.count else { return nil }
+                        defer { at += size }
+                        return Array(bytes[at..<min(at + size, bytes.count)])
+                    }, streaming: "steps", member: m, element: e)
+                }
+                #expect(pieces == whole, "\(text.prefix(60)) in pieces of \(size)")
+            }
+        }
+    }
+
     @Test func aGeneratedProductionAndEveryCutOfItAreAnsweredAlike() {
         let scenario = ScenarioGenerator(seed: 7).scenario(steps: 400)
         let bytes = Array(scenario.json.compactText.utf8)
@@ -79,10 +147,10 @@ struct StreamingReplayTests {
         var rng = SplitMix(seed: 11)
         for _ in 0..<300 {
             let at = Int(rng.next() % UInt64(bytes.count))
-            #expect(Self.whole(Array(bytes[..<at])) == Self.streamed(Array(bytes[..<at])))
+            #expect(Self.whole(Array(bytes[..<at])) == Self.streamed(Array(bytes[..<at]), pieces: [61]))
             var changed = bytes
             changed[at] = UInt8(truncatingIfNeeded: rng.next())
-            #expect(Self.whole(changed) == Self.streamed(changed), "byte \(at)")
+            #expect(Self.whole(changed) == Self.streamed(changed, pieces: [61]), "byte \(at)")
         }
     }
 }

@@ -144,3 +144,57 @@ def test_missing_file_exits_66(tmp_path):
 def test_unknown_top_level_keys_are_ignored(tmp_path):
     out = replay(tmp_path, with_steps(RECEIVE, notes="call sheet attached"), "--json")
     assert out.returncode == 0, out.stderr
+
+
+def generated(tmp_path, steps):
+    path = tmp_path / "long.json"
+    subprocess.run([ARMORY, "generate", "--steps", str(steps), "--seed", "5", "-o", str(path)], check=True, capture_output=True, timeout=120)
+    return path
+
+
+def run_replay(path, env=None, *args):
+    return subprocess.run([ARMORY, "replay", str(path), "--json", *args], capture_output=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def test_a_long_file_read_in_pieces_gives_every_line_and_an_invalid_one_none(tmp_path):
+    # A file of many pieces is read a piece at a time and its lines wait in a temporary
+    # file until it is known valid: the lines are those of reading it whole (one per step,
+    # in order), and a bad step near the end still leaves stdout empty.
+    path = generated(tmp_path, 12000)
+    steps = json.loads(path.read_text())["steps"]
+    out = run_replay(path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.decode().splitlines()
+    assert len(lines) == len(steps) and len(out.stdout) > 4 * 262144
+    assert [json.loads(l)["step"] for l in lines] == list(range(1, len(steps) + 1))
+    # With nowhere to hold them on disk, the same lines.
+    assert run_replay(path, {"TMPDIR": str(tmp_path / "absent")}).stdout == out.stdout
+    bad = json.loads(path.read_text())
+    bad["steps"][-3]["by"] = "zed"
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    out = run_replay(tmp_path / "bad.json")
+    assert out.returncode == 65 and out.stdout == b""
+    assert out.stderr.decode().startswith(f"error: step {len(steps) - 2}: unknown person 'zed'")
+    cut = path.read_bytes()[:-5000]
+    (tmp_path / "cut.json").write_bytes(cut)
+    out = run_replay(tmp_path / "cut.json")
+    assert out.returncode == 65 and out.stdout == b"" and out.stderr.decode().startswith("error: not JSON"), out.stderr
+
+
+def test_lines_held_on_a_disk_that_fills_are_kept_in_memory_instead(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        path = generated(tmp_path, 12000)
+        whole = run_replay(path, {"TMPDIR": "/nonexistent"})
+        full = run_replay(path, {"TMPDIR": str(disk)})
+        assert full.returncode == 0, full.stderr
+        assert len(whole.stdout) > 1 << 20 and full.stdout == whole.stdout
+        assert os.listdir(disk) == []
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
