@@ -38,7 +38,12 @@ struct Findings {
     }
 
     var isEmpty: Bool { reasons.isEmpty }
-    var rules: [Rule] { Array(Set(reasons.map(\.rule))).sorted() }
+    /// Every rule cited, sorted, each once.
+    var rules: [Rule] {
+        var rules: [Rule] = []
+        for rule in reasons.map(\.rule).sorted() where rules.last != rule { rules.append(rule) }
+        return rules
+    }
     var message: String {
         var seen = Set<String>()
         return reasons.map(\.text).filter { seen.insert($0).inserted }.joined(separator: "; ")

@@ -121,14 +121,36 @@ extension ProductionState {
 
 /// What a recorded step changes: the firearms and lots it touched, as they will be.
 struct StateChanges {
-    var firearms: [String: FirearmState] = [:]
-    var lots: [String: LotState] = [:]
+    var firearms = ChangedItems<FirearmState>()
+    var lots = ChangedItems<LotState>()
     var meetings: [String: Bool] = [:]
     var wrapped = false
     /// People joined, changed or taken off the crew (ROLE-3).
     var people: [String: Person] = [:]
     /// Acknowledgements of alarms (ALARM-1), by the alarm's step number.
     var acknowledgements: [(alarm: Int, Acknowledgement)] = []
+}
+
+/// The few firearms or lots one step changes (rarely more than two), by id: kept in a
+/// list, as a dictionary would hash every id to find one of two.
+struct ChangedItems<Item> {
+    private(set) var items: [(id: String, item: Item)] = []
+
+    var count: Int { items.count }
+
+    subscript(id: String) -> Item? {
+        get { items.first { $0.id == id }?.item }
+        set {
+            if let k = items.firstIndex(where: { $0.id == id }) {
+                if let newValue { items[k].item = newValue } else { items.remove(at: k) }
+            } else if let newValue {
+                items.append((id, newValue))
+            }
+        }
+    }
+
+    /// In id order: the order a state commits them in.
+    var inIDOrder: [(id: String, item: Item)] { items.count > 1 ? items.sorted { $0.id < $1.id } : items }
 }
 
 /// Works out one step: checks every rule against the state as it was, and collects the
@@ -164,6 +186,7 @@ struct StepContext {
         // QUAL-1's date, worked out once for the step, and only when the policy asks for credentials.
         self.date = before.pointee.policy.requireCredentials ? CalendarDate(writtenOn: step.pointee.at) : nil
         self.revision = revision
+        self.actor = step.pointee.by.flatMap { before.pointee.people[$0] }
     }
 
     /// Whether this step follows PROTOCOL.md's settled readings (revision 2 on): revision 1
@@ -174,7 +197,8 @@ struct StepContext {
     /// builds no text for them.
     func say(_ text: @autoclosure () -> String) -> String { messages ? text() : "" }
 
-    var actor: Person? { step.by.flatMap { before.people[$0] } }
+    /// The person the step is by, looked up once for the step.
+    let actor: Person?
     var actorID: String { step.by ?? "someone" }
 
     /// The firearm as the step finds it. A firearm whose receipt was refused was never
@@ -257,10 +281,10 @@ struct StepContext {
     // MARK: - Checks shared by several commands
 
     /// ROLE-1 / QUAL-1 / ROLE-2 (or the more specific `roleRule`) for a command only the armorer gives.
-    mutating func requireArmorer(_ doing: String, roleRule: Rule = .role2) {
+    mutating func requireArmorer(_ doing: @autoclosure () -> String, roleRule: Rule = .role2) {
         guard let p = actor else { return }
-        if !disqualified(p, doing) && !p.mayActAsArmorer {
-            findings.add(roleRule, "\(p.id) is not the armorer; only the armorer may \(doing)")
+        if !disqualified(p, doing()) && !p.mayActAsArmorer {
+            findings.add(roleRule, "\(p.id) is not the armorer; only the armorer may \(doing())")
         }
     }
 
@@ -268,15 +292,15 @@ struct StepContext {
     /// "Credentials": "a person both dual-hatted and unqualified cites ROLE-1 and QUAL-1"),
     /// cited where the role alone would have cited ROLE-2, FA-1, FA-3 or AMMO-3. Whether it
     /// cited either.
-    mutating func disqualified(_ p: Person, _ doing: String) -> Bool {
+    mutating func disqualified(_ p: Person, _ doing: @autoclosure () -> String) -> Bool {
         var cited = false
         if p.isDualHattedArmorer {
-            let reason = say("\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing)")
+            let reason = say("\(p.id) is the armorer but also \(otherRoles(p)); an armorer with another job on set may not \(doing())")
             findings.add(.role1, reason)
             cited = true
         }
         if before.isUnqualifiedArmorer(p, on: date) {
-            let reason = say("\(p.id) has no unexpired armorer's permit and training on \(step.at.localDate); an armorer without them may not \(doing)")
+            let reason = say("\(p.id) has no unexpired armorer's permit and training on \(step.at.localDate); an armorer without them may not \(doing())")
             findings.add(.qual1, reason)
             cited = true
         }
@@ -340,9 +364,9 @@ struct StepContext {
     }
 
     /// SCENE-1: the scene's safety meeting has been held since the last wrap.
-    mutating func requireMeeting(_ scene: String, for what: String) {
+    mutating func requireMeeting(_ scene: String, for what: @autoclosure () -> String) {
         if before.meetings[scene] == nil {
-            findings.add(.scene1, "no safety meeting has been held for scene \(scene) before \(what)")
+            findings.add(.scene1, "no safety meeting has been held for scene \(scene) before \(what())")
         }
     }
 

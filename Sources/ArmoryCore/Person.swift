@@ -71,7 +71,10 @@ public struct Credential: Sendable, Hashable {
 public struct Person: Sendable, Hashable {
     public let id: String
     public internal(set) var name: String
-    public internal(set) var roles: Set<Role>
+    public internal(set) var roles: Set<Role> { didSet { roleBits = Self.bits(roles) } }
+    /// `roles` as one bit per role, for the questions asked on nearly every step (a set of
+    /// roles hashes each role's name to answer them).
+    private var roleBits: UInt16
     /// At most one of each kind, in `CredentialKind` order: a later one replaces the earlier.
     public internal(set) var credentials: [Credential]
     /// On the crew from the header or an accepted `join` until an accepted `leave` (ROLE-3).
@@ -81,6 +84,7 @@ public struct Person: Sendable, Hashable {
         self.id = id
         self.name = name
         self.roles = roles
+        self.roleBits = Self.bits(roles)
         self.credentials = []
         self.onCrew = onCrew
         for c in credentials { record(c) }
@@ -106,16 +110,33 @@ public struct Person: Sendable, Hashable {
 
     /// Only a dedicated armorer acts as armorer (ROLE-1): `armorer` and no other role.
     /// (Asked on nearly every step: it builds nothing.)
-    public var mayActAsArmorer: Bool { onCrew && roles.count == 1 && roles.contains(.armorer) }
+    public var mayActAsArmorer: Bool { onCrew && roleBits == Self.bit(.armorer) }
 
     /// An armorer who also holds another job. ROLE-1 forbids it, so such a person
     /// acts in none of their roles: their armorer-only commands cite ROLE-1, the rest ROLE-2.
-    public var isDualHattedArmorer: Bool { onCrew && roles.count > 1 && roles.contains(.armorer) }
+    public var isDualHattedArmorer: Bool { onCrew && roleBits & Self.bit(.armorer) != 0 && roleBits != Self.bit(.armorer) }
 
     /// Whether this person may act in `role` on set, ROLE-1 taken into account (QUAL-1 is
     /// the engine's to weigh, as it depends on the step's date and the policy).
     public func acts(as role: Role) -> Bool {
         if role == .armorer { return mayActAsArmorer }
-        return onCrew && roles.contains(role) && !isDualHattedArmorer
+        return onCrew && roleBits & Self.bit(role) != 0 && !isDualHattedArmorer
     }
+
+    /// Whether `role` is among their roles (on the crew or not).
+    public func has(_ role: Role) -> Bool { roleBits & Self.bit(role) != 0 }
+
+    static func bit(_ role: Role) -> UInt16 {
+        switch role {
+        case .armorer: return 1
+        case .firstAD: return 2
+        case .talent: return 4
+        case .propMaster: return 8
+        case .producer: return 16
+        case .safety: return 32
+        case .crew: return 64
+        }
+    }
+
+    static func bits(_ roles: Set<Role>) -> UInt16 { roles.reduce(0) { $0 | bit($1) } }
 }

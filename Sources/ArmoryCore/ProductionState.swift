@@ -277,13 +277,13 @@ public struct ProductionState: Sendable, Hashable {
     /// QUAL-1: under `require_credentials`, a person whose roles hold `armorer` but who lacks
     /// an unexpired permit or training on the date `at` is written on.
     public func isUnqualifiedArmorer(_ p: Person, at: Timestamp) -> Bool {
-        guard policy.requireCredentials, p.onCrew, p.roles.contains(.armorer) else { return false }
+        guard policy.requireCredentials, p.onCrew, p.has(.armorer) else { return false }
         return isUnqualifiedArmorer(p, on: CalendarDate(at.localDate))
     }
 
     /// `isUnqualifiedArmorer` on the date a step is written on (worked out once per step).
     func isUnqualifiedArmorer(_ p: Person, on date: CalendarDate?) -> Bool {
-        guard policy.requireCredentials, p.onCrew, p.roles.contains(.armorer) else { return false }
+        guard policy.requireCredentials, p.onCrew, p.has(.armorer) else { return false }
         guard let date else { return true }
         return !(p.holds(.permit, on: date) && p.holds(.training, on: date))
     }
@@ -329,12 +329,8 @@ public struct ProductionState: Sendable, Hashable {
         revision += 1
         // In id order, as the lots are: a dictionary's order differs between two equal
         // states, and the order firearms and people are first named in is part of the state.
-        if changes.firearms.count > 1 {
-            for (_, f) in changes.firearms.sorted(by: { $0.key < $1.key }) { setFirearm(f) }
-        } else {
-            for (_, f) in changes.firearms { setFirearm(f) }
-        }
-        for (id, l) in changes.lots.sorted(by: { $0.key < $1.key }) {
+        for (_, f) in changes.firearms.inIDOrder { setFirearm(f) }
+        for (id, l) in changes.lots.inIDOrder {
             if l.touchedSinceWrap && lots[id]?.touchedSinceWrap != true { lotsTouchedSinceWrap.append(id) }
             setLot(l)
         }
