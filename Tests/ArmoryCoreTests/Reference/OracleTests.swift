@@ -1,0 +1,199 @@
+@testable import ArmoryCore
+import Foundation
+import Testing
+
+/// One generated day the oracle test runs: everything about it follows from its seed, so
+/// `ARMORY_ORACLE_SEED=<seed>` replays exactly the day a failure names.
+struct OracleDay: Sendable, CustomStringConvertible {
+    enum Kind: Sendable {
+        /// `ScenarioGenerator.chaos(count:mistakeRate:)` from `chaosStart`.
+        case chaos(count: Int, mistakeRate: Double)
+        /// `ScenarioGenerator.cleanDays(1..<(days + 1))` under the protocol's default policy.
+        case clean(days: Int)
+    }
+
+    let seed: UInt64
+    let kind: Kind
+
+    static let mistakeRates: [Double] = [0.05, 0.2, 0.35, 0.5, 0.7, 0.9]
+
+    init(seed: UInt64) {
+        self.seed = seed
+        var rng = SeededRandom(seed: seed ^ 0x5EED_0F_0AC1E)
+        if seed % 50 == 0 {
+            kind = .clean(days: 1 + Int(rng.next() % 3))
+        } else {
+            kind = .chaos(count: 20 + Int(rng.next() % 101), mistakeRate: Self.mistakeRates[Int(rng.next() % UInt64(Self.mistakeRates.count))])
+        }
+    }
+
+    var description: String {
+        switch kind {
+        case let .chaos(count, rate): return "seed \(seed): chaos(count: \(count), mistakeRate: \(rate))"
+        case let .clean(days): return "seed \(seed): cleanDays(1..<\(days + 1))"
+        }
+    }
+
+    var people: [Person] { ScenarioGenerator.people }
+    var policy: Policy {
+        if case .clean = kind { return .protocolDefault }
+        return ScenarioGenerator.chaosPolicy
+    }
+
+    var steps: [Step] {
+        let generator = ScenarioGenerator(seed: seed)
+        switch kind {
+        case let .chaos(count, rate): return generator.chaos(count: count, mistakeRate: rate)
+        case let .clean(days): return generator.cleanDays(1..<(days + 1))
+        }
+    }
+}
+
+/// What running days through both engines found: how often each rule and outcome came up,
+/// and every disagreement.
+struct OracleTally: Sendable {
+    var days = 0
+    var steps = 0
+    var invalid = 0
+    var rules: [Rule: Int] = [:]
+    var outcomes: [Outcome: Int] = [:]
+    var mismatches: [String] = []
+
+    mutating func add(_ other: OracleTally) {
+        days += other.days
+        steps += other.steps
+        invalid += other.invalid
+        rules.merge(other.rules, uniquingKeysWith: +)
+        outcomes.merge(other.outcomes, uniquingKeysWith: +)
+        mismatches += other.mismatches
+    }
+
+    /// Decides every step of `day` with the fast engine and the reference engine, and notes
+    /// the first step where they disagree.
+    mutating func run(_ day: OracleDay) {
+        days += 1
+        var fast = ProductionState(people: day.people, policy: day.policy)
+        var reference = ReferenceEngine(people: day.people, policy: day.policy)
+        for (k, step) in day.steps.enumerated() {
+            steps += 1
+            let engine: ReferenceAnswer
+            do {
+                let (decision, next) = try Engine.decide(fast, step)
+                fast = next
+                engine = .decided(decision.outcome, decision.rules)
+            } catch {
+                engine = .invalid(error.message)
+            }
+            let oracle = reference.decide(step)
+            switch engine {
+            case .invalid: invalid += 1
+            case let .decided(outcome, cited):
+                outcomes[outcome, default: 0] += 1
+                for r in cited { rules[r, default: 0] += 1 }
+            }
+            if engine != oracle {
+                mismatches.append("""
+                    \(day) step index \(k) (step \(k + 1) of \(day.steps.count)): \(Self.describe(step))
+                      engine: \(engine)
+                      oracle: \(oracle)
+                    replay: ARMORY_ORACLE_SEED=\(day.seed) swift test --skip-build --filter OracleTests
+                    """)
+                return
+            }
+        }
+    }
+
+    static func describe(_ step: Step) -> String { "\(step.at.text) by \(step.by ?? "-"): \(step.action)" }
+}
+
+/// Issue 18: the fast engine's decisions equal a straightforward reference implementation's
+/// (`ReferenceEngine`, written from PROTOCOL.md) on 10,000 generated days, and the reference
+/// itself decides every worked scenario as its expected output says.
+struct OracleTests {
+    static let dayCount = 10_000
+    /// The seed of one day to replay alone, from the environment.
+    static let replaySeed: UInt64? = ProcessInfo.processInfo.environment["ARMORY_ORACLE_SEED"].flatMap { UInt64($0) }
+
+    /// PROTOCOL.md's rules that no step can break: EVID-1 (append only) is a property of the
+    /// log, never a decision's citation.
+    static let notCitedByAnyStep: Set<Rule> = [.evid1]
+
+    @Test func engineAgreesWithTheReferenceOnGeneratedDays() async throws {
+        let seeds: [UInt64] = Self.replaySeed.map { [$0] } ?? Array(1...UInt64(Self.dayCount))
+        let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        let started = Date()
+        let tally = await withTaskGroup(of: OracleTally.self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    var t = OracleTally()
+                    for (k, seed) in seeds.enumerated() where k % workers == w { t.run(OracleDay(seed: seed)) }
+                    return t
+                }
+            }
+            var all = OracleTally()
+            for await t in group { all.add(t) }
+            return all
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let ruleLines = Rule.allCases.map { "\($0.rawValue): \(tally.rules[$0] ?? 0)" }.joined(separator: ", ")
+        let outcomeLines = Outcome.allCases.map { "\($0.rawValue): \(tally.outcomes[$0] ?? 0)" }.joined(separator: ", ")
+        print("oracle: \(tally.days) days, \(tally.steps) steps (\(tally.invalid) invalid) in \(String(format: "%.1f", seconds)) s")
+        print("oracle: outcomes \(outcomeLines)")
+        print("oracle: rules \(ruleLines)")
+        for m in tally.mismatches.prefix(20) { Issue.record(Comment(rawValue: m)) }
+        #expect(tally.mismatches.count == 0, "\(tally.mismatches.count) days where the engine and the reference disagree")
+        if Self.replaySeed == nil {
+            #expect(tally.days == Self.dayCount)
+            let unreached = Rule.allCases.filter { !Self.notCitedByAnyStep.contains($0) && (tally.rules[$0] ?? 0) == 0 }
+            #expect(unreached.isEmpty, "rules never cited over \(tally.days) generated days: \(unreached.map(\.rawValue))")
+            for o in Outcome.allCases { #expect((tally.outcomes[o] ?? 0) > 0, "outcome \(o.rawValue) never decided") }
+        }
+    }
+
+    // MARK: - The reference against the worked scenarios
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/scenarios")
+    static let examples = repository.appendingPathComponent("scenarios")
+    static let sharedPresent = FileManager.default.fileExists(atPath: shared.path) || ProcessInfo.processInfo.environment["CI"] != nil
+
+    static func scenarios(in dir: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.map { dir.appendingPathComponent($0).path }.sorted()
+    }
+
+    /// The reference decides the scenario at `path` exactly as its `.expected.jsonl` says
+    /// (step, outcome and rules), independently of the fast engine.
+    static func checkReference(_ path: String) throws {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let expectedText = try String(contentsOfFile: String(path.dropLast(".json".count)) + ".expected.jsonl", encoding: .utf8)
+        let expected = expectedText.split(separator: "\n").filter { !$0.isEmpty }
+        let scenario = try Scenario(bytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        var reference = ReferenceEngine(people: scenario.people, policy: scenario.policy)
+        try #require(scenario.steps.count == expected.count, "\(name): \(scenario.steps.count) steps, expected \(expected.count)")
+        for (k, line) in expected.enumerated() {
+            let want = try JSON.parse(String(line))
+            let step = try Step(json: scenario.steps[k])
+            let answer = reference.decide(step)
+            guard case let .decided(outcome, rules) = answer else {
+                Issue.record("\(name) step \(k + 1): the reference found it invalid: \(answer)")
+                return
+            }
+            let got = try JSON.parse("{\"step\": \(k + 1), \"outcome\": \"\(outcome.rawValue)\", \"rules\": ["
+                + rules.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]}")
+            #expect(got["step"] == want["step"] && got["outcome"] == want["outcome"] && got["rules"] == want["rules"],
+                    "\(name) step \(k + 1): reference \(answer), expected \(want["outcome"]!) \(want["rules"]!)")
+        }
+    }
+
+    @Test(.enabled(if: sharedPresent), arguments: scenarios(in: shared))
+    func referenceDecidesSharedScenarioAsExpected(path: String) throws {
+        try Self.checkReference(path)
+    }
+
+    @Test(arguments: scenarios(in: examples))
+    func referenceDecidesExampleScenarioAsExpected(path: String) throws {
+        try Self.checkReference(path)
+    }
+}
