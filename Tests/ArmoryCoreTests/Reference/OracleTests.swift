@@ -10,7 +10,12 @@ struct OracleDay: Sendable, CustomStringConvertible {
         case chaos(count: Int, mistakeRate: Double)
         /// `ScenarioGenerator.cleanDays(1..<(days + 1))` under the protocol's default policy.
         case clean(days: Int)
+        /// `WildGenerator.steps(count:)` under `WildGenerator.policy(seed:)`.
+        case wild(count: Int)
     }
+
+    /// Seeds from here on are wild days (`WildGenerator`).
+    static let firstWildSeed: UInt64 = 1_000_000
 
     let seed: UInt64
     let kind: Kind
@@ -20,7 +25,9 @@ struct OracleDay: Sendable, CustomStringConvertible {
     init(seed: UInt64) {
         self.seed = seed
         var rng = SeededRandom(seed: seed ^ 0x5EED_0F_0AC1E)
-        if seed % 50 == 0 {
+        if seed >= Self.firstWildSeed {
+            kind = .wild(count: 20 + Int(rng.next() % 101))
+        } else if seed % 50 == 0 {
             kind = .clean(days: 1 + Int(rng.next() % 3))
         } else {
             kind = .chaos(count: 20 + Int(rng.next() % 101), mistakeRate: Self.mistakeRates[Int(rng.next() % UInt64(Self.mistakeRates.count))])
@@ -31,13 +38,20 @@ struct OracleDay: Sendable, CustomStringConvertible {
         switch kind {
         case let .chaos(count, rate): return "seed \(seed): chaos(count: \(count), mistakeRate: \(rate))"
         case let .clean(days): return "seed \(seed): cleanDays(1..<\(days + 1))"
+        case let .wild(count): return "seed \(seed): WildGenerator.steps(count: \(count))"
         }
     }
 
-    var people: [Person] { ScenarioGenerator.people }
+    var people: [Person] {
+        if case .wild = kind { return WildGenerator.people }
+        return ScenarioGenerator.people
+    }
     var policy: Policy {
-        if case .clean = kind { return .protocolDefault }
-        return ScenarioGenerator.chaosPolicy
+        switch kind {
+        case .clean: return .protocolDefault
+        case .chaos: return ScenarioGenerator.chaosPolicy
+        case .wild: return WildGenerator.policy(seed: seed)
+        }
     }
 
     var steps: [Step] {
@@ -45,6 +59,7 @@ struct OracleDay: Sendable, CustomStringConvertible {
         switch kind {
         case let .chaos(count, rate): return generator.chaos(count: count, mistakeRate: rate)
         case let .clean(days): return generator.cleanDays(1..<(days + 1))
+        case let .wild(count): return WildGenerator(seed: seed).steps(count: count)
         }
     }
 }
@@ -91,6 +106,7 @@ struct OracleTally: Sendable {
                 outcomes[outcome, default: 0] += 1
                 for r in cited { rules[r, default: 0] += 1 }
             }
+            if OracleTests.trace { print("  \(k): \(Self.describe(step)) -> engine \(engine), oracle \(oracle)") }
             if engine != oracle {
                 mismatches.append("""
                     \(day) step index \(k) (step \(k + 1) of \(day.steps.count)): \(Self.describe(step))
@@ -112,14 +128,16 @@ struct OracleTally: Sendable {
 struct OracleTests {
     static let dayCount = 10_000
     /// The seed of one day to replay alone, from the environment.
+    /// With a replayed seed, `ARMORY_ORACLE_TRACE=1` prints every step and both answers.
+    static let trace = replaySeed != nil && ProcessInfo.processInfo.environment["ARMORY_ORACLE_TRACE"] != nil
     static let replaySeed: UInt64? = ProcessInfo.processInfo.environment["ARMORY_ORACLE_SEED"].flatMap { UInt64($0) }
 
     /// PROTOCOL.md's rules that no step can break: EVID-1 (append only) is a property of the
     /// log, never a decision's citation.
     static let notCitedByAnyStep: Set<Rule> = [.evid1]
 
-    @Test func engineAgreesWithTheReferenceOnGeneratedDays() async throws {
-        let seeds: [UInt64] = Self.replaySeed.map { [$0] } ?? Array(1...UInt64(Self.dayCount))
+    /// Runs `seeds` through both engines on every core, and prints what was decided.
+    static func run(_ seeds: [UInt64], label: String) async -> OracleTally {
         let workers = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
         let started = Date()
         let tally = await withTaskGroup(of: OracleTally.self) { group in
@@ -137,17 +155,40 @@ struct OracleTests {
         let seconds = Date().timeIntervalSince(started)
         let ruleLines = Rule.allCases.map { "\($0.rawValue): \(tally.rules[$0] ?? 0)" }.joined(separator: ", ")
         let outcomeLines = Outcome.allCases.map { "\($0.rawValue): \(tally.outcomes[$0] ?? 0)" }.joined(separator: ", ")
-        print("oracle: \(tally.days) days, \(tally.steps) steps (\(tally.invalid) invalid) in \(String(format: "%.1f", seconds)) s")
-        print("oracle: outcomes \(outcomeLines)")
-        print("oracle: rules \(ruleLines)")
+        print("oracle (\(label)): \(tally.days) days, \(tally.steps) steps (\(tally.invalid) invalid) in \(String(format: "%.1f", seconds)) s")
+        print("oracle (\(label)): outcomes \(outcomeLines)")
+        print("oracle (\(label)): rules \(ruleLines)")
         for m in tally.mismatches.prefix(20) { Issue.record(Comment(rawValue: m)) }
         #expect(tally.mismatches.count == 0, "\(tally.mismatches.count) days where the engine and the reference disagree")
-        if Self.replaySeed == nil {
-            #expect(tally.days == Self.dayCount)
-            let unreached = Rule.allCases.filter { !Self.notCitedByAnyStep.contains($0) && (tally.rules[$0] ?? 0) == 0 }
-            #expect(unreached.isEmpty, "rules never cited over \(tally.days) generated days: \(unreached.map(\.rawValue))")
-            for o in Outcome.allCases { #expect((tally.outcomes[o] ?? 0) > 0, "outcome \(o.rawValue) never decided") }
-        }
+        return tally
+    }
+
+    /// Checks that every rule a step can break was cited, and every outcome decided.
+    static func requireReach(_ tally: OracleTally, days: Int, invalidToo: Bool) {
+        #expect(tally.days == days)
+        let unreached = Rule.allCases.filter { !notCitedByAnyStep.contains($0) && (tally.rules[$0] ?? 0) == 0 }
+        #expect(unreached.isEmpty, "rules never cited over \(tally.days) generated days: \(unreached.map(\.rawValue))")
+        for o in Outcome.allCases { #expect((tally.outcomes[o] ?? 0) > 0, "outcome \(o.rawValue) never decided") }
+        if invalidToo { #expect(tally.invalid > 0, "no step was invalid input") }
+    }
+
+    /// Issue 18: 10,000 days of `ScenarioGenerator` (chaos of 20 to 120 steps at six mistake
+    /// rates, and one day in fifty clean), every step decided alike by both engines.
+    @Test func engineAgreesWithTheReferenceOnGeneratedDays() async throws {
+        let seeds: [UInt64] = Self.replaySeed.map { [$0] } ?? Array(1...UInt64(Self.dayCount))
+        let tally = await Self.run(seeds, label: "generated")
+        if Self.replaySeed == nil { Self.requireReach(tally, days: Self.dayCount, invalidToo: false) }
+    }
+
+    static let wildDayCount = 2_000
+
+    /// Stranger days (`WildGenerator`): two-job people, lapsing papers, the window's edge,
+    /// changing policies, and invalid input, whose verdicts must agree too.
+    @Test func engineAgreesWithTheReferenceOnWildDays() async throws {
+        let first = OracleDay.firstWildSeed
+        let seeds: [UInt64] = Self.replaySeed.map { [$0] } ?? Array(first..<(first + UInt64(Self.wildDayCount)))
+        let tally = await Self.run(seeds, label: "wild")
+        if Self.replaySeed == nil { Self.requireReach(tally, days: Self.wildDayCount, invalidToo: true) }
     }
 
     // MARK: - The reference against the worked scenarios

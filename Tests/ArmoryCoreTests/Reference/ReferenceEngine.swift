@@ -48,10 +48,7 @@ struct ReferenceEngine {
 
     struct ShowClear {
         let at: Timestamp
-        /// The audience members who were talent when it was given.
-        let talent: Set<String>
-        /// Whether a first AD (acting as one when it was given) was among the audience.
-        let firstADPresent: Bool
+        let audience: [String]
     }
 
     struct Gun {
@@ -117,8 +114,10 @@ struct ReferenceEngine {
     var meetings: [String: Bool] = [:]
     /// ALARM-1: every alarm raised, by step number.
     var alarms: [Int: RaisedAlarm] = [:]
-    /// Every step decided (not invalid), in order, with its answer.
-    var history: [(step: Step, outcome: Outcome, rules: [Rule])] = []
+    /// The outcome of every step decided (not invalid), in order: step N's is at N - 1.
+    var outcomes: [Outcome] = []
+    /// The time of the latest step decided.
+    var lastAt: Timestamp?
 
     init(people header: [Person], policy: Policy) {
         self.policy = policy
@@ -180,37 +179,41 @@ struct ReferenceEngine {
 
     // MARK: - Deciding
 
-    var stepNumber: Int { history.count + 1 }
+    var stepNumber: Int { outcomes.count + 1 }
 
     /// Decides one step: invalid input, or the outcome and rules; a decided step is remembered.
     mutating func decide(_ step: Step) -> ReferenceAnswer {
         if let why = invalidity(step) { return .invalid(why) }
         date = step.at.localDate
-        let before = self
         var rules = Set<Rule>()
-        evaluate(step, &rules)
-        let outcome: Outcome = rules.isEmpty ? .ok : (step.action.kind == .command ? .refused : .alarm)
+        let outcome: Outcome
+        do {
+            // Every rule is checked against the state before the step; the changes are kept
+            // unless the step is a command that broke a rule.
+            var after = self
+            after.evaluate(step, &rules)
+            outcome = rules.isEmpty ? .ok : (step.action.kind == .command ? .refused : .alarm)
+            if outcome != .refused { self = after }
+        }
         if outcome == .refused {
             // A refused command changes nothing, but a refused receipt makes its firearm known
             // (never accepted) and a refused join makes its person known, off the crew.
-            var after = before
-            if case let .receiveFirearm(f, _, _, _, _) = step.action, after.guns[f] == nil {
-                after.guns[f] = Gun(whereabouts: .neverAccepted)
+            if case let .receiveFirearm(f, _, _, _, _) = step.action, guns[f] == nil {
+                guns[f] = Gun(whereabouts: .neverAccepted)
             }
-            if case let .join(p, name, _, _) = step.action, after.people[p] == nil {
-                after.people[p] = Member(name: name, roles: [], credentials: [:], onCrew: false)
+            if case let .join(p, name, _, _) = step.action, people[p] == nil {
+                people[p] = Member(name: name, roles: [], credentials: [:], onCrew: false)
             }
-            self = after
         }
         if outcome == .alarm { alarms[stepNumber] = RaisedAlarm(concern: rules.contains(.concern1)) }
-        let sorted = rules.sorted()
-        history.append((step, outcome, sorted))
-        return .decided(outcome, sorted)
+        outcomes.append(outcome)
+        lastAt = step.at
+        return .decided(outcome, rules.sorted())
     }
 
     /// SCENARIOS.md "Invalid means": why the step cannot be decided, or nil.
     func invalidity(_ step: Step) -> String? {
-        if let last = history.last?.step, step.at < last.at { return "earlier than the step before it" }
+        if let lastAt, step.at < lastAt { return "earlier than the step before it" }
         func known(_ id: String) -> Bool { people[id] != nil }
         if let by = step.by, !known(by) { return "unknown person \(by)" }
         switch step.action {
@@ -228,7 +231,7 @@ struct ReferenceEngine {
         case let .setRoles(p, _), let .leave(p), let .credential(p, _):
             if !known(p) { return "unknown person \(p)" }
         case let .acknowledge(n, _):
-            if !(n >= 1 && n < stepNumber && history[n - 1].outcome == .alarm) { return "alarm \(n) names no earlier alarm" }
+            if !(n >= 1 && n < stepNumber && outcomes[n - 1] == .alarm) { return "alarm \(n) names no earlier alarm" }
         default:
             break
         }
@@ -400,9 +403,8 @@ struct ReferenceEngine {
             if g.frozen { rules.insert(.fa7) }  // FA-7
             rules.formUnion(withdrawn(g))  // FA-4, FA-8, AMMO-1
             guard accepted() else { return }
-            // FA-2: who was talent and whether a first AD was there, as of this step.
-            guns[f]!.showClears.append(ShowClear(at: step.at, talent: Set(to.filter { acts($0, as: .talent) }),
-                                                 firstADPresent: to.contains { acts($0, as: .firstAD) }))
+            // FA-2: who saw it; whether they are talent and a first AD is asked at the handover.
+            guns[f]!.showClears.append(ShowClear(at: step.at, audience: to))
             guns[f]!.storedLocked = false
 
         case let .handOver(f, to, scene):
@@ -619,11 +621,15 @@ struct ReferenceEngine {
             rules.formUnion(armorerOnly(by, specific: .fa3))
             // FA-4: talent hands a firearm only to the armorer (not a never-accepted one: it is not unknown).
             if byTalent && g.whereabouts != .neverAccepted { rules.insert(.fa4) }
-            // FA-2: a qualifying show-clear covers this handover.
+            // FA-2: a qualifying show-clear covers this handover: the talent and a first AD among its
+            // audience, within the window (inclusive). Precise "Roles as of the step": "Every role check
+            // uses the roles in force just before the step", so who is talent or first AD is asked as
+            // of this handover, not as of the show-clear. (PROTOCOL.md does not say otherwise for a
+            // show-clear's audience; this is the one point the oracle reads by that general sentence.)
             let window = policy.showClearWindowMinutes * 60
             let covered = g.showClears.contains { sc in
                 let age = step.at.seconds(since: sc.at)
-                return sc.talent.contains(to) && sc.firstADPresent && age >= 0 && age <= window
+                return sc.audience.contains(to) && sc.audience.contains { acts($0, as: .firstAD) } && age >= 0 && age <= window
             }
             if !covered { rules.insert(.fa2) }
             if meetings[scene!] == nil { rules.insert(.scene1) }  // SCENE-1
