@@ -130,6 +130,8 @@ struct OracleTests {
     /// The seed of one day to replay alone, from the environment.
     /// With a replayed seed, `ARMORY_ORACLE_TRACE=1` prints every step and both answers.
     static let trace = replaySeed != nil && ProcessInfo.processInfo.environment["ARMORY_ORACLE_TRACE"] != nil
+    /// `ARMORY_ORACLE_TRACE=1` alone prints the probe days step by step.
+    static let traceProbes = ProcessInfo.processInfo.environment["ARMORY_ORACLE_TRACE"] != nil
     static let replaySeed: UInt64? = ProcessInfo.processInfo.environment["ARMORY_ORACLE_SEED"].flatMap { UInt64($0) }
 
     /// PROTOCOL.md's rules that no step can break: EVID-1 (append only) is a property of the

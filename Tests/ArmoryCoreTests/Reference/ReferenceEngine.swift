@@ -539,7 +539,9 @@ struct ReferenceEngine {
             rules.formUnion(keepsCrewList(by))  // ROLE-3
             if people[p]?.onCrew == true { rules.insert(.role3) }  // ROLE-3: already on the crew
             guard accepted() else { return }
-            var creds = people[p]?.credentials ?? [:]
+            // Precise "Crew steps": the join "puts them on the crew with that join's name, roles and
+            // credentials" — papers from before a leave do not come back with the person.
+            var creds: [CredentialKind: Credential] = [:]
             for c in credentials { creds[c.kind] = c }
             people[p] = Member(name: name, roles: Set(roles), credentials: creds, onCrew: true)
 
