@@ -126,7 +126,8 @@ struct OracleTally: Sendable {
 /// (`ReferenceEngine`, written from PROTOCOL.md) on 10,000 generated days, and the reference
 /// itself decides every worked scenario as its expected output says.
 struct OracleTests {
-    static let dayCount = 10_000
+    /// 10,000 in CI; `ARMORY_ORACLE_DAYS` (and `ARMORY_ORACLE_WILD_DAYS`) run more for a deeper local search.
+    static let dayCount = ProcessInfo.processInfo.environment["ARMORY_ORACLE_DAYS"].flatMap { Int($0) } ?? 10_000
     /// The seed of one day to replay alone, from the environment.
     /// With a replayed seed, `ARMORY_ORACLE_TRACE=1` prints every step and both answers.
     static let trace = replaySeed != nil && ProcessInfo.processInfo.environment["ARMORY_ORACLE_TRACE"] != nil
@@ -182,7 +183,7 @@ struct OracleTests {
         if Self.replaySeed == nil { Self.requireReach(tally, days: Self.dayCount, invalidToo: false) }
     }
 
-    static let wildDayCount = 2_000
+    static let wildDayCount = ProcessInfo.processInfo.environment["ARMORY_ORACLE_WILD_DAYS"].flatMap { Int($0) } ?? 2_000
 
     /// Stranger days (`WildGenerator`): two-job people, lapsing papers, the window's edge,
     /// changing policies, and invalid input, whose verdicts must agree too.

@@ -58,6 +58,13 @@ struct OracleProbeTests {
             l("ana", A.inspect("f9")), l("ana", A.load("f9", lot: "d1", rounds: 1, scene: "s1")), l("pat", A.unfreeze("f9")),
             l("ana", A.load("f9", lot: "d1", rounds: 1, scene: "s1")), l("ana", A.inspect("f9")), l("ana", A.load("f9", lot: "d1", rounds: 1, scene: "s1")),
         ]),
+        ("a finding on a never-accepted firearm outlasts its receipt", strict, opening + [
+            l("cy", A.receiveFirearm("f8")), l("ana", A.inspect("f8", .faulty)), l("ana", A.receiveFirearm("f8")),
+            l("ana", A.load("f8", lot: "d1", rounds: 1, scene: "s1")), l("ana", A.inspect("f8", .obstructed)),
+            l("ana", A.showClear("f8", to: ["ben", "dee"])), l("ana", A.declare("f8", .cold)), l("ana", A.inspect("f8")),
+            l("ana", A.declare("f8", .cold)), l("cy", A.receiveFirearm("f7")), l("ana", A.inspect("f7")), l("ana", A.declare("f7", .cold)),
+            l("ana", A.receiveFirearm("f7")), l("ana", A.declare("f7", .cold)),
+        ]),
         ("a discharge reported of a returned firearm", strict, opening + [
             l("ana", A.returnFirearm("f1")), l("cy", A.discharge("f1")), l("ana", A.receiveFirearm("f1")),
             l("sol", A.unfreeze("f1")), l("ana", A.receiveFirearm("f1")),

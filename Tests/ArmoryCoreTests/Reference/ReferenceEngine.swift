@@ -312,11 +312,13 @@ struct ReferenceEngine {
 
         case let .inspectFirearm(f, result):
             var g = guns[f]!
+            // FA-8: obstructed or faulty; the finding withdraws the firearm whatever its custody
+            // (a never-accepted one too: "what they break for other reasons" still counts).
             if result != .clear {
-                rules.insert(.fa8)  // FA-8: obstructed or faulty
-                if g.whereabouts != .neverAccepted { g.withdrawnFault = true }
+                rules.insert(.fa8)
+                g.withdrawnFault = true
             }
-            if isArmorer(by) && g.whereabouts != .neverAccepted {
+            if isArmorer(by) {
                 g.unknown = false  // FA-4 ends at the armorer's inspection, any result
                 g.withdrawnLive = false  // AMMO-1 likewise
                 g.lastArmorerInspection = n  // FA-1
