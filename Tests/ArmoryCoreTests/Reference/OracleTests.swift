@@ -128,12 +128,12 @@ struct OracleTally: Sendable {
 struct OracleTests {
     /// 10,000 in CI; `ARMORY_ORACLE_DAYS` (and `ARMORY_ORACLE_WILD_DAYS`) run more for a deeper local search.
     static let dayCount = ProcessInfo.processInfo.environment["ARMORY_ORACLE_DAYS"].flatMap { Int($0) } ?? 10_000
-    /// The seed of one day to replay alone, from the environment.
+    /// The seed of one day to replay alone (`ARMORY_ORACLE_SEED`), as a failure prints it.
+    static let replaySeed: UInt64? = ProcessInfo.processInfo.environment["ARMORY_ORACLE_SEED"].flatMap { UInt64($0) }
     /// With a replayed seed, `ARMORY_ORACLE_TRACE=1` prints every step and both answers.
     static let trace = replaySeed != nil && ProcessInfo.processInfo.environment["ARMORY_ORACLE_TRACE"] != nil
-    /// `ARMORY_ORACLE_TRACE=1` alone prints the probe days step by step.
+    /// `ARMORY_ORACLE_TRACE=1` also prints the probe days step by step.
     static let traceProbes = ProcessInfo.processInfo.environment["ARMORY_ORACLE_TRACE"] != nil
-    static let replaySeed: UInt64? = ProcessInfo.processInfo.environment["ARMORY_ORACLE_SEED"].flatMap { UInt64($0) }
 
     /// PROTOCOL.md's rules that no step can break: EVID-1 (append only) is a property of the
     /// log, never a decision's citation.

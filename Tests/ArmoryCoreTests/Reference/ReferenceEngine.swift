@@ -27,6 +27,15 @@ enum ReferenceAnswer: Equatable, Sendable, CustomStringConvertible {
 /// text, not from the engine's code: every fact is kept in simple arrays and dictionaries of
 /// strings, and every check names the rule it implements. It reads the public step types
 /// (`Step`, `Action`) and nothing of the engine's state.
+///
+/// Where PROTOCOL.md's words leave a case open, the reading taken is named at the check:
+/// - FA-5 on `fire`: a firearm with no custodian (missing, returned, never accepted) that is
+///   fired breaks custody, whoever is named as shooter ("A firearm always has exactly one custodian").
+/// - FA-3 on `hand_over` to the armorer: only the giver's custody is asked. Handing a firearm
+///   to the armorer is not armorer-only (talent does it), so a dual-hatted or unqualified giver
+///   cites no ROLE-1 or QUAL-1 for it; only handing to talent is.
+/// - FA-2: whether a show-clear's audience held talent and a first AD is asked with the roles
+///   in force just before the handover (Precise "Roles as of the step"), not as of the show-clear.
 struct ReferenceEngine {
     // MARK: - What it remembers
 
