@@ -87,11 +87,10 @@ public struct EvidenceTally<Lines: ReportLines> {
         }
         for r in entry.rules { byRule[r, default: 0] += 1 }
         if let f = step?.action.firearm {
-            var c = firearms[f] ?? (0, 0, 0)
-            c.entries += 1
-            if entry.outcome == .refused { c.refused += 1 }
-            if entry.outcome == .alarm { c.alarms += 1 }
-            firearms[f] = c
+            let outcome = entry.outcome
+            firearms[f, default: (0, 0, 0)].entries += 1
+            if outcome == .refused { firearms[f]!.refused += 1 }
+            if outcome == .alarm { firearms[f]!.alarms += 1 }
         }
         if let l = step?.action.lot { lots[l, default: 0] += 1 }
         let line = Self.line(entry, step)

@@ -152,7 +152,10 @@ public struct LogReplay: Sendable {
         // step's own canonical JSON, which it can only equal if it is canonical itself.
         var bodyText = entry.body
         func canonical(_ json: JSON) -> Bool {
-            let bytes = json.compactBytes
+            // Written into room for the body (one allocation, not one per doubling).
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(bodyText.utf8.count + 1)
+            json.write(to: &bytes)
             return bodyText.withUTF8 { body in
                 bytes.withUnsafeBufferPointer { $0.count == body.count && (body.isEmpty || memcmp($0.baseAddress!, body.baseAddress!, body.count) == 0) }
             }
