@@ -268,6 +268,34 @@ public struct ProductionState: Sendable, Hashable {
         self.policy = policy
     }
 
+    /// A state read back from its canonical encoding (`ProductionState(encoded:)`), every
+    /// field as it was: what the engine decides the next step by, and what the read models
+    /// are rewritten from.
+    init(people: [String: Person], personOrder: [String], policy: Policy, alarms: AlarmBook,
+         firearms: [String: FirearmState], firearmOrder: [String], unacceptedFirearms: Set<String>,
+         lots: [String: LotState], lotOrder: [String], lotsTouchedSinceWrap: [String], meetings: [String: Bool],
+         stepCount: Int, lastAt: Timestamp?, revision: Int, firearmRevisions: [String: Int], lotRevisions: [String: Int],
+         recentChanges: [Change], journalTrimmedThrough: Int) {
+        self.people = people
+        self.personOrder = personOrder
+        self.policy = policy
+        self.alarms = alarms
+        self.firearms = firearms
+        self.firearmOrder = firearmOrder
+        self.unacceptedFirearms = unacceptedFirearms
+        self.lots = lots
+        self.lotOrder = lotOrder
+        self.lotsTouchedSinceWrap = lotsTouchedSinceWrap
+        self.meetings = meetings
+        self.stepCount = stepCount
+        self.lastAt = lastAt
+        self.revision = revision
+        self.firearmRevisions = firearmRevisions
+        self.lotRevisions = lotRevisions
+        self.recentChanges = recentChanges
+        self.journalTrimmedThrough = journalTrimmedThrough
+    }
+
     /// The people on the crew now, in the order they became known.
     public var crew: [Person] { personOrder.compactMap { people[$0] }.filter(\.onCrew) }
 

@@ -130,8 +130,18 @@ public actor ProductionHub {
     var lastUsed: [String: UInt64] = [:]
     var uses: UInt64 = 0
 
+    /// A signed snapshot of a production's state is stored once this many entries were
+    /// stored after the last one (and when an idle production is let go): opening it then
+    /// re-decides at most about this many entries instead of its whole log. 0: none are stored.
+    public nonisolated let snapshotInterval: Int
+    /// Snapshots unless told otherwise.
+    public static let defaultSnapshotInterval = 2048
+    /// The size of the newest snapshot stored (or opened from) for each held production.
+    var snapshotSizes: [String: Int] = [:]
+
     public init(store: any LogStore, signer: NoteSigner?, logger: Logger, window: Int = ProductionHub.defaultWindow,
                 heldProductions: Int = ProductionHub.defaultHeldProductions, mirrored: [String: NoteVerifierKey] = [:],
+                snapshotInterval: Int = ProductionHub.defaultSnapshotInterval,
                 onRecord: @escaping @Sendable (String, Decision, Int) -> Void = { _, _, _ in },
                 onCheckpoint: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
@@ -139,6 +149,7 @@ public actor ProductionHub {
         self.logger = logger
         self.window = max(window, Self.smallestWindow)
         self.heldCap = max(heldProductions, 1)
+        self.snapshotInterval = max(snapshotInterval, 0)
         self.onRecord = onRecord
         self.onCheckpoint = onCheckpoint
         self.mirrored = mirrored
@@ -154,8 +165,10 @@ public actor ProductionHub {
             other != id && isIdle(other) && logs[other]!.state.openAlarmCount == 0
         }.sorted { (lastUsed[$0] ?? 0) < (lastUsed[$1] ?? 0) }
         for other in idle.prefix(logs.count - heldCap) {
+            snapshotIfDue(other, every: 1)
             logs[other] = nil
             lastUsed[other] = nil
+            snapshotSizes[other] = nil
         }
     }
 
@@ -186,13 +199,52 @@ public actor ProductionHub {
     /// a copy alive while the log changes would make the change copy every entry.
     func load(_ id: String) async throws {
         guard logs[id] == nil else { return used(id) }
-        var log = try await loadStored(id)
+        let (opened, snapshotSize) = try await open(id)
+        var log = opened
         // Another caller may have loaded it meanwhile; the first copy stays.
         guard logs[id] == nil else { return used(id) }
         log.forget(keeping: window, stored: log.size)
         if published[id] == nil { published[id] = Published(floor: log.size) }
         logs[id] = log
+        snapshotSizes[id] = snapshotSize
+        // Opened by replaying many entries: a snapshot now spares the next opening that.
+        snapshotIfDue(id)
         used(id)
+    }
+
+    /// Opens the production from its newest stored snapshot that stands up, re-deciding only
+    /// the entries after it; from its whole log, replayed, when there is none (a warning
+    /// names the production when one was stored but does not stand up). Returns the size of
+    /// the snapshot it opened from (0: none).
+    func open(_ id: String) async throws -> (ProductionLog, Int) {
+        do {
+            let opened = try await store.loadFromSnapshot(id, logKey: logKey(id), keeping: window)
+            return (opened.log, opened.snapshotSize)
+        } catch let e as SnapshotUnusable {
+            if e.reason != SnapshotUnusable.noneStored { logger.warning("\(e.description); replaying its whole log") }
+        } catch StoreError.unknownProduction(let missing) {
+            throw StoreError.unknownProduction(missing)
+        } catch {
+            logger.warning("production \(id) not opened from a snapshot: \(error); replaying its whole log")
+        }
+        return (try await loadStored(id), 0)
+    }
+
+    /// Stores a signed snapshot of the held production's state when `every` entries or more
+    /// were stored since its last one, nothing of it is waiting for the store, the log is not
+    /// read-only, and this server signs its checkpoints (not a set's log mirrored here).
+    func snapshotIfDue(_ id: String, every: Int? = nil) {
+        let every = every ?? snapshotInterval
+        guard snapshotInterval > 0, let signer, logKey(id) == signer.verifierKey, queued[id] == nil,
+              let log = logs[id], log.size - (snapshotSizes[id] ?? 0) >= every, let snapshot = log.snapshot(signer: signer)
+        else { return }
+        snapshotSizes[id] = log.size
+        let store = self.store, logger = self.logger, size = log.size
+        Task {
+            do { try await store.saveSnapshot(id, size: size, snapshot) } catch {
+                logger.warning("production \(id): the state snapshot at \(size) entries could not be stored: \(error)")
+            }
+        }
     }
 
     /// The production's log from the store. An entry no reader can take opens it read-only
@@ -601,6 +653,7 @@ public actor ProductionHub {
         }
         queued[id] = nil
         storedMarks[id] = nil
+        snapshotIfDue(id)
         wakeReaders(id)
     }
 

@@ -41,3 +41,11 @@ public struct EntryWindow: Sendable, Equatable {
         first += n
     }
 }
+
+extension EntryWindow {
+    /// An empty window whose first entry will be entry `index` (the earlier ones are in the store).
+    mutating func start(at index: Int) {
+        held = []
+        first = index
+    }
+}

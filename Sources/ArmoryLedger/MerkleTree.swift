@@ -452,3 +452,19 @@ extension MerkleProof {
         return root
     }
 }
+
+extension InMemoryNodeStore {
+    /// Starts an empty store as a tree of `leafCount` leaves of which only the right edge
+    /// (`StateSnapshot.edgeKeys`) is held. False when one of those nodes is missing.
+    mutating func startAt(leafCount: Int, edge: [NodeKey: Hash]) -> Bool {
+        levels = []
+        dropped = []
+        for key in StateSnapshot.edgeKeys(first: leafCount) {
+            guard let hash = edge[key], hash.count == 32 else { return false }
+            levels.append([hash])
+            dropped.append(key.index)
+        }
+        self.leafCount = leafCount
+        return true
+    }
+}

@@ -288,3 +288,71 @@ public struct Witness: Sendable {
         return out
     }
 }
+
+extension ProductionLog {
+    /// Opens a log from a snapshot instead of from entry 0: `state` is the state after the
+    /// first `snapshot.size` entries; `entries` are the stored entries from `first` on
+    /// (`first` at most the snapshot's size), whose bytes are held; `edge` the stored tree
+    /// nodes the log's right edge needs at size `first` (`StateSnapshot.edgeKeys(first:)`).
+    /// Each entry from `first` on is hashed into the tree (and its nodes are compared with
+    /// `storedNodes`, where given); each after the snapshot is re-decided exactly as a replay
+    /// does; the snapshot's root must be the tree's at its size, and the last checkpoint's
+    /// the tree's at its size (`checkpointRoot`: read from the store's nodes when older than
+    /// `first`). Throws, saying why, when any of this does not hold: open by a full replay then.
+    public init(origin: String, header: ProductionHeader, snapshot: StateSnapshot, state: ProductionState, first: Int,
+                entries: [[UInt8]], edge: [NodeKey: Hash], storedNodes: [Int: [UInt8]], checkpoints: [SignedNote],
+                checkpointRoot: Hash?) throws(NoteError) {
+        let size = first + entries.count
+        guard first <= snapshot.size, snapshot.size <= size, snapshot.size >= 1 else {
+            throw NoteError("the snapshot (size \(snapshot.size)) is not within the entries read (\(first)..<\(size))")
+        }
+        self.origin = origin
+        self.header = header
+        self.state = state
+        self.lastAt = Timestamp(seconds: 0)
+        var store = InMemoryNodeStore()
+        guard store.startAt(leafCount: first, edge: edge) else { throw NoteError("a stored tree node at the log's right edge is missing") }
+        self.tree = MerkleTree(store: store)
+        self.entries.start(at: first)
+        if first == snapshot.size, (try? tree.rootHash()) != snapshot.rootHash {
+            throw NoteError("the tree's root at size \(snapshot.size) is not the snapshot's")
+        }
+        var header: ProductionHeader? = header
+        var next = state
+        for (k, bytes) in entries.enumerated() {
+            let index = first + k
+            if index >= snapshot.size {
+                let decided: LogEntry
+                do { decided = try LogReplay.decide(bytes, at: index, header: &header, state: &next).entry } catch {
+                    throw NoteError("entry \(index) after the snapshot: \(error.message)")
+                }
+                noteKey(decided.receipt, index: index)
+                if let at = Timestamp(rfc3339: decided.at) { lastAt = at }
+            } else {
+                guard let e = try? LogEntry(decoding: bytes), e.index == UInt64(index) else { throw NoteError("entry \(index) cannot be read") }
+                noteKey(e.receipt, index: index)
+                if let at = Timestamp(rfc3339: e.at) { lastAt = at }
+            }
+            appendBytes(bytes)
+            if let packed = storedNodes[index] {
+                let computed = (0...(~index).trailingZeroBitCount).flatMap { level in tree.store.node(level: level, index: index >> level) ?? [] }
+                guard computed == packed else { throw NoteError("the stored tree nodes of entry \(index) do not match its bytes") }
+            }
+            if index + 1 == snapshot.size {
+                guard (try? tree.rootHash()) == snapshot.rootHash else {
+                    throw NoteError("the tree's root at size \(snapshot.size) is not the snapshot's")
+                }
+            }
+        }
+        self.state = next
+        if let last = checkpoints.last {
+            let cp = try Checkpoint(text: last.text)
+            let root = cp.size >= first ? try? tree.rootHash(size: cp.size) : checkpointRoot
+            guard cp.origin == origin, cp.size <= size, root == cp.rootHash else {
+                throw NoteError("the entries no longer hash to the last signed checkpoint (size \(cp.size))")
+            }
+        }
+        self.checkpoints = checkpoints
+        self.checkpointEdits = checkpoints.count
+    }
+}

@@ -115,6 +115,14 @@ public protocol LogStore: Sendable {
     /// over entries a server no longer holds in memory reads (`MerkleQuery.nodesNeeded`).
     func nodes(_ production: String, _ keys: [NodeKey]) async throws -> [NodeKey: Hash]
 
+    /// Keeps a signed state snapshot of the production at `size` entries (`ProductionLog.snapshot`):
+    /// extra to the log, never changed once kept (one already kept at that size stays).
+    func saveSnapshot(_ id: String, size: Int, _ snapshot: StoredSnapshot) async throws
+    /// The newest `limit` snapshots within the stored log, newest first, with the log's origin and size.
+    func snapshotCandidates(_ id: String, limit: Int) async throws -> SnapshotCandidates
+    /// What opening from a snapshot reads, in one read (`LogStore.loadFromSnapshot`).
+    func openingRows(_ id: String, from first: Int) async throws -> OpeningRows
+
     /// Sets a person's sign-in secret (a password hash; never the password).
     func setSecret(_ production: String, person: String, secret: String) async throws
     /// A person's sign-in secret, if one was set.

@@ -312,6 +312,13 @@ public final class PostgresLogStore: Sendable {
         try await migration(7) { c in
             for statement in Self.mirrorSchema { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
         }
+        try await migration(8) { c in
+            // Signed state snapshots: extra to the log, so opening a production need not replay it whole.
+            try await c.query("""
+                CREATE TABLE snapshot (production TEXT NOT NULL REFERENCES production, size BIGINT NOT NULL, note TEXT NOT NULL,
+                                       state BYTEA NOT NULL, PRIMARY KEY (production, size))
+                """, logger: logger)
+        }
     }
 
     /// Runs schema migration `version` once: in one transaction under the schema lock (so two
@@ -619,6 +626,67 @@ public final class PostgresLogStore: Sendable {
 
     public func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry] {
         try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx = ANY(\(Set(indices).sorted())) ORDER BY idx")
+    }
+
+    // MARK: State snapshots
+
+    /// Keeps a signed state snapshot at `size`; one already kept at that size stays as it is.
+    public func saveSnapshot(_ id: String, size: Int, _ snapshot: StoredSnapshot) async throws {
+        try await query("""
+            INSERT INTO snapshot (production, size, note, state) VALUES (\(id), \(size), \(snapshot.note), \(Data(snapshot.state)))
+            ON CONFLICT (production, size) DO NOTHING
+            """)
+    }
+
+    public func snapshotCandidates(_ id: String, limit: Int) async throws -> SnapshotCandidates {
+        var header: (String, Int)?
+        for row in try await query("SELECT origin, size FROM production WHERE id = \(id)").decode((String, Int).self) { header = row }
+        guard let (origin, size) = header else { throw StoreError.unknownProduction(id) }
+        var snapshots: [StoredSnapshot] = []
+        for (note, state) in try await query("""
+            SELECT note, state FROM snapshot WHERE production = \(id) AND size <= \(size) ORDER BY size DESC LIMIT \(limit)
+            """).decode((String, Data).self) {
+            snapshots.append(StoredSnapshot(note: note, state: [UInt8](state)))
+        }
+        return SnapshotCandidates(origin: origin, size: size, snapshots: snapshots)
+    }
+
+    public func openingRows(_ id: String, from first: Int) async throws -> OpeningRows {
+        struct Read: Sendable {
+            var header: [UInt8] = []
+            var entries: [[UInt8]] = []
+            var notes: [String] = []
+            var firearms: [String: String] = [:]
+            var lots: [String: String] = [:]
+        }
+        let logger = self.logger
+        let r = try await leased { c -> Read in
+            var r = Read()
+            try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) AND idx = 0", logger: logger).decode(Data.self) {
+                    r.header = [UInt8](bytes)
+                }
+                for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) AND idx >= \(first) ORDER BY idx", logger: logger).decode(Data.self) {
+                    r.entries.append([UInt8](bytes))
+                }
+                for try await note in try await c.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
+                    r.notes.append(note)
+                }
+                for try await (i, state) in try await c.query("SELECT id, state FROM firearm_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
+                    r.firearms[i] = state
+                }
+                for try await (i, state) in try await c.query("SELECT id, state FROM lot_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
+                    r.lots[i] = state
+                }
+                try await c.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                throw error
+            }
+            return r
+        }
+        return OpeningRows(header: r.header, entries: r.entries, notes: r.notes, firearms: r.firearms, lots: r.lots)
     }
 
     public func nodes(_ production: String, _ keys: [NodeKey]) async throws -> [NodeKey: Hash] {

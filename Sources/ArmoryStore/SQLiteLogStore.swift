@@ -173,6 +173,13 @@ public final class SQLiteLogStore: Sendable {
         m.registerMigration("v8: the studio's mirrors: standing, forks, concerns for the set") { db in
             try db.execute(sql: SQLiteLogStore.mirrorSchema)
         }
+        m.registerMigration("v9: signed state snapshots") { db in
+            // Extra to the log, so opening a production need not replay it whole.
+            try db.execute(sql: """
+                CREATE TABLE snapshot (production TEXT NOT NULL REFERENCES production, size INTEGER NOT NULL, note TEXT NOT NULL,
+                                       state BLOB NOT NULL, PRIMARY KEY (production, size))
+                """)
+        }
         return m
     }
 
@@ -436,6 +443,42 @@ public final class SQLiteLogStore: Sendable {
             }
         }
         return out
+    }
+
+    // MARK: State snapshots
+
+    /// Keeps a signed state snapshot at `size`; one already kept at that size stays as it is.
+    public func saveSnapshot(_ id: String, size: Int, _ snapshot: StoredSnapshot) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO snapshot (production, size, note, state) VALUES (?, ?, ?, ?)",
+                           arguments: [id, size, snapshot.note, Data(snapshot.state)])
+        }
+    }
+
+    public func snapshotCandidates(_ id: String, limit: Int) async throws -> SnapshotCandidates {
+        try await pool.read { db in
+            guard let origin = try String.fetchOne(db, sql: "SELECT origin FROM production WHERE id = ?", arguments: [id]) else {
+                throw StoreError.unknownProduction(id)
+            }
+            let size = (try Int.fetchOne(db, sql: "SELECT MAX(idx) FROM entry WHERE production = ?", arguments: [id])).map { $0 + 1 } ?? 0
+            let snapshots = try Row.fetchAll(db, sql: "SELECT note, state FROM snapshot WHERE production = ? AND size <= ? ORDER BY size DESC LIMIT ?",
+                                             arguments: [id, size, limit]).map { StoredSnapshot(note: $0["note"], state: [UInt8]($0["state"] as Data)) }
+            return SnapshotCandidates(origin: origin, size: size, snapshots: snapshots)
+        }
+    }
+
+    public func openingRows(_ id: String, from first: Int) async throws -> OpeningRows {
+        try await pool.read { db in
+            let header = try Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE production = ? AND idx = 0", arguments: [id]).map { [UInt8]($0) } ?? []
+            let entries = try Data.fetchAll(db, sql: "SELECT bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx", arguments: [id, first]).map { [UInt8]($0) }
+            let notes = try String.fetchAll(db, sql: "SELECT note FROM checkpoint WHERE production = ? ORDER BY position", arguments: [id])
+            func states(_ table: String) throws -> [String: String] {
+                var out: [String: String] = [:]
+                for r in try Row.fetchAll(db, sql: "SELECT id, state FROM \(table) WHERE production = ?", arguments: [id]) { out[r["id"]] = r["state"] }
+                return out
+            }
+            return OpeningRows(header: header, entries: entries, notes: notes, firearms: try states("firearm_state"), lots: try states("lot_state"))
+        }
     }
 
     /// At most 500 values a statement, well below SQLite's limit on parameters.

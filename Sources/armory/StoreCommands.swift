@@ -87,7 +87,13 @@ struct Check: AsyncParsableCommand {
                               + "the server opens it read-only, with the \(fault.index) entries before it")
                     continue
                 }
-                printLine("ok  \(printable(id)): \(log.size) entries, \(log.checkpoints.count) checkpoints")
+                let (snapshotOK, snapshotText) = try await snapshotFinding(store, id, log, trusted)
+                guard snapshotOK else {
+                    failed += 1
+                    printLine("BAD \(printable(id)): \(log.size) entries; \(printable(snapshotText))")
+                    continue
+                }
+                printLine("ok  \(printable(id)): \(log.size) entries, \(log.checkpoints.count) checkpoints" + snapshotText)
             } catch {
                 failed += 1
                 printLine("BAD \(printable(id)): \(printable("\(error)"))")
@@ -95,6 +101,38 @@ struct Check: AsyncParsableCommand {
         }
         if failed > 0 { throw ExitCode(1) }
     }
+}
+
+/// The newest stored state snapshot against the state the full replay reached at its size:
+/// a snapshot whose signature (with a key given), tree root or state hash does not hold, or
+/// whose state differs from the replay's, is a finding. Returns whether it holds and words
+/// to print (empty when no snapshot is stored).
+func snapshotFinding(_ store: any LogStore, _ id: String, _ log: ProductionLog, _ key: NoteVerifierKey?) async throws -> (Bool, String) {
+    guard let stored = try await store.snapshotCandidates(id, limit: 1).snapshots.first else { return (true, "") }
+    let note: SignedNote, snapshot: StateSnapshot
+    do {
+        note = try SignedNote(parsing: stored.note)
+        snapshot = try StateSnapshot(text: note.text)
+    } catch {
+        return (false, "the newest state snapshot cannot be read: \(error.message)")
+    }
+    let at = "the state snapshot at \(snapshot.size) entries"
+    if let key {
+        do { _ = try note.verify(with: [key]) } catch { return (false, "\(at) is not signed with the log's key: \(error.message)") }
+    }
+    guard snapshot.origin == log.origin else { return (false, "\(at) is of \(snapshot.origin)") }
+    guard let all = log.entries.all, snapshot.size <= all.count, (try? log.tree.rootHash(size: snapshot.size)) == snapshot.rootHash else {
+        return (false, "\(at) names a tree root the log does not have at that size")
+    }
+    guard StateSnapshot.hash(stored.state) == snapshot.stateHash else { return (false, "\(at): the stored state does not hash to the snapshot's") }
+    let state: ProductionState
+    do { state = try ProductionState(encoded: stored.state) } catch { return (false, "\(at): its state cannot be read: \(error.message)") }
+    if let fault = log.fault, snapshot.size > Int(fault.index) { return (false, "\(at) covers entry \(fault.index), which cannot be read") }
+    let replayed: ProductionState
+    do { replayed = try LogReplay(entryBytes: Array(all[..<snapshot.size])).finalState } catch { return (false, "\(at): \(error.description)") }
+    guard replayed == state else { return (false, "\(at) does not equal the state the full replay reached there") }
+    let engine = snapshot.engineRevision == ProtocolRevision.current ? "" : " (decided under protocol revision \(snapshot.engineRevision): not opened from)"
+    return (true, "; \(at) equals the replay's" + engine)
 }
 
 /// `armory soak`: records a synthetic production into a database as fast as it can, one

@@ -55,4 +55,43 @@ struct HeldProductionsTests {
         #expect(held.contains("alarmed"), "\(held)")
         #expect(held.count == 2)
     }
+
+    /// A production let go and opened again starts from the signed snapshot its server stored,
+    /// re-deciding only what came after: it answers reads, new steps and retries of keyed
+    /// steps exactly as one opened by replaying its whole log.
+    @Test func aProductionIsOpenedAgainFromItsSnapshot() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("armory-snap-\(UInt64.random(in: 0...UInt64.max)).db").path
+        let store = try SQLiteLogStore(path: path)
+        let hub = ProductionHub(store: store, signer: Harness.signer, logger: Logger(label: "test"), window: 128, heldProductions: 1,
+                                snapshotInterval: 100)
+        try await hub.create("long", Self.opened("long"))
+        var answers: [Int: Int] = [:]
+        for n in 1...350 {
+            let receipt = LogEntry.Receipt(received: Self.step(n, .wrap).at.text, via: .password, recorder: "ana", key: "k\(n)")
+            let action: Action = .receiveFirearm(firearm: "colt-\(n)", serial: "S\(n)", make: "Colt", model: "SAA", from: nil)
+            answers[n] = try await hub.record("long", Self.step(n, action), stampedNow: false, receipt: receipt, allowed: nil).index
+        }
+        // Let go (a snapshot is stored as it goes), then opened again.
+        try await hub.create("other", Self.opened("other"))
+        #expect(await hub.heldProductions() == ["other"])
+        try await Task.sleep(for: .milliseconds(300))
+        let candidates = try await store.snapshotCandidates("long", limit: 1)
+        #expect(candidates.snapshots.count == 1)
+        let size = try await hub.read("long") { $0.size }
+        #expect(size == 351)
+        // The newest keys, still held, are answered with their first entry and nothing is recorded.
+        for n in 300...350 {
+            let receipt = LogEntry.Receipt(received: Self.step(400, .wrap).at.text, via: .password, recorder: "ana", key: "k\(n)")
+            let action: Action = .receiveFirearm(firearm: "colt-\(n)", serial: "S\(n)", make: "Colt", model: "SAA", from: nil)
+            let r = try await hub.record("long", Self.step(400, action), stampedNow: false, receipt: receipt, allowed: nil)
+            #expect(r.repeated && r.index == answers[n])
+        }
+        let replayed = try await store.load("long", logKey: Harness.signer.verifierKey)
+        let (state, held) = try await hub.read("long") { ($0.state, $0.size) }
+        #expect(held == 351 && state == replayed.state)
+        let next = try await hub.record("long", Self.step(401, .inspectFirearm(firearm: "colt-1", result: .clear)))
+        var expected = replayed
+        let decided = try expected.record(Self.step(401, .inspectFirearm(firearm: "colt-1", result: .clear)))
+        #expect(next.index == decided.index && next.decision == decided.decision)
+    }
 }

@@ -77,6 +77,13 @@ final class SimulatedStore: LogStore {
         return try ProductionLog(origin: "armory/" + id, entries: entries, checkpoints: [], readOnlyAtFault: readOnlyAtFault)
     }
 
+    // No snapshots are kept: every opening replays the whole log.
+    func saveSnapshot(_ id: String, size: Int, _ snapshot: StoredSnapshot) async throws {}
+    func snapshotCandidates(_ id: String, limit: Int) async throws -> SnapshotCandidates {
+        SnapshotCandidates(origin: "armory/" + id, size: stored(id).count, snapshots: [])
+    }
+    func openingRows(_ id: String, from first: Int) async throws -> OpeningRows { throw NotSimulated() }
+
     func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
         let all = stored(production)
         return try all.indices.filter { $0 >= from && $0 - from < limit }.map { try StoredEntry(index: $0, bytes: all[$0]) }
