@@ -72,6 +72,8 @@ public struct ServerOptions: Sendable {
     public var memoryWindow = ProductionHub.defaultWindow
     /// Productions held in memory at once (`ProductionHub.heldCap`).
     public var heldProductions = ProductionHub.defaultHeldProductions
+    /// Stored entries between two signed state snapshots of a production (0: none are stored).
+    public var snapshotInterval = ProductionHub.defaultSnapshotInterval
     /// The address other devices reach this server at (`https://armory.example`), for every
     /// QR code and link meant for another device: the concern poster, the report's bundle.
     /// Nil: the address the page was opened at.
@@ -130,7 +132,7 @@ public struct ArmoryAPI: Sendable {
         let witnessed = Mutex<WitnessWorker?>(nil)
         let mirroring = Mutex<MirrorWorker?>(nil)
         hub = ProductionHub(store: store, signer: signer, logger: logger, window: options.memoryWindow, heldProductions: options.heldProductions,
-                            mirrored: options.mirrors.mapValues(\.key),
+                            mirrored: options.mirrors.mapValues(\.key), snapshotInterval: options.snapshotInterval,
                             onRecord: { id, decision, size in
                                 metrics.recorded(production: id, decision: decision, logSize: size)
                                 // Each entry reaches the studio at the mirror's next look.

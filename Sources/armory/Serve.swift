@@ -57,6 +57,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Productions held in memory at once; past it the least recently used idle one with no unanswered alarm is let go, and opened again from the store when next used.", valueName: "count"))
     var heldProductions = ProductionHub.defaultHeldProductions
 
+    @Option(help: ArgumentHelp("Stored entries between two signed snapshots of a production's state, which opening it starts from instead of replaying its whole log (0: none are stored).", valueName: "entries"))
+    var snapshotInterval = ProductionHub.defaultSnapshotInterval
+
     @Option(help: ArgumentHelp("Send every alarm of every production to this webhook (Alertmanager format, version 4); repeatable.", valueName: "url"))
     var webhook: [String] = []
 
@@ -123,6 +126,7 @@ struct Serve: AsyncParsableCommand {
         options.maximumConnections = maximumConnections
         options.memoryWindow = memoryWindow
         options.heldProductions = heldProductions
+        options.snapshotInterval = snapshotInterval
         if let url = publicURL ?? env["ARMORY_PUBLIC_URL"] {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil,
                   parsed.query == nil, parsed.fragment == nil else {

@@ -1,0 +1,73 @@
+"""State snapshots through the command line: a server opening a long production by replaying
+its whole log stores a signed snapshot of its state; `armory check` (which still replays
+every entry) reports that the snapshot equals the replay's state at its size, and reports a
+snapshot altered in the database as a finding; the server then opens the production by a
+full replay, with a warning naming it, and answers as before."""
+import os
+import pathlib
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARMORY = os.environ.get("ARMORY_BIN", str(ROOT / ".build" / "debug" / "armory"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def open_once(db, key, folder, name):
+    """Serves `db`, opens production p1 by its concern page, stops; returns the server's stderr."""
+    port = free_port()
+    err = folder / f"{name}.err"
+    server = subprocess.Popen([ARMORY, "serve", "--database", str(db), "--key", str(key), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=open(err, "w"))
+    try:
+        for _ in range(600):
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/p/p1/concern", timeout=120).status == 200
+        # The snapshot is stored as the production is opened, a moment after the page.
+        time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return err.read_text()
+
+
+def test_a_snapshot_is_stored_checked_and_passed_over_when_altered(tmp_path):
+    key, scenario, db = tmp_path / "log.key", tmp_path / "long.json", tmp_path / "studio.db"
+    subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/studio", "-o", key], check=True, capture_output=True)
+    subprocess.run([ARMORY, "generate", "--steps", "2500", "-o", scenario], check=True, capture_output=True)
+    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key], check=True, capture_output=True)
+    check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0 and "snapshot" not in check.stdout, check.stdout
+
+    open_once(db, key, tmp_path, "first")
+    rows = sqlite3.connect(db).execute("SELECT production, size FROM snapshot").fetchall()
+    assert len(rows) == 1 and rows[0][0] == "p1", rows
+    check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"the state snapshot at {rows[0][1]} entries equals the replay's" in check.stdout, check.stdout
+    # Opened again from it: no warning.
+    assert "not opened from a snapshot" not in open_once(db, key, tmp_path, "second")
+
+    # Altered underneath: a finding for check, a full replay with a warning for the server.
+    c = sqlite3.connect(db)
+    c.execute("UPDATE snapshot SET state = CAST(REPLACE(CAST(state AS TEXT), '\"step_count\":', '\"step_count\":1') AS BLOB)")
+    c.commit()
+    c.close()
+    check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
+    assert check.returncode == 1 and "BAD p1" in check.stdout and "does not hash" in check.stdout, check.stdout
+    err = open_once(db, key, tmp_path, "third")
+    assert "production p1 not opened from a snapshot" in err and "replaying its whole log" in err, err
