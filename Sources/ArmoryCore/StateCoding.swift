@@ -60,7 +60,7 @@ extension ProductionState {
     }
 
     /// Reads a state back from `encoded`'s bytes; throws, naming what is wrong, for anything
-    /// that is not exactly such an encoding.
+    /// that is not exactly such an encoding, byte for byte.
     public init(encoded bytes: [UInt8]) throws(StateCodingError) {
         guard bytes.count <= Self.maximumEncodedBytes else {
             throw StateCodingError("an encoded state may hold at most \(Self.maximumEncodedBytes) bytes")
@@ -147,6 +147,8 @@ extension ProductionState {
                   lotsTouchedSinceWrap: touched, meetings: meetings, stepCount: stepCount, lastAt: lastAt, revision: revision,
                   firearmRevisions: firearmRevisions, lotRevisions: lotRevisions, recentChanges: recentChanges,
                   journalTrimmedThrough: trimmed)
+        // Canonical: the bytes are exactly those this state writes (no other spacing, order or number form).
+        guard encoded == bytes else { throw StateCodingError("the state is not written canonically") }
     }
 
     // MARK: Writing

@@ -1,4 +1,4 @@
-import ArmoryCore
+@testable import ArmoryCore
 import Testing
 
 /// A production's state written whole and read back (`ProductionState.encoded`): at many
@@ -20,7 +20,8 @@ struct StateCodingTests {
         return (out, state)
     }
 
-    static func check(_ steps: [Step], start: ProductionState, every: Int) throws {
+    @discardableResult
+    static func check(_ steps: [Step], start: ProductionState, every: Int) throws -> ProductionState {
         var state = start
         for (k, step) in steps.enumerated() {
             if k % every == 0 || k == steps.count - 1 {
@@ -38,6 +39,7 @@ struct StateCodingTests {
             }
             _ = try? state.apply(step, number: k + 1)
         }
+        return state
     }
 
     @Test(arguments: 0..<12)
@@ -47,7 +49,8 @@ struct StateCodingTests {
 
     @Test func aLongChaoticProductionReadsBack() throws {
         // Long enough that the recent-changes journal has been trimmed.
-        try Self.check(ScenarioGenerator(seed: 99).chaos(count: 6_000), start: ScenarioGenerator.chaosStart, every: 500)
+        let end = try Self.check(ScenarioGenerator(seed: 99).chaos(count: 12_000), start: ScenarioGenerator.chaosStart, every: 1_000)
+        #expect(end.journalTrimmedThrough > 0)
     }
 
     @Test func cleanDaysReadBack() throws {
@@ -73,7 +76,8 @@ struct StateCodingTests {
         for (k, s) in ScenarioGenerator(seed: 8).chaos(count: 200).enumerated() { _ = try? state.apply(s, number: k + 1) }
         let text = String(decoding: state.encoded, as: UTF8.self)
         let broken = [
-            "", "{}", "[]", "null", String(text.dropLast()), String(text.prefix(text.count / 2)),
+            "", "{}", "[]", "null", String(text.dropLast()), String(text.prefix(text.count / 2)), " " + text, text + "\n",
+            text.replacingFirst("\"step_count\":", with: "\"step_count\": "),
             text.replacingFirst("\"version\":1", with: "\"version\":2"),
             text.replacingFirst("\"step_count\"", with: "\"steps\""),
             text.replacingFirst("{\"version\":1,", with: "{\"extra\":0,\"version\":1,"),

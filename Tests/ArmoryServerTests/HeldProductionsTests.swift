@@ -74,9 +74,13 @@ struct HeldProductionsTests {
         // Let go (a snapshot is stored as it goes), then opened again.
         try await hub.create("other", Self.opened("other"))
         #expect(await hub.heldProductions() == ["other"])
-        try await Task.sleep(for: .milliseconds(300))
-        let candidates = try await store.snapshotCandidates("long", limit: 1)
-        #expect(candidates.snapshots.count == 1)
+        // Stored as it was let go, a moment later.
+        for _ in 0..<200 {
+            if try await store.snapshotCandidates("long", limit: 1).snapshots.first.map({ try SignedNote(parsing: $0.note).text.contains("\nsize 351\n") }) == true { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let newest = try #require(try await store.snapshotCandidates("long", limit: 1).snapshots.first)
+        #expect(try StateSnapshot(text: SignedNote(parsing: newest.note).text).size == 351)
         let size = try await hub.read("long") { $0.size }
         #expect(size == 351)
         // The newest keys, still held, are answered with their first entry and nothing is recorded.
