@@ -470,14 +470,20 @@ public final class SQLiteLogStore: Sendable {
     public func openingRows(_ id: String, from first: Int) async throws -> OpeningRows {
         try await pool.read { db in
             let header = try Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE production = ? AND idx = 0", arguments: [id]).map { [UInt8]($0) } ?? []
-            let entries = try Data.fetchAll(db, sql: "SELECT bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx", arguments: [id, first]).map { [UInt8]($0) }
+            var entries: [[UInt8]] = [], packed: [[UInt8]] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT bytes, nodes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx", arguments: [id, first])
+            while let row = try rows.next() {
+                entries.append([UInt8](row["bytes"] as Data))
+                packed.append([UInt8](row["nodes"] as Data))
+            }
             let notes = try String.fetchAll(db, sql: "SELECT note FROM checkpoint WHERE production = ? ORDER BY position", arguments: [id])
             func states(_ table: String) throws -> [String: String] {
                 var out: [String: String] = [:]
                 for r in try Row.fetchAll(db, sql: "SELECT id, state FROM \(table) WHERE production = ?", arguments: [id]) { out[r["id"]] = r["state"] }
                 return out
             }
-            return OpeningRows(header: header, entries: entries, notes: notes, firearms: try states("firearm_state"), lots: try states("lot_state"))
+            return OpeningRows(header: header, entries: entries, notes: notes, firearms: try states("firearm_state"), lots: try states("lot_state"),
+                               packedNodes: packed)
         }
     }
 

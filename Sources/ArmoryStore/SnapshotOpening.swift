@@ -38,9 +38,14 @@ public struct OpeningRows: Sendable {
     public let notes: [String]
     public let firearms: [String: String]
     public let lots: [String: String]
-    public init(header: [UInt8], entries: [[UInt8]], notes: [String], firearms: [String: String], lots: [String: String]) {
+    /// Per entry read, the tree nodes its leaf completed, packed as `EntryRow.nodes` (nil: the
+    /// store keeps its nodes apart from its entries, and they are read by `nodes`).
+    public let packedNodes: [[UInt8]]?
+    public init(header: [UInt8], entries: [[UInt8]], notes: [String], firearms: [String: String], lots: [String: String],
+                packedNodes: [[UInt8]]? = nil) {
         self.header = header
         self.entries = entries
+        self.packedNodes = packedNodes
         self.notes = notes
         self.firearms = firearms
         self.lots = lots
@@ -100,8 +105,12 @@ extension LogStore {
         // The stored nodes: the tree's right edge where the read entries begin, those the read
         // entries completed, and (when older than them) those of the last checkpoint's root.
         var keys = StateSnapshot.edgeKeys(first: first)
-        for index in first..<(first + rows.entries.count) {
-            for level in 0...(~index).trailingZeroBitCount { keys.append(NodeKey(level: level, index: index >> level)) }
+        if let p = rows.packedNodes {
+            guard p.count == rows.entries.count else { throw unusable("the entries' stored tree nodes are missing") }
+        } else {
+            for index in first..<(first + rows.entries.count) {
+                for level in 0...(~index).trailingZeroBitCount { keys.append(NodeKey(level: level, index: index >> level)) }
+            }
         }
         var checkpointKeys: [NodeKey] = []
         var checkpointSize = 0
@@ -112,6 +121,10 @@ extension LogStore {
         let stored = try await nodes(id, keys + checkpointKeys)
         var packed: [Int: [UInt8]] = [:]
         for index in first..<(first + rows.entries.count) {
+            if let p = rows.packedNodes {
+                packed[index] = p[index - first]
+                continue
+            }
             var p: [UInt8] = []
             for level in 0...(~index).trailingZeroBitCount {
                 guard let h = stored[NodeKey(level: level, index: index >> level)] else { throw unusable("entry \(index)'s stored tree nodes are missing") }
