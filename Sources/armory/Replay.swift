@@ -84,7 +84,7 @@ extension FileHandle {
 /// long replay's lines are not all in memory at once; where no temporary file can be
 /// written (none can be made, or its disk is full), it waits in memory instead.
 final class HeldOutput {
-    static let pieceBytes = 1 << 18
+    static let pieceBytes = 1 << 16
     private var piece: [UInt8] = []
     /// The temporary file, and how many bytes it holds.
     private var spool: Int32 = -1
@@ -227,7 +227,7 @@ func readInput(_ path: String, limit: Int? = nil, what: String = "the input") th
 
 /// A file read a piece at a time, for a reader that holds only the piece it is on.
 final class InputPieces {
-    static let pieceBytes = 1 << 18
+    static let pieceBytes = 1 << 16
     let path: String
     private let handle: FileHandle
     private var failure: (any Error)?
