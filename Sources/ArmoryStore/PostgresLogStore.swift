@@ -505,6 +505,39 @@ public final class PostgresLogStore: Sendable {
         }
     }
 
+    /// Runs `body` in one read-only, repeatable-read transaction, so that all it reads is
+    /// one snapshot of the database: another process appending meanwhile is not seen halfway.
+    func inOneSnapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = self.logger
+        return try await leased { c in
+            try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let read = try await body(c)
+                try await c.query("COMMIT", logger: logger)
+                return read
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// A production's signed checkpoints in order, and its firearms' and lots' stored states.
+    static func checkpointsAndStates(_ c: PostgresConnection, _ id: String, logger: Logger) async throws
+        -> (notes: [String], firearms: [String: String], lots: [String: String]) {
+        var notes: [String] = [], firearms: [String: String] = [:], lots: [String: String] = [:]
+        for try await note in try await c.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
+            notes.append(note)
+        }
+        for try await (i, state) in try await c.query("SELECT id, state FROM firearm_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
+            firearms[i] = state
+        }
+        for try await (i, state) in try await c.query("SELECT id, state FROM lot_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
+            lots[i] = state
+        }
+        return (notes, firearms, lots)
+    }
+
     /// Loads and verifies a production's log; any entry that does not stand up is refused.
     public func load(_ id: String, logKey: NoteVerifierKey? = nil) async throws -> ProductionLog {
         try await load(id, logKey: logKey, readOnlyAtFault: false)
@@ -523,35 +556,20 @@ public final class PostgresLogStore: Sendable {
             var lots: [String: String] = [:]
         }
         let logger = self.logger
-        let read = try await leased { c -> Read in
+        let read = try await inOneSnapshot { c -> Read in
             var r = Read()
-            try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                for try await row in try await c.query("SELECT origin, size FROM production WHERE id = \(id)", logger: logger).decode((String, Int).self) {
-                    r.header = row
+            for try await row in try await c.query("SELECT origin, size FROM production WHERE id = \(id)", logger: logger).decode((String, Int).self) {
+                r.header = row
+            }
+            if r.header != nil {
+                for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx", logger: logger).decode(Data.self) {
+                    r.entries.append([UInt8](bytes))
                 }
-                if r.header != nil {
-                    for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) ORDER BY idx", logger: logger).decode(Data.self) {
-                        r.entries.append([UInt8](bytes))
-                    }
-                    for try await (level, index, hash) in try await c.query("SELECT level, idx, hash FROM node WHERE production = \(id)", logger: logger)
-                        .decode((Int, Int, Data).self) {
-                        r.nodes.append((level, index, [UInt8](hash)))
-                    }
-                    for try await note in try await c.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
-                        r.notes.append(note)
-                    }
-                    for try await (i, state) in try await c.query("SELECT id, state FROM firearm_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
-                        r.firearms[i] = state
-                    }
-                    for try await (i, state) in try await c.query("SELECT id, state FROM lot_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
-                        r.lots[i] = state
-                    }
+                for try await (level, index, hash) in try await c.query("SELECT level, idx, hash FROM node WHERE production = \(id)", logger: logger)
+                    .decode((Int, Int, Data).self) {
+                    r.nodes.append((level, index, [UInt8](hash)))
                 }
-                try await c.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await c.query("ROLLBACK", logger: logger)
-                throw error
+                (r.notes, r.firearms, r.lots) = try await Self.checkpointsAndStates(c, id, logger: logger)
             }
             return r
         }
@@ -660,30 +678,15 @@ public final class PostgresLogStore: Sendable {
             var lots: [String: String] = [:]
         }
         let logger = self.logger
-        let r = try await leased { c -> Read in
+        let r = try await inOneSnapshot { c -> Read in
             var r = Read()
-            try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) AND idx = 0", logger: logger).decode(Data.self) {
-                    r.header = [UInt8](bytes)
-                }
-                for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) AND idx >= \(first) ORDER BY idx", logger: logger).decode(Data.self) {
-                    r.entries.append([UInt8](bytes))
-                }
-                for try await note in try await c.query("SELECT note FROM checkpoint WHERE production = \(id) ORDER BY position", logger: logger).decode(String.self) {
-                    r.notes.append(note)
-                }
-                for try await (i, state) in try await c.query("SELECT id, state FROM firearm_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
-                    r.firearms[i] = state
-                }
-                for try await (i, state) in try await c.query("SELECT id, state FROM lot_state WHERE production = \(id)", logger: logger).decode((String, String).self) {
-                    r.lots[i] = state
-                }
-                try await c.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await c.query("ROLLBACK", logger: logger)
-                throw error
+            for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) AND idx = 0", logger: logger).decode(Data.self) {
+                r.header = [UInt8](bytes)
             }
+            for try await bytes in try await c.query("SELECT bytes FROM entry WHERE production = \(id) AND idx >= \(first) ORDER BY idx", logger: logger).decode(Data.self) {
+                r.entries.append([UInt8](bytes))
+            }
+            (r.notes, r.firearms, r.lots) = try await Self.checkpointsAndStates(c, id, logger: logger)
             return r
         }
         return OpeningRows(header: r.header, entries: r.entries, notes: r.notes, firearms: r.firearms, lots: r.lots)

@@ -196,16 +196,7 @@ struct OracleTests {
 
     // MARK: - The reference against the worked scenarios
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/scenarios")
-    static let examples = repository.appendingPathComponent("scenarios")
-    static let sharedPresent = FileManager.default.fileExists(atPath: shared.path) || ProcessInfo.processInfo.environment["CI"] != nil
-
-    static func scenarios(in dir: URL) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.map { dir.appendingPathComponent($0).path }.sorted()
-    }
+    // The worked days are found as `ScenarioFileTests` finds them (`../shared/scenarios`, `scenarios/`).
 
     /// The reference decides the scenario at `path` exactly as its `.expected.jsonl` says
     /// (step, outcome and rules), independently of the fast engine.
@@ -231,12 +222,12 @@ struct OracleTests {
         }
     }
 
-    @Test(.enabled(if: sharedPresent), arguments: scenarios(in: shared))
+    @Test(.enabled(if: ScenarioFileTests.sharedPresent), arguments: ScenarioFileTests.scenarios(in: ScenarioFileTests.shared))
     func referenceDecidesSharedScenarioAsExpected(path: String) throws {
         try Self.checkReference(path)
     }
 
-    @Test(arguments: scenarios(in: examples))
+    @Test(arguments: ScenarioFileTests.scenarios(in: ScenarioFileTests.examples))
     func referenceDecidesExampleScenarioAsExpected(path: String) throws {
         try Self.checkReference(path)
     }
