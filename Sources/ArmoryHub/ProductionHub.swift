@@ -218,7 +218,10 @@ public actor ProductionHub {
     /// the snapshot it opened from (0: none).
     func open(_ id: String) async throws -> (ProductionLog, Int) {
         do {
-            let opened = try await store.loadFromSnapshot(id, logKey: logKey(id), keeping: window)
+            let opened = try await store.openFromSnapshot(id, logKey: logKey(id), keeping: window)
+            if !opened.passedOver.isEmpty {
+                logger.warning("production \(id) opened from its snapshot of \(opened.snapshotSize) entries; newer ones were passed over: \(opened.passedOver.joined(separator: "; "))")
+            }
             return (opened.log, opened.snapshotSize)
         } catch let e as SnapshotUnusable {
             if e.reason != SnapshotUnusable.noneStored { logger.warning("\(e.description); replaying its whole log") }

@@ -65,6 +65,15 @@ extension LogStore {
     /// Throws `SnapshotUnusable` when none stands up (open by `load` then); the log's
     /// entries are as they were either way.
     public func loadFromSnapshot(_ id: String, logKey: NoteVerifierKey?, keeping window: Int) async throws -> (log: ProductionLog, snapshotSize: Int) {
+        let opened = try await openFromSnapshot(id, logKey: logKey, keeping: window)
+        return (opened.log, opened.snapshotSize)
+    }
+
+    /// `loadFromSnapshot`, also saying why each newer snapshot than the one opened from was
+    /// passed over: a stored snapshot that does not stand up is worth a warning even when an
+    /// older one does.
+    public func openFromSnapshot(_ id: String, logKey: NoteVerifierKey?, keeping window: Int) async throws
+        -> (log: ProductionLog, snapshotSize: Int, passedOver: [String]) {
         func unusable(_ why: String) -> SnapshotUnusable { SnapshotUnusable(production: id, reason: why) }
         let candidates = try await snapshotCandidates(id, limit: snapshotsTried)
         guard !candidates.snapshots.isEmpty else { throw unusable(SnapshotUnusable.noneStored) }
@@ -77,7 +86,7 @@ extension LogStore {
             }
             do {
                 return (try await open(id, origin: candidates.origin, size: candidates.size, snapshot: chosen.0, state: chosen.1, logKey: logKey, window: window),
-                        chosen.0.size)
+                        chosen.0.size, reasons)
             } catch let e as SnapshotUnusable {
                 reasons.append(e.reason)
             }

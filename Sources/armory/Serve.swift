@@ -96,6 +96,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("On the studio: the productions mirrored here, one per line: PRODUCTION VKEY TOKEN-SHA256 (the set's log key, text or file, and the hex SHA-256 of the set's token); # starts a comment.", valueName: "file"))
     var mirrorFrom: String?
 
+    func validate() throws {
+        // Said plainly rather than quietly raised or ignored.
+        guard memoryWindow >= ProductionHub.smallestWindow else {
+            throw ValidationError("--memory-window must be at least \(ProductionHub.smallestWindow) entries (the pages read the last 80)")
+        }
+        guard heldProductions >= 1 else { throw ValidationError("--held-productions must be at least 1") }
+        guard snapshotInterval >= 0 else { throw ValidationError("--snapshot-interval must be 0 (no snapshots) or a number of entries") }
+        guard maximumConnections >= 1 else { throw ValidationError("--maximum-connections must be at least 1") }
+    }
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         var logger = Logger(label: "armory")

@@ -186,8 +186,9 @@ struct SnapshotOpeningTests {
             try await store.saveSnapshot(id2, size: log2.size, #require(log2.snapshot(signer: Self.signer)))
             try await Self.append(store, id2, &log2, steps[200..<300], offset: 200)
             try await store.saveSnapshot(id2, size: log2.size, try Self.damaged(#require(log2.snapshot(signer: Self.signer)), log2, damage))
-            let (opened, at) = try await store.loadFromSnapshot(id2, logKey: Self.signer.verifierKey, keeping: Self.window)
+            let (opened, at, passedOver) = try await store.openFromSnapshot(id2, logKey: Self.signer.verifierKey, keeping: Self.window)
             #expect(at == goodSize && opened.state == log2.state, "\(damage)")
+            #expect(passedOver.count == 1, "the damaged snapshot is named as passed over: \(damage)")
         }
     }
 

@@ -430,3 +430,19 @@ def test_a_bundle_larger_than_the_limit_is_refused_unread(tmp_path):
     assert out.returncode == 65
     assert "is 3221225472 bytes, more than a bundle may be (2147483648 bytes)" in out.stderr, out.stderr
     assert time.time() - start < 20
+
+
+@pytest.mark.parametrize("option,value,says", [
+    ("--snapshot-interval", "-1", "--snapshot-interval must be 0"),
+    ("--held-productions", "0", "--held-productions must be at least 1"),
+    ("--memory-window", "5", "--memory-window must be at least 128"),
+    ("--maximum-connections", "-3", "--maximum-connections must be at least 1"),
+])
+def test_serve_refuses_sizes_it_cannot_keep_instead_of_changing_them(tmp_path, option, value, says):
+    # A number out of range is refused before anything starts, naming the option, rather
+    # than quietly raised to the smallest that works (or, for snapshots, read as none).
+    out = subprocess.run([ARMORY, "serve", "--database", str(tmp_path / "a.db"), "--port", "0", f"{option}={value}"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 64, out.stderr
+    assert says in out.stderr
+    assert not (tmp_path / "a.db").exists()
