@@ -730,11 +730,11 @@ public struct ArmoryAPI: Sendable {
         let s = try require(ctx)
         try await exists(s.production)
         let id = try ctx.param("id")
-        let found = lots ? try await hub.store.lot(s.production, id) : try await hub.store.firearm(s.production, id)
-        guard let found else { throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production") }
-        let history = try await hub.store.history(s.production, of: lots ? .lot(id) : .firearm(id),
-                                                  before: try intQuery(req, "before", default: Int(Int32.max), range: 0...Int(Int32.max)),
-                                                  limit: try intQuery(req, "limit", default: 50, range: 1...1000))
+        let before = try intQuery(req, "before", default: Int(Int32.max), range: 0...Int(Int32.max))
+        let limit = try intQuery(req, "limit", default: 50, range: 1...1000)
+        guard let (found, history) = try await hub.store.item(s.production, lots ? .lot(id) : .firearm(id), historyBefore: before, limit: limit) else {
+            throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production")
+        }
         return jsonResponse(.object([("state", parsed(found)), ("history", .array(history.map(entryJSON)))]))
     }
 

@@ -103,6 +103,10 @@ public protocol LogStore: Sendable {
     /// The latest `limit` entries before entry `before` naming a firearm or lot (its custody
     /// chain and loads), oldest first.
     func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry]
+    /// A firearm's or lot's current state and its `history`, read together (one read where
+    /// the store can: the page and API read both on every look at a firearm); nil when it
+    /// is not known.
+    func item(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredEntry])?
     /// Alarms recorded after entry `after`, in order.
     func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry]
     /// The latest `limit` alarms, oldest first.
@@ -145,6 +149,17 @@ public func openStore(_ location: String) async throws -> any LogStore {
 }
 
 extension LogStore {
+    /// `item` as two reads.
+    public func item(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredEntry])? {
+        let found: ItemState?
+        switch subject {
+        case .firearm(let id): found = try await firearm(production, id)
+        case .lot(let id): found = try await lot(production, id)
+        }
+        guard let found else { return nil }
+        return (found, try await history(production, of: subject, before: before, limit: limit))
+    }
+
     /// Loads and verifies a production's log; any entry that does not stand up is refused.
     public func load(_ id: String, logKey: NoteVerifierKey?) async throws -> ProductionLog {
         try await load(id, logKey: logKey, readOnlyAtFault: false)

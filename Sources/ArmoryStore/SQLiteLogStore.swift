@@ -396,14 +396,36 @@ public final class SQLiteLogStore: Sendable {
     }
 
     public func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry] {
-        try await entries("""
-            SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
-            WHERE s.production = ? AND s.subject = ? AND s.idx < ? ORDER BY s.idx DESC LIMIT ?
-            """, [production, subject.key, before, limit]).reversed()
+        try await entries(Self.historySQL, [production, subject.key, before, limit]).reversed()
     }
+
+    /// The latest entries naming a subject before an index, newest first.
+    static let historySQL = """
+        SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
+        WHERE s.production = ? AND s.subject = ? AND s.idx < ? ORDER BY s.idx DESC LIMIT ?
+        """
 
     public func history(_ production: String, of subject: Subject) async throws -> [StoredEntry] {
         try await history(production, of: subject, before: .max, limit: .max)
+    }
+
+    /// The item's row and its history in one read: one wait for a reader, not two.
+    public func item(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredEntry])? {
+        let (table, id): (String, String)
+        switch subject {
+        case .firearm(let f): (table, id) = ("firearm_state", f)
+        case .lot(let l): (table, id) = ("lot_state", l)
+        }
+        let read = try await pool.read { db -> (ItemState, [(Int, [UInt8])])? in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state FROM \(table) WHERE production = ? AND id = ?"), arguments: [production, id]) else {
+                return nil
+            }
+            let history = try Row.fetchAll(db.cachedStatement(sql: Self.historySQL), arguments: [production, subject.key, before, limit])
+                .map { ($0["idx"] as Int, [UInt8]($0["bytes"] as Data)) }
+            return (ItemState(id: row["id"], json: row["state"]), history)
+        }
+        guard let (found, rows) = read else { return nil }
+        return (found, try rows.reversed().map { try StoredEntry(index: $0.0, bytes: $0.1) })
     }
 
     public func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry] {

@@ -170,6 +170,17 @@ struct LogStoreBehaviourTests {
         #expect(try await store.firearms(id).map(\.id) == ["colt-1"])
         #expect(try await store.lots(id).map(\.id) == ["D1"])
         #expect(try await store.firearm(id, "colt-2") == nil)
+        // An item read with its history together is the two reads apart.
+        for subject in [Subject.firearm("colt-1"), .lot("D1")] {
+            for (before, limit) in [(Int(Int32.max), 50), (Int(Int32.max), 1), (log.size - 1, 2), (0, 5)] {
+                let together = try #require(try await store.item(id, subject, historyBefore: before, limit: limit))
+                let state: ItemState?
+                if case .firearm(let f) = subject { state = try await store.firearm(id, f) } else if case .lot(let l) = subject { state = try await store.lot(id, l) } else { state = nil }
+                #expect(together.0 == state)
+                #expect(together.1.map(\.index) == (try await store.history(id, of: subject, before: before, limit: limit)).map(\.index))
+            }
+        }
+        #expect(try await store.item(id, .firearm("colt-2"), historyBefore: .max, limit: 50) == nil)
         #expect(log.state.condition(of: log.state.firearm("colt-1")!) == .frozen)
 
         let days = Set(Self.stored(log, where: { _ in true }).map { String($0.entry.at.prefix(10)) }).sorted()
