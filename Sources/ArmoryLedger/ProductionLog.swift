@@ -314,9 +314,6 @@ extension ProductionLog {
         guard store.startAt(leafCount: first, edge: edge) else { throw NoteError("a stored tree node at the log's right edge is missing") }
         self.tree = MerkleTree(store: store)
         self.entries.start(at: first)
-        if first == snapshot.size, (try? tree.rootHash()) != snapshot.rootHash {
-            throw NoteError("the tree's root at size \(snapshot.size) is not the snapshot's")
-        }
         var header: ProductionHeader? = header
         var next = state
         for (k, bytes) in entries.enumerated() {
@@ -338,11 +335,10 @@ extension ProductionLog {
                 let computed = (0...(~index).trailingZeroBitCount).flatMap { level in tree.store.node(level: level, index: index >> level) ?? [] }
                 guard computed == packed else { throw NoteError("the stored tree nodes of entry \(index) do not match its bytes") }
             }
-            if index + 1 == snapshot.size {
-                guard (try? tree.rootHash()) == snapshot.rootHash else {
-                    throw NoteError("the tree's root at size \(snapshot.size) is not the snapshot's")
-                }
-            }
+        }
+        // The snapshot's size is within the entries read (checked above), so its root is the tree's.
+        guard (try? tree.rootHash(size: snapshot.size)) == snapshot.rootHash else {
+            throw NoteError("the tree's root at size \(snapshot.size) is not the snapshot's")
         }
         self.state = next
         if let last = checkpoints.last {
