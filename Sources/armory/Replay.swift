@@ -140,11 +140,11 @@ final class HeldOutput {
         return true
     }
 
-    /// Reads the file from its start until `bytes` is full.
-    static func readAll(_ fd: Int32, _ bytes: UnsafeMutableRawBufferPointer) -> Bool {
+    /// Reads the file from `offset` until `bytes` is full.
+    static func readAll(_ fd: Int32, _ bytes: UnsafeMutableRawBufferPointer, at offset: Int = 0) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(done))
+            let n = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return false }
             done += n
@@ -164,13 +164,11 @@ final class HeldOutput {
             var at = 0
             while at < spooled {
                 let n = min(buffer.count, spooled - at)
-                let read = buffer.withUnsafeMutableBytes { b in
-                    pread(spool, b.baseAddress!, n, off_t(at))
+                guard buffer.withUnsafeMutableBytes({ Self.readAll(spool, UnsafeMutableRawBufferPointer(rebasing: $0[..<n]), at: at) }) else {
+                    throw unreadable()
                 }
-                if read < 0, errno == EINTR { continue }
-                guard read > 0 else { throw unreadable() }
-                buffer.withUnsafeBufferPointer { handle.write(bytesAt: UnsafeBufferPointer(rebasing: $0[..<read])) }
-                at += read
+                buffer.withUnsafeBufferPointer { handle.write(bytesAt: UnsafeBufferPointer(rebasing: $0[..<n])) }
+                at += n
             }
         }
         piece.withUnsafeBufferPointer { handle.write(bytesAt: $0) }
