@@ -138,10 +138,13 @@ public final class DeliveryWorker: Sendable {
     public static let flushEvery: Duration = .milliseconds(100)
 
     /// Writes what attempts came to. Sent but not marked (the store failed): sent again
-    /// later, which each delivery's key makes harmless.
+    /// later, which each delivery's key makes harmless. The write is not cancelled with the
+    /// worker: what was sent before the server stopped is marked, not sent again when it
+    /// starts.
     func mark(_ attempted: [Delivery]) async {
         guard !attempted.isEmpty else { return }
-        do { try await store.updateDeliveries(attempted) } catch {
+        let store = self.store
+        if case let .failure(error) = await Task(operation: { try await store.updateDeliveries(attempted) }).result {
             logger.warning("\(attempted.count) deliveries were attempted but could not be marked: \(error)")
         }
     }

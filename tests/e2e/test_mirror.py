@@ -245,7 +245,10 @@ def test_a_set_restored_from_an_old_backup_is_refused_as_a_fork(link):
         with sqlite3.connect(link["studio"] / "studio.db") as db:
             rows = db.execute("SELECT length(request), reason FROM mirror_fork WHERE production = 'demo'").fetchall()
         assert rows and all(n > 0 for n, _ in rows), rows
-        assert len([a for a in hook.alerts() if a[0]["labels"]["alertname"] == "ArmoryFork"]) == 1
+        # One alarm: the restarted studio raised no second one. Delivery is at least once (a
+        # request the receiver took as the studio stopped, before its answer came back, is
+        # sent again under the same X-Armory-Delivery key, which a receiver uses to drop it).
+        assert len({key for a, key in hook.alerts() if a["labels"]["alertname"] == "ArmoryFork"}) == 1, hook.alerts()
     finally:
         server.stop()
         studio.stop()
