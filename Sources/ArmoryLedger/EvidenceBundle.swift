@@ -515,3 +515,47 @@ struct EntryStream<Source: BundleSource> {
         return Array(buffer[start..<(start + n)])
     }
 }
+
+/// A verified bundle's log read back in order, a batch of entries at a time, for `armory
+/// import`: only one batch is in memory, never the bundle. Every bundle holds its log's
+/// entries from the first; the covering checkpoint is read again here and its signature
+/// checked with the key the bundle was verified with, so a file changed between the
+/// verification and this read cannot put an unsigned checkpoint in a store.
+public final class BundleLog {
+    /// The log's origin (`armory/<production id>`).
+    public let origin: String
+    /// The checkpoint covering every entry, signed by the log key.
+    public let checkpoint: SignedNote
+    var stream: EntryStream<Opened>
+
+    /// Any source, read through its protocol.
+    struct Opened: BundleSource {
+        let source: any BundleSource
+        var count: Int { source.count }
+        func read(_ range: Range<Int>) throws(ArchiveError) -> [UInt8] { try source.read(range) }
+    }
+
+    public init(_ source: any BundleSource, logKey: NoteVerifierKey) throws(BundleError) {
+        let members: [BundleArchive.Member]
+        do { members = try BundleArchive.index(source) } catch { throw BundleError("not an Armory bundle: \(error.message)") }
+        func member(_ name: String) throws(BundleError) -> BundleArchive.Member {
+            guard let m = members.first(where: { $0.name == name }) else { throw BundleError("missing \(name)") }
+            return m
+        }
+        let named = try member("checkpoint.txt")
+        do {
+            let note = try SignedNote(parsing: String(decoding: try source.read(named.contents), as: UTF8.self))
+            guard try note.verify(with: [logKey]).contains(where: { $0.key == logKey }) else { throw NoteError("not signed by the log") }
+            checkpoint = note
+            origin = try Checkpoint(text: note.text).origin
+        } catch { throw BundleError("checkpoint.txt: \(error)") }
+        stream = EntryStream(Opened(source: source), try member("entries.bin").contents)
+    }
+
+    /// The next entries in order, at most `limit` of them; none at the end.
+    public func next(upTo limit: Int) throws(BundleError) -> [[UInt8]] {
+        var batch: [[UInt8]] = []
+        while batch.count < limit, let bytes = try stream.next() { batch.append(bytes) }
+        return batch
+    }
+}

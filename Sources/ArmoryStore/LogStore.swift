@@ -78,6 +78,10 @@ public protocol LogStore: Sendable {
     func productionIDs() async throws -> [String]
     /// Stores a new production's log.
     func create(_ id: String, _ log: ProductionLog) async throws
+    /// Stores a new production's log handed over a batch at a time, in one transaction:
+    /// nothing is stored unless every batch is (an entry that does not stand up, a read
+    /// that fails, or a production of that id already there leaves the database as it was).
+    func create(_ id: String, importing log: LogImport) async throws
     /// Appends a batch (what a log holds beyond the mark its writer decided against), or
     /// throws `StoreError.conflict` if the stored log is no longer that size.
     func append(_ id: String, _ batch: AppendBatch) async throws

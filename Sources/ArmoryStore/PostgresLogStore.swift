@@ -220,7 +220,8 @@ public final class PostgresLogStore: Sendable {
         do {
             try await leased { c in try await c.withTransaction(logger: logger) { c in try await body(c) } }
         } catch let e as PostgresTransactionError {
-            if let own = e.closureError as? StoreError { throw own }
+            // The body's own error (a conflict, an import's entry that does not stand up), rolled back.
+            if let own = e.closureError { throw own }
             throw e
         }
     }
@@ -394,15 +395,35 @@ public final class PostgresLogStore: Sendable {
 
     public func create(_ id: String, _ log: ProductionLog) async throws {
         let rows = LogRows(log)
-        let origin = log.origin
         try await transaction { [logger] c in
-            let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
-            guard existing.isEmpty else { throw StoreError.productionExists(id) }
-            try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
-            // A production opened with a log already in it (an import, a replay): its alarms are history, not news.
-            guard try await Self.wrote(c.query(Self.appendQuery(id: id, rows: rows, expected: 0, deliveries: false), logger: logger)) else {
-                throw StoreError.conflict(production: id, expectedSize: 0, storedSize: -1)
+            try await Self.open(c, id, origin: log.origin, logger: logger)
+            try await Self.write(c, id, rows, expected: 0, logger: logger)
+        }
+    }
+
+    /// Stores a log handed over a batch at a time, in one transaction: each batch is built
+    /// off the cooperative pool and written as one statement.
+    public func create(_ id: String, importing log: LogImport) async throws {
+        try await transaction { [logger] c in
+            try await Self.open(c, id, origin: log.origin, logger: logger)
+            while let (rows, expected) = try await offPool({ try log.next() }) {
+                try await Self.write(c, id, rows, expected: expected, logger: logger)
             }
+        }
+    }
+
+    /// The production's row, refused if there is one of that id.
+    static func open(_ c: PostgresConnection, _ id: String, origin: String, logger: Logger) async throws {
+        let existing = try await c.query("SELECT 1 FROM production WHERE id = \(id)", logger: logger).collect()
+        guard existing.isEmpty else { throw StoreError.productionExists(id) }
+        try await c.query("INSERT INTO production (id, origin, size) VALUES (\(id), \(origin), 0)", logger: logger)
+    }
+
+    /// Writes rows onto a production being created. A production opened with a log already
+    /// in it (an import, a replay): its alarms are history, not news, so no deliveries.
+    static func write(_ c: PostgresConnection, _ id: String, _ rows: LogRows, expected: Int, logger: Logger) async throws {
+        guard try await wrote(c.query(appendQuery(id: id, rows: rows, expected: expected, deliveries: false), logger: logger)) else {
+            throw StoreError.conflict(production: id, expectedSize: expected, storedSize: -1)
         }
     }
 

@@ -237,12 +237,26 @@ public final class SQLiteLogStore: Sendable {
     public func create(_ id: String, _ log: ProductionLog) throws {
         let rows = LogRows(log)
         try pool.write { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM production WHERE id = ?", arguments: [id]) != nil {
-                throw StoreError.productionExists(id)
-            }
-            try db.execute(sql: "INSERT INTO production (id, origin) VALUES (?, ?)", arguments: [id, log.origin])
+            try SQLiteLogStore.open(db, id, origin: log.origin)
             try SQLiteLogStore.write(db, id: id, rows: rows)
         }
+    }
+
+    /// Stores a log handed over a batch at a time, in one write transaction (the batches
+    /// are built on the database's writer, not on the cooperative pool).
+    public func create(_ id: String, importing log: LogImport) async throws {
+        try await pool.write { db in
+            try SQLiteLogStore.open(db, id, origin: log.origin)
+            while let (rows, _) = try log.next() { try SQLiteLogStore.write(db, id: id, rows: rows) }
+        }
+    }
+
+    /// The production's row, refused if there is one of that id.
+    static func open(_ db: Database, _ id: String, origin: String) throws {
+        if try Int.fetchOne(db, sql: "SELECT 1 FROM production WHERE id = ?", arguments: [id]) != nil {
+            throw StoreError.productionExists(id)
+        }
+        try db.execute(sql: "INSERT INTO production (id, origin) VALUES (?, ?)", arguments: [id, origin])
     }
 
     /// Appends what `new` holds beyond `mark` (entries, their nodes, new or newly cosigned

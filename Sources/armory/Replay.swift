@@ -36,7 +36,7 @@ struct Replay: AsyncParsableCommand {
     var key: String?
 
     func run() async throws {
-        let (handle, size) = try openInput(file)
+        let (handle, _) = try openInput(file)
         let input = InputPieces(file, handle)
         let packs = try policyPacks()
         // Each step is decided as it is read: with --json, only its line is kept; the table

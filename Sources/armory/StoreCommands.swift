@@ -38,22 +38,31 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         let trusted = try key.map { try loadVerifierKey($0, for: .log) }
-        let bytes = try readInput(bundle, limit: BundleArchive.Limits.standard.bytes, what: "a bundle")
-        do { _ = try EvidenceBundle.verify(bytes, trustedLogKey: trusted) } catch {
+        let source = try openBundle(bundle)
+        let summary: BundleSummary
+        do { summary = try EvidenceBundle.verify(source, trustedLogKey: trusted) } catch {
             printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(error.description))")
             throw ExitCode(1)
         }
-        // Verified above, so each part reads.
-        let archive = try BundleArchive(decoding: bytes)
-        let entries = try EvidenceBundle.entries(in: archive)
-        let note = try SignedNote(parsing: String(decoding: archive.file("checkpoint.txt")!, as: UTF8.self))
-        let origin = try Checkpoint(text: note.text).origin
+        // Read a second time, a batch at a time, into one transaction: the file is never
+        // held whole, and its checkpoint's signature is checked again with the key it was
+        // verified with.
+        let reader: BundleLog
+        do { reader = try BundleLog(source, logKey: summary.logKey) } catch {
+            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(error.description))")
+            throw ExitCode(1)
+        }
+        let origin = reader.origin
         let id = productionID ?? (origin.hasPrefix("armory/") ? String(origin.dropFirst(7)) : origin)
         try checkProductionID(id, hint: productionID == nil ? " (from the bundle's origin); give one with --production-id" : "")
-        let log = try ProductionLog(origin: origin, entries: entries, checkpoints: [note])
-        do { try await openStore(database).create(id, log) } catch let e as StoreError {
+        let log = LogImport(origin: origin, checkpoints: [reader.checkpoint]) { try reader.next(upTo: $0) }
+        do { try await openStore(database).create(id, importing: log) } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.cannotCreate)
+        } catch {
+            // The bundle changed after it was verified: the transaction stored nothing.
+            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(String(describing: error)))")
+            throw ExitCode(1)
         }
         printLine("imported production '\(printable(id))': \(log.size) entries, checkpoint \(log.size) verified")
     }

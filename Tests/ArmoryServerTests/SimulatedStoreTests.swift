@@ -50,6 +50,11 @@ final class SimulatedStore: LogStore {
         }
     }
 
+    /// The hub never imports: what is simulated here is its group commit.
+    func create(_ id: String, importing log: LogImport) async throws {
+        throw StoreError.unavailable("the simulated store takes no imports")
+    }
+
     func append(_ id: String, _ batch: AppendBatch) async throws {
         let outcome = await withCheckedContinuation { c in state.withLock { $0.pending = c } }
         try state.withLock { s in
