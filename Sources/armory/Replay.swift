@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArmoryCore
+import ArmoryHub
 import ArmoryLedger
 import ArmoryStore
 import Foundation
@@ -34,6 +35,13 @@ struct Replay: AsyncParsableCommand {
 
     @Option(help: "When recording: the log's private key, to sign checkpoints at every wrap, after FA-7, and at the end.")
     var key: String?
+
+    @Option(help: ArgumentHelp("When recording with --key: entries between two signed snapshots of the production's state, as a server recording it stores them (0: none).", valueName: "entries"))
+    var snapshotInterval = ProductionHub.defaultSnapshotInterval
+
+    func validate() throws {
+        guard snapshotInterval >= 0 else { throw ValidationError("--snapshot-interval must be 0 (no snapshots) or a number of entries") }
+    }
 
     func run() async throws {
         let (handle, _) = try openInput(file)
@@ -269,10 +277,19 @@ extension Replay {
         try checkProductionID(id, hint: productionID == nil ? "; give one with --production-id" : "")
         let signer = try key.map { try loadSigner($0, for: .log) }
         var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
-        for step in steps { _ = try log.record(step, signer: signer) }
+        // Signed, the production gets the state snapshots a server recording it would have
+        // stored (every `--snapshot-interval` entries), so a server opens it from its newest
+        // one rather than by replaying the whole log.
+        var snapshots: [(size: Int, StoredSnapshot)] = []
+        for step in steps {
+            _ = try log.record(step, signer: signer)
+            if let signer, snapshotInterval > 0, log.size % snapshotInterval == 0, let s = log.snapshot(signer: signer) { snapshots.append((log.size, s)) }
+        }
         if let signer { log.signCheckpoint(signer) }
         do {
-            try await openStore(path).create(id, log)
+            let store = try await openStore(path)
+            try await store.create(id, log)
+            for (size, snapshot) in snapshots { try await store.saveSnapshot(id, size: size, snapshot) }
         } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.cannotCreate)

@@ -49,7 +49,8 @@ def test_a_snapshot_is_stored_checked_and_passed_over_when_altered(tmp_path):
     key, scenario, db = tmp_path / "log.key", tmp_path / "long.json", tmp_path / "studio.db"
     subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/studio", "-o", key], check=True, capture_output=True)
     subprocess.run([ARMORY, "generate", "--steps", "2500", "-o", scenario], check=True, capture_output=True)
-    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key], check=True, capture_output=True)
+    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key, "--snapshot-interval", "0"],
+                   check=True, capture_output=True)
     check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0 and "snapshot" not in check.stdout, check.stdout
 
@@ -71,3 +72,26 @@ def test_a_snapshot_is_stored_checked_and_passed_over_when_altered(tmp_path):
     assert check.returncode == 1 and "BAD p1" in check.stdout and "does not hash" in check.stdout, check.stdout
     err = open_once(db, key, tmp_path, "third")
     assert "production p1 not opened from a snapshot" in err and "replaying its whole log" in err, err
+
+
+def test_a_production_recorded_from_a_scenario_has_the_snapshots_a_server_would_have_stored(tmp_path):
+    key, scenario, db = tmp_path / "log.key", tmp_path / "long.json", tmp_path / "studio.db"
+    subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/studio", "-o", key], check=True, capture_output=True)
+    subprocess.run([ARMORY, "generate", "--steps", "2500", "-o", scenario], check=True, capture_output=True)
+    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key, "--snapshot-interval", "1000"],
+                   check=True, capture_output=True)
+    assert sqlite3.connect(db).execute("SELECT size FROM snapshot WHERE production = 'p1' ORDER BY size").fetchall() == [(1000,), (2000,)]
+    check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "the state snapshot at 2000 entries equals the replay's" in check.stdout, check.stdout
+    # The server opens it from the newest one (no full replay, no warning) and stores none of its own.
+    err = open_once(db, key, tmp_path, "opened")
+    assert "not opened from a snapshot" not in err and "replaying its whole log" not in err, err
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM snapshot").fetchone()[0] == 2
+    # Unsigned, a recording stores none: a snapshot is signed with the log's key.
+    bare = tmp_path / "bare.db"
+    subprocess.run([ARMORY, "replay", scenario, "--record", bare, "--production-id", "p1"], check=True, capture_output=True)
+    assert sqlite3.connect(bare).execute("SELECT COUNT(*) FROM snapshot").fetchone()[0] == 0
+    refused = subprocess.run([ARMORY, "replay", scenario, "--record", tmp_path / "x.db", "--key", key, "--snapshot-interval", "-1"],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "--snapshot-interval" in refused.stderr, refused.stderr
