@@ -241,11 +241,14 @@ public actor ProductionHub {
     func snapshotIfDue(_ id: String, every: Int? = nil) {
         let every = every ?? snapshotInterval
         guard snapshotInterval > 0, let signer, logKey(id) == signer.verifierKey, queued[id] == nil,
-              let log = logs[id], log.size - (snapshotSizes[id] ?? 0) >= every, let snapshot = log.snapshot(signer: signer)
+              let log = logs[id], log.fault == nil, log.size - (snapshotSizes[id] ?? 0) >= every
         else { return }
         snapshotSizes[id] = log.size
         let store = self.store, logger = self.logger, size = log.size
         Task {
+            // Encoded, hashed and signed off the actor and the cooperative pool: a long
+            // production's state takes milliseconds, and steps go on being decided meanwhile.
+            guard let snapshot = await offPool({ log.snapshot(signer: signer) }) else { return }
             do { try await store.saveSnapshot(id, size: size, snapshot) } catch {
                 logger.warning("production \(id): the state snapshot at \(size) entries could not be stored: \(error)")
             }
