@@ -264,21 +264,25 @@ public final class FileBundleSource: BundleSource {
 
     public func read(_ range: Range<Int>) throws(ArchiveError) -> [UInt8] {
         guard range.lowerBound >= 0, range.upperBound <= count else { throw ArchiveError("read beyond the archive's \(count) bytes") }
-        var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initialized in
-            var done = 0
-            while done < range.count {
-                let n = pread(descriptor, buffer.baseAddress! + done, range.count - done, off_t(range.lowerBound + done))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    failed = true
-                    break
-                }
-                done += n
-            }
-            initialized = done
+            initialized = readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: range.lowerBound)
         }
-        guard !failed else { throw ArchiveError("the file could not be read at byte \(range.lowerBound + bytes.count): it changed or shrank while being verified") }
+        guard bytes.count == range.count else {
+            throw ArchiveError("the file could not be read at byte \(range.lowerBound + bytes.count): it changed or shrank while being verified")
+        }
         return bytes
     }
+}
+
+/// Reads `bytes.count` bytes of an open file from `offset` into `bytes`, through short reads
+/// and interruptions; returns how many were read (fewer at the file's end or on an error).
+public func readFully(_ descriptor: Int32, into bytes: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    var done = 0
+    while done < bytes.count {
+        let n = pread(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { break }
+        done += n
+    }
+    return done
 }

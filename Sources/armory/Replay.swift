@@ -150,14 +150,7 @@ final class HeldOutput {
 
     /// Reads the file from `offset` until `bytes` is full.
     static func readAll(_ fd: Int32, _ bytes: UnsafeMutableRawBufferPointer, at offset: Int = 0) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
+        readFully(fd, into: bytes, at: offset) == bytes.count
     }
 
     /// Writes everything held, in order, and lets it go; exits 73 if any of it was lost.
