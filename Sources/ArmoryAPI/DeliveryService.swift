@@ -14,7 +14,7 @@ public struct DeliveryService: Service {
     public init(worker: DeliveryWorker) { self.worker = worker }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await worker.run() }
+        await cancelWhenGracefulShutdown { await worker.run() }
     }
 }
 
@@ -24,7 +24,7 @@ public struct OtherProcessesService: Service {
     public init(hub: ProductionHub) { self.hub = hub }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await hub.followOtherProcesses() }
+        await cancelWhenGracefulShutdown { await hub.followOtherProcesses() }
     }
 }
 
@@ -39,7 +39,7 @@ public struct MemoryTrimService: Service {
     public init() {}
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.interval)
                 if Task.isCancelled { return }
@@ -73,7 +73,7 @@ public struct WitnessService: Service {
     public init(worker: WitnessWorker) { self.worker = worker }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await worker.run() }
+        await cancelWhenGracefulShutdown { await worker.run() }
     }
 }
 

@@ -97,7 +97,7 @@ public struct MirrorRestoreService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await receiver.restore()
@@ -119,6 +119,6 @@ public struct MirrorService: Service {
     public init(worker: MirrorWorker) { self.worker = worker }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await worker.run() }
+        await cancelWhenGracefulShutdown { await worker.run() }
     }
 }
