@@ -53,4 +53,32 @@ struct DeliveryNotYetReadableTests {
         let sent = try await h.store.deliveries("p", index: alarm.index)
         #expect(sent.allSatisfy { $0.state == .delivered && $0.attempts == 1 && $0.failingSince == nil && $0.lastError == nil })
     }
+
+    /// The peer answers just as the server stops (the worker's task cancelled): the delivery
+    /// is still marked delivered, so the restarted server does not send it again.
+    final class AnsweringAsTheServerStops: AlarmSender {
+        let got = Mutex<[String]>([])
+        func send(_ delivery: Delivery, _ alarm: AlarmMessage) async -> SendOutcome {
+            got.withLock { $0.append(delivery.key) }
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+            return .delivered
+        }
+    }
+
+    @Test func aDeliveryAnsweredAsTheServerStopsIsMarkedDelivered() async throws {
+        let h = try Harness()
+        try await h.production("p", people: AuthorisationTests.people, openedAt: Timestamp(seconds: 1_800_000_000, offsetMinutes: 0))
+        try await h.store.setServerWebhooks([(url: "http://hook.test/alerts", secret: "a-webhook-secret-of-enough-length")])
+        let alarm = try await h.hub.record("p", Step(at: Timestamp(seconds: 1_800_000_001, offsetMinutes: 0), by: nil,
+                                                     action: .reportConcern(text: "a round rattles in the dummies box", scene: nil)))
+        let receiver = AnsweringAsTheServerStops()
+        let worker = DeliveryWorker(hub: h.hub, store: h.store, senders: [.webhook: receiver], publicURL: { "http://armory.test" },
+                                    logger: Logger(label: "test"), clock: { Date(timeIntervalSince1970: 1_800_000_002) })
+        let running = Task { await worker.pass(escalating: false) }
+        while receiver.got.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        running.cancel()
+        _ = await running.value
+        let sent = try await h.store.deliveries("p", index: alarm.index)
+        #expect(sent.count == 1 && sent.allSatisfy { $0.state == .delivered && $0.attempts == 1 })
+    }
 }
