@@ -45,12 +45,18 @@ def open_once(db, key, folder, name):
     return err.read_text()
 
 
-def test_a_snapshot_is_stored_checked_and_passed_over_when_altered(tmp_path):
-    key, scenario, db = tmp_path / "log.key", tmp_path / "long.json", tmp_path / "studio.db"
+def recorded(folder, snapshot_interval):
+    """A signed production p1 of 2,501 entries recorded from a generated day into studio.db."""
+    key, scenario, db = folder / "log.key", folder / "long.json", folder / "studio.db"
     subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/studio", "-o", key], check=True, capture_output=True)
     subprocess.run([ARMORY, "generate", "--steps", "2500", "-o", scenario], check=True, capture_output=True)
-    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key, "--snapshot-interval", "0"],
-                   check=True, capture_output=True)
+    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key,
+                    "--snapshot-interval", str(snapshot_interval)], check=True, capture_output=True)
+    return key, scenario, db
+
+
+def test_a_snapshot_is_stored_checked_and_passed_over_when_altered(tmp_path):
+    key, scenario, db = recorded(tmp_path, snapshot_interval=0)
     check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0 and "snapshot" not in check.stdout, check.stdout
 
@@ -75,11 +81,7 @@ def test_a_snapshot_is_stored_checked_and_passed_over_when_altered(tmp_path):
 
 
 def test_a_production_recorded_from_a_scenario_has_the_snapshots_a_server_would_have_stored(tmp_path):
-    key, scenario, db = tmp_path / "log.key", tmp_path / "long.json", tmp_path / "studio.db"
-    subprocess.run([ARMORY, "keys", "create", "--name", "armory.example/studio", "-o", key], check=True, capture_output=True)
-    subprocess.run([ARMORY, "generate", "--steps", "2500", "-o", scenario], check=True, capture_output=True)
-    subprocess.run([ARMORY, "replay", scenario, "--record", db, "--production-id", "p1", "--key", key, "--snapshot-interval", "1000"],
-                   check=True, capture_output=True)
+    key, scenario, db = recorded(tmp_path, snapshot_interval=1000)
     assert sqlite3.connect(db).execute("SELECT size FROM snapshot WHERE production = 'p1' ORDER BY size").fetchall() == [(1000,), (2000,)]
     check = subprocess.run([ARMORY, "check", "--database", db, "--key", key], capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr
