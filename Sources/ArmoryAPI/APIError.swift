@@ -58,6 +58,5 @@ public struct APIError: HTTPResponseError, Sendable {
 
 /// A JSON response from ArmoryCore's JSON value (compact, stable key order).
 func jsonResponse(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-             body: .init(byteBuffer: ByteBuffer(bytes: value.compactBytes)))
+    jsonResponse(bytes: value.compactBytes, status: status)
 }

@@ -732,10 +732,12 @@ public struct ArmoryAPI: Sendable {
         let id = try ctx.param("id")
         let before = try intQuery(req, "before", default: Int(Int32.max), range: 0...Int(Int32.max))
         let limit = try intQuery(req, "limit", default: 50, range: 1...1000)
-        guard let (found, history) = try await hub.store.item(s.production, lots ? .lot(id) : .firearm(id), historyBefore: before, limit: limit) else {
+        guard let (found, history) = try await hub.store.itemAsStored(s.production, lots ? .lot(id) : .firearm(id), historyBefore: before, limit: limit) else {
             throw APIError.notFound("no \(lots ? "lot" : "firearm") '\(id)' in this production")
         }
-        return jsonResponse(.object([("state", parsed(found)), ("history", .array(history.map(entryJSON)))]))
+        // Written from the stored text (`EntryWriter`): the same bytes as the state parsed and
+        // each entry decoded and written as `entryJSON`, without doing either.
+        return jsonResponse(bytes: try EntryWriter.item(found, history))
     }
 
     func scenes(_ ctx: SignedInContext) async throws -> Response {
@@ -748,8 +750,9 @@ public struct ArmoryAPI: Sendable {
 
     /// An entry as the API shows it. Its body is copied as stored: every stored body is
     /// canonical JSON, checked when the log was recorded or loaded, so parsing and writing
-    /// it again would give the same text.
-    func entryJSON(_ e: StoredEntry) -> JSON {
+    /// it again would give the same text. `EntryWriter` writes the same text straight from
+    /// an entry's stored bytes (the item and entries routes).
+    package func entryJSON(_ e: StoredEntry) -> JSON {
         var members: [(key: String, value: JSON)] = [
             ("index", .int(e.index)), ("kind", .string(e.entry.kind.rawValue)), ("at", .string(e.entry.at)), ("by", .orNull(e.entry.by)),
             ("outcome", .string(e.entry.outcome.rawValue)), ("rules", .strings(e.entry.rules.map(\.rawValue))),
@@ -824,7 +827,7 @@ public struct ArmoryAPI: Sendable {
         try await exists(s.production)
         let from = try intQuery(req, "from", default: 0, range: 0...Int(Int32.max))
         let limit = try intQuery(req, "limit", default: 100, range: 1...1000)
-        return jsonResponse(.array(try await hub.store.entries(s.production, from: from, limit: limit).map(entryJSON)))
+        return jsonResponse(bytes: try EntryWriter.list(try await hub.store.entriesAsStored(s.production, from: from, limit: limit)))
     }
 
     func index(_ ctx: SignedInContext, in log: ProductionLog) throws -> Int {

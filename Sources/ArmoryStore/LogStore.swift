@@ -34,6 +34,20 @@ public struct StoredEntry: Sendable, Equatable {
     }
 }
 
+/// An entry as stored, not decoded: its index and its canonical bytes. What a reader that
+/// only writes entries out takes (the API's entry JSON, written from the bytes in place
+/// with `EntryLayout`), where decoding each into a `LogEntry` would be most of its work.
+public struct StoredBytes: Sendable, Equatable {
+    public let index: Int
+    public let bytes: [UInt8]
+    public init(index: Int, bytes: [UInt8]) {
+        self.index = index
+        self.bytes = bytes
+    }
+    /// The entry, decoded.
+    public func decoded() throws -> StoredEntry { try StoredEntry(index: index, bytes: bytes) }
+}
+
 /// A firearm's or lot's current state, as JSON (`ProductionState.snapshot`).
 public struct ItemState: Sendable, Equatable {
     public let id: String
@@ -111,12 +125,16 @@ public protocol LogStore: Sendable {
     /// the store can: the page and API read both on every look at a firearm); nil when it
     /// is not known.
     func item(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredEntry])?
+    /// `item`, with the history's entries as stored (not decoded).
+    func itemAsStored(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredBytes])?
     /// Alarms recorded after entry `after`, in order.
     func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry]
     /// The latest `limit` alarms, oldest first.
     func recentAlarms(_ production: String, limit: Int) async throws -> [StoredEntry]
     /// Entries `from..<from+limit`.
     func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry]
+    /// Entries `from..<from+limit` as stored (not decoded).
+    func entriesAsStored(_ production: String, from: Int, limit: Int) async throws -> [StoredBytes]
     /// The entries at these indices (those that exist), in index order.
     func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry]
     /// The stored Merkle nodes at these places (those that are complete): what a proof
@@ -162,6 +180,17 @@ extension LogStore {
         }
         guard let found else { return nil }
         return (found, try await history(production, of: subject, before: before, limit: limit))
+    }
+
+    /// `itemAsStored` from the decoded entries (a store that keeps no bytes of its own).
+    public func itemAsStored(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredBytes])? {
+        guard let (found, history) = try await item(production, subject, historyBefore: before, limit: limit) else { return nil }
+        return (found, history.map { StoredBytes(index: $0.index, bytes: $0.entry.encoded()) })
+    }
+
+    /// `entriesAsStored` from the decoded entries.
+    public func entriesAsStored(_ production: String, from: Int, limit: Int) async throws -> [StoredBytes] {
+        try await entries(production, from: from, limit: limit).map { StoredBytes(index: $0.index, bytes: $0.entry.encoded()) }
     }
 
     /// Loads and verifies a production's log; any entry that does not stand up is refused.

@@ -616,9 +616,14 @@ public final class PostgresLogStore: Sendable {
     }
 
     func entries(_ query: PostgresQuery) async throws -> [StoredEntry] {
-        var out: [StoredEntry] = []
-        for (index, bytes) in try await self.query(query).decode((Int, Data).self) {
-            out.append(try StoredEntry(index: index, bytes: [UInt8](bytes)))
+        try await storedBytes(query).map { try $0.decoded() }
+    }
+
+    /// The rows `query` selects (`idx, bytes`), not decoded.
+    func storedBytes(_ query: PostgresQuery) async throws -> [StoredBytes] {
+        var out: [StoredBytes] = []
+        for (index, bytes) in try await self.query(query).decode((Int, ByteBuffer).self) {
+            out.append(StoredBytes(index: index, bytes: Array(bytes.readableBytesView)))
         }
         return out
     }
@@ -645,10 +650,24 @@ public final class PostgresLogStore: Sendable {
     }
 
     public func history(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredEntry] {
-        try await entries("""
+        try await historyAsStored(production, of: subject, before: before, limit: limit).map { try $0.decoded() }
+    }
+
+    func historyAsStored(_ production: String, of subject: Subject, before: Int, limit: Int) async throws -> [StoredBytes] {
+        try await storedBytes("""
             SELECT e.idx, e.bytes FROM subject s JOIN entry e ON e.production = s.production AND e.idx = s.idx
             WHERE s.production = \(production) AND s.subject = \(subject.key) AND s.idx < \(before) ORDER BY s.idx DESC LIMIT \(limit)
             """).reversed()
+    }
+
+    public func itemAsStored(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredBytes])? {
+        let found: ItemState?
+        switch subject {
+        case .firearm(let id): found = try await firearm(production, id)
+        case .lot(let id): found = try await lot(production, id)
+        }
+        guard let found else { return nil }
+        return (found, try await historyAsStored(production, of: subject, before: before, limit: limit))
     }
 
     public func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry] {
@@ -660,7 +679,11 @@ public final class PostgresLogStore: Sendable {
     }
 
     public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
-        try await entries("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx >= \(from) ORDER BY idx LIMIT \(limit)")
+        try await entriesAsStored(production, from: from, limit: limit).map { try $0.decoded() }
+    }
+
+    public func entriesAsStored(_ production: String, from: Int, limit: Int) async throws -> [StoredBytes] {
+        try await storedBytes("SELECT idx, bytes FROM entry WHERE production = \(production) AND idx >= \(from) ORDER BY idx LIMIT \(limit)")
     }
 
     public func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry] {

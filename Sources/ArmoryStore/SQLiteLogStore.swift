@@ -382,8 +382,17 @@ public final class SQLiteLogStore: Sendable {
     }
 
     func entries(_ sql: String, _ arguments: StatementArguments) async throws -> [StoredEntry] {
-        let rows = try await pool.read { db in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["idx"] as Int, [UInt8]($0["bytes"] as Data)) } }
-        return try rows.map { try StoredEntry(index: $0.0, bytes: $0.1) }
+        try await pool.read { db in try Self.storedBytes(db, sql, arguments) }.map { try $0.decoded() }
+    }
+
+    /// The rows `sql` selects (`idx, bytes`), each entry's bytes copied once, straight out of SQLite.
+    static func storedBytes(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [StoredBytes] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        var out: [StoredBytes] = []
+        while let row = try rows.next() {
+            out.append(StoredBytes(index: row[0], bytes: try row.withUnsafeData(atIndex: 1) { $0.map { [UInt8]($0) } ?? [] }))
+        }
+        return out
     }
 
     public func firearms(_ production: String) async throws -> [ItemState] { try await items("firearm_state", production, nil) }
@@ -423,23 +432,25 @@ public final class SQLiteLogStore: Sendable {
         try await history(production, of: subject, before: .max, limit: .max)
     }
 
-    /// The item's row and its history in one read: one wait for a reader, not two.
     public func item(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredEntry])? {
+        guard let (found, history) = try await itemAsStored(production, subject, historyBefore: before, limit: limit) else { return nil }
+        return (found, try history.map { try $0.decoded() })
+    }
+
+    /// The item's row and its history in one read: one wait for a reader, not two.
+    public func itemAsStored(_ production: String, _ subject: Subject, historyBefore before: Int, limit: Int) async throws -> (ItemState, [StoredBytes])? {
         let (table, id): (String, String)
         switch subject {
         case .firearm(let f): (table, id) = ("firearm_state", f)
         case .lot(let l): (table, id) = ("lot_state", l)
         }
-        let read = try await pool.read { db -> (ItemState, [(Int, [UInt8])])? in
+        return try await pool.read { db -> (ItemState, [StoredBytes])? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state FROM \(table) WHERE production = ? AND id = ?"), arguments: [production, id]) else {
                 return nil
             }
-            let history = try Row.fetchAll(db.cachedStatement(sql: Self.historySQL), arguments: [production, subject.key, before, limit])
-                .map { ($0["idx"] as Int, [UInt8]($0["bytes"] as Data)) }
-            return (ItemState(id: row["id"], json: row["state"]), history)
+            let history = try Self.storedBytes(db, Self.historySQL, [production, subject.key, before, limit])
+            return (ItemState(id: row["id"], json: row["state"]), history.reversed())
         }
-        guard let (found, rows) = read else { return nil }
-        return (found, try rows.reversed().map { try StoredEntry(index: $0.0, bytes: $0.1) })
     }
 
     public func alarms(_ production: String, after: Int, limit: Int) async throws -> [StoredEntry] {
@@ -451,7 +462,13 @@ public final class SQLiteLogStore: Sendable {
     }
 
     public func entries(_ production: String, from: Int, limit: Int) async throws -> [StoredEntry] {
-        try await entries("SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
+        try await entriesAsStored(production, from: from, limit: limit).map { try $0.decoded() }
+    }
+
+    public func entriesAsStored(_ production: String, from: Int, limit: Int) async throws -> [StoredBytes] {
+        try await pool.read { db in
+            try Self.storedBytes(db, "SELECT idx, bytes FROM entry WHERE production = ? AND idx >= ? ORDER BY idx LIMIT ?", [production, from, limit])
+        }
     }
 
     public func entries(_ production: String, at indices: [Int]) async throws -> [StoredEntry] {
