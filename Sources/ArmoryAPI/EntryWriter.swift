@@ -15,39 +15,40 @@ package enum EntryWriter {
         try e.bytes.withUnsafeBufferPointer { b in
             let l = try EntryLayout(b)
             func string(_ range: Range<Int>) { JSON.writeString(utf8: UnsafeBufferPointer(rebasing: b[range]), to: &out) }
-            out += #"{"index":"#.utf8
+            func literal(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+            literal(#"{"index":"#)
             out += String(e.index).utf8
-            out += #","kind":"#.utf8
+            literal(#","kind":"#)
             string(l.kind)
-            out += #","at":"#.utf8
+            literal(#","at":"#)
             string(l.at)
-            out += #","by":"#.utf8
-            if l.by.isEmpty { out += "null".utf8 } else { string(l.by) }
-            out += #","outcome":"#.utf8
+            literal(#","by":"#)
+            if l.by.isEmpty { literal("null") } else { string(l.by) }
+            literal(#","outcome":"#)
             string(l.outcome)
-            out += #","rules":["#.utf8
+            literal(#","rules":["#)
             var first = true
             l.forEachRule(in: b) { rule in
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 string(rule)
             }
-            out += #"],"message":"#.utf8
+            literal(#"],"message":"#)
             string(l.message)
             // The body is canonical JSON text, checked when the entry was recorded or loaded: copied.
-            out += #","body":"#.utf8
+            literal(#","body":"#)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[l.body]))
             if l.hasReceipt {
-                out += #","received":"#.utf8
+                literal(#","received":"#)
                 string(l.received)
-                out += #","via":"#.utf8
+                literal(#","via":"#)
                 string(l.via)
                 if !l.recorder.isEmpty {
-                    out += #","recorded_by":"#.utf8
+                    literal(#","recorded_by":"#)
                     string(l.recorder)
                 }
                 if !l.session.isEmpty {
-                    out += #","session":"#.utf8
+                    literal(#","session":"#)
                     string(l.session)
                 }
             }
