@@ -4,8 +4,8 @@ extension StepContext {
         if kind == .live {
             findings.add(.ammo1, "live ammunition received as lot \(id); quarantined at once")
         }
-        if before.lots[id] == nil { changes.lots[id] = LotState(id: id, kind: kind) }
-        update(lot: id) { l in
+        if lot(ln) == nil { changes.lots[ln] = LotState(id: id, kind: kind) }
+        update(lot: ln) { l in
             l.received += count
             l.box += count
             l.verified = false
@@ -19,18 +19,18 @@ extension StepContext {
     }
 
     mutating func inspectLot(_ id: String, inspected: Int, liveFound: Int) -> String {
-        guard let lot = before.lots[id] else { return "" }
+        guard let lot = self.lot(ln) else { return "" }
         let byArmorer = countsAsArmorer(actor)
         if liveFound > 0 {
             let withdrawn = lot.loadedInto.sorted()
             findings.add(.ammo1, "\(liveFound) live round\(liveFound == 1 ? "" : "s") found in lot \(id); lot quarantined"
                 + (withdrawn.isEmpty ? "" : " and \(withdrawn.joined(separator: ", ")) withdrawn"))
             for f in withdrawn {
-                update(firearm: f) { $0.withdrawnForLiveLot = true }
+                if let n = before.firearms.number(of: f) { update(firearm: n) { $0.withdrawnForLiveLot = true } }
             }
         }
         let verifies = byArmorer && liveFound == 0 && inspected >= lot.box
-        update(lot: id) { l in
+        update(lot: ln) { l in
             l.touchedSinceWrap = true
             if liveFound > 0 {
                 l.foundLive = true
@@ -45,7 +45,7 @@ extension StepContext {
     }
 
     mutating func reconcile(_ id: String, counted: Int) -> String {
-        guard let lot = before.lots[id] else { return "" }
+        guard let lot = self.lot(ln) else { return "" }
         // Precise "Who counts as the armorer": a reconcile by anyone else (a dual-hatted armorer
         // included) "is recorded and raises the AMMO-4 alarm if its count differs, but it never
         // counts as the lot's reconcile at wrap". Revision 1 counted anyone's.
@@ -53,7 +53,7 @@ extension StepContext {
         if counted != lot.box {
             findings.add(.ammo4, "lot \(id) counted \(counted) but its box should hold \(lot.box)")
         }
-        update(lot: id) { l in
+        update(lot: ln) { l in
             l.touchedSinceWrap = true
             guard counts else { return }
             l.reconciledSinceMove = true
@@ -80,7 +80,7 @@ extension StepContext {
         if !present.contains(where: { $0.acts(as: .firstAD) }) {
             findings.add(.scene1, "the safety meeting for scene \(scene) needs the first AD present")
         }
-        changes.meetings[scene] = blanks
+        changes.meeting = Meeting(scene: scene, blanks: blanks)
         return say("safety meeting held for scene \(scene)\(blanks ? "; blanks announced" : "; no blanks")")
     }
 

@@ -78,7 +78,7 @@ extension StepContext {
     /// FA-5: the firearms a person holds go back to the armorer before their roles change or
     /// they leave.
     mutating func requireHoldsNoFirearm(_ id: String, _ before: String) {
-        let held = self.before.firearmOrder.filter { self.before.firearms[$0]?.custodian == id }
+        let held = self.before.firearms.filter { $0.value.custodian == id }.map(\.key)
         if !held.isEmpty {
             findings.add(.fa5, "\(id) holds \(held.joined(separator: ", ")); \(held.count == 1 ? "it goes" : "they go") back to the armorer before \(before)")
         }

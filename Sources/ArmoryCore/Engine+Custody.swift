@@ -1,14 +1,14 @@
 /// Receipt, return, handover, storage and the custody observations (FA-3, FA-4, FA-5, FA-6).
 extension StepContext {
     mutating func receiveFirearm(_ id: String, serial: String, make: String, model: String, from: String?) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         requireArmorer("receive firearms")
         if f.presence.isInProduction {
             findings.add(.fa5, "\(id) is still in the production (\(f.custodian.map { "held by \($0)" } ?? "reported missing")); it cannot be received again")
         }
         requireNotFrozen(f)
         let by = actorID
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             f.serial = serial
             f.make = make
             f.model = model
@@ -23,11 +23,11 @@ extension StepContext {
     }
 
     mutating func returnFirearm(_ id: String, to: String?) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         requireArmorer("return firearms")
         requireArmorerCustody(f)
         requireNotFrozen(f)
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             f.presence = .returned
             f.storedLocked = false
             f.showClear = nil
@@ -36,8 +36,8 @@ extension StepContext {
     }
 
     mutating func handOver(_ id: String, to recipientID: String, scene: String?) -> String {
-        let f = firearm(id)
-        guard let giver = actor, let recipient = before.people[recipientID] else { return "" }
+        let f = firearm(fn)
+        guard let giver = actor, let recipient = numbers.to.flatMap({ before.people[number: $0] }) else { return "" }
         let toTalent = recipient.acts(as: .talent)
         let toArmorer = countsAsArmorer(recipient)
         let byTalent = giver.acts(as: .talent)
@@ -75,7 +75,7 @@ extension StepContext {
             }
         }
 
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             f.presence = .held(by: recipientID)
             f.storedLocked = false
             f.showClear = nil
@@ -113,17 +113,17 @@ extension StepContext {
     }
 
     mutating func store(_ id: String, locked: Bool) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         requireArmorer("store firearms")
         requireArmorerCustody(f)
-        update(firearm: id) { $0.storedLocked = locked }
+        update(firearm: fn) { $0.storedLocked = locked }
         return locked ? "\(id) stored locked" : "\(id) put down unlocked; it must be stored locked before wrap"
     }
 
     mutating func reportMissing(_ id: String) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         if case .held = f.presence {
-            update(firearm: id) { f in
+            update(firearm: fn) { f in
                 f.presence = .missing
                 f.storedLocked = false
                 f.showClear = nil
@@ -142,17 +142,17 @@ extension StepContext {
     }
 
     mutating func wrap() -> String {
-        for id in before.lotsTouchedSinceWrap {
+        for n in before.lotsTouched {
             // A box handed to investigators is counted by them, not on set.
-            guard let lot = before.lots[id], lot.withInvestigators == nil else { continue }
+            guard let lot = before.lots[number: n], lot.withInvestigators == nil else { continue }
+            let id = lot.id
             if !lot.reconciledSinceMove {
                 findings.add(.ammo4, "lot \(id) was not reconciled after its last use today")
             } else if lot.lastReconcileMatched != true {
                 findings.add(.ammo4, "lot \(id)'s last count did not match its box (\(lot.box) expected)")
             }
         }
-        for id in before.firearmOrder {
-            guard let f = before.firearms[id], f.presence.isInProduction else { continue }
+        for (id, f) in before.firearms where f.presence.isInProduction {
             switch f.presence {
             case let .held(by) where !countsAsArmorer(before.people[by]):
                 findings.add(.fa6, "\(id) is still with \(by) at wrap, not back with the armorer")

@@ -2,7 +2,7 @@
 /// (FA-1, FA-2, FA-4, FA-7, FA-8, AMMO-2, AMMO-3, SCENE-2, SCENE-3, EVID-2).
 extension StepContext {
     mutating func inspectFirearm(_ id: String, result: InspectionResult) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         let byArmorer = countsAsArmorer(actor)
         if result != .clear {
             let reason = say("\(id) found \(result.rawValue) by \(actorID); withdrawn until the armorer inspects it clear")
@@ -10,7 +10,7 @@ extension StepContext {
         }
         let by = actorID
         let sequence = self.sequence
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             if result != .clear { f.withdrawnForFault = true }
             guard byArmorer else { return }
             f.unknown = false
@@ -33,8 +33,8 @@ extension StepContext {
     }
 
     mutating func load(_ id: String, lot lotID: String, rounds: Int, scene: String, rehearsal: Bool) -> String {
-        let f = firearm(id)
-        guard let lot = before.lots[lotID] else { return "" }
+        let f = firearm(fn)
+        guard let lot = self.lot(ln) else { return "" }
         requireArmorer(lot.kind == .blank ? "load blanks" : "load firearms", roleRule: lot.kind == .blank ? .ammo3 : .role2)
         requireArmorerCustody(f)
         requireNotFrozen(f)
@@ -49,7 +49,7 @@ extension StepContext {
             findings.add(.ammo2, "lot \(lotID) has not been verified round by round by the armorer")
         }
         if lot.kind == .blank {
-            if before.meetings[scene] != true {
+            if before.meeting(scene) != true {
                 findings.add(.ammo3, "scene \(scene)'s safety meeting did not announce blanks")
             }
             if rehearsal {
@@ -68,14 +68,14 @@ extension StepContext {
         }
 
         let sequence = self.sequence
-        update(lot: lotID) { l in
+        update(lot: ln) { l in
             l.box -= rounds
             l.loadedInto.insert(id)
             l.touchedSinceWrap = true
             // AMMO-4 asks for a reconcile after rounds move; a load of 0 moves none.
             if rounds > 0 { l.reconciledSinceMove = false }
         }
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             if rounds > 0 {
                 if let last = f.contents.last, last.lot == lotID {
                     f.contents[f.contents.count - 1].count += rounds
@@ -93,8 +93,8 @@ extension StepContext {
     }
 
     mutating func unload(_ id: String, lot lotID: String, rounds: Int) -> String {
-        let f = firearm(id)
-        guard let lot = before.lots[lotID] else { return "" }
+        let f = firearm(fn)
+        guard let lot = self.lot(ln) else { return "" }
         requireArmorer("unload firearms")
         requireArmorerCustody(f)
         requireNotFrozen(f)
@@ -104,12 +104,12 @@ extension StepContext {
             findings.add(.ammo4, "\(id) holds \(inside) round\(inside == 1 ? "" : "s") of lot \(lotID), not \(rounds)")
         }
         let sequence = self.sequence
-        update(lot: lotID) { l in
+        update(lot: ln) { l in
             l.box += rounds
             l.touchedSinceWrap = true
             if rounds > 0 { l.reconciledSinceMove = false }
         }
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             var remaining = rounds
             var k = f.contents.count - 1
             while remaining > 0 && k >= 0 {
@@ -130,7 +130,7 @@ extension StepContext {
     }
 
     mutating func showClear(_ id: String, to audience: [String]) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         requireArmorer("show firearms clear")
         requireArmorerCustody(f)
         requireNotFrozen(f)
@@ -138,7 +138,7 @@ extension StepContext {
         let shown = ShowClear(at: step.at, by: actorID, audience: Set(audience))
         let window = before.policy.showClearWindowMinutes * 60
         let settled = settled
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             // FA-2, Precise "Show-clear": a later show-clear does not undo an earlier one; any
             // that qualifies covers the next handover. An earlier one is dropped only when it can
             // never cover what this one does not: out of the window for any later handover, or
@@ -157,7 +157,7 @@ extension StepContext {
     }
 
     mutating func declare(_ id: String, as declared: DeclaredState) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         requireArmorer("declare a firearm \(declared.rawValue)", roleRule: .fa1)
         requireArmorerCustody(f)
         requireNotFrozen(f)
@@ -174,13 +174,13 @@ extension StepContext {
                 findings.add(.fa1, "\(id) holds no blanks and cannot be hot")
             }
         }
-        update(firearm: id) { $0.declared = declared }
+        update(firearm: fn) { $0.declared = declared }
         return say("\(id) declared \(declared.rawValue) by \(actorID)")
     }
 
     mutating func fire(_ id: String, scene: String, rounds: Int, result: FireResult, shooter: String?,
                        rehearsal: Bool, nearestFeet: Double?) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         let shooterID = shooter ?? f.custodian
         if let custodian = f.custodian {
             if let shooterID, shooterID != custodian {
@@ -206,7 +206,7 @@ extension StepContext {
         }
         let allBlanks = used.allSatisfy { before.lots[$0.lot]?.kind == .blank }
         let planned = (result == .blank || result == .misfire) && !rehearsal
-            && before.meetings[scene] == true && held >= rounds && allBlanks
+            && before.meeting(scene) == true && held >= rounds && allBlanks
         if discharge && !planned {
             findings.add(.fa7, "unplanned discharge of \(id)\(rehearsal ? " in a rehearsal" : "") (\(result.rawValue)); firearm frozen")
         }
@@ -223,9 +223,9 @@ extension StepContext {
 
         let sequence = self.sequence
         for part in used {
-            update(lot: part.lot) { $0.fired += part.count }
+            if let n = before.lots.number(of: part.lot) { update(lot: n) { $0.fired += part.count } }
         }
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             var remaining = used.reduce(0) { $0 + $1.count }
             while remaining > 0, !f.contents.isEmpty {
                 let take = min(remaining, f.contents[0].count)
@@ -238,7 +238,7 @@ extension StepContext {
             if result == .misfire { f.withdrawnForFault = true }
             f.storedLocked = false
         }
-        if discharge && !planned { freeze(id) }
+        if discharge && !planned { freeze(fn, id) }
         switch result {
         case .click: return say("\(id) clicked in scene \(scene)")
         case .blank: return say("\(rounds) blank\(rounds == 1 ? "" : "s") fired from \(id) in scene \(scene) as planned")
@@ -249,34 +249,34 @@ extension StepContext {
     mutating func reportDischarge(_ id: String, injuries: Bool) -> String {
         let reason = say("discharge of \(id) reported by \(actorID)\(injuries ? ", with injuries" : ""); firearm frozen")
         findings.add(.fa7, reason)
-        freeze(id)
+        freeze(fn, id)
         return ""
     }
 
     /// FA-7 / EVID-2: the firearm and every lot loaded into it since its last clear inspection.
-    mutating func freeze(_ id: String) {
-        let lotsToFreeze = current(firearm: id).lotsSinceClear
-        update(firearm: id) { f in
+    mutating func freeze(_ n: Int32, _ id: String) {
+        let lotsToFreeze = current(firearm: n).lotsSinceClear
+        update(firearm: n) { f in
             f.frozen = true
             f.frozenLots.formUnion(lotsToFreeze)
         }
         for lotID in lotsToFreeze {
-            update(lot: lotID) { $0.frozenBy.insert(id) }
+            if let n = before.lots.number(of: lotID) { update(lot: n) { $0.frozenBy.insert(id) } }
         }
     }
 
     mutating func unfreeze(_ id: String, reason: String) -> String {
-        let f = firearm(id)
+        let f = firearm(fn)
         if let p = actor, !(p.acts(as: .producer) || p.acts(as: .safety)) {
             findings.add(.role2, "\(p.id) is not a producer or safety; only they unfreeze a firearm")
         }
         guard f.frozen else { return say("\(id) was not frozen; nothing to release") }
-        update(firearm: id) { f in
+        update(firearm: fn) { f in
             f.frozen = false
             f.frozenLots = []
         }
         for lotID in f.frozenLots {
-            update(lot: lotID) { $0.frozenBy.remove(id) }
+            if let n = before.lots.number(of: lotID) { update(lot: n) { $0.frozenBy.remove(id) } }
         }
         return say("\(id) unfrozen by \(actorID): \(reason)")
     }

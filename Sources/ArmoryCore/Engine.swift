@@ -19,12 +19,23 @@ extension ProductionState {
     /// lots exist, its lot kind agrees with earlier receipts, and it is not earlier than
     /// the step before it.
     public func validate(_ step: Step) throws(StepFormatError) {
+        _ = try resolve(step)
+    }
+
+    /// `validate`, returning the numbers of the firearm, lot and people the step names: each
+    /// id is looked up once here, and the rules read them by number.
+    func resolve(_ step: Step) throws(StepFormatError) -> StepNumbers {
         if let lastAt, step.at < lastAt {
             throw StepFormatError("'at' \(step.at.text) is earlier than the step before it (\(lastAt.text)); steps must be in time order", field: "at")
         }
-        if let by = step.by, people[by] == nil { throw StepFormatError("unknown person '\(by)' in 'by'", field: "by") }
-        func person(_ id: String, _ field: String) throws(StepFormatError) {
-            if people[id] == nil { throw StepFormatError("unknown person '\(id)' in '\(field)'", field: field) }
+        var numbers = StepNumbers()
+        if let by = step.by {
+            guard let n = people.number(of: by) else { throw StepFormatError("unknown person '\(by)' in 'by'", field: "by") }
+            numbers.by = n
+        }
+        func person(_ id: String, _ field: String) throws(StepFormatError) -> Int32 {
+            guard let n = people.number(of: id) else { throw StepFormatError("unknown person '\(id)' in '\(field)'", field: field) }
+            return n
         }
         switch step.action {
         case .receiveFirearm, .wrap, .reportConcern:
@@ -34,21 +45,22 @@ extension ProductionState {
                 throw StepFormatError("lot '\(lot)' was received as \(existing.kind.rawValue), not \(kind.rawValue); a lot holds one kind", field: "kind")
             }
         case let .safetyMeeting(_, attendees, _):
-            for a in attendees { try person(a, "attendees") }
+            for a in attendees { _ = try person(a, "attendees") }
         case let .showClear(_, to):
-            for t in to { try person(t, "to") }
+            for t in to { _ = try person(t, "to") }
         case let .handOver(_, to, scene):
-            try person(to, "to")
+            let n = try person(to, "to")
+            numbers.to = n
             // Precise "Who counts as the armorer": a dual-hatted armorer acts "not as talent (a
             // hand_over to them is not a handover to talent)", so it needs no scene.
-            if scene == nil, people[to]?.acts(as: .talent) == true {
+            if scene == nil, people[number: n]?.acts(as: .talent) == true {
                 throw StepFormatError("a hand_over to talent needs 'scene'", field: "scene")
             }
         case let .fire(_, _, _, _, shooter, _, _):
-            if let shooter { try person(shooter, "shooter") }
+            if let shooter { _ = try person(shooter, "shooter") }
         case let .setRoles(p, _), let .leave(p), let .credential(p, _):
             // Precise "Known and on the crew": a step naming a person who is not known is invalid.
-            try person(p, "person")
+            _ = try person(p, "person")
         case let .acknowledge(alarm, _):
             if alarms[alarm] == nil {
                 throw StepFormatError("'alarm' \(alarm) names no earlier step whose outcome was alarm", field: "alarm")
@@ -56,13 +68,26 @@ extension ProductionState {
         default:
             break
         }
-        if case .receiveFirearm = step.action {} else if let f = step.action.firearm,
-            firearms[f] == nil, !unacceptedFirearms.contains(f) {
-            throw StepFormatError("unknown firearm '\(f)': no earlier step received it", field: "firearm")
+        if let f = step.action.firearm {
+            if let n = firearms.number(of: f) {
+                numbers.firearm = n
+            } else if case .receiveFirearm = step.action {
+                // A firearm never named before: it takes the next number if it is kept.
+                numbers.firearm = firearms.nextNumber
+            } else {
+                throw StepFormatError("unknown firearm '\(f)': no earlier step received it", field: "firearm")
+            }
         }
-        if case .receiveAmmo = step.action {} else if let l = step.action.lot, lots[l] == nil {
-            throw StepFormatError("unknown lot '\(l)': no earlier step received it", field: "lot")
+        if let l = step.action.lot {
+            if let n = lots.number(of: l) {
+                numbers.lot = n
+            } else if case .receiveAmmo = step.action {
+                numbers.lot = lots.nextNumber
+            } else {
+                throw StepFormatError("unknown lot '\(l)': no earlier step received it", field: "lot")
+            }
         }
+        return numbers
     }
 
     /// Decides `step` and, unless it is a refused command, applies it. Every rule is
@@ -80,7 +105,7 @@ extension ProductionState {
         guard ProtocolRevision.all.contains(revision) else {
             throw StepFormatError("protocol revision \(revision) is not one this engine knows (\(ProtocolRevision.all.lowerBound)...\(ProtocolRevision.all.upperBound))")
         }
-        try validate(step)
+        let numbers = try resolve(step)
         let number = number ?? stepCount + 1
         // The context reads this state and the step where they are, without copying them
         // (a copy of the state is a retain of every table, twice a step); it is gone before
@@ -88,8 +113,8 @@ extension ProductionState {
         let sequence = stepCount + 1
         let (findings, okMessage, changes) = withUnsafeMutablePointer(to: &self) { state in
             withUnsafePointer(to: step) { step in
-                var ctx = StepContext(before: UnsafePointer(state), step: step, sequence: sequence, number: number, revision: revision,
-                                      messages: messages)
+                var ctx = StepContext(before: UnsafePointer(state), step: step, numbers: numbers, sequence: sequence, number: number,
+                                      revision: revision, messages: messages)
                 let (findings, message) = ctx.evaluate()
                 return (findings, message, ctx.changes)
             }
@@ -107,7 +132,7 @@ extension ProductionState {
             // receipt becomes known (never accepted), so later steps may name it.
             // Likewise a person named by a refused `join` becomes known, off the crew (ROLE-3).
             if case let .receiveFirearm(f, _, _, _, _) = step.action { noteUnaccepted(f) }
-            if case let .join(p, name, _, _) = step.action, people[p] == nil {
+            if case let .join(p, name, _, _) = step.action, people.number(of: p) == nil {
                 setPerson(Person(id: p, name: name, roles: [], onCrew: false))
             }
         } else {
@@ -123,7 +148,8 @@ extension ProductionState {
 struct StateChanges {
     var firearms = ChangedItems<FirearmState>()
     var lots = ChangedItems<LotState>()
-    var meetings: [String: Bool] = [:]
+    /// The safety meeting the step held, if it held one.
+    var meeting: Meeting?
     var wrapped = false
     /// People joined, changed or taken off the crew (ROLE-3).
     var people: [String: Person] = [:]
@@ -131,26 +157,46 @@ struct StateChanges {
     var acknowledgements: [(alarm: Int, Acknowledgement)] = []
 }
 
-/// The few firearms or lots one step changes (rarely more than two), by id: kept in a
-/// list, as a dictionary would hash every id to find one of two.
-struct ChangedItems<Item> {
-    private(set) var items: [(id: String, item: Item)] = []
+/// The numbers of the firearm, lot and people a step names, as `resolve` found them; a
+/// firearm or lot named for the first time has the number it will get if it is kept.
+struct StepNumbers {
+    var by: Int32?
+    var firearm: Int32?
+    var lot: Int32?
+    /// The recipient of a `hand_over`.
+    var to: Int32?
+}
+
+/// Something a table keeps under an id: a firearm or a lot.
+protocol Identified {
+    var id: String { get }
+}
+extension FirearmState: Identified {}
+extension LotState: Identified {}
+
+/// The few firearms or lots one step changes (rarely more than two), by number: kept in a
+/// list, as a dictionary would hash every number to find one of two.
+struct ChangedItems<Item: Identified> {
+    private(set) var items: [(number: Int32, item: Item)] = []
 
     var count: Int { items.count }
 
-    subscript(id: String) -> Item? {
-        get { items.first { $0.id == id }?.item }
+    subscript(number: Int32) -> Item? {
+        get {
+            for k in items.indices where items[k].number == number { return items[k].item }
+            return nil
+        }
         set {
-            if let k = items.firstIndex(where: { $0.id == id }) {
+            if let k = items.firstIndex(where: { $0.number == number }) {
                 if let newValue { items[k].item = newValue } else { items.remove(at: k) }
             } else if let newValue {
-                items.append((id, newValue))
+                items.append((number, newValue))
             }
         }
     }
 
     /// In id order: the order a state commits them in.
-    var inIDOrder: [(id: String, item: Item)] { items.count > 1 ? items.sorted { $0.id < $1.id } : items }
+    var inIDOrder: [(number: Int32, item: Item)] { items.count > 1 ? items.sorted { $0.item.id < $1.item.id } : items }
 }
 
 /// Works out one step: checks every rule against the state as it was, and collects the
@@ -175,9 +221,10 @@ struct StepContext {
     var findings = Findings()
     var changes = StateChanges()
 
-    init(before: UnsafePointer<ProductionState>, step: UnsafePointer<Step>, sequence: Int, number: Int? = nil, revision: Int = ProtocolRevision.current,
-         messages: Bool = true) {
+    init(before: UnsafePointer<ProductionState>, step: UnsafePointer<Step>, numbers: StepNumbers, sequence: Int, number: Int? = nil,
+         revision: Int = ProtocolRevision.current, messages: Bool = true) {
         self.beforePointer = before
+        self.numbers = numbers
         self.messages = messages
         findings.withText = messages
         self.stepPointer = step
@@ -186,7 +233,7 @@ struct StepContext {
         // QUAL-1's date, worked out once for the step, and only when the policy asks for credentials.
         self.date = before.pointee.policy.requireCredentials ? CalendarDate(writtenOn: step.pointee.at) : nil
         self.revision = revision
-        self.actor = step.pointee.by.flatMap { before.pointee.people[$0] }
+        self.actor = numbers.by.flatMap { before.pointee.people[number: $0] }
     }
 
     /// Whether this step follows PROTOCOL.md's settled readings (revision 2 on): revision 1
@@ -201,26 +248,39 @@ struct StepContext {
     let actor: Person?
     var actorID: String { step.by ?? "someone" }
 
-    /// The firearm as the step finds it. A firearm whose receipt was refused was never
-    /// received: it stands in with no custodian (FA-5) and nothing else, not even the
-    /// unknown state FA-4 gives a firearm just received.
-    func firearm(_ id: String) -> FirearmState {
-        before.firearms[id] ?? FirearmState(id: id, serial: "", make: "", model: "", source: nil, presence: .neverAccepted, unknown: false)
+    /// The numbers of the firearm, lot and people the step names (`ProductionState.resolve`).
+    let numbers: StepNumbers
+    /// The number of the firearm the step names (a step about a firearm names one).
+    var fn: Int32 { numbers.firearm! }
+    /// The number of the lot the step names (a step about a lot names one).
+    var ln: Int32 { numbers.lot! }
+
+    /// The firearm numbered `n` as the step finds it. A firearm whose receipt was refused was
+    /// never received, and one named for the first time not yet: it stands in with no custodian
+    /// (FA-5) and nothing else, not even the unknown state FA-4 gives a firearm just received.
+    func firearm(_ n: Int32) -> FirearmState {
+        let known = n < before.firearms.nextNumber
+        if known, let f = before.firearms[number: n] { return f }
+        return FirearmState(id: known ? before.firearms.id(n) : step.action.firearm!, serial: "", make: "", model: "", source: nil,
+                            presence: .neverAccepted, unknown: false)
     }
 
-    /// The firearm as this step has left it so far.
-    func current(firearm id: String) -> FirearmState { changes.firearms[id] ?? firearm(id) }
+    /// The firearm numbered `n` as this step has left it so far.
+    func current(firearm n: Int32) -> FirearmState { changes.firearms[n] ?? firearm(n) }
 
-    mutating func update(firearm id: String, _ change: (inout FirearmState) -> Void) {
-        var f = current(firearm: id)
+    mutating func update(firearm n: Int32, _ change: (inout FirearmState) -> Void) {
+        var f = current(firearm: n)
         change(&f)
-        changes.firearms[id] = f
+        changes.firearms[n] = f
     }
 
-    mutating func update(lot id: String, _ change: (inout LotState) -> Void) {
-        guard var l = changes.lots[id] ?? before.lots[id] else { return }
+    /// The lot numbered `n` as the step finds it, or nil for one not yet received.
+    func lot(_ n: Int32) -> LotState? { n < before.lots.nextNumber ? before.lots[number: n] : nil }
+
+    mutating func update(lot n: Int32, _ change: (inout LotState) -> Void) {
+        guard var l = changes.lots[n] ?? lot(n) else { return }
         change(&l)
-        changes.lots[id] = l
+        changes.lots[n] = l
     }
 
     mutating func evaluate() -> (Findings, String) {
@@ -365,7 +425,7 @@ struct StepContext {
 
     /// SCENE-1: the scene's safety meeting has been held since the last wrap.
     mutating func requireMeeting(_ scene: String, for what: @autoclosure () -> String) {
-        if before.meetings[scene] == nil {
+        if before.meeting(scene) == nil {
             findings.add(.scene1, "no safety meeting has been held for scene \(scene) before \(what())")
         }
     }

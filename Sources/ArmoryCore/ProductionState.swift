@@ -221,13 +221,24 @@ public struct Acknowledgement: Sendable, Hashable {
     public let note: String?
 }
 
+/// A safety meeting held since the last wrap (SCENE-1): its scene, and whether it announced blanks.
+struct Meeting: Sendable, Hashable {
+    let scene: String
+    let blanks: Bool
+}
+
 /// The state of one production: a fold of its steps. The engine's only input besides the step.
+///
+/// Firearms, lots and people are kept in `IDTable`s: each id is numbered once, in the order
+/// first named, and a step's rules read them by number. Two equal states number their ids alike,
+/// as the order each was first named in is part of the state.
 public struct ProductionState: Sendable, Hashable {
     /// Everyone known to the production (the header, and anyone an earlier `join` named),
-    /// on the crew or not, with their roles and credentials as of now (ROLE-3).
-    public private(set) var people: [String: Person]
+    /// on the crew or not, with their roles and credentials as of now (ROLE-3), in the order
+    /// they became known.
+    public private(set) var people: IDTable<Person>
     /// Person ids in the order they became known: the header's, then each `join`'s.
-    public private(set) var personOrder: [String]
+    public var personOrder: [String] { people.ids }
     public let policy: Policy
     /// ALARM-1: every alarm raised, by its step number (a log's entry index).
     public private(set) var alarms = AlarmBook()
@@ -236,17 +247,28 @@ public struct ProductionState: Sendable, Hashable {
     /// The alarms' step numbers in the order raised (ascending): what is new since a count
     /// of them is the suffix after it.
     public var alarmOrder: [Int] { alarms.keys }
-    public private(set) var firearms: [String: FirearmState] = [:]
+    /// Every firearm accepted into the production (returned, missing and handed to
+    /// investigators included); a firearm whose only receipt was refused is named but holds none.
+    public private(set) var firearms = IDTable<FirearmState>()
     /// Firearm ids in the order they were first named, for stable listings.
-    public private(set) var firearmOrder: [String] = []
+    public var firearmOrder: [String] { firearms.ids }
     /// Ids of firearms whose only `receive_firearm` was refused (known, never accepted).
-    public private(set) var unacceptedFirearms: Set<String> = []
-    public private(set) var lots: [String: LotState] = [:]
-    public private(set) var lotOrder: [String] = []
+    public var unacceptedFirearms: Set<String> { Set(firearms.ids.filter { firearms[$0] == nil }) }
+    public private(set) var lots = IDTable<LotState>()
+    public var lotOrder: [String] { lots.ids }
+    /// Lots named by a recorded step since the last wrap, by number, in the order first named (AMMO-4).
+    private(set) var lotsTouched: [Int32] = []
     /// Lots named by a recorded step since the last wrap, in the order first named (AMMO-4).
-    public private(set) var lotsTouchedSinceWrap: [String] = []
+    public var lotsTouchedSinceWrap: [String] { lotsTouched.map(lots.id) }
+    /// The safety meetings held since the last wrap, in scene order: rarely more than a few,
+    /// so a scene is found by comparing names rather than hashing one.
+    private(set) var meetingList: [Meeting] = []
     /// Scenes whose safety meeting has been held since the last wrap, with whether it announced blanks.
-    public private(set) var meetings: [String: Bool] = [:]
+    public var meetings: [String: Bool] {
+        var out: [String: Bool] = [:]
+        for m in meetingList { out[m.scene] = m.blanks }
+        return out
+    }
     /// How many steps have been decided (refused ones included).
     public private(set) var stepCount = 0
     /// The time of the latest step, for the time-order check.
@@ -254,50 +276,57 @@ public struct ProductionState: Sendable, Hashable {
     /// Counts the recorded steps and transfers that changed anything; with the two maps
     /// below, it tells a store which firearms and lots to rewrite in its read models.
     public private(set) var revision = 0
+    /// The revision at which each firearm last changed, by number (0: never, as for a
+    /// firearm whose receipt was refused).
+    private(set) var firearmRevisionList: [Int] = []
+    /// The revision at which each lot last changed, by number.
+    private(set) var lotRevisionList: [Int] = []
     /// The revision at which each firearm last changed.
-    public private(set) var firearmRevisions: [String: Int] = [:]
+    public var firearmRevisions: [String: Int] { Self.revisions(firearmRevisionList, firearms.ids) }
     /// The revision at which each lot last changed.
-    public private(set) var lotRevisions: [String: Int] = [:]
+    public var lotRevisions: [String: Int] { Self.revisions(lotRevisionList, lots.ids) }
+
+    static func revisions(_ list: [Int], _ ids: [String]) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for k in list.indices where list[k] != 0 { out[ids[k]] = list[k] }
+        return out
+    }
 
     public init(people: [Person], policy: Policy = .protocolDefault) {
-        var map: [String: Person] = [:]
-        var order: [String] = []
-        for p in people where map.updateValue(p, forKey: p.id) == nil { order.append(p.id) }
-        self.people = map
-        self.personOrder = order
+        var table = IDTable<Person>()
+        // The first place an id is listed, with the last person listed under it.
+        for p in people {
+            if let n = table.number(of: p.id) { table[number: n] = p } else { table.append(p.id, p) }
+        }
+        self.people = table
         self.policy = policy
     }
 
     /// A state read back from its canonical encoding (`ProductionState(encoded:)`), every
     /// field as it was: what the engine decides the next step by, and what the read models
     /// are rewritten from.
-    init(people: [String: Person], personOrder: [String], policy: Policy, alarms: AlarmBook,
-         firearms: [String: FirearmState], firearmOrder: [String], unacceptedFirearms: Set<String>,
-         lots: [String: LotState], lotOrder: [String], lotsTouchedSinceWrap: [String], meetings: [String: Bool],
-         stepCount: Int, lastAt: Timestamp?, revision: Int, firearmRevisions: [String: Int], lotRevisions: [String: Int],
+    init(people: IDTable<Person>, policy: Policy, alarms: AlarmBook,
+         firearms: IDTable<FirearmState>, lots: IDTable<LotState>, lotsTouched: [Int32], meetings: [Meeting],
+         stepCount: Int, lastAt: Timestamp?, revision: Int, firearmRevisions: [Int], lotRevisions: [Int],
          recentChanges: [Change], journalTrimmedThrough: Int) {
         self.people = people
-        self.personOrder = personOrder
         self.policy = policy
         self.alarms = alarms
         self.firearms = firearms
-        self.firearmOrder = firearmOrder
-        self.unacceptedFirearms = unacceptedFirearms
         self.lots = lots
-        self.lotOrder = lotOrder
-        self.lotsTouchedSinceWrap = lotsTouchedSinceWrap
-        self.meetings = meetings
+        self.lotsTouched = lotsTouched
+        self.meetingList = meetings
         self.stepCount = stepCount
         self.lastAt = lastAt
         self.revision = revision
-        self.firearmRevisions = firearmRevisions
-        self.lotRevisions = lotRevisions
+        self.firearmRevisionList = firearmRevisions
+        self.lotRevisionList = lotRevisions
         self.recentChanges = recentChanges
         self.journalTrimmedThrough = journalTrimmedThrough
     }
 
     /// The people on the crew now, in the order they became known.
-    public var crew: [Person] { personOrder.compactMap { people[$0] }.filter(\.onCrew) }
+    public var crew: [Person] { people.values.filter(\.onCrew) }
 
     /// The alarms not yet answered (ALARM-1), oldest first.
     public var openAlarms: [Int] { alarms.unanswered }
@@ -339,15 +368,28 @@ public struct ProductionState: Sendable, Hashable {
     /// The lot by id, or nil when it was never received.
     public func lot(_ id: String) -> LotState? { lots[id] }
 
+    /// SCENE-1: whether the scene's safety meeting has been held since the last wrap, and if
+    /// so whether it announced blanks (nil: not held).
+    func meeting(_ scene: String) -> Bool? {
+        for m in meetingList where m.scene == scene { return m.blanks }
+        return nil
+    }
+
     /// Whether two states agree on everything the protocol decides by, ignoring the step
     /// counter and clock (which every recorded step advances, refused or not).
     public func sameProtocolState(as other: ProductionState) -> Bool {
-        firearms == other.firearms && lots == other.lots && meetings == other.meetings
+        firearms.sameEntries(as: other.firearms) && lots.sameEntries(as: other.lots) && meetingList == other.meetingList
             && lotsTouchedSinceWrap == other.lotsTouchedSinceWrap
             // The crew as it stands (a refused join only makes its person known, off the crew)
             // and the alarms answered (an alarm raised is a record, not a change of state).
-            && people.filter(\.value.onCrew) == other.people.filter(\.value.onCrew)
+            && crewByID == other.crewByID
             && alarms.filter(\.value.answered).map(\.key) == other.alarms.filter(\.value.answered).map(\.key)
+    }
+
+    private var crewByID: [String: Person] {
+        var out: [String: Person] = [:]
+        for (id, p) in people where p.onCrew { out[id] = p }
+        return out
     }
 
     // Mutation is only for the engine, in this module.
@@ -355,14 +397,14 @@ public struct ProductionState: Sendable, Hashable {
     /// Applies a recorded step's changes in place.
     mutating func commit(_ changes: StateChanges) {
         revision += 1
-        // In id order, as the lots are: a dictionary's order differs between two equal
-        // states, and the order firearms and people are first named in is part of the state.
-        for (_, f) in changes.firearms.inIDOrder { setFirearm(f) }
-        for (id, l) in changes.lots.inIDOrder {
-            if l.touchedSinceWrap && lots[id]?.touchedSinceWrap != true { lotsTouchedSinceWrap.append(id) }
-            setLot(l)
+        // In id order, as the lots are: the order firearms and people are first named in is
+        // part of the state, so two steps' worth of new ids are numbered alike however found.
+        for (n, f) in changes.firearms.inIDOrder { setFirearm(f, number: n) }
+        for (n, l) in changes.lots.inIDOrder {
+            if l.touchedSinceWrap && !(n < lots.nextNumber && lots[number: n]?.touchedSinceWrap == true) { lotsTouched.append(n) }
+            setLot(l, number: n)
         }
-        for (scene, blanks) in changes.meetings { meetings[scene] = blanks }
+        if let m = changes.meeting { noteMeeting(m) }
         if changes.people.count > 1 {
             for (_, p) in changes.people.sorted(by: { $0.key < $1.key }) { setPerson(p) }
         } else {
@@ -370,15 +412,24 @@ public struct ProductionState: Sendable, Hashable {
         }
         for (n, a) in changes.acknowledgements { alarms.acknowledge(n, a) }
         if changes.wrapped {
-            meetings.removeAll(keepingCapacity: true)
-            for id in lotsTouchedSinceWrap {
-                lotRevisions[id] = revision
-                journal(id, isLot: true)
-                lots[id]?.touchedSinceWrap = false
-                lots[id]?.reconciledSinceMove = false
+            meetingList.removeAll(keepingCapacity: true)
+            for n in lotsTouched {
+                lotRevisionList[Int(n)] = revision
+                journal(n, isLot: true)
+                lots.modify(n) { l in
+                    l.touchedSinceWrap = false
+                    l.reconciledSinceMove = false
+                }
             }
-            lotsTouchedSinceWrap.removeAll(keepingCapacity: true)
+            lotsTouched.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Keeps the scene's meeting, in scene order.
+    mutating func noteMeeting(_ m: Meeting) {
+        var k = 0
+        while k < meetingList.count && meetingList[k].scene < m.scene { k += 1 }
+        if k < meetingList.count && meetingList[k].scene == m.scene { meetingList[k] = m } else { meetingList.insert(m, at: k) }
     }
 
     /// Starts a change outside `commit` (an evidence transfer).
@@ -391,25 +442,25 @@ public struct ProductionState: Sendable, Hashable {
         guard revision < self.revision else { return ([], []) }
         var firearmIDs: [String], lotIDs: [String]
         if revision >= journalTrimmedThrough {
-            var f = Set<String>(), l = Set<String>()
+            var f = Set<Int32>(), l = Set<Int32>()
             for c in recentChanges.reversed() {
                 guard c.revision > revision else { break }
-                if c.isLot { l.insert(c.id) } else { f.insert(c.id) }
+                if c.isLot { l.insert(c.number) } else { f.insert(c.number) }
             }
-            firearmIDs = Array(f)
-            lotIDs = Array(l)
+            firearmIDs = f.map(firearms.id)
+            lotIDs = l.map(lots.id)
         } else {
-            firearmIDs = firearmOrder.filter { (firearmRevisions[$0] ?? 0) > revision }
-            lotIDs = lotOrder.filter { (lotRevisions[$0] ?? 0) > revision }
+            firearmIDs = firearms.ids.indices.filter { firearmRevisionList[$0] > revision }.map { firearms.ids[$0] }
+            lotIDs = lots.ids.indices.filter { lotRevisionList[$0] > revision }.map { lots.ids[$0] }
         }
         return (firearmIDs.sorted(), lotIDs.sorted())
     }
 
-    /// One change in the recent-changes journal.
+    /// One change in the recent-changes journal: a firearm or lot by number.
     struct Change: Sendable, Hashable {
         let revision: Int
         let isLot: Bool
-        let id: String
+        let number: Int32
     }
 
     /// The latest changes, oldest first, trimmed to a few thousand.
@@ -417,34 +468,49 @@ public struct ProductionState: Sendable, Hashable {
     /// The newest revision whose changes may have been trimmed from the journal.
     private(set) var journalTrimmedThrough = 0
 
-    mutating func journal(_ id: String, isLot: Bool) {
+    mutating func journal(_ number: Int32, isLot: Bool) {
         if recentChanges.count >= 8192 {
             journalTrimmedThrough = recentChanges[4095].revision
             recentChanges.removeFirst(4096)
         }
-        recentChanges.append(Change(revision: revision, isLot: isLot, id: id))
+        recentChanges.append(Change(revision: revision, isLot: isLot, number: number))
     }
 
-    mutating func setFirearm(_ f: FirearmState) {
-        firearmRevisions[f.id] = revision
-        journal(f.id, isLot: false)
-        if firearms.updateValue(f, forKey: f.id) == nil {
-            if !unacceptedFirearms.contains(f.id) { firearmOrder.append(f.id) }
-            unacceptedFirearms.remove(f.id)
+    /// Keeps `f` as firearm number `n`: an id already named, or the next number for a new one.
+    mutating func setFirearm(_ f: FirearmState, number n: Int32) {
+        if n == firearms.nextNumber {
+            firearms.append(f.id, f)
+            firearmRevisionList.append(revision)
+        } else {
+            firearms[number: n] = f
+            firearmRevisionList[Int(n)] = revision
         }
+        journal(n, isLot: false)
     }
+    /// Keeps `f` under its id.
+    mutating func setFirearm(_ f: FirearmState) { setFirearm(f, number: firearms.number(of: f.id) ?? firearms.nextNumber) }
+    /// A firearm named by a refused receipt: known from now on, never accepted.
     mutating func noteUnaccepted(_ id: String) {
-        guard firearms[id] == nil, unacceptedFirearms.insert(id).inserted else { return }
-        firearmOrder.append(id)
+        guard firearms.number(of: id) == nil else { return }
+        firearms.append(id, nil)
+        firearmRevisionList.append(0)
     }
-    mutating func setLot(_ l: LotState) {
-        lotRevisions[l.id] = revision
-        journal(l.id, isLot: true)
-        if lots.updateValue(l, forKey: l.id) == nil { lotOrder.append(l.id) }
+    /// Keeps `l` as lot number `n`: an id already named, or the next number for a new one.
+    mutating func setLot(_ l: LotState, number n: Int32) {
+        if n == lots.nextNumber {
+            lots.append(l.id, l)
+            lotRevisionList.append(revision)
+        } else {
+            lots[number: n] = l
+            lotRevisionList[Int(n)] = revision
+        }
+        journal(n, isLot: true)
     }
+    /// Keeps `l` under its id.
+    mutating func setLot(_ l: LotState) { setLot(l, number: lots.number(of: l.id) ?? lots.nextNumber) }
     /// Keeps `p` as now known; a new id goes to the end of the listing order.
     mutating func setPerson(_ p: Person) {
-        if people.updateValue(p, forKey: p.id) == nil { personOrder.append(p.id) }
+        if let n = people.number(of: p.id) { people[number: n] = p } else { people.append(p.id, p) }
     }
     /// ALARM-1: records the alarm raised by step `number`.
     mutating func noteAlarm(_ number: Int, at: Timestamp, rules: [Rule]) {

@@ -24,9 +24,9 @@ extension ProductionState {
     public var encoded: [UInt8] { encodedJSON.compactBytes }
 
     var encodedJSON: JSON {
-        let people: [JSON] = personOrder.map { id in Self.json(self.people[id]!) }
-        let firearmList: [JSON] = firearms.keys.sorted().map { Self.json(firearms[$0]!) }
-        let lotList: [JSON] = lots.keys.sorted().map { Self.json(lots[$0]!) }
+        let people: [JSON] = self.people.values.map(Self.json)
+        let firearmList: [JSON] = firearms.values.sorted { $0.id < $1.id }.map(Self.json)
+        let lotList: [JSON] = lots.values.sorted { $0.id < $1.id }.map(Self.json)
         let alarmList: [JSON] = alarms.keys.indices.map { p in
             let number = alarms.keys[p]
             let m = alarms.times[p]
@@ -48,13 +48,15 @@ extension ProductionState {
             ("lots", .array(lotList)),
             ("lot_order", .strings(lotOrder)),
             ("lots_touched_since_wrap", .strings(lotsTouchedSinceWrap)),
-            ("meetings", .array(meetings.keys.sorted().map { .array([.string($0), .bool(meetings[$0]!)]) })),
+            ("meetings", .array(meetingList.map { .array([.string($0.scene), .bool($0.blanks)]) })),
             ("step_count", .int(stepCount)),
             ("last_at", .orNull(lastAt?.text)),
             ("revision", .int(revision)),
             ("firearm_revisions", Self.json(firearmRevisions)),
             ("lot_revisions", Self.json(lotRevisions)),
-            ("recent_changes", .array(recentChanges.map { .array([.int($0.revision), .bool($0.isLot), .string($0.id)]) })),
+            ("recent_changes", .array(recentChanges.map {
+                .array([.int($0.revision), .bool($0.isLot), .string($0.isLot ? lots.id($0.number) : firearms.id($0.number))])
+            })),
             ("journal_trimmed_through", .int(journalTrimmedThrough)),
         ])
     }
@@ -74,11 +76,11 @@ extension ProductionState {
         guard try o.int() == Self.encodingVersion else { throw StateCodingError("the state's encoding version is not \(Self.encodingVersion)") }
         let policy: Policy
         do { policy = try Policy(json: o.next(), packs: nil) } catch { throw StateCodingError("policy: \(error.message)") }
-        var people: [String: Person] = [:], personOrder: [String] = []
+        var people = IDTable<Person>()
         for p in try o.array() {
             let person = try Self.person(p)
-            guard people.updateValue(person, forKey: person.id) == nil else { throw StateCodingError("person '\(person.id)' is written twice") }
-            personOrder.append(person.id)
+            guard people.number(of: person.id) == nil else { throw StateCodingError("person '\(person.id)' is written twice") }
+            people.append(person.id, person)
         }
         var alarms = AlarmBook()
         for a in try o.array() {
@@ -93,34 +95,45 @@ extension ProductionState {
             alarms.raise(number, at: at, rules: rules)
             for ack in try f.array() { alarms.acknowledge(number, try Self.acknowledgement(ack)) }
         }
-        var firearms: [String: FirearmState] = [:]
+        var firearmByID: [String: FirearmState] = [:]
         for f in try o.array() {
             let firearm = try Self.firearm(f)
-            guard firearms.updateValue(firearm, forKey: firearm.id) == nil else { throw StateCodingError("firearm '\(firearm.id)' is written twice") }
+            guard firearmByID.updateValue(firearm, forKey: firearm.id) == nil else { throw StateCodingError("firearm '\(firearm.id)' is written twice") }
         }
         let firearmOrder = try o.strings()
         let unaccepted = try o.strings()
         guard Set(firearmOrder).count == firearmOrder.count, Set(unaccepted).count == unaccepted.count,
-              Set(firearmOrder) == Set(firearms.keys).union(unaccepted), Set(unaccepted).isDisjoint(with: firearms.keys)
+              Set(firearmOrder) == Set(firearmByID.keys).union(unaccepted), Set(unaccepted).isDisjoint(with: firearmByID.keys)
         else { throw StateCodingError("the firearms' order does not name each firearm once") }
-        var lots: [String: LotState] = [:]
+        // Numbered in the order first named, as the engine numbered them.
+        var firearms = IDTable<FirearmState>()
+        for id in firearmOrder { firearms.append(id, firearmByID[id]) }
+        var lotByID: [String: LotState] = [:]
         for l in try o.array() {
             let lot = try Self.lot(l)
-            guard lots.updateValue(lot, forKey: lot.id) == nil else { throw StateCodingError("lot '\(lot.id)' is written twice") }
+            guard lotByID.updateValue(lot, forKey: lot.id) == nil else { throw StateCodingError("lot '\(lot.id)' is written twice") }
         }
         let lotOrder = try o.strings()
-        guard Set(lotOrder).count == lotOrder.count, Set(lotOrder) == Set(lots.keys) else {
+        guard Set(lotOrder).count == lotOrder.count, Set(lotOrder) == Set(lotByID.keys) else {
             throw StateCodingError("the lots' order does not name each lot once")
         }
-        let touched = try o.strings()
-        guard Set(touched).count == touched.count, touched.allSatisfy({ lots[$0] != nil }) else {
+        var lots = IDTable<LotState>()
+        for id in lotOrder { lots.append(id, lotByID[id]) }
+        let touchedIDs = try o.strings()
+        let touched = touchedIDs.compactMap(lots.number(of:))
+        guard Set(touched).count == touchedIDs.count, touched.count == touchedIDs.count else {
             throw StateCodingError("the lots touched since the last wrap are not each a lot, once")
         }
-        var meetings: [String: Bool] = [:]
+        var meetings: [Meeting] = []
         for m in try o.array() {
+            // Written in scene order, each scene once (any other order is not canonical).
             guard case let .array(pair) = m, pair.count == 2, case let .string(scene) = pair[0], case let .bool(blanks) = pair[1],
-                  meetings.updateValue(blanks, forKey: scene) == nil
+                  !meetings.contains(where: { $0.scene == scene })
             else { throw StateCodingError("a meeting is [scene, blanks], each scene once") }
+            meetings.append(Meeting(scene: scene, blanks: blanks))
+        }
+        guard meetings.indices.dropFirst().allSatisfy({ meetings[$0 - 1].scene < meetings[$0].scene }) else {
+            throw StateCodingError("the state is not written canonically")
         }
         let stepCount = try o.int()
         let lastAt: Timestamp?
@@ -132,19 +145,21 @@ extension ProductionState {
         case let other: throw StateCodingError("last_at must be a time or null, not \(other.kindName)")
         }
         let revision = try o.int()
-        let firearmRevisions = try Self.counts(o.next(), "firearm_revisions")
-        let lotRevisions = try Self.counts(o.next(), "lot_revisions")
+        let firearmRevisions = try Self.revisions(Self.counts(o.next(), "firearm_revisions"), of: firearms.ids, "firearm_revisions")
+        let lotRevisions = try Self.revisions(Self.counts(o.next(), "lot_revisions"), of: lots.ids, "lot_revisions")
         var recentChanges: [Change] = []
         for c in try o.array() {
             guard case let .array(triple) = c, triple.count == 3, case let .bool(isLot) = triple[1], case let .string(id) = triple[2] else {
                 throw StateCodingError("a recent change is [revision, is_lot, id]")
             }
-            recentChanges.append(Change(revision: try Self.int(triple[0], "a recent change's revision"), isLot: isLot, id: id))
+            guard let number = isLot ? lots.number(of: id) : firearms.number(of: id) else {
+                throw StateCodingError("a recent change names \(isLot ? "lot" : "firearm") '\(id)', which the state does not know")
+            }
+            recentChanges.append(Change(revision: try Self.int(triple[0], "a recent change's revision"), isLot: isLot, number: number))
         }
         let trimmed = try o.int()
-        self.init(people: people, personOrder: personOrder, policy: policy, alarms: alarms, firearms: firearms,
-                  firearmOrder: firearmOrder, unacceptedFirearms: Set(unaccepted), lots: lots, lotOrder: lotOrder,
-                  lotsTouchedSinceWrap: touched, meetings: meetings, stepCount: stepCount, lastAt: lastAt, revision: revision,
+        self.init(people: people, policy: policy, alarms: alarms, firearms: firearms, lots: lots, lotsTouched: touched,
+                  meetings: meetings, stepCount: stepCount, lastAt: lastAt, revision: revision,
                   firearmRevisions: firearmRevisions, lotRevisions: lotRevisions, recentChanges: recentChanges,
                   journalTrimmedThrough: trimmed)
         // Canonical: the bytes are exactly those this state writes (no other spacing, order or number form).
@@ -295,6 +310,21 @@ extension ProductionState {
             previous = id
         }
         return out
+    }
+
+    /// Revisions by id as a list by number (0: none), for ids numbered in `ids`' order; each
+    /// id must be known and its revision above 0, as the engine never writes any other.
+    static func revisions(_ counts: [String: Int], of ids: [String], _ what: String) throws(StateCodingError) -> [Int] {
+        var list = [Int](repeating: 0, count: ids.count)
+        var found = 0
+        for k in ids.indices {
+            guard let r = counts[ids[k]] else { continue }
+            guard r > 0 else { throw StateCodingError("field '\(what)' must hold revisions above 0") }
+            list[k] = r
+            found += 1
+        }
+        guard found == counts.count else { throw StateCodingError("field '\(what)' names an id the state does not know") }
+        return list
     }
 
     static func moment(seconds: Int, nanoseconds: Int, offset: Int) throws(StateCodingError) -> Timestamp {

@@ -598,7 +598,7 @@ package struct Pages: Sendable {
     }
 
     /// A table of entries: time, who, what, outcome and rules, each linking to the entry and its proof.
-    func entryTable(_ production: String, _ entries: [StoredEntry], people: [String: Person] = [:]) -> String {
+    func entryTable(_ production: String, _ entries: [StoredEntry], people: IDTable<Person> = IDTable()) -> String {
         guard !entries.isEmpty else { return "<p>None.</p>" }
         /// A person as a reader knows them: name and roles, the id when the name is not known.
         func named(_ id: String) -> String {
