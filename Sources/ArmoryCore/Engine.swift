@@ -174,29 +174,69 @@ protocol Identified {
 extension FirearmState: Identified {}
 extension LotState: Identified {}
 
-/// The few firearms or lots one step changes (rarely more than two), by number: kept in a
-/// list, as a dictionary would hash every number to find one of two.
+/// The few firearms or lots one step changes (rarely more than two), by number: the first
+/// two kept inline and any more in a list, so that a step changing one or two allocates
+/// nothing for them, and finding one compares numbers rather than hashing them.
 struct ChangedItems<Item: Identified> {
-    private(set) var items: [(number: Int32, item: Item)] = []
+    private var first: (number: Int32, item: Item)?
+    private var second: (number: Int32, item: Item)?
+    private var more: [(number: Int32, item: Item)] = []
 
-    var count: Int { items.count }
+    var count: Int { (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + more.count }
 
     subscript(number: Int32) -> Item? {
         get {
-            for k in items.indices where items[k].number == number { return items[k].item }
+            if let first, first.number == number { return first.item }
+            if let second, second.number == number { return second.item }
+            for k in more.indices where more[k].number == number { return more[k].item }
             return nil
         }
         set {
-            if let k = items.firstIndex(where: { $0.number == number }) {
-                if let newValue { items[k].item = newValue } else { items.remove(at: k) }
+            if first?.number == number {
+                first = newValue.map { (number, $0) }
+            } else if second?.number == number {
+                second = newValue.map { (number, $0) }
+            } else if let k = more.firstIndex(where: { $0.number == number }) {
+                if let newValue { more[k].item = newValue } else { more.remove(at: k) }
             } else if let newValue {
-                items.append((number, newValue))
+                if first == nil { first = (number, newValue) } else if second == nil { second = (number, newValue) } else { more.append((number, newValue)) }
             }
         }
     }
 
+    /// Changes the item numbered `number` where it is kept; false when the step has not
+    /// changed it yet.
+    mutating func modify(_ number: Int32, _ change: (inout Item) -> Void) -> Bool {
+        if first?.number == number { change(&first!.item); return true }
+        if second?.number == number { change(&second!.item); return true }
+        if let k = more.firstIndex(where: { $0.number == number }) { change(&more[k].item); return true }
+        return false
+    }
+
     /// In id order: the order a state commits them in.
-    var inIDOrder: [(number: Int32, item: Item)] { items.count > 1 ? items.sorted { $0.item.id < $1.item.id } : items }
+    var inIDOrder: [(number: Int32, item: Item)] {
+        var all: [(number: Int32, item: Item)] = []
+        if let first { all.append(first) }
+        if let second { all.append(second) }
+        all += more
+        return all.count > 1 ? all.sorted { $0.item.id < $1.item.id } : all
+    }
+
+    /// Each item in id order, without building a list when there are one or two.
+    func forEachInIDOrder(_ body: (Int32, Item) -> Void) {
+        if more.isEmpty {
+            switch (first, second) {
+            case let (a?, b?):
+                if b.item.id < a.item.id { body(b.number, b.item); body(a.number, a.item) } else { body(a.number, a.item); body(b.number, b.item) }
+            case let (a?, nil), let (nil, a?):
+                body(a.number, a.item)
+            case (nil, nil):
+                break
+            }
+            return
+        }
+        for (n, item) in inIDOrder { body(n, item) }
+    }
 }
 
 /// Works out one step: checks every rule against the state as it was, and collects the
@@ -269,7 +309,8 @@ struct StepContext {
     func current(firearm n: Int32) -> FirearmState { changes.firearms[n] ?? firearm(n) }
 
     mutating func update(firearm n: Int32, _ change: (inout FirearmState) -> Void) {
-        var f = current(firearm: n)
+        if changes.firearms.modify(n, change) { return }
+        var f = firearm(n)
         change(&f)
         changes.firearms[n] = f
     }
@@ -278,7 +319,8 @@ struct StepContext {
     func lot(_ n: Int32) -> LotState? { n < before.lots.nextNumber ? before.lots[number: n] : nil }
 
     mutating func update(lot n: Int32, _ change: (inout LotState) -> Void) {
-        guard var l = changes.lots[n] ?? lot(n) else { return }
+        if changes.lots.modify(n, change) { return }
+        guard var l = lot(n) else { return }
         change(&l)
         changes.lots[n] = l
     }

@@ -148,39 +148,77 @@ public struct FirearmState: Sendable, Hashable {
     public var isWithdrawn: Bool { unknown || withdrawnForFault || withdrawnForLiveLot }
 }
 
-/// Everything the protocol needs to know about one lot of rounds.
+/// Everything the protocol needs to know about one lot of rounds. Like a firearm's, its
+/// fields are shared between copies until one of them is changed: rules read lots on many
+/// steps, and a copy is then one retain rather than one per field.
 public struct LotState: Sendable, Hashable {
-    public let id: String
-    public let kind: AmmoKind
-    public var source: String?
-    public var caliber: String?
+    struct Fields: Hashable {
+        let id: String
+        let kind: AmmoKind
+        var source: String?
+        var caliber: String?
+        var received = 0
+        var box = 0
+        var fired = 0
+        var verified = false
+        var foundLive = false
+        var frozenBy: Set<String> = []
+        var loadedInto: Set<String> = []
+        var touchedSinceWrap = false
+        var reconciledSinceMove = false
+        var lastReconcileMatched: Bool?
+        var withInvestigators: String?
+    }
+
+    /// Changed only while no other copy shares it (`fields`' `_modify`).
+    final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    private var fields: Fields {
+        _read { yield storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    public static func == (a: LotState, b: LotState) -> Bool { a.storage === b.storage || a.fields == b.fields }
+    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
+
+    public var id: String { fields.id }
+    public var kind: AmmoKind { fields.kind }
+    public var source: String? { get { fields.source } set { fields.source = newValue } }
+    public var caliber: String? { get { fields.caliber } set { fields.caliber = newValue } }
     /// Every round ever received into the lot.
-    public var received = 0
+    public var received: Int { get { fields.received } set { fields.received = newValue } }
     /// Rounds in the box: received − loaded + unloaded.
-    public var box = 0
+    public var box: Int { get { fields.box } set { fields.box = newValue } }
     /// Rounds that left a firearm by a discharge.
-    public var fired = 0
+    public var fired: Int { get { fields.fired } set { fields.fired = newValue } }
     /// AMMO-2: one armorer's inspection covered every round in the box and found no live round.
-    public var verified = false
+    public var verified: Bool { get { fields.verified } set { fields.verified = newValue } }
     /// AMMO-1: an inspection found a live round in it.
-    public var foundLive = false
+    public var foundLive: Bool { get { fields.foundLive } set { fields.foundLive = newValue } }
     /// EVID-2: the frozen firearms that hold this lot frozen with them.
-    public var frozenBy: Set<String> = []
+    public var frozenBy: Set<String> { _read { yield fields.frozenBy } _modify { yield &fields.frozenBy } }
     /// AMMO-1: every firearm loaded from it since its first receipt.
-    public var loadedInto: Set<String> = []
+    public var loadedInto: Set<String> { _read { yield fields.loadedInto } _modify { yield &fields.loadedInto } }
     /// AMMO-4: named by a recorded step since the last wrap.
-    public var touchedSinceWrap = false
+    public var touchedSinceWrap: Bool { get { fields.touchedSinceWrap } set { fields.touchedSinceWrap = newValue } }
     /// AMMO-4: reconciled by the armorer since the last wrap and since rounds last moved in or out
     /// of the box (anyone else's count "never counts as the lot's reconcile at wrap").
-    public var reconciledSinceMove = false
+    public var reconciledSinceMove: Bool { get { fields.reconciledSinceMove } set { fields.reconciledSinceMove = newValue } }
     /// AMMO-4: whether the armorer's latest reconcile matched the box.
-    public var lastReconcileMatched: Bool?
+    public var lastReconcileMatched: Bool? { get { fields.lastReconcileMatched } set { fields.lastReconcileMatched = newValue } }
     /// EVID-2: the case number under which the box went to investigators, if it did.
-    public var withInvestigators: String?
+    public var withInvestigators: String? { get { fields.withInvestigators } set { fields.withInvestigators = newValue } }
 
     public init(id: String, kind: AmmoKind) {
-        self.id = id
-        self.kind = kind
+        storage = Storage(Fields(id: id, kind: kind))
     }
 
     /// AMMO-1: nothing may be loaded from it.
@@ -399,8 +437,8 @@ public struct ProductionState: Sendable, Hashable {
         revision += 1
         // In id order, as the lots are: the order firearms and people are first named in is
         // part of the state, so two steps' worth of new ids are numbered alike however found.
-        for (n, f) in changes.firearms.inIDOrder { setFirearm(f, number: n) }
-        for (n, l) in changes.lots.inIDOrder {
+        changes.firearms.forEachInIDOrder { n, f in setFirearm(f, number: n) }
+        changes.lots.forEachInIDOrder { n, l in
             if l.touchedSinceWrap && !(n < lots.nextNumber && lots[number: n]?.touchedSinceWrap == true) { lotsTouched.append(n) }
             setLot(l, number: n)
         }
