@@ -69,24 +69,65 @@ public struct Credential: Sendable, Hashable {
 /// Whether they are on the crew, their roles and credentials change only through the steps
 /// of ROLE-3; a person off the crew holds no roles.
 public struct Person: Sendable, Hashable {
-    public let id: String
-    public internal(set) var name: String
-    public internal(set) var roles: Set<Role> { didSet { roleBits = Self.bits(roles) } }
+    struct Fields: Hashable {
+        let id: String
+        var name: String
+        var roles: Set<Role>
+        var roleBits: UInt16
+        var credentials: [Credential]
+        var onCrew: Bool
+    }
+
+    /// Changed only while no other copy shares it (`fields`' `_modify`): a person is read on
+    /// every step (who gave it, who receives a firearm, who attended), and a copy is then one
+    /// retain rather than one per field.
+    final class Storage: @unchecked Sendable {
+        /// Reached only through `fields` below, which never overlaps two accesses.
+        @exclusivity(unchecked) var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    private var fields: Fields {
+        _read { yield storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    public static func == (a: Person, b: Person) -> Bool { a.storage === b.storage || a.fields == b.fields }
+    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
+
+    public var id: String { fields.id }
+    public internal(set) var name: String {
+        get { fields.name }
+        set { fields.name = newValue }
+    }
+    public internal(set) var roles: Set<Role> {
+        get { fields.roles }
+        set {
+            fields.roles = newValue
+            fields.roleBits = Self.bits(newValue)
+        }
+    }
     /// `roles` as one bit per role, for the questions asked on nearly every step (a set of
     /// roles hashes each role's name to answer them).
-    private var roleBits: UInt16
+    private var roleBits: UInt16 { fields.roleBits }
     /// At most one of each kind, in `CredentialKind` order: a later one replaces the earlier.
-    public internal(set) var credentials: [Credential]
+    public internal(set) var credentials: [Credential] {
+        _read { yield fields.credentials }
+        _modify { yield &fields.credentials }
+    }
     /// On the crew from the header or an accepted `join` until an accepted `leave` (ROLE-3).
-    public internal(set) var onCrew: Bool
+    public internal(set) var onCrew: Bool {
+        get { fields.onCrew }
+        set { fields.onCrew = newValue }
+    }
 
     public init(id: String, name: String, roles: Set<Role>, credentials: [Credential] = [], onCrew: Bool = true) {
-        self.id = id
-        self.name = name
-        self.roles = roles
-        self.roleBits = Self.bits(roles)
-        self.credentials = []
-        self.onCrew = onCrew
+        storage = Storage(Fields(id: id, name: name, roles: roles, roleBits: Self.bits(roles), credentials: [], onCrew: onCrew))
         for c in credentials { record(c) }
     }
 
