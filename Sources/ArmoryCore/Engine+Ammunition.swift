@@ -73,11 +73,17 @@ extension StepContext {
         if !(countsAsArmorer(holder) || holder.acts(as: .firstAD)) {
             findings.add(.role2, "\(holder.id) is neither the armorer nor the first AD; only they hold a safety meeting")
         }
-        let present = [holder] + attendees.compactMap { before.people[$0] }
-        if !present.contains(where: { countsAsArmorer($0) }) {
+        // Who is present: the holder and each known attendee (looked at one by one, no list built).
+        var armorerPresent = countsAsArmorer(holder), firstADPresent = holder.acts(as: .firstAD)
+        for a in attendees where !(armorerPresent && firstADPresent) {
+            guard let p = before.people[a] else { continue }
+            if !armorerPresent && countsAsArmorer(p) { armorerPresent = true }
+            if !firstADPresent && p.acts(as: .firstAD) { firstADPresent = true }
+        }
+        if !armorerPresent {
             findings.add(.scene1, "the safety meeting for scene \(scene) needs the armorer present")
         }
-        if !present.contains(where: { $0.acts(as: .firstAD) }) {
+        if !firstADPresent {
             findings.add(.scene1, "the safety meeting for scene \(scene) needs the first AD present")
         }
         changes.meeting = Meeting(scene: scene, blanks: blanks)

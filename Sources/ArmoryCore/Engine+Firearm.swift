@@ -18,7 +18,11 @@ extension StepContext {
             f.lastArmorerInspection = sequence
             // Holdings before this inspection no longer matter (FA-1 asks only about what it
             // held since), except lots still inside, whose removal will count as held later.
-            f.lastHeld = f.lastHeld.filter { entry in f.contents.contains { $0.lot == entry.key } }
+            if f.contents.isEmpty {
+                if !f.lastHeld.isEmpty { f.lastHeld = [:] }
+            } else {
+                f.lastHeld = f.lastHeld.filter { entry in f.contents.contains { $0.lot == entry.key } }
+            }
             if result == .clear {
                 f.withdrawnForFault = false
                 f.lotsSinceClear = []
