@@ -71,6 +71,31 @@ struct StateCodingTests {
         #expect(try ProductionState(encoded: a.encoded) != b)
     }
 
+    /// Firearms, lots and people are numbered in the order first named, and read as by id:
+    /// a firearm whose receipt was refused is named (in the order) but holds nothing.
+    @Test func idsAreNumberedInTheOrderFirstNamed() throws {
+        var state = ProductionState(people: ScenarioGenerator.people)
+        let at = Timestamp(seconds: 1_772_460_000, offsetMinutes: 0)
+        _ = try state.apply(Step(at: at, by: "ana", action: .receiveFirearm(firearm: "colt-2", serial: "2", make: "Colt", model: "SAA", from: nil)))
+        // Refused: Ben is not the armorer; the firearm becomes known, never accepted.
+        let refused = try state.apply(Step(at: at, by: "ben", action: .receiveFirearm(firearm: "colt-1", serial: "1", make: "Colt", model: "SAA", from: nil)))
+        #expect(refused.outcome == .refused)
+        _ = try state.apply(Step(at: at, by: "ana", action: .receiveAmmo(lot: "D1", kind: .dummy, count: 6, source: nil, caliber: nil)))
+        #expect(state.firearmOrder == ["colt-2", "colt-1"])
+        #expect(state.firearms.keys == ["colt-2"] && state.firearms.count == 1)
+        #expect(state.firearms["colt-1"] == nil && state.firearms["colt-2"]?.serial == "2")
+        #expect(state.unacceptedFirearms == ["colt-1"])
+        #expect(state.firearms.number(of: "colt-1") == 1)
+        #expect(state.lots.map(\.key) == ["D1"] && state.lotOrder == ["D1"] && state.lotsTouchedSinceWrap == ["D1"])
+        #expect(state.personOrder == ScenarioGenerator.people.map(\.id))
+        #expect(state.people.map(\.value.id) == state.personOrder)
+        #expect(state.firearmRevisions == ["colt-2": 1] && state.lotRevisions == ["D1": 2])
+        // Read back, the ids have the same numbers.
+        let back = try ProductionState(encoded: state.encoded)
+        #expect(back == state)
+        #expect(back.firearms.number(of: "colt-1") == 1 && back.lots.number(of: "D1") == 0)
+    }
+
     @Test func malformedEncodingsAreRefused() throws {
         var state = ScenarioGenerator.chaosStart
         for (k, s) in ScenarioGenerator(seed: 8).chaos(count: 200).enumerated() { _ = try? state.apply(s, number: k + 1) }
@@ -86,6 +111,11 @@ struct StateCodingTests {
             text.replacingFirst("\"kind\":\"blank\"", with: "\"kind\":\"grenade\""),
             text.replacingFirst("\"lot_order\":[\"", with: "\"lot_order\":[\"nowhere\",\""),
             text.replacingFirst("\"presence\":[\"held\"", with: "\"presence\":[\"floating\""),
+            // Revisions and the change journal name only firearms and lots the state knows.
+            text.replacingFirst("\"firearm_revisions\":[", with: "\"firearm_revisions\":[[\"aaa-nowhere\",1],"),
+            text.replacingFirst("\"lot_revisions\":[", with: "\"lot_revisions\":[[\"AAA-nowhere\",1],"),
+            text.replacingFirst("\"recent_changes\":[", with: "\"recent_changes\":[[1,false,\"nowhere\"],"),
+            text.replacingFirst("\"recent_changes\":[", with: "\"recent_changes\":[[1,true,\"nowhere\"],"),
         ]
         for b in broken where b != text {
             #expect(throws: StateCodingError.self, "\(b.prefix(80))") { try ProductionState(encoded: Array(b.utf8)) }
