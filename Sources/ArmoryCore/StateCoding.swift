@@ -137,7 +137,7 @@ extension ProductionState {
         }
         let stepCount = try o.int()
         let lastAt: Timestamp?
-        switch try o.next() {
+        switch o.next() {
         case .null: lastAt = nil
         case let .string(text):
             guard let t = Timestamp(rfc3339: text) else { throw StateCodingError("last_at '\(text)' is not an RFC 3339 time") }

@@ -51,8 +51,11 @@ struct WildGenerator {
             let next: (String?, Action)?
             let roll = rng.next() % 100
             if roll < 25 {
-                next = ScenarioGenerator.carefulCrewStep(&rng, state: state)
-                    ?? ScenarioGenerator.carefulStep(&rng, state: state, firearm: pick(firearms), lots: lots, scenes: ["s1", "s2"])
+                if let crew = ScenarioGenerator.carefulCrewStep(&rng, state: state) {
+                    next = crew
+                } else {
+                    next = ScenarioGenerator.carefulStep(&rng, state: state, firearm: pick(firearms), lots: lots, scenes: ["s1", "s2"])
+                }
             } else if roll < 70 {
                 // The careful crew at work with the firearms, whatever the state of the crew list.
                 next = ScenarioGenerator.carefulStep(&rng, state: state, firearm: pick(firearms), lots: lots, scenes: ["s1", "s2"])
