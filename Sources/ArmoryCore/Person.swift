@@ -78,27 +78,15 @@ public struct Person: Sendable, Hashable {
         var onCrew: Bool
     }
 
-    /// Changed only while no other copy shares it (`fields`' `_modify`): a person is read on
-    /// every step (who gave it, who receives a firearm, who attended), and a copy is then one
-    /// retain rather than one per field.
-    final class Storage: @unchecked Sendable {
-        /// Reached only through `fields` below, which never overlaps two accesses.
-        @exclusivity(unchecked) var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var storage: Storage
+    private var shared: SharedFields<Fields>
 
     private var fields: Fields {
-        _read { yield storage.fields }
-        _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            yield &storage.fields
-        }
+        _read { yield shared.value }
+        _modify { yield &shared.value }
     }
 
-    public static func == (a: Person, b: Person) -> Bool { a.storage === b.storage || a.fields == b.fields }
-    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
+    public static func == (a: Person, b: Person) -> Bool { a.shared == b.shared }
+    public func hash(into hasher: inout Hasher) { shared.hash(into: &hasher) }
 
     public var id: String { fields.id }
     public internal(set) var name: String {
@@ -127,7 +115,7 @@ public struct Person: Sendable, Hashable {
     }
 
     public init(id: String, name: String, roles: Set<Role>, credentials: [Credential] = [], onCrew: Bool = true) {
-        storage = Storage(Fields(id: id, name: name, roles: roles, roleBits: Self.bits(roles), credentials: [], onCrew: onCrew))
+        shared = SharedFields(Fields(id: id, name: name, roles: roles, roleBits: Self.bits(roles), credentials: [], onCrew: onCrew))
         for c in credentials { record(c) }
     }
 

@@ -69,26 +69,15 @@ public struct FirearmState: Sendable, Hashable {
         var lastHeld: [String: Int] = [:]
     }
 
-    /// Changed only while no other copy shares it (`fields`' `_modify`).
-    final class Storage: @unchecked Sendable {
-        /// Reached only through `fields` below, which never overlaps two accesses: no
-        /// run-time exclusivity check is needed on every read.
-        @exclusivity(unchecked) var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var storage: Storage
+    private var shared: SharedFields<Fields>
 
     private var fields: Fields {
-        _read { yield storage.fields }
-        _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            yield &storage.fields
-        }
+        _read { yield shared.value }
+        _modify { yield &shared.value }
     }
 
-    public static func == (a: FirearmState, b: FirearmState) -> Bool { a.storage === b.storage || a.fields == b.fields }
-    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
+    public static func == (a: FirearmState, b: FirearmState) -> Bool { a.shared == b.shared }
+    public func hash(into hasher: inout Hasher) { shared.hash(into: &hasher) }
 
     public var id: String { fields.id }
     public var serial: String { get { fields.serial } set { fields.serial = newValue } }
@@ -129,7 +118,7 @@ public struct FirearmState: Sendable, Hashable {
     public var lastHeld: [String: Int] { _read { yield fields.lastHeld } _modify { yield &fields.lastHeld } }
 
     public init(id: String, serial: String, make: String, model: String, source: String?, presence: Presence, unknown: Bool) {
-        storage = Storage(Fields(id: id, serial: serial, make: make, model: model, source: source, presence: presence, unknown: unknown))
+        shared = SharedFields(Fields(id: id, serial: serial, make: make, model: model, source: source, presence: presence, unknown: unknown))
     }
 
     /// The person who holds it, if anyone does.
@@ -172,26 +161,15 @@ public struct LotState: Sendable, Hashable {
         var withInvestigators: String?
     }
 
-    /// Changed only while no other copy shares it (`fields`' `_modify`).
-    final class Storage: @unchecked Sendable {
-        /// Reached only through `fields` below, which never overlaps two accesses: no
-        /// run-time exclusivity check is needed on every read.
-        @exclusivity(unchecked) var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var storage: Storage
+    private var shared: SharedFields<Fields>
 
     private var fields: Fields {
-        _read { yield storage.fields }
-        _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            yield &storage.fields
-        }
+        _read { yield shared.value }
+        _modify { yield &shared.value }
     }
 
-    public static func == (a: LotState, b: LotState) -> Bool { a.storage === b.storage || a.fields == b.fields }
-    public func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
+    public static func == (a: LotState, b: LotState) -> Bool { a.shared == b.shared }
+    public func hash(into hasher: inout Hasher) { shared.hash(into: &hasher) }
 
     public var id: String { fields.id }
     public var kind: AmmoKind { fields.kind }
@@ -222,7 +200,7 @@ public struct LotState: Sendable, Hashable {
     public var withInvestigators: String? { get { fields.withInvestigators } set { fields.withInvestigators = newValue } }
 
     public init(id: String, kind: AmmoKind) {
-        storage = Storage(Fields(id: id, kind: kind))
+        shared = SharedFields(Fields(id: id, kind: kind))
     }
 
     /// AMMO-1: nothing may be loaded from it.
