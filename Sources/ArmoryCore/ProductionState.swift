@@ -496,15 +496,20 @@ public struct ProductionState: Sendable, Hashable {
         recentChanges.append(Change(revision: revision, isLot: isLot, number: number))
     }
 
+    /// Keeps `value` under `id` as number `n` of `table` (an id already named, or the next
+    /// number for a new one), with the revision it changed at.
+    static func keep<Value>(_ value: Value, id: String, number n: Int32, in table: inout IDTable<Value>, revisions: inout [Int], at revision: Int) {
+        if n == table.nextNumber {
+            table.append(id, value)
+            revisions.append(revision)
+        } else {
+            table[number: n] = value
+            revisions[Int(n)] = revision
+        }
+    }
     /// Keeps `f` as firearm number `n`: an id already named, or the next number for a new one.
     mutating func setFirearm(_ f: FirearmState, number n: Int32) {
-        if n == firearms.nextNumber {
-            firearms.append(f.id, f)
-            firearmRevisionList.append(revision)
-        } else {
-            firearms[number: n] = f
-            firearmRevisionList[Int(n)] = revision
-        }
+        Self.keep(f, id: f.id, number: n, in: &firearms, revisions: &firearmRevisionList, at: revision)
         journal(n, isLot: false)
     }
     /// Keeps `f` under its id.
@@ -517,13 +522,7 @@ public struct ProductionState: Sendable, Hashable {
     }
     /// Keeps `l` as lot number `n`: an id already named, or the next number for a new one.
     mutating func setLot(_ l: LotState, number n: Int32) {
-        if n == lots.nextNumber {
-            lots.append(l.id, l)
-            lotRevisionList.append(revision)
-        } else {
-            lots[number: n] = l
-            lotRevisionList[Int(n)] = revision
-        }
+        Self.keep(l, id: l.id, number: n, in: &lots, revisions: &lotRevisionList, at: revision)
         journal(n, isLot: true)
     }
     /// Keeps `l` under its id.
