@@ -39,19 +39,17 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let trusted = try key.map { try loadVerifierKey($0, for: .log) }
         let source = try openBundle(bundle)
-        let summary: BundleSummary
-        do { summary = try EvidenceBundle.verify(source, trustedLogKey: trusted) } catch {
-            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(error.description))")
-            throw ExitCode(1)
+        func refused(_ why: String) -> ExitCode {
+            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(why))")
+            return ExitCode(1)
         }
+        let summary: BundleSummary
+        do { summary = try EvidenceBundle.verify(source, trustedLogKey: trusted) } catch { throw refused(error.description) }
         // Read a second time, a batch at a time, into one transaction: the file is never
         // held whole, and its checkpoint's signature is checked again with the key it was
         // verified with.
         let reader: BundleLog
-        do { reader = try BundleLog(source, logKey: summary.logKey) } catch {
-            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(error.description))")
-            throw ExitCode(1)
-        }
+        do { reader = try BundleLog(source, logKey: summary.logKey) } catch { throw refused(error.description) }
         let origin = reader.origin
         let id = productionID ?? (origin.hasPrefix("armory/") ? String(origin.dropFirst(7)) : origin)
         try checkProductionID(id, hint: productionID == nil ? " (from the bundle's origin); give one with --production-id" : "")
@@ -59,10 +57,11 @@ struct Import: AsyncParsableCommand {
         do { try await openStore(database).create(id, importing: log) } catch let e as StoreError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.cannotCreate)
-        } catch {
+        } catch let e as BundleError {
             // The bundle changed after it was verified: the transaction stored nothing.
-            printError("error: \(printable(bundle)) does not verify, nothing imported: \(printable(String(describing: error)))")
-            throw ExitCode(1)
+            throw refused(e.description)
+        } catch let e as LogReplayError {
+            throw refused(e.description)
         }
         printLine("imported production '\(printable(id))': \(log.size) entries, checkpoint \(log.size) verified")
     }
