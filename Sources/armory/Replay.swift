@@ -272,11 +272,14 @@ extension Replay {
         var log = ProductionLog(productionID: id, header: ProductionHeader(scenario: scenario), openedAt: first.at)
         // Signed, the production gets the state snapshots a server recording it would have
         // stored (every `--snapshot-interval` entries), so a server opens it from its newest
-        // one rather than by replaying the whole log.
+        // one rather than by replaying the whole log. Only the newest that opening tries are
+        // kept (`snapshotsTried`): a long day's states are not all held in memory at once.
         var snapshots: [(size: Int, StoredSnapshot)] = []
         for step in steps {
             _ = try log.record(step, signer: signer)
-            if let signer, snapshotInterval > 0, log.size % snapshotInterval == 0, let s = log.snapshot(signer: signer) { snapshots.append((log.size, s)) }
+            if let signer, snapshotInterval > 0, log.size % snapshotInterval == 0, let s = log.snapshot(signer: signer) {
+                snapshots = snapshots.suffix(snapshotsTried - 1) + [(log.size, s)]
+            }
         }
         if let signer { log.signCheckpoint(signer) }
         do {

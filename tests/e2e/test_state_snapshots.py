@@ -90,6 +90,11 @@ def test_a_production_recorded_from_a_scenario_has_the_snapshots_a_server_would_
     err = open_once(db, key, tmp_path, "opened")
     assert "not opened from a snapshot" not in err and "replaying its whole log" not in err, err
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM snapshot").fetchone()[0] == 2
+    # Only the newest three (those opening tries) are kept from a long recording.
+    many = tmp_path / "many.db"
+    subprocess.run([ARMORY, "replay", scenario, "--record", many, "--production-id", "p1", "--key", key, "--snapshot-interval", "500"],
+                   check=True, capture_output=True)
+    assert sqlite3.connect(many).execute("SELECT size FROM snapshot ORDER BY size").fetchall() == [(1500,), (2000,), (2500,)]
     # Unsigned, a recording stores none: a snapshot is signed with the log's key.
     bare = tmp_path / "bare.db"
     subprocess.run([ARMORY, "replay", scenario, "--record", bare, "--production-id", "p1"], check=True, capture_output=True)
